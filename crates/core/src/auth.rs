@@ -1,0 +1,54 @@
+//! Who may do what: roles and the permissions they grant.
+
+string_enum!(
+    /// A role given to an API key (and later to a user).
+    Role {
+        Admin = "admin",
+        Manager = "manager",
+        Warehouse = "warehouse",
+        Support = "support",
+        Viewer = "viewer",
+    }
+);
+
+/// Something a request needs the right to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read anything.
+    Read,
+    /// Create, change and archive products, locations and channels.
+    ManageCatalog,
+    /// Receive, adjust, count and transfer stock.
+    MoveStock,
+    /// Place orders.
+    PlaceOrders,
+    /// Hold, release and cancel orders.
+    ManageOrders,
+}
+
+impl Role {
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission as P;
+        match self {
+            Role::Admin | Role::Manager => true,
+            Role::Warehouse => matches!(permission, P::Read | P::MoveStock),
+            Role::Support => matches!(permission, P::Read | P::PlaceOrders | P::ManageOrders),
+            Role::Viewer => matches!(permission, P::Read),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_only_read_and_warehouse_staff_move_stock() {
+        assert!(Role::Viewer.allows(Permission::Read));
+        assert!(!Role::Viewer.allows(Permission::PlaceOrders));
+        assert!(Role::Warehouse.allows(Permission::MoveStock));
+        assert!(!Role::Warehouse.allows(Permission::ManageOrders));
+        assert!(Role::Support.allows(Permission::ManageOrders));
+        assert!(!Role::Support.allows(Permission::MoveStock));
+    }
+}

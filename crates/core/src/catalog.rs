@@ -1,0 +1,512 @@
+//! The catalog and the network: products (SKUs), locations and channels, the inputs
+//! that create and change them, and what makes each of them valid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::validation::{self, FieldError, Invalid, Validator};
+
+string_enum!(
+    /// What kind of place a location is.
+    LocationKind {
+        Warehouse = "warehouse",
+        Store = "store",
+        ThirdParty = "3pl",
+        Fba = "fba",
+        Dropship = "dropship",
+    }
+);
+
+string_enum!(
+    /// Where a channel's orders come from.
+    ChannelKind {
+        Web = "web",
+        Shopify = "shopify",
+        Amazon = "amazon",
+        Etsy = "etsy",
+        Ebay = "ebay",
+        Woocommerce = "woocommerce",
+        Pos = "pos",
+        Wholesale = "wholesale",
+        Api = "api",
+    }
+);
+
+string_enum!(
+    /// What happens to an order that asks for more than can be reserved.
+    ShortagePolicy {
+        /// Refuse the order (checkouts we control: the customer is still there).
+        Reject = "reject",
+        /// Accept it and mark the short lines backordered (marketplaces: the sale happened).
+        Backorder = "backorder",
+    }
+);
+
+/// Countries whose addresses have no postal code.
+const NO_POSTCODE: &[&str] = &[
+    "AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK",
+    "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "JM", "KI", "KM", "KN",
+    "KP", "LC", "ML", "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SY",
+    "TD", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU", "YE", "ZW",
+];
+/// Countries whose addresses need a state, province or territory.
+const REGION_REQUIRED: &[&str] = &["US", "CA", "AU"];
+
+/// A postal address as it arrives; `Address::parse` makes it valid.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AddressInput {
+    /// Recipient or business name.
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub city: Option<String>,
+    /// State, province or county; required for US, CA and AU.
+    pub region: Option<String>,
+    /// Required except in countries without postal codes.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[cfg_attr(feature = "openapi", schema(example = "GB"))]
+    pub country: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A complete postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Address {
+    pub name: String,
+    pub company: Option<String>,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: String,
+    pub phone: Option<String>,
+}
+
+impl Address {
+    /// Validates every field, reporting problems under `path` (e.g. `/shipping_address`).
+    pub fn parse(input: &AddressInput, path: &str) -> Result<Address, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let at = |f: &str| format!("{path}/{f}");
+        let req = |v: &mut Validator, f: &str, raw: &Option<String>, max| {
+            let present = v.require(at(f), raw.as_deref());
+            present.and_then(|r| v.check(at(f), validation::text(r, max)))
+        };
+        let name = req(&mut v, "name", &input.name, 200);
+        let line1 = req(&mut v, "line1", &input.line1, 200);
+        let city = req(&mut v, "city", &input.city, 100);
+        let country = v
+            .require(at("country"), input.country.as_deref())
+            .and_then(|c| v.check(at("country"), validation::country(c)));
+        let company = v.check(
+            at("company"),
+            validation::optional_text(input.company.as_deref(), 200),
+        );
+        let line2 = v.check(
+            at("line2"),
+            validation::optional_text(input.line2.as_deref(), 200),
+        );
+        let region = v.check(
+            at("region"),
+            validation::optional_text(input.region.as_deref(), 100),
+        );
+        let postal_code = v.check(
+            at("postal_code"),
+            validation::optional_text(input.postal_code.as_deref(), 20)
+                .map(|p| p.map(|p| p.to_ascii_uppercase())),
+        );
+        let phone = v.check(
+            at("phone"),
+            validation::optional_text(input.phone.as_deref(), 40),
+        );
+        if let Some(country) = country.as_deref() {
+            if matches!(postal_code, Some(None)) && !NO_POSTCODE.contains(&country) {
+                v.push(
+                    Invalid::new(
+                        "required",
+                        format!("is required for addresses in {country}"),
+                    )
+                    .at(at("postal_code")),
+                );
+            }
+            if matches!(region, Some(None)) && REGION_REQUIRED.contains(&country) {
+                v.push(
+                    Invalid::new(
+                        "required",
+                        format!("is required for addresses in {country}"),
+                    )
+                    .at(at("region")),
+                );
+            }
+        }
+        v.finish(|| {
+            Some(Address {
+                name: name?,
+                company: company?,
+                line1: line1?,
+                line2: line2?,
+                city: city?,
+                region: region?,
+                postal_code: postal_code?,
+                country: country?,
+                phone: phone?,
+            })
+        })
+    }
+}
+
+/// A GTIN (8, 12, 13 or 14 digits) must carry a correct check digit; other barcodes
+/// (internal Code 128 labels) are accepted as codes.
+pub fn barcode(raw: &str) -> Result<String, Invalid> {
+    let value = validation::code(raw, "barcode")?;
+    let digits: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
+    let is_gtin = digits.len() == value.len() && matches!(value.len(), 8 | 12 | 13 | 14);
+    if is_gtin && !gtin_check_digit_ok(&digits) {
+        return Err(Invalid::new(
+            "invalid_barcode",
+            "GTIN check digit does not match: re-scan or re-type the barcode",
+        ));
+    }
+    Ok(value)
+}
+
+fn gtin_check_digit_ok(digits: &[u32]) -> bool {
+    let Some((check, body)) = digits.split_last() else {
+        return false;
+    };
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    (10 - sum % 10) % 10 == *check
+}
+
+/// A product as it arrives for creation.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    #[cfg_attr(feature = "openapi", schema(example = "TEE-ORG-M"))]
+    pub sku: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(example = "Organic cotton tee, medium"))]
+    pub title: Option<String>,
+    /// GTIN/EAN/UPC (check digit verified) or any internal barcode.
+    #[cfg_attr(feature = "openapi", schema(example = "5012345678900"))]
+    pub barcode: Option<String>,
+    /// Shipping weight in grams.
+    pub weight_grams: Option<i64>,
+    pub price: Option<Money>,
+    pub cost: Option<Money>,
+}
+
+/// A product's fields after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDraft {
+    pub sku: String,
+    pub title: String,
+    pub barcode: Option<String>,
+    pub weight_grams: Option<i64>,
+    pub price: Option<Money>,
+    pub cost: Option<Money>,
+}
+
+/// The changeable fields of a product; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub title: Option<String>,
+    pub barcode: Option<String>,
+    pub weight_grams: Option<i64>,
+    pub price: Option<Money>,
+    pub cost: Option<Money>,
+}
+
+fn weight(grams: i64) -> Result<i64, Invalid> {
+    if (0..=1_000_000_000).contains(&grams) {
+        Ok(grams)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            "must be between 0 and 1000000000 grams",
+        ))
+    }
+}
+
+fn price(m: Money) -> Result<Money, Invalid> {
+    if m.is_negative() {
+        Err(Invalid::new("out_of_range", "must not be negative"))
+    } else {
+        Ok(m)
+    }
+}
+
+impl ProductInput {
+    pub fn parse(&self) -> Result<ProductDraft, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let sku = v
+            .require("/sku", self.sku.as_deref())
+            .and_then(|s| v.check("/sku", validation::code(s, "sku")));
+        let title = v
+            .require("/title", self.title.as_deref())
+            .and_then(|t| v.check("/title", validation::text(t, 300)));
+        let barcode = v.check_opt("/barcode", self.barcode.as_deref(), barcode);
+        let weight_grams = v.check_opt("/weight_grams", self.weight_grams, weight);
+        let price_ = v.check_opt("/price", self.price, price);
+        let cost = v.check_opt("/cost", self.cost, price);
+        v.finish(|| {
+            Some(ProductDraft {
+                sku: sku?,
+                title: title?,
+                barcode: barcode?,
+                weight_grams: weight_grams?,
+                price: price_?,
+                cost: cost?,
+            })
+        })
+    }
+}
+
+impl ProductPatch {
+    /// Applies the patch to `current`, validating what changes.
+    pub fn apply(&self, current: &ProductDraft) -> Result<ProductDraft, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let title = v.check_opt("/title", self.title.as_deref(), |t| {
+            validation::text(t, 300)
+        });
+        let barcode = v.check_opt("/barcode", self.barcode.as_deref(), barcode);
+        let weight_grams = v.check_opt("/weight_grams", self.weight_grams, weight);
+        let price_ = v.check_opt("/price", self.price, price);
+        let cost = v.check_opt("/cost", self.cost, price);
+        v.finish(|| {
+            Some(ProductDraft {
+                sku: current.sku.clone(),
+                title: title?.unwrap_or_else(|| current.title.clone()),
+                barcode: barcode?.or_else(|| current.barcode.clone()),
+                weight_grams: weight_grams?.or(current.weight_grams),
+                price: price_?.or(current.price),
+                cost: cost?.or(current.cost),
+            })
+        })
+    }
+}
+
+/// A location as it arrives for creation or replacement.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    #[cfg_attr(feature = "openapi", schema(example = "LON"))]
+    pub code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(example = "London warehouse"))]
+    pub name: Option<String>,
+    pub kind: Option<LocationKind>,
+    pub address: Option<AddressInput>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Lower numbers are tried first when stock is reserved. Default 100.
+    pub priority: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationDraft {
+    pub code: String,
+    pub name: String,
+    pub kind: LocationKind,
+    pub address: Address,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub priority: i64,
+}
+
+impl LocationInput {
+    pub fn parse(&self) -> Result<LocationDraft, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let code = v
+            .require("/code", self.code.as_deref())
+            .and_then(|c| v.check("/code", validation::code(c, "code")));
+        let name = v
+            .require("/name", self.name.as_deref())
+            .and_then(|n| v.check("/name", validation::text(n, 200)));
+        let kind = v.require("/kind", self.kind);
+        let address = match v.require("/address", self.address.as_ref()) {
+            Some(a) => match Address::parse(a, "/address") {
+                Ok(a) => Some(a),
+                Err(errors) => {
+                    errors.into_iter().for_each(|e| v.push(e));
+                    None
+                }
+            },
+            None => None,
+        };
+        let latitude = v.check_opt("/latitude", self.latitude, |l| {
+            coordinate(l, 90.0, "latitude")
+        });
+        let longitude = v.check_opt("/longitude", self.longitude, |l| {
+            coordinate(l, 180.0, "longitude")
+        });
+        if self.latitude.is_some() != self.longitude.is_some() {
+            v.push(Invalid::new("required", "latitude and longitude go together").at("/longitude"));
+        }
+        let priority = v.check("/priority", priority(self.priority.unwrap_or(100)));
+        v.finish(|| {
+            Some(LocationDraft {
+                code: code?,
+                name: name?,
+                kind: kind?,
+                address: address?,
+                latitude: latitude?,
+                longitude: longitude?,
+                priority: priority?,
+            })
+        })
+    }
+}
+
+fn coordinate(value: f64, limit: f64, what: &str) -> Result<f64, Invalid> {
+    if value.is_finite() && (-limit..=limit).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!("{what} must be between -{limit} and {limit}"),
+        ))
+    }
+}
+
+fn priority(value: i64) -> Result<i64, Invalid> {
+    if (0..=1_000_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            "must be between 0 and 1000000",
+        ))
+    }
+}
+
+/// A channel as it arrives for creation or replacement.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelInput {
+    #[cfg_attr(feature = "openapi", schema(example = "amazon-uk"))]
+    pub code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(example = "Amazon UK"))]
+    pub name: Option<String>,
+    pub kind: Option<ChannelKind>,
+    /// Codes (or ids) of the locations this channel's orders may ship from.
+    #[cfg_attr(feature = "openapi", schema(example = json!(["LON", "MCR-3PL"])))]
+    pub ship_from: Option<Vec<String>>,
+    /// Default `reject`.
+    pub shortage_policy: Option<ShortagePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelDraft {
+    pub code: String,
+    pub name: String,
+    pub kind: ChannelKind,
+    /// Location references, in the order given, not yet resolved.
+    pub ship_from: Vec<String>,
+    pub shortage_policy: ShortagePolicy,
+}
+
+impl ChannelInput {
+    pub fn parse(&self) -> Result<ChannelDraft, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let code = v
+            .require("/code", self.code.as_deref())
+            .and_then(|c| v.check("/code", validation::code(c, "code")));
+        let name = v
+            .require("/name", self.name.as_deref())
+            .and_then(|n| v.check("/name", validation::text(n, 200)));
+        let kind = v.require("/kind", self.kind);
+        let mut ship_from = Vec::new();
+        for (i, raw) in self.ship_from.iter().flatten().enumerate() {
+            if let Some(code) =
+                v.check(format!("/ship_from/{i}"), validation::code(raw, "location"))
+            {
+                if ship_from.contains(&code) {
+                    v.push(
+                        Invalid::new("duplicate", "is listed twice").at(format!("/ship_from/{i}")),
+                    );
+                }
+                ship_from.push(code);
+            }
+        }
+        v.finish(|| {
+            Some(ChannelDraft {
+                code: code?,
+                name: name?,
+                kind: kind?,
+                ship_from,
+                shortage_policy: self.shortage_policy.unwrap_or(ShortagePolicy::Reject),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uk_address() -> AddressInput {
+        AddressInput {
+            name: Some("Ann Smith".into()),
+            line1: Some("1 High St".into()),
+            city: Some("Leeds".into()),
+            postal_code: Some("ls1 4ap".into()),
+            country: Some("gb".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_address_is_normalised() {
+        let a = Address::parse(&uk_address(), "/a").unwrap();
+        assert_eq!(a.country, "GB");
+        assert_eq!(a.postal_code.as_deref(), Some("LS1 4AP"));
+    }
+
+    #[test]
+    fn an_address_names_each_missing_field() {
+        let errors = Address::parse(&AddressInput::default(), "/shipping_address").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "/shipping_address/name",
+                "/shipping_address/line1",
+                "/shipping_address/city",
+                "/shipping_address/country"
+            ]
+        );
+    }
+
+    #[test]
+    fn postal_code_and_region_depend_on_the_country() {
+        let mut hk = uk_address();
+        hk.country = Some("HK".into());
+        hk.postal_code = None;
+        assert!(Address::parse(&hk, "").is_ok());
+        let mut us = uk_address();
+        us.country = Some("US".into());
+        let errors = Address::parse(&us, "").unwrap_err();
+        assert_eq!(errors[0].field, "/region");
+    }
+
+    #[test]
+    fn gtin_check_digits_are_verified() {
+        assert!(barcode("5012345678900").is_ok());
+        assert!(barcode("5012345678901").is_err());
+        assert!(barcode("036000291452").is_ok());
+        assert!(barcode("INTERNAL-42").is_ok());
+    }
+}

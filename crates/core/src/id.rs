@@ -1,0 +1,130 @@
+//! Typed, prefixed, time-sortable ids (`ord_01jf...`). The body is a UUIDv7 in
+//! Crockford base32, so ids sort by creation time and double as pagination cursors.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+const BODY_LEN: usize = 26;
+
+fn encode(value: u128) -> String {
+    (0..BODY_LEN)
+        .rev()
+        .map(|i| ALPHABET[((value >> (i * 5)) & 0x1f) as usize] as char)
+        .collect()
+}
+
+fn is_body(raw: &str) -> bool {
+    raw.len() == BODY_LEN
+        && raw.bytes().all(|b| ALPHABET.contains(&b))
+        // 26 base32 digits hold 130 bits; a u128 body starts with 0-7.
+        && raw.as_bytes()[0] <= b'7'
+}
+
+/// A new time-ordered id body for `at`.
+pub fn new_body(at: Timestamp) -> String {
+    let millis = u64::try_from(at.as_millisecond()).unwrap_or(0);
+    let ts =
+        uuid::Timestamp::from_unix_time(millis / 1000, ((millis % 1000) * 1_000_000) as u32, 0, 0);
+    encode(uuid::Uuid::new_v7(ts).as_u128())
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new id whose order follows `at`.
+            pub fn new_at(at: Timestamp) -> Self {
+                Self(format!("{}_{}", $prefix, new_body(at)))
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                let body = raw.strip_prefix($prefix)?.strip_prefix('_')?;
+                is_body(body).then(|| Self(raw.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(raw: String) -> Result<Self, String> {
+                Self::parse(&raw).ok_or_else(|| format!("not a {} id: {raw}", $prefix))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A product (SKU).
+    ProductId, "prd");
+id_type!(
+    /// A stock location: warehouse, shop, 3PL.
+    LocationId, "loc");
+id_type!(
+    /// A sales channel.
+    ChannelId, "chn");
+id_type!(
+    /// An order.
+    OrderId, "ord");
+id_type!(
+    /// A line of an order.
+    LineId, "oln");
+id_type!(
+    /// A reservation of stock for an order line at a location.
+    ReservationId, "rsv");
+id_type!(
+    /// A movement in the inventory ledger.
+    MovementId, "mov");
+id_type!(
+    /// An event on an order's timeline.
+    EventId, "evt");
+id_type!(
+    /// An outbox message.
+    MessageId, "msg");
+id_type!(
+    /// An API key.
+    ApiKeyId, "key");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_check_their_prefix() {
+        let id = OrderId::new_at(Timestamp::UNIX_EPOCH);
+        assert!(id.as_str().starts_with("ord_"));
+        assert_eq!(OrderId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(ProductId::parse(id.as_str()), None);
+        assert_eq!(OrderId::parse("ord_short"), None);
+    }
+
+    #[test]
+    fn ids_sort_by_time() {
+        let early = OrderId::new_at(Timestamp::from_second(1_700_000_000).unwrap());
+        let late = OrderId::new_at(Timestamp::from_second(1_700_000_001).unwrap());
+        assert!(early < late);
+    }
+}

@@ -1,0 +1,325 @@
+//! The inventory ledger's rules. Stock changes only through movements; each movement
+//! moves `on_hand` and/or `reserved` of one (SKU, location) balance, and no movement may
+//! take `on_hand` below zero or below what is reserved. The store applies movements
+//! with these rules and database CHECK constraints back them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Invalid;
+
+/// The largest quantity a single movement or line may carry.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// A strictly positive count of units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Quantity(i64);
+
+impl Quantity {
+    pub fn new(units: i64) -> Result<Self, Invalid> {
+        if units <= 0 {
+            Err(Invalid::new("out_of_range", "must be at least 1"))
+        } else if units > MAX_QUANTITY {
+            Err(Invalid::new(
+                "out_of_range",
+                format!("must be at most {MAX_QUANTITY}"),
+            ))
+        } else {
+            Ok(Self(units))
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Quantity {
+    type Error = String;
+    fn try_from(units: i64) -> Result<Self, String> {
+        Quantity::new(units).map_err(|e| e.message)
+    }
+}
+
+impl From<Quantity> for i64 {
+    fn from(q: Quantity) -> i64 {
+        q.0
+    }
+}
+
+string_enum!(
+    /// What a ledger movement records.
+    MovementKind {
+        Receipt = "receipt",
+        Adjustment = "adjustment",
+        CycleCount = "cycle_count",
+        TransferOut = "transfer_out",
+        TransferIn = "transfer_in",
+        Reserve = "reserve",
+        Release = "release",
+    }
+);
+
+string_enum!(
+    /// Why stock was adjusted by hand.
+    AdjustmentReason {
+        Damaged = "damaged",
+        Lost = "lost",
+        Found = "found",
+        Theft = "theft",
+        Expired = "expired",
+        Correction = "correction",
+        Other = "other",
+    }
+);
+
+/// The stock of one SKU at one location.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balance {
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+/// How much a movement changes a balance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StockError {
+    #[error("only {available} available, {requested} requested")]
+    InsufficientAvailable { available: i64, requested: i64 },
+    #[error("on hand would be {on_hand_after}, below the {reserved} units reserved for orders")]
+    BelowReserved { on_hand_after: i64, reserved: i64 },
+    #[error("on hand would be {on_hand_after}, below zero")]
+    Negative { on_hand_after: i64 },
+    #[error("cannot release {requested}: only {reserved} reserved")]
+    ReleaseExceedsReserved { requested: i64, reserved: i64 },
+    #[error("quantity out of range")]
+    OutOfRange,
+}
+
+/// A change an operator or an order asks of one balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockCommand {
+    Receive(Quantity),
+    /// A signed change of `on_hand` with a reason; zero is refused by the caller.
+    Adjust(i64, AdjustmentReason),
+    /// The counted quantity replaces `on_hand`; the ledger records the difference.
+    Count(i64),
+    TransferOut(Quantity),
+    TransferIn(Quantity),
+    Reserve(Quantity),
+    Release(Quantity),
+}
+
+impl StockCommand {
+    pub fn kind(&self) -> MovementKind {
+        match self {
+            StockCommand::Receive(_) => MovementKind::Receipt,
+            StockCommand::Adjust(..) => MovementKind::Adjustment,
+            StockCommand::Count(_) => MovementKind::CycleCount,
+            StockCommand::TransferOut(_) => MovementKind::TransferOut,
+            StockCommand::TransferIn(_) => MovementKind::TransferIn,
+            StockCommand::Reserve(_) => MovementKind::Reserve,
+            StockCommand::Release(_) => MovementKind::Release,
+        }
+    }
+
+    /// The delta this command makes to `current`, or why it may not happen.
+    pub fn delta(&self, current: Balance) -> Result<Delta, StockError> {
+        let delta = match *self {
+            StockCommand::Receive(q) | StockCommand::TransferIn(q) => Delta {
+                on_hand: q.get(),
+                reserved: 0,
+            },
+            StockCommand::Adjust(units, _) => Delta {
+                on_hand: units,
+                reserved: 0,
+            },
+            StockCommand::Count(counted) => {
+                if !(0..=MAX_QUANTITY).contains(&counted) {
+                    return Err(StockError::OutOfRange);
+                }
+                Delta {
+                    on_hand: counted - current.on_hand,
+                    reserved: 0,
+                }
+            }
+            StockCommand::TransferOut(q) => Delta {
+                on_hand: -q.get(),
+                reserved: 0,
+            },
+            StockCommand::Reserve(q) => {
+                if current.available() < q.get() {
+                    return Err(StockError::InsufficientAvailable {
+                        available: current.available().max(0),
+                        requested: q.get(),
+                    });
+                }
+                Delta {
+                    on_hand: 0,
+                    reserved: q.get(),
+                }
+            }
+            StockCommand::Release(q) => {
+                if q.get() > current.reserved {
+                    return Err(StockError::ReleaseExceedsReserved {
+                        requested: q.get(),
+                        reserved: current.reserved,
+                    });
+                }
+                Delta {
+                    on_hand: 0,
+                    reserved: -q.get(),
+                }
+            }
+        };
+        current.apply(delta)?;
+        Ok(delta)
+    }
+}
+
+impl Balance {
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+
+    /// The balance after `delta`, if it keeps `0 <= reserved <= on_hand`.
+    pub fn apply(&self, delta: Delta) -> Result<Balance, StockError> {
+        let on_hand = self
+            .on_hand
+            .checked_add(delta.on_hand)
+            .ok_or(StockError::OutOfRange)?;
+        let reserved = self
+            .reserved
+            .checked_add(delta.reserved)
+            .ok_or(StockError::OutOfRange)?;
+        if on_hand > MAX_QUANTITY * 100 {
+            return Err(StockError::OutOfRange);
+        }
+        if on_hand < 0 {
+            return Err(StockError::Negative {
+                on_hand_after: on_hand,
+            });
+        }
+        if reserved < 0 {
+            return Err(StockError::ReleaseExceedsReserved {
+                requested: -delta.reserved,
+                reserved: self.reserved,
+            });
+        }
+        if reserved > on_hand {
+            return if delta.reserved > 0 {
+                Err(StockError::InsufficientAvailable {
+                    available: self.available().max(0),
+                    requested: delta.reserved,
+                })
+            } else {
+                Err(StockError::BelowReserved {
+                    on_hand_after: on_hand,
+                    reserved,
+                })
+            };
+        }
+        Ok(Balance { on_hand, reserved })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(n: i64) -> Quantity {
+        Quantity::new(n).unwrap()
+    }
+
+    #[test]
+    fn quantities_are_positive() {
+        assert!(Quantity::new(0).is_err());
+        assert!(Quantity::new(-3).is_err());
+        assert!(Quantity::new(MAX_QUANTITY + 1).is_err());
+    }
+
+    #[test]
+    fn an_adjustment_cannot_take_stock_below_what_is_reserved() {
+        let b = Balance {
+            on_hand: 10,
+            reserved: 8,
+        };
+        let err = StockCommand::Adjust(-3, AdjustmentReason::Damaged).delta(b);
+        assert_eq!(
+            err,
+            Err(StockError::BelowReserved {
+                on_hand_after: 7,
+                reserved: 8
+            })
+        );
+    }
+
+    #[test]
+    fn a_cycle_count_records_the_difference() {
+        let b = Balance {
+            on_hand: 10,
+            reserved: 2,
+        };
+        assert_eq!(
+            StockCommand::Count(7).delta(b),
+            Ok(Delta {
+                on_hand: -3,
+                reserved: 0
+            })
+        );
+        assert!(StockCommand::Count(1).delta(b).is_err());
+    }
+
+    #[test]
+    fn reserving_more_than_available_is_refused() {
+        let b = Balance {
+            on_hand: 5,
+            reserved: 4,
+        };
+        assert_eq!(
+            StockCommand::Reserve(q(2)).delta(b),
+            Err(StockError::InsufficientAvailable {
+                available: 1,
+                requested: 2
+            })
+        );
+    }
+
+    fn command() -> impl Strategy<Value = StockCommand> {
+        prop_oneof![
+            (1i64..50).prop_map(|n| StockCommand::Receive(q(n))),
+            (-50i64..50).prop_map(|n| StockCommand::Adjust(n, AdjustmentReason::Correction)),
+            (0i64..60).prop_map(StockCommand::Count),
+            (1i64..50).prop_map(|n| StockCommand::TransferOut(q(n))),
+            (1i64..50).prop_map(|n| StockCommand::TransferIn(q(n))),
+            (1i64..20).prop_map(|n| StockCommand::Reserve(q(n))),
+            (1i64..20).prop_map(|n| StockCommand::Release(q(n))),
+        ]
+    }
+
+    proptest! {
+        /// The ledger invariant: whatever is asked, the balance stays within
+        /// `0 <= reserved <= on_hand` and equals the sum of the accepted movements.
+        #[test]
+        fn no_sequence_of_commands_breaks_the_ledger(commands in proptest::collection::vec(command(), 0..200)) {
+            let mut balance = Balance::default();
+            let mut ledger: Vec<Delta> = Vec::new();
+            for command in commands {
+                if let Ok(delta) = command.delta(balance) {
+                    balance = balance.apply(delta).unwrap();
+                    ledger.push(delta);
+                }
+                prop_assert!(0 <= balance.reserved && balance.reserved <= balance.on_hand);
+                let on_hand: i64 = ledger.iter().map(|d| d.on_hand).sum();
+                let reserved: i64 = ledger.iter().map(|d| d.reserved).sum();
+                prop_assert_eq!(balance, Balance { on_hand, reserved });
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Switchyard's domain: the types, rules and state machines of an order management
+//! system. No IO, no async, no SQL: everything here is a pure function of its inputs,
+//! so every rule is testable on its own and lives in exactly one place.
+
+#[macro_use]
+mod macros;
+
+pub mod allocation;
+pub mod auth;
+pub mod catalog;
+pub mod clock;
+pub mod id;
+pub mod inventory;
+pub mod money;
+pub mod order;
+pub mod validation;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use money::{Currency, Money, MoneyError};
+pub use validation::{FieldError, Validator};

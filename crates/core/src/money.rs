@@ -1,0 +1,212 @@
+//! Money: integer minor units bound to an ISO 4217 currency. Arithmetic is checked and
+//! refuses to mix currencies; floats never appear.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Invalid;
+
+/// An ISO 4217 alphabetic currency code (three upper-case letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let upper = raw.trim().to_ascii_uppercase();
+        match upper.as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
+            _ => Err(Invalid::new(
+                "invalid_currency",
+                "must be an ISO 4217 currency code such as GBP, EUR or USD",
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // The three bytes are ASCII upper-case letters by construction.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Digits after the decimal point, for display; ISO 4217 exceptions listed.
+    pub fn exponent(&self) -> u32 {
+        match self.as_str() {
+            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
+            "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Currency::parse(&raw).map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("cannot combine {0} with {1}")]
+    CurrencyMismatch(Currency, Currency),
+    #[error("amount out of range")]
+    Overflow,
+}
+
+/// An amount of money in minor units (pence, cents) of its currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub const fn new(amount: i64, currency: Currency) -> Self {
+        Self { amount, currency }
+    }
+
+    pub const fn zero(currency: Currency) -> Self {
+        Self::new(0, currency)
+    }
+
+    fn same_currency(&self, other: &Money) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(&other)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(amount, self.currency))
+    }
+
+    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
+        self.same_currency(&other)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(amount, self.currency))
+    }
+
+    pub fn checked_mul(self, factor: i64) -> Result<Money, MoneyError> {
+        let amount = self
+            .amount
+            .checked_mul(factor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(amount, self.currency))
+    }
+
+    /// Sums amounts of one currency; an empty sum is zero in `currency`.
+    pub fn sum(
+        currency: Currency,
+        items: impl IntoIterator<Item = Money>,
+    ) -> Result<Money, MoneyError> {
+        items
+            .into_iter()
+            .try_fold(Money::zero(currency), Money::checked_add)
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.amount < 0
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exp = self.currency.exponent();
+        let sign = if self.amount < 0 { "-" } else { "" };
+        let abs = self.amount.unsigned_abs();
+        if exp == 0 {
+            return write!(f, "{sign}{abs} {}", self.currency);
+        }
+        let scale = 10u64.pow(exp);
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / scale,
+            abs % scale,
+            self.currency,
+            width = exp as usize
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn gbp() -> Currency {
+        Currency::parse("GBP").unwrap_or(Currency(*b"XXX"))
+    }
+
+    #[test]
+    fn currencies_are_three_letters_upper_cased() {
+        assert_eq!(
+            Currency::parse("eur").map(|c| c.to_string()),
+            Ok("EUR".into())
+        );
+        assert!(Currency::parse("EURO").is_err());
+        assert!(Currency::parse("E1R").is_err());
+    }
+
+    #[test]
+    fn money_refuses_to_mix_currencies() {
+        let usd = Currency::parse("USD").unwrap_or(gbp());
+        let err = Money::new(1, gbp()).checked_add(Money::new(1, usd));
+        assert_eq!(err, Err(MoneyError::CurrencyMismatch(gbp(), usd)));
+    }
+
+    #[test]
+    fn money_displays_in_major_units() {
+        assert_eq!(Money::new(1250, gbp()).to_string(), "12.50 GBP");
+        assert_eq!(Money::new(-5, gbp()).to_string(), "-0.05 GBP");
+        let jpy = Currency::parse("JPY").unwrap_or(gbp());
+        assert_eq!(Money::new(1250, jpy).to_string(), "1250 JPY");
+    }
+
+    #[test]
+    fn overflow_is_an_error_not_a_wrap() {
+        assert_eq!(
+            Money::new(i64::MAX, gbp()).checked_add(Money::new(1, gbp())),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::new(i64::MAX, gbp()).checked_mul(2),
+            Err(MoneyError::Overflow)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn addition_then_subtraction_is_identity(a in -1_000_000_000i64..1_000_000_000, b in -1_000_000_000i64..1_000_000_000) {
+            let (a, b) = (Money::new(a, gbp()), Money::new(b, gbp()));
+            prop_assert_eq!(a.checked_add(b).and_then(|s| s.checked_sub(b)), Ok(a));
+        }
+
+        #[test]
+        fn sum_matches_integer_sum(xs in proptest::collection::vec(-1_000_000i64..1_000_000, 0..20)) {
+            let total = Money::sum(gbp(), xs.iter().map(|x| Money::new(*x, gbp())));
+            prop_assert_eq!(total, Ok(Money::new(xs.iter().sum(), gbp())));
+        }
+    }
+}

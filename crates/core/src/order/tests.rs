@@ -1,0 +1,274 @@
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::allocation::{self, Candidate};
+use crate::id::{LocationId, ProductId};
+use crate::inventory::{Balance, StockCommand};
+
+fn gbp(amount: i64) -> Money {
+    Money::new(amount, Currency::parse("GBP").unwrap())
+}
+
+fn address() -> AddressInput {
+    AddressInput {
+        name: Some("Ann Smith".into()),
+        line1: Some("1 High St".into()),
+        city: Some("Leeds".into()),
+        postal_code: Some("LS1 4AP".into()),
+        country: Some("GB".into()),
+        ..Default::default()
+    }
+}
+
+fn input() -> OrderInput {
+    OrderInput {
+        channel: Some("web".into()),
+        external_id: Some("1001".into()),
+        currency: Some("GBP".into()),
+        customer: Some(CustomerInput {
+            email: Some("ann@example.com".into()),
+            name: Some("Ann".into()),
+            phone: None,
+        }),
+        shipping_address: Some(address()),
+        lines: Some(vec![
+            LineInput {
+                sku: Some("A".into()),
+                quantity: Some(2),
+                unit_price: Some(gbp(1000)),
+                discount: Some(gbp(200)),
+                tax: Some(gbp(360)),
+            },
+            LineInput {
+                sku: Some("B".into()),
+                quantity: Some(1),
+                unit_price: Some(gbp(500)),
+                discount: None,
+                tax: Some(gbp(100)),
+            },
+        ]),
+        shipping: Some(ShippingInput {
+            amount: Some(gbp(399)),
+            tax: Some(gbp(80)),
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn totals_add_up_lines_discounts_taxes_and_shipping() {
+    let draft = input().parse().unwrap();
+    assert_eq!(draft.lines[0].total, gbp(2000 - 200 + 360));
+    assert_eq!(
+        draft.totals,
+        Totals {
+            subtotal: gbp(2500),
+            discount: gbp(200),
+            tax: gbp(540),
+            shipping: gbp(399),
+            total: gbp(2500 - 200 + 540 + 399)
+        }
+    );
+    assert_eq!(draft.billing_address, draft.shipping_address);
+}
+
+#[test]
+fn sent_totals_that_do_not_match_are_named() {
+    let mut i = input();
+    i.totals = Some(TotalsInput {
+        total: Some(gbp(1)),
+        subtotal: Some(gbp(2500)),
+        ..Default::default()
+    });
+    let errors = i.parse().unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "/totals/total");
+    assert_eq!(errors[0].code, "totals_mismatch");
+}
+
+#[test]
+fn every_bad_field_is_reported_at_once() {
+    let mut i = input();
+    i.customer = Some(CustomerInput {
+        email: Some("nope".into()),
+        ..Default::default()
+    });
+    i.shipping_address.as_mut().unwrap().city = None;
+    let lines = i.lines.as_mut().unwrap();
+    lines[0].quantity = Some(0);
+    lines[1].unit_price = Some(Money::new(500, Currency::parse("EUR").unwrap()));
+    let errors = i.parse().unwrap_err();
+    let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert_eq!(
+        fields,
+        [
+            ("/customer/email", "invalid_email"),
+            ("/customer/name", "required"),
+            ("/shipping_address/city", "required"),
+            ("/lines/0/quantity", "out_of_range"),
+            ("/lines/1/unit_price", "currency_mismatch"),
+        ]
+    );
+}
+
+#[test]
+fn a_discount_larger_than_the_line_is_refused() {
+    let mut i = input();
+    i.lines.as_mut().unwrap()[1].discount = Some(gbp(501));
+    assert_eq!(i.parse().unwrap_err()[0].field, "/lines/1/discount");
+}
+
+#[test]
+fn terminal_states_accept_no_action() {
+    for from in [OrderStatus::Completed, OrderStatus::Cancelled] {
+        for action in OrderAction::ALL {
+            assert_eq!(
+                transition(from, *action),
+                Err(TransitionError {
+                    from,
+                    action: *action
+                })
+            );
+        }
+    }
+    assert_eq!(
+        transition(OrderStatus::Open, OrderAction::Hold),
+        Ok(OrderStatus::OnHold)
+    );
+    assert_eq!(
+        transition(OrderStatus::OnHold, OrderAction::Release),
+        Ok(OrderStatus::Open)
+    );
+    assert!(transition(OrderStatus::OnHold, OrderAction::Hold).is_err());
+    assert!(transition(OrderStatus::Open, OrderAction::Release).is_err());
+}
+
+#[test]
+fn fulfilment_follows_the_lines() {
+    use LineStatus::*;
+    assert_eq!(
+        fulfilment_status([Allocated, Allocated]),
+        FulfilmentStatus::Allocated
+    );
+    assert_eq!(
+        fulfilment_status([Allocated, Backordered]),
+        FulfilmentStatus::Backordered
+    );
+    assert_eq!(
+        fulfilment_status([Cancelled]),
+        FulfilmentStatus::Unallocated
+    );
+}
+
+/// A reference model of orders over one location's stock: what the store must do.
+#[derive(Debug, Clone)]
+enum Command {
+    Receive(usize, i64),
+    Place(Vec<(usize, i64)>, bool),
+    Hold(usize),
+    Release(usize),
+    Cancel(usize),
+    CancelLine(usize, usize),
+}
+
+struct ModelOrder {
+    status: OrderStatus,
+    lines: Vec<(ProductId, i64, LineStatus)>,
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        (0usize..3, 1i64..10).prop_map(|(p, q)| Command::Receive(p, q)),
+        (
+            proptest::collection::vec((0usize..3, 1i64..4), 1..4),
+            any::<bool>()
+        )
+            .prop_map(|(l, b)| Command::Place(l, b)),
+        (0usize..8).prop_map(Command::Hold),
+        (0usize..8).prop_map(Command::Release),
+        (0usize..8).prop_map(Command::Cancel),
+        (0usize..8, 0usize..4).prop_map(|(o, l)| Command::CancelLine(o, l)),
+    ]
+}
+
+proptest! {
+    /// No sequence of commands breaks the invariants: every balance stays within
+    /// `0 <= reserved <= on_hand`, reserved equals the sum of the reservations of open
+    /// allocated lines, and a terminal order never changes again.
+    #[test]
+    fn no_sequence_of_order_commands_breaks_the_invariants(commands in proptest::collection::vec(command(), 0..120)) {
+        let products: Vec<ProductId> = (0..3).map(|i| ProductId::new_at(jiff::Timestamp::from_second(1_700_000_000 + i).unwrap())).collect();
+        let location = LocationId::new_at(jiff::Timestamp::UNIX_EPOCH);
+        let mut stock: BTreeMap<ProductId, Balance> = products.iter().map(|p| (p.clone(), Balance::default())).collect();
+        let mut orders: Vec<ModelOrder> = Vec::new();
+        let release = |stock: &mut BTreeMap<ProductId, Balance>, p: &ProductId, q: i64| {
+            let b = stock.get_mut(p).unwrap();
+            let d = StockCommand::Release(Quantity::new(q).unwrap()).delta(*b).unwrap();
+            *b = b.apply(d).unwrap();
+        };
+        for command in commands {
+            match command {
+                Command::Receive(p, q) => {
+                    let b = stock.get_mut(&products[p]).unwrap();
+                    *b = b.apply(StockCommand::Receive(Quantity::new(q).unwrap()).delta(*b).unwrap()).unwrap();
+                }
+                Command::Place(lines, backorder) => {
+                    let demand = allocation::demand(lines.iter().map(|(p, q)| (&products[*p], *q)));
+                    let candidate = Candidate { location: location.clone(), available: stock.iter().map(|(p, b)| (p.clone(), b.available())).collect() };
+                    let plan = allocation::plan(&demand, &[candidate]);
+                    if !plan.shortages.is_empty() && !backorder {
+                        continue;
+                    }
+                    for (p, (_, q)) in &plan.assignments {
+                        let b = stock.get_mut(p).unwrap();
+                        *b = b.apply(StockCommand::Reserve(Quantity::new(*q).unwrap()).delta(*b).unwrap()).unwrap();
+                    }
+                    let lines = lines.iter().map(|(p, q)| {
+                        let status = if plan.assignments.contains_key(&products[*p]) { LineStatus::Allocated } else { LineStatus::Backordered };
+                        (products[*p].clone(), *q, status)
+                    }).collect();
+                    orders.push(ModelOrder { status: OrderStatus::Open, lines });
+                }
+                Command::Hold(o) | Command::Release(o) | Command::Cancel(o) => {
+                    let Some(order) = orders.get_mut(o) else { continue };
+                    let action = match command { Command::Hold(_) => OrderAction::Hold, Command::Release(_) => OrderAction::Release, _ => OrderAction::Cancel };
+                    let before = order.status;
+                    match transition(order.status, action) {
+                        Ok(to) => {
+                            order.status = to;
+                            if to == OrderStatus::Cancelled {
+                                for line in &mut order.lines {
+                                    if line.2 == LineStatus::Allocated { release(&mut stock, &line.0, line.1); }
+                                    line.2 = LineStatus::Cancelled;
+                                }
+                            }
+                        }
+                        Err(e) => prop_assert_eq!(e.from, before),
+                    }
+                }
+                Command::CancelLine(o, l) => {
+                    let Some(order) = orders.get_mut(o) else { continue };
+                    let Some(line) = order.lines.get_mut(l) else { continue };
+                    if transition(order.status, OrderAction::CancelLine).is_err() || line.2 == LineStatus::Cancelled { continue; }
+                    if line.2 == LineStatus::Allocated { release(&mut stock, &line.0, line.1); }
+                    line.2 = LineStatus::Cancelled;
+                    if order.lines.iter().all(|l| l.2 == LineStatus::Cancelled) {
+                        order.status = transition(order.status, OrderAction::Cancel).unwrap();
+                    }
+                }
+            }
+            for (p, b) in &stock {
+                prop_assert!(0 <= b.reserved && b.reserved <= b.on_hand);
+                let open: i64 = orders.iter()
+                    .filter(|o| matches!(o.status, OrderStatus::Open | OrderStatus::OnHold))
+                    .flat_map(|o| o.lines.iter())
+                    .filter(|l| &l.0 == p && l.2 == LineStatus::Allocated)
+                    .map(|l| l.1)
+                    .sum();
+                prop_assert_eq!(b.reserved, open);
+            }
+        }
+    }
+}
