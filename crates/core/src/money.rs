@@ -9,6 +9,7 @@ use crate::validation::Invalid;
 
 /// An ISO 4217 alphabetic currency code (three upper-case letters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "GBP"))]
 pub struct Currency([u8; 3]);
 
 impl Currency {
@@ -67,7 +68,9 @@ pub enum MoneyError {
 
 /// An amount of money in minor units (pence, cents) of its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"amount": 1250, "currency": "GBP"})))]
 pub struct Money {
+    /// Minor units: 1250 GBP is 12.50 GBP; 1250 JPY is 1250 JPY.
     pub amount: i64,
     pub currency: Currency,
 }

@@ -1,0 +1,597 @@
+//! Products, locations and channels: creation, look-up by id or natural key (a
+//! product's `sku`, a location's or channel's `code`), cursor-paged lists, changes and
+//! archiving.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use switchyard_core::catalog::{
+    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, LocationDraft, LocationInput,
+    LocationKind, ProductDraft, ProductPatch, ShortagePolicy,
+};
+use switchyard_core::id::{ChannelId, LocationId, ProductId};
+use switchyard_core::{Currency, Money};
+
+use crate::Store;
+use crate::db::{
+    Arg, Sql, get_enum, get_id as id, get_json, get_opt_time, get_time, micros, violates,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Page, PageRequest};
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Product {
+    pub id: ProductId,
+    pub sku: String,
+    pub title: String,
+    pub barcode: Option<String>,
+    pub weight_grams: Option<i64>,
+    pub price: Option<Money>,
+    pub cost: Option<Money>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Set when archived: an archived product takes no new orders.
+    pub archived_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Location {
+    pub id: LocationId,
+    pub code: String,
+    pub name: String,
+    pub kind: LocationKind,
+    pub address: Address,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// Lower numbers are tried first.
+    pub priority: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub archived_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Channel {
+    pub id: ChannelId,
+    pub code: String,
+    pub name: String,
+    pub kind: ChannelKind,
+    /// Codes of the locations this channel ships from, in the order they are tried.
+    pub ship_from: Vec<String>,
+    pub shortage_policy: ShortagePolicy,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub archived_at: Option<Timestamp>,
+}
+
+/// Filters of the catalog lists.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFilter {
+    /// Case-insensitive text to find in codes, names and barcodes.
+    pub q: Option<String>,
+    pub include_archived: bool,
+    pub updated_since: Option<Timestamp>,
+}
+
+fn money(row: &AnyRow, amount: &str, currency: &str) -> StoreResult<Option<Money>> {
+    let amount: Option<i64> = row.try_get(amount)?;
+    let currency: Option<String> = row.try_get(currency)?;
+    Ok(match (amount, currency) {
+        (Some(a), Some(c)) => Some(Money::new(
+            a,
+            Currency::parse(&c).map_err(|e| StoreError::Corrupt(e.message))?,
+        )),
+        _ => None,
+    })
+}
+
+const PRODUCT_COLUMNS: &str = "id, sku, title, barcode, weight_grams, price_amount, price_currency, \
+     cost_amount, cost_currency, created_at, updated_at, archived_at";
+
+fn product(row: &AnyRow) -> StoreResult<Product> {
+    Ok(Product {
+        id: id(row, "id")?,
+        sku: row.try_get("sku")?,
+        title: row.try_get("title")?,
+        barcode: row.try_get("barcode")?,
+        weight_grams: row.try_get("weight_grams")?,
+        price: money(row, "price_amount", "price_currency")?,
+        cost: money(row, "cost_amount", "cost_currency")?,
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+        archived_at: get_opt_time(row, "archived_at")?,
+    })
+}
+
+const LOCATION_COLUMNS: &str = "id, code, name, kind, address, latitude, longitude, priority, created_at, updated_at, archived_at";
+
+fn location(row: &AnyRow) -> StoreResult<Location> {
+    Ok(Location {
+        id: id(row, "id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        kind: get_enum(row, "kind", LocationKind::parse)?,
+        address: get_json(row, "address")?,
+        latitude: row.try_get("latitude")?,
+        longitude: row.try_get("longitude")?,
+        priority: row.try_get("priority")?,
+        created_at: get_time(row, "created_at")?,
+        updated_at: get_time(row, "updated_at")?,
+        archived_at: get_opt_time(row, "archived_at")?,
+    })
+}
+
+const CHANNEL_COLUMNS: &str =
+    "id, code, name, kind, shortage_policy, created_at, updated_at, archived_at";
+
+/// Adds the catalog filters shared by the three lists; `search` lists the columns `q` looks in.
+fn catalog_filter(
+    sql: &mut Sql,
+    filter: &CatalogFilter,
+    search: &[&str],
+    page: &PageRequest,
+    key: &str,
+) {
+    if !filter.include_archived {
+        sql.push(if sql.text.contains(" WHERE ") {
+            " AND archived_at IS NULL"
+        } else {
+            " WHERE archived_at IS NULL"
+        });
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let joiner = if sql.text.contains(" WHERE ") {
+            " AND ("
+        } else {
+            " WHERE ("
+        };
+        sql.push(joiner);
+        for (i, column) in search.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(&format!("LOWER({column}) LIKE "))
+                .bind(Arg::Text(pattern.clone()));
+        }
+        sql.push(")");
+    }
+    if let Some(since) = filter.updated_since {
+        sql.filter("updated_at >= ", Arg::Int(micros(since)), "");
+    }
+    if let Some(cursor) = &page.cursor {
+        sql.filter(&format!("{key} > "), Arg::Text(cursor.clone()), "");
+    }
+    sql.push(&format!(" ORDER BY {key} LIMIT "))
+        .bind(Arg::Int(page.limit() + 1));
+}
+
+impl Store {
+    pub async fn create_product(&self, draft: &ProductDraft) -> StoreResult<Product> {
+        let now = self.now();
+        let id = ProductId::new_at(now);
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "INSERT INTO product (id, sku, title, barcode, weight_grams, price_amount, price_currency, \
+             cost_amount, cost_currency, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(id.as_str())
+        .bind(&draft.sku)
+        .bind(&draft.title)
+        .bind(draft.barcode.as_deref())
+        .bind(draft.weight_grams)
+        .bind(draft.price.map(|m| m.amount))
+        .bind(draft.price.map(|m| m.currency.to_string()))
+        .bind(draft.cost.map(|m| m.amount))
+        .bind(draft.cost.map(|m| m.currency.to_string()))
+        .bind(micros(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| {
+            if violates(&e, "product_sku_key", "product.sku") {
+                StoreError::Conflict { code: "duplicate_sku", message: format!("a product with SKU {} already exists", draft.sku) }
+            } else {
+                e.into()
+            }
+        });
+        tx.finish(result).await?;
+        self.product(id.as_str()).await
+    }
+
+    /// A product by id or SKU.
+    pub async fn product(&self, key: &str) -> StoreResult<Product> {
+        let column = if ProductId::parse(key).is_some() {
+            "id"
+        } else {
+            "sku"
+        };
+        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE {column} = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(product)
+            .transpose()?
+            .ok_or_else(|| StoreError::not_found("product", key))
+    }
+
+    pub async fn list_products(
+        &self,
+        filter: &CatalogFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Product>> {
+        let mut sql = Sql::new(&format!("SELECT {PRODUCT_COLUMNS} FROM product"));
+        catalog_filter(&mut sql, filter, &["sku", "title", "barcode"], page, "sku");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(product).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page.limit(), |p| p.sku.clone()))
+    }
+
+    pub async fn update_product(&self, key: &str, patch: &ProductPatch) -> StoreResult<Product> {
+        let current = self.product(key).await?;
+        let draft = patch
+            .apply(&ProductDraft {
+                sku: current.sku.clone(),
+                title: current.title.clone(),
+                barcode: current.barcode.clone(),
+                weight_grams: current.weight_grams,
+                price: current.price,
+                cost: current.cost,
+            })
+            .map_err(StoreError::Invalid)?;
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "UPDATE product SET title = $1, barcode = $2, weight_grams = $3, price_amount = $4, price_currency = $5, \
+             cost_amount = $6, cost_currency = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(&draft.title)
+        .bind(draft.barcode.as_deref())
+        .bind(draft.weight_grams)
+        .bind(draft.price.map(|m| m.amount))
+        .bind(draft.price.map(|m| m.currency.to_string()))
+        .bind(draft.cost.map(|m| m.amount))
+        .bind(draft.cost.map(|m| m.currency.to_string()))
+        .bind(micros(self.now()))
+        .bind(current.id.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::from);
+        tx.finish(result).await?;
+        self.product(current.id.as_str()).await
+    }
+
+    /// Archives a product: it stays in history but takes no new orders.
+    pub async fn archive_product(&self, key: &str) -> StoreResult<Product> {
+        let current = self.product(key).await?;
+        self.archive("product", current.id.as_str()).await?;
+        self.product(current.id.as_str()).await
+    }
+
+    async fn archive(&self, table: &'static str, id: &str) -> StoreResult<()> {
+        let now = micros(self.now());
+        let sql = format!(
+            "UPDATE {table} SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL"
+        );
+        let mut tx = self.write().await?;
+        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map(|_| ());
+        tx.finish(result.map_err(StoreError::from)).await
+    }
+
+    pub async fn create_location(&self, draft: &LocationDraft) -> StoreResult<Location> {
+        let now = self.now();
+        let id = LocationId::new_at(now);
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "INSERT INTO location (id, code, name, kind, address, country, latitude, longitude, priority, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(id.as_str())
+        .bind(&draft.code)
+        .bind(&draft.name)
+        .bind(draft.kind.as_str())
+        .bind(serde_json::to_string(&draft.address)?)
+        .bind(&draft.address.country)
+        .bind(draft.latitude)
+        .bind(draft.longitude)
+        .bind(draft.priority)
+        .bind(micros(now))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate_code(e, "location", &draft.code));
+        tx.finish(result).await?;
+        self.location(id.as_str()).await
+    }
+
+    /// A location by id or code.
+    pub async fn location(&self, key: &str) -> StoreResult<Location> {
+        let column = if LocationId::parse(key).is_some() {
+            "id"
+        } else {
+            "code"
+        };
+        let sql = format!("SELECT {LOCATION_COLUMNS} FROM location WHERE {column} = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(location)
+            .transpose()?
+            .ok_or_else(|| StoreError::not_found("location", key))
+    }
+
+    pub async fn list_locations(
+        &self,
+        filter: &CatalogFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Location>> {
+        let mut sql = Sql::new(&format!("SELECT {LOCATION_COLUMNS} FROM location"));
+        catalog_filter(&mut sql, filter, &["code", "name", "country"], page, "code");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(location).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page.limit(), |l| l.code.clone()))
+    }
+
+    /// Changes the fields present in `patch`; the result is validated as a whole.
+    pub async fn update_location(&self, key: &str, patch: &LocationInput) -> StoreResult<Location> {
+        let current = self.location(key).await?;
+        let a = &current.address;
+        let merged = LocationInput {
+            code: patch.code.clone().or(Some(current.code.clone())),
+            name: patch.name.clone().or(Some(current.name.clone())),
+            kind: patch.kind.or(Some(current.kind)),
+            address: patch.address.clone().or_else(|| {
+                Some(AddressInput {
+                    name: Some(a.name.clone()),
+                    company: a.company.clone(),
+                    line1: Some(a.line1.clone()),
+                    line2: a.line2.clone(),
+                    city: Some(a.city.clone()),
+                    region: a.region.clone(),
+                    postal_code: a.postal_code.clone(),
+                    country: Some(a.country.clone()),
+                    phone: a.phone.clone(),
+                })
+            }),
+            latitude: patch.latitude.or(current.latitude),
+            longitude: patch.longitude.or(current.longitude),
+            priority: patch.priority.or(Some(current.priority)),
+        };
+        let draft = merged.parse().map_err(StoreError::Invalid)?;
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "UPDATE location SET code = $1, name = $2, kind = $3, address = $4, country = $5, latitude = $6, \
+             longitude = $7, priority = $8, updated_at = $9 WHERE id = $10",
+        )
+        .bind(&draft.code)
+        .bind(&draft.name)
+        .bind(draft.kind.as_str())
+        .bind(serde_json::to_string(&draft.address)?)
+        .bind(&draft.address.country)
+        .bind(draft.latitude)
+        .bind(draft.longitude)
+        .bind(draft.priority)
+        .bind(micros(self.now()))
+        .bind(current.id.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| duplicate_code(e, "location", &draft.code));
+        tx.finish(result).await?;
+        self.location(current.id.as_str()).await
+    }
+
+    /// Archives a location. Refused while stock there is reserved for open orders.
+    pub async fn archive_location(&self, key: &str) -> StoreResult<Location> {
+        let current = self.location(key).await?;
+        let reserved: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(reserved) AS BIGINT) FROM stock_balance WHERE location_id = $1",
+        )
+        .bind(current.id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        if let Some(units) = reserved.filter(|r| *r > 0) {
+            return Err(StoreError::Conflict {
+                code: "location_in_use",
+                message: format!(
+                    "{} has {units} units reserved for open orders; cancel or re-route them first",
+                    current.code
+                ),
+            });
+        }
+        self.archive("location", current.id.as_str()).await?;
+        self.location(current.id.as_str()).await
+    }
+
+    /// Resolves location references (codes or ids) to ids, naming each unknown one.
+    async fn resolve_locations(&self, refs: &[String]) -> StoreResult<Vec<LocationId>> {
+        let mut ids = Vec::new();
+        let mut errors = Vec::new();
+        for (i, r) in refs.iter().enumerate() {
+            match self.location(r).await {
+                Ok(l) if l.archived_at.is_none() => ids.push(l.id),
+                Ok(_) => errors.push(switchyard_core::FieldError {
+                    field: format!("/ship_from/{i}"),
+                    code: "archived",
+                    message: format!("location {r} is archived"),
+                }),
+                Err(StoreError::NotFound { .. }) => errors.push(switchyard_core::FieldError {
+                    field: format!("/ship_from/{i}"),
+                    code: "unknown_location",
+                    message: format!("there is no location {r}"),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(ids)
+        } else {
+            Err(StoreError::Invalid(errors))
+        }
+    }
+
+    pub async fn create_channel(&self, draft: &ChannelDraft) -> StoreResult<Channel> {
+        let locations = self.resolve_locations(&draft.ship_from).await?;
+        let now = self.now();
+        let id = ChannelId::new_at(now);
+        let mut tx = self.write().await?;
+        let result = async {
+            sqlx::query(
+                "INSERT INTO channel (id, code, name, kind, shortage_policy, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(id.as_str())
+            .bind(&draft.code)
+            .bind(&draft.name)
+            .bind(draft.kind.as_str())
+            .bind(draft.shortage_policy.as_str())
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate_code(e, "channel", &draft.code))?;
+            set_ship_from(&mut tx, &id, &locations).await
+        }
+        .await;
+        tx.finish(result).await?;
+        self.channel(id.as_str()).await
+    }
+
+    /// A channel by id or code.
+    pub async fn channel(&self, key: &str) -> StoreResult<Channel> {
+        let column = if ChannelId::parse(key).is_some() {
+            "id"
+        } else {
+            "code"
+        };
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channel WHERE {column} = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        let row = row.ok_or_else(|| StoreError::not_found("channel", key))?;
+        let mut channels = self.channels_from(&[row]).await?;
+        channels
+            .pop()
+            .ok_or_else(|| StoreError::not_found("channel", key))
+    }
+
+    async fn channels_from(&self, rows: &[AnyRow]) -> StoreResult<Vec<Channel>> {
+        let mut channels = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: ChannelId = id(row, "id")?;
+            let ship_from: Vec<String> = sqlx::query_scalar(
+                "SELECT l.code FROM channel_location cl JOIN location l ON l.id = cl.location_id \
+                 WHERE cl.channel_id = $1 ORDER BY cl.position",
+            )
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+            channels.push(Channel {
+                id,
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                kind: get_enum(row, "kind", ChannelKind::parse)?,
+                ship_from,
+                shortage_policy: get_enum(row, "shortage_policy", ShortagePolicy::parse)?,
+                created_at: get_time(row, "created_at")?,
+                updated_at: get_time(row, "updated_at")?,
+                archived_at: get_opt_time(row, "archived_at")?,
+            });
+        }
+        Ok(channels)
+    }
+
+    pub async fn list_channels(
+        &self,
+        filter: &CatalogFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Channel>> {
+        let mut sql = Sql::new(&format!("SELECT {CHANNEL_COLUMNS} FROM channel"));
+        catalog_filter(&mut sql, filter, &["code", "name"], page, "code");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = self.channels_from(&rows).await?;
+        Ok(Page::from_rows(items, page.limit(), |c| c.code.clone()))
+    }
+
+    /// Changes the fields present in `patch`; `ship_from`, when present, replaces the list.
+    pub async fn update_channel(&self, key: &str, patch: &ChannelInput) -> StoreResult<Channel> {
+        let current = self.channel(key).await?;
+        let merged = ChannelInput {
+            code: patch.code.clone().or(Some(current.code.clone())),
+            name: patch.name.clone().or(Some(current.name.clone())),
+            kind: patch.kind.or(Some(current.kind)),
+            ship_from: patch.ship_from.clone().or(Some(current.ship_from.clone())),
+            shortage_policy: patch.shortage_policy.or(Some(current.shortage_policy)),
+        };
+        let draft = merged.parse().map_err(StoreError::Invalid)?;
+        let locations = self.resolve_locations(&draft.ship_from).await?;
+        let mut tx = self.write().await?;
+        let result = async {
+            sqlx::query(
+                "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, updated_at = $5 WHERE id = $6",
+            )
+            .bind(&draft.code)
+            .bind(&draft.name)
+            .bind(draft.kind.as_str())
+            .bind(draft.shortage_policy.as_str())
+            .bind(micros(self.now()))
+            .bind(current.id.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate_code(e, "channel", &draft.code))?;
+            set_ship_from(&mut tx, &current.id, &locations).await
+        }
+        .await;
+        tx.finish(result).await?;
+        self.channel(current.id.as_str()).await
+    }
+
+    pub async fn archive_channel(&self, key: &str) -> StoreResult<Channel> {
+        let current = self.channel(key).await?;
+        self.archive("channel", current.id.as_str()).await?;
+        self.channel(current.id.as_str()).await
+    }
+}
+
+async fn set_ship_from(
+    tx: &mut crate::WriteTx,
+    channel: &ChannelId,
+    locations: &[LocationId],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM channel_location WHERE channel_id = $1")
+        .bind(channel.as_str())
+        .execute(&mut ***tx)
+        .await?;
+    for (position, location) in locations.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO channel_location (channel_id, location_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(channel.as_str())
+        .bind(location.as_str())
+        .bind(position as i64)
+        .execute(&mut ***tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn duplicate_code(e: sqlx::Error, table: &'static str, code: &str) -> StoreError {
+    let constraint = format!("{table}_code_key");
+    if violates(&e, &constraint, &format!("{table}.code")) {
+        StoreError::Conflict {
+            code: "duplicate_code",
+            message: format!("a {table} with code {code} already exists"),
+        }
+    } else {
+        e.into()
+    }
+}

@@ -1,0 +1,147 @@
+//! `switchyard check`: proves the books balance. Every balance equals the sum of its
+//! ledger movements, `0 <= reserved <= on_hand`, `reserved` equals the reservations
+//! held for it, every reservation belongs to an open, allocated order line, and every
+//! allocated line is reserved in full.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::Store;
+use crate::error::StoreResult;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    pub balances: i64,
+    pub movements: i64,
+    pub reservations: i64,
+    pub orders: i64,
+    /// Each discrepancy found, in words.
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Store {
+    pub async fn check(&self) -> StoreResult<CheckReport> {
+        let count = |table: &'static str| async move {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&self.pool)
+                .await
+        };
+        let mut report = CheckReport {
+            balances: count("stock_balance").await?,
+            movements: count("stock_movement").await?,
+            reservations: count("reservation").await?,
+            orders: count("sales_order").await?,
+            problems: Vec::new(),
+        };
+        let item = "(SELECT sku FROM product WHERE id = x.product_id) AS sku, (SELECT code FROM location WHERE id = x.location_id) AS code";
+
+        let ledger = format!(
+            "SELECT x.*, {item} FROM (
+               SELECT COALESCE(b.product_id, m.product_id) AS product_id, COALESCE(b.location_id, m.location_id) AS location_id,
+                      COALESCE(b.on_hand, 0) AS on_hand, COALESCE(b.reserved, 0) AS reserved,
+                      COALESCE(m.on_hand, 0) AS ledger_on_hand, COALESCE(m.reserved, 0) AS ledger_reserved
+               FROM stock_balance b
+               FULL OUTER JOIN (SELECT product_id, location_id, CAST(SUM(on_hand_delta) AS BIGINT) AS on_hand,
+                                       CAST(SUM(reserved_delta) AS BIGINT) AS reserved
+                                FROM stock_movement GROUP BY product_id, location_id) m
+                 ON m.product_id = b.product_id AND m.location_id = b.location_id
+             ) x WHERE x.on_hand <> x.ledger_on_hand OR x.reserved <> x.ledger_reserved"
+        );
+        for row in sqlx::query(sqlx::AssertSqlSafe(ledger))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            report.problems.push(format!(
+                "{} at {}: balance on_hand {} reserved {}, but the ledger sums to on_hand {} reserved {}",
+                row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
+                row.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
+                row.try_get::<i64, _>("on_hand")?,
+                row.try_get::<i64, _>("reserved")?,
+                row.try_get::<i64, _>("ledger_on_hand")?,
+                row.try_get::<i64, _>("ledger_reserved")?,
+            ));
+        }
+
+        let bounds = format!(
+            "SELECT x.on_hand, x.reserved, {item} FROM stock_balance x WHERE x.reserved < 0 OR x.reserved > x.on_hand"
+        );
+        for row in sqlx::query(sqlx::AssertSqlSafe(bounds))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            report.problems.push(format!(
+                "{} at {}: reserved {} is outside 0..=on_hand {}",
+                row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
+                row.try_get::<Option<String>, _>("code")?
+                    .unwrap_or_default(),
+                row.try_get::<i64, _>("reserved")?,
+                row.try_get::<i64, _>("on_hand")?,
+            ));
+        }
+
+        let held = format!(
+            "SELECT x.reserved, x.held, {item} FROM (
+               SELECT b.product_id, b.location_id, b.reserved,
+                      COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r
+                                WHERE r.product_id = b.product_id AND r.location_id = b.location_id), 0) AS held
+               FROM stock_balance b) x
+             WHERE x.reserved <> x.held"
+        );
+        for row in sqlx::query(sqlx::AssertSqlSafe(held))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            report.problems.push(format!(
+                "{} at {}: reserved {}, but reservations hold {}",
+                row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
+                row.try_get::<Option<String>, _>("code")?
+                    .unwrap_or_default(),
+                row.try_get::<i64, _>("reserved")?,
+                row.try_get::<i64, _>("held")?,
+            ));
+        }
+
+        let orphans = sqlx::query(
+            "SELECT r.id, o.number, o.status, l.status AS line_status FROM reservation r
+             JOIN order_line l ON l.id = r.line_id JOIN sales_order o ON o.id = r.order_id
+             WHERE o.status NOT IN ('open', 'on_hold') OR l.status <> 'allocated' OR l.order_id <> r.order_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in orphans {
+            report.problems.push(format!(
+                "reservation {} belongs to order {} ({}) line ({}), which is not open and allocated",
+                row.try_get::<String, _>("id")?,
+                row.try_get::<String, _>("number")?,
+                row.try_get::<String, _>("status")?,
+                row.try_get::<String, _>("line_status")?,
+            ));
+        }
+
+        let unreserved = sqlx::query(
+            "SELECT o.number, l.sku, l.quantity, COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0) AS held
+             FROM order_line l JOIN sales_order o ON o.id = l.order_id
+             WHERE l.status = 'allocated' AND o.status IN ('open', 'on_hold')
+               AND l.quantity <> COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in unreserved {
+            report.problems.push(format!(
+                "order {} line {}: allocated {} but {} reserved",
+                row.try_get::<String, _>("number")?,
+                row.try_get::<String, _>("sku")?,
+                row.try_get::<i64, _>("quantity")?,
+                row.try_get::<i64, _>("held")?,
+            ));
+        }
+        Ok(report)
+    }
+}

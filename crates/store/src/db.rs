@@ -1,0 +1,124 @@
+//! Small helpers shared by the repositories: time and JSON columns, dynamic filters
+//! with numbered placeholders, and the names of the constraints we map to errors.
+
+use jiff::Timestamp;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AssertSqlSafe, Row};
+
+use switchyard_core::validation::Invalid;
+
+use crate::error::{StoreError, StoreResult};
+
+/// Microseconds since the epoch: how every time is stored.
+pub fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub fn time(micros: i64) -> Timestamp {
+    Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+pub fn get_time(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
+    Ok(time(row.try_get::<i64, _>(col)?))
+}
+
+pub fn get_opt_time(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(time))
+}
+
+pub fn get_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
+    let raw: String = row.try_get(col)?;
+    Ok(serde_json::from_str(&raw)?)
+}
+
+/// A value for a dynamically built query.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A query assembled from optional filters, with `$n` placeholders numbered in order.
+#[derive(Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends raw SQL.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    /// Adds ` AND <left><placeholder><right>` (or `WHERE` for the first filter).
+    pub fn filter(&mut self, left: &str, arg: Arg, right: &str) -> &mut Self {
+        let joiner = if self.text.contains(" WHERE ") {
+            " AND "
+        } else {
+            " WHERE "
+        };
+        self.text.push_str(joiner);
+        self.text.push_str(left);
+        self.bind(arg);
+        self.text.push_str(right);
+        self
+    }
+
+    pub fn query(&self) -> Query<'_, Any, AnyArguments> {
+        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Text(t) => q.bind(t.clone()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+/// Whether `error` is the violation of the named constraint. SQLite names only CHECK
+/// constraints in its messages, so UNIQUE violations are recognised by their columns.
+pub fn violates(error: &sqlx::Error, constraint: &str, sqlite_columns: &str) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    if db.constraint() == Some(constraint) {
+        return true;
+    }
+    let message = db.message();
+    message.contains(constraint)
+        || (!sqlite_columns.is_empty()
+            && message.contains(&format!("UNIQUE constraint failed: {sqlite_columns}")))
+}
+
+/// A typed id column.
+pub fn get_id<T: TryFrom<String, Error = String>>(row: &AnyRow, col: &str) -> StoreResult<T> {
+    T::try_from(row.try_get::<String, _>(col)?).map_err(StoreError::Corrupt)
+}
+
+/// An enum column, spelled as the enum spells itself.
+pub fn get_enum<T>(
+    row: &AnyRow,
+    col: &str,
+    parse: fn(&str) -> Result<T, Invalid>,
+) -> StoreResult<T> {
+    let raw: String = row.try_get(col)?;
+    parse(&raw).map_err(|_| StoreError::Corrupt(format!("unknown {col} {raw:?}")))
+}

@@ -1,0 +1,85 @@
+//! The store's one error type: what went wrong in terms a caller can act on. Database
+//! errors are classified here, once; the HTTP layer maps each variant to a status.
+
+use serde::Serialize;
+use switchyard_core::FieldError;
+use switchyard_core::inventory::StockError;
+use switchyard_core::order::TransitionError;
+
+/// A line that could not be reserved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShortLine {
+    /// Index of the line in the request (0-based); lines of one SKU share the shortage.
+    pub line: usize,
+    pub sku: String,
+    /// Units of this SKU the whole order asks for.
+    pub requested: i64,
+    /// The most any one eligible location has available.
+    pub available: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{resource} {key:?} does not exist")]
+    NotFound { resource: &'static str, key: String },
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("not enough stock for {} line(s)", .0.len())]
+    InsufficientStock(Vec<ShortLine>),
+    #[error("{sku} at {location}: {error}")]
+    Stock {
+        sku: String,
+        location: String,
+        error: StockError,
+    },
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+impl StoreError {
+    pub fn not_found(resource: &'static str, key: impl Into<String>) -> Self {
+        StoreError::NotFound {
+            resource,
+            key: key.into(),
+        }
+    }
+
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }])
+    }
+
+    /// A transient failure worth retrying: a serialisation failure or deadlock on
+    /// PostgreSQL, or a busy SQLite database.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                matches!(
+                    db.code().as_deref(),
+                    Some("40001" | "40P01" | "5" | "6" | "517")
+                )
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

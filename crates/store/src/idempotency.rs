@@ -1,0 +1,116 @@
+//! `Idempotency-Key`: the first request with a key runs and its response is stored;
+//! a retry with the same key and body gets the stored response, a different body is
+//! refused, and a retry while the first is still running is told to wait.
+
+use sqlx::Row;
+
+use crate::Store;
+use crate::db::micros;
+use crate::error::StoreResult;
+
+/// A key left `in_flight` longer than this (the server died mid-request) may be reused.
+const STALE_AFTER_MICROS: i64 = 5 * 60 * 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// First use: run the request, then `complete` or `abandon`.
+    Proceed,
+    /// Seen before with this body: send the stored response.
+    Replay { status: u16, body: String },
+    /// Seen before with another body.
+    Mismatch,
+    /// The first request with this key is still running.
+    InFlight,
+}
+
+impl Store {
+    pub async fn idempotency_begin(
+        &self,
+        principal: &str,
+        key: &str,
+        request_hash: &str,
+    ) -> StoreResult<Begin> {
+        let now = micros(self.now());
+        let mut tx = self.write().await?;
+        let result = async {
+            let inserted = sqlx::query(
+                "INSERT INTO idempotency_key (principal, key, request_hash, state, created_at) VALUES ($1, $2, $3, 'in_flight', $4) \
+                 ON CONFLICT (principal, key) DO NOTHING",
+            )
+            .bind(principal)
+            .bind(key)
+            .bind(request_hash)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(Begin::Proceed);
+            }
+            let row = sqlx::query(
+                "SELECT request_hash, state, status_code, response_body, created_at FROM idempotency_key WHERE principal = $1 AND key = $2",
+            )
+            .bind(principal)
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?;
+            if row.try_get::<String, _>("request_hash")? != request_hash {
+                return Ok(Begin::Mismatch);
+            }
+            if row.try_get::<String, _>("state")? == "done" {
+                let status: i64 = row.try_get::<Option<i64>, _>("status_code")?.unwrap_or(500);
+                return Ok(Begin::Replay {
+                    status: u16::try_from(status).unwrap_or(500),
+                    body: row.try_get::<Option<String>, _>("response_body")?.unwrap_or_default(),
+                });
+            }
+            if now - row.try_get::<i64, _>("created_at")? > STALE_AFTER_MICROS {
+                sqlx::query("UPDATE idempotency_key SET created_at = $1 WHERE principal = $2 AND key = $3")
+                    .bind(now)
+                    .bind(principal)
+                    .bind(key)
+                    .execute(&mut **tx)
+                    .await?;
+                return Ok(Begin::Proceed);
+            }
+            Ok(Begin::InFlight)
+        }
+        .await;
+        tx.finish(result).await
+    }
+
+    /// Stores the response of the request that began with `key`.
+    pub async fn idempotency_complete(
+        &self,
+        principal: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "UPDATE idempotency_key SET state = 'done', status_code = $1, response_body = $2 WHERE principal = $3 AND key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(principal)
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(Into::into);
+        tx.finish(result).await
+    }
+
+    /// Forgets `key` so the request can be retried (after a server-side failure).
+    pub async fn idempotency_abandon(&self, principal: &str, key: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let result = sqlx::query("DELETE FROM idempotency_key WHERE principal = $1 AND key = $2")
+            .bind(principal)
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .map(|_| ())
+            .map_err(Into::into);
+        tx.finish(result).await
+    }
+}

@@ -1,0 +1,462 @@
+//! The inventory ledger in the database. Every change of a balance is one guarded
+//! update plus one ledger row in the same transaction; the guard compares the balance
+//! with what was read, so concurrent writers on PostgreSQL cannot both pass a check.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use switchyard_core::id::{LocationId, MovementId, ProductId};
+use switchyard_core::inventory::{Balance, Delta, MovementKind, Quantity, StockCommand};
+
+use crate::db::{Arg, Sql, get_enum, get_id, get_time, micros};
+use crate::error::{StoreError, StoreResult};
+use crate::page::{Page, PageRequest};
+use crate::{Store, WriteTx};
+
+/// Stock of one SKU at one location.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockLevel {
+    pub sku: String,
+    pub product_id: ProductId,
+    pub location: String,
+    pub location_id: LocationId,
+    pub on_hand: i64,
+    /// Held for open orders.
+    pub reserved: i64,
+    /// `on_hand - reserved`: what can still be sold.
+    pub available: i64,
+    pub updated_at: Timestamp,
+}
+
+/// One row of the ledger.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Movement {
+    pub id: MovementId,
+    pub sku: String,
+    pub product_id: ProductId,
+    pub location: String,
+    pub location_id: LocationId,
+    pub kind: MovementKind,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub on_hand_after: i64,
+    pub reserved_after: i64,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    /// What caused it: an order id, a transfer, a supplier's delivery note.
+    pub reference: Option<String>,
+    pub actor: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LevelFilter {
+    pub sku: Option<String>,
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MovementFilter {
+    pub sku: Option<String>,
+    pub location: Option<String>,
+    pub kind: Option<MovementKind>,
+    pub reference: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+/// Who and why, for the ledger rows a change writes.
+#[derive(Debug, Clone, Default)]
+pub struct MovementContext {
+    pub actor: String,
+    pub note: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// Applies `command` to the balance of (`product`, `location`) inside `tx`, writing its
+/// ledger row. Fails with `concurrent_update` (retryable) when the balance changed
+/// between the read and the write.
+pub(crate) async fn apply(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    (product, sku): (&ProductId, &str),
+    (location, code): (&LocationId, &str),
+    command: StockCommand,
+    ctx: &MovementContext,
+) -> StoreResult<MovementId> {
+    sqlx::query(
+        "INSERT INTO stock_balance (product_id, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, 0, 0, $3) \
+         ON CONFLICT (product_id, location_id) DO NOTHING",
+    )
+    .bind(product.as_str())
+    .bind(location.as_str())
+    .bind(micros(now))
+    .execute(&mut ***tx)
+    .await?;
+    let row = sqlx::query(
+        "SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2",
+    )
+    .bind(product.as_str())
+    .bind(location.as_str())
+    .fetch_one(&mut ***tx)
+    .await?;
+    let current = Balance {
+        on_hand: row.try_get("on_hand")?,
+        reserved: row.try_get("reserved")?,
+    };
+    let delta = command.delta(current).map_err(|error| StoreError::Stock {
+        sku: sku.to_owned(),
+        location: code.to_owned(),
+        error,
+    })?;
+    let updated = sqlx::query(
+        "UPDATE stock_balance SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3 \
+         WHERE product_id = $4 AND location_id = $5 AND on_hand = $6 AND reserved = $7",
+    )
+    .bind(delta.on_hand)
+    .bind(delta.reserved)
+    .bind(micros(now))
+    .bind(product.as_str())
+    .bind(location.as_str())
+    .bind(current.on_hand)
+    .bind(current.reserved)
+    .execute(&mut ***tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            code: "concurrent_update",
+            message: format!("stock of {sku} at {code} changed while this request ran; retry"),
+        });
+    }
+    let after = Balance {
+        on_hand: current.on_hand + delta.on_hand,
+        reserved: current.reserved + delta.reserved,
+    };
+    let reason = match command {
+        StockCommand::Adjust(_, reason) => Some(reason.as_str()),
+        _ => None,
+    };
+    record(
+        tx,
+        now,
+        product,
+        location,
+        command.kind(),
+        delta,
+        after,
+        reason,
+        ctx,
+    )
+    .await
+}
+
+/// Writes one ledger row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    product: &ProductId,
+    location: &LocationId,
+    kind: MovementKind,
+    delta: Delta,
+    after: Balance,
+    reason: Option<&str>,
+    ctx: &MovementContext,
+) -> StoreResult<MovementId> {
+    let id = MovementId::new_at(now);
+    sqlx::query(
+        "INSERT INTO stock_movement (id, product_id, location_id, kind, on_hand_delta, reserved_delta, on_hand_after, \
+         reserved_after, reason, note, reference, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id.as_str())
+    .bind(product.as_str())
+    .bind(location.as_str())
+    .bind(kind.as_str())
+    .bind(delta.on_hand)
+    .bind(delta.reserved)
+    .bind(after.on_hand)
+    .bind(after.reserved)
+    .bind(reason)
+    .bind(ctx.note.as_deref())
+    .bind(ctx.reference.as_deref())
+    .bind(&ctx.actor)
+    .bind(micros(now))
+    .execute(&mut ***tx)
+    .await?;
+    Ok(id)
+}
+
+const MOVEMENT_SELECT: &str = "SELECT m.id, p.sku, m.product_id, l.code AS location, m.location_id, m.kind, \
+     m.on_hand_delta, m.reserved_delta, m.on_hand_after, m.reserved_after, m.reason, m.note, m.reference, m.actor, \
+     m.created_at FROM stock_movement m JOIN product p ON p.id = m.product_id JOIN location l ON l.id = m.location_id";
+
+fn movement(row: &AnyRow) -> StoreResult<Movement> {
+    Ok(Movement {
+        id: get_id(row, "id")?,
+        sku: row.try_get("sku")?,
+        product_id: get_id(row, "product_id")?,
+        location: row.try_get("location")?,
+        location_id: get_id(row, "location_id")?,
+        kind: get_enum(row, "kind", MovementKind::parse)?,
+        on_hand_delta: row.try_get("on_hand_delta")?,
+        reserved_delta: row.try_get("reserved_delta")?,
+        on_hand_after: row.try_get("on_hand_after")?,
+        reserved_after: row.try_get("reserved_after")?,
+        reason: row.try_get("reason")?,
+        note: row.try_get("note")?,
+        reference: row.try_get("reference")?,
+        actor: row.try_get("actor")?,
+        created_at: get_time(row, "created_at")?,
+    })
+}
+
+fn level(row: &AnyRow) -> StoreResult<StockLevel> {
+    let on_hand: i64 = row.try_get("on_hand")?;
+    let reserved: i64 = row.try_get("reserved")?;
+    Ok(StockLevel {
+        sku: row.try_get("sku")?,
+        product_id: get_id(row, "product_id")?,
+        location: row.try_get("location")?,
+        location_id: get_id(row, "location_id")?,
+        on_hand,
+        reserved,
+        available: on_hand - reserved,
+        updated_at: get_time(row, "updated_at")?,
+    })
+}
+
+/// Runs `attempt` until it succeeds or fails with something other than a lost race.
+macro_rules! retrying {
+    ($attempt:expr) => {{
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match $attempt {
+                Err(e)
+                    if tries < 8
+                        && (e.is_retryable()
+                            || matches!(
+                                e,
+                                StoreError::Conflict {
+                                    code: "concurrent_update",
+                                    ..
+                                }
+                            )) =>
+                {
+                    continue;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use retrying;
+
+impl Store {
+    /// Applies a stock command to one (SKU, location), referenced by id or natural key.
+    pub async fn move_stock(
+        &self,
+        sku: &str,
+        location: &str,
+        command: StockCommand,
+        ctx: &MovementContext,
+    ) -> StoreResult<Vec<Movement>> {
+        let product = self.product(sku).await?;
+        let location = self.location(location).await?;
+        if product.archived_at.is_some() {
+            return Err(StoreError::invalid(
+                "/sku",
+                "archived",
+                format!("product {} is archived", product.sku),
+            ));
+        }
+        if location.archived_at.is_some() {
+            return Err(StoreError::invalid(
+                "/location",
+                "archived",
+                format!("location {} is archived", location.code),
+            ));
+        }
+        let id = retrying!({
+            let mut tx = self.write().await?;
+            let result = apply(
+                &mut tx,
+                self.now(),
+                (&product.id, &product.sku),
+                (&location.id, &location.code),
+                command,
+                ctx,
+            )
+            .await;
+            tx.finish(result).await
+        })?;
+        Ok(vec![self.movement(&id).await?])
+    }
+
+    /// Moves stock between two locations: a transfer-out and a transfer-in in one transaction.
+    pub async fn transfer(
+        &self,
+        sku: &str,
+        from: &str,
+        to: &str,
+        quantity: Quantity,
+        ctx: &MovementContext,
+    ) -> StoreResult<Vec<Movement>> {
+        let product = self.product(sku).await?;
+        let source = self.location(from).await?;
+        let target = self.location(to).await?;
+        if source.id == target.id {
+            return Err(StoreError::invalid(
+                "/to",
+                "same_location",
+                "must differ from the source location",
+            ));
+        }
+        if target.archived_at.is_some() {
+            return Err(StoreError::invalid(
+                "/to",
+                "archived",
+                format!("location {} is archived", target.code),
+            ));
+        }
+        let ids = retrying!({
+            let mut tx = self.write().await?;
+            let now = self.now();
+            let p = (&product.id, product.sku.as_str());
+            let result = async {
+                let out = apply(
+                    &mut tx,
+                    now,
+                    p,
+                    (&source.id, &source.code),
+                    StockCommand::TransferOut(quantity),
+                    ctx,
+                )
+                .await?;
+                let inn = apply(
+                    &mut tx,
+                    now,
+                    p,
+                    (&target.id, &target.code),
+                    StockCommand::TransferIn(quantity),
+                    ctx,
+                )
+                .await?;
+                Ok([out, inn])
+            }
+            .await;
+            tx.finish(result).await
+        })?;
+        let mut movements = Vec::new();
+        for id in &ids {
+            movements.push(self.movement(id).await?);
+        }
+        Ok(movements)
+    }
+
+    pub async fn movement(&self, id: &MovementId) -> StoreResult<Movement> {
+        let sql = format!("{MOVEMENT_SELECT} WHERE m.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(movement)
+            .transpose()?
+            .ok_or_else(|| StoreError::not_found("movement", id.as_str()))
+    }
+
+    /// The ledger, newest first.
+    pub async fn movements(
+        &self,
+        filter: &MovementFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Movement>> {
+        let mut sql = Sql::new(MOVEMENT_SELECT);
+        if let Some(sku) = &filter.sku {
+            let product = self.product(sku).await?;
+            sql.filter("m.product_id = ", Arg::Text(product.id.to_string()), "");
+        }
+        if let Some(location) = &filter.location {
+            let location = self.location(location).await?;
+            sql.filter("m.location_id = ", Arg::Text(location.id.to_string()), "");
+        }
+        if let Some(kind) = filter.kind {
+            sql.filter("m.kind = ", Arg::Text(kind.as_str().to_owned()), "");
+        }
+        if let Some(reference) = &filter.reference {
+            sql.filter("m.reference = ", Arg::Text(reference.clone()), "");
+        }
+        if let Some(since) = filter.since {
+            sql.filter("m.created_at >= ", Arg::Int(micros(since)), "");
+        }
+        if let Some(until) = filter.until {
+            sql.filter("m.created_at < ", Arg::Int(micros(until)), "");
+        }
+        if let Some(cursor) = &page.cursor {
+            sql.filter("m.id < ", Arg::Text(cursor.clone()), "");
+        }
+        sql.push(" ORDER BY m.id DESC LIMIT ")
+            .bind(Arg::Int(page.limit() + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = rows.iter().map(movement).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_rows(items, page.limit(), |m| m.id.to_string()))
+    }
+
+    /// Stock levels by SKU and location. Asking for one SKU at one location where
+    /// nothing was ever stocked answers with zeros rather than nothing.
+    pub async fn levels(
+        &self,
+        filter: &LevelFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StockLevel>> {
+        let mut sql = Sql::new(
+            "SELECT p.sku, b.product_id, l.code AS location, b.location_id, b.on_hand, b.reserved, b.updated_at \
+             FROM stock_balance b JOIN product p ON p.id = b.product_id JOIN location l ON l.id = b.location_id",
+        );
+        let product = match &filter.sku {
+            Some(sku) => Some(self.product(sku).await?),
+            None => None,
+        };
+        let location = match &filter.location {
+            Some(code) => Some(self.location(code).await?),
+            None => None,
+        };
+        if let Some(p) = &product {
+            sql.filter("b.product_id = ", Arg::Text(p.id.to_string()), "");
+        }
+        if let Some(l) = &location {
+            sql.filter("b.location_id = ", Arg::Text(l.id.to_string()), "");
+        }
+        if let Some((sku, code)) = page.cursor.as_deref().and_then(|c| c.split_once('|')) {
+            sql.filter("(p.sku > ", Arg::Text(sku.to_owned()), "");
+            sql.push(" OR (p.sku = ")
+                .bind(Arg::Text(sku.to_owned()))
+                .push(" AND l.code > ")
+                .bind(Arg::Text(code.to_owned()))
+                .push("))");
+        }
+        sql.push(" ORDER BY p.sku, l.code LIMIT ")
+            .bind(Arg::Int(page.limit() + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut items = rows.iter().map(level).collect::<StoreResult<Vec<_>>>()?;
+        if let (Some(p), Some(l), true) = (product, location, items.is_empty()) {
+            items.push(StockLevel {
+                sku: p.sku,
+                product_id: p.id,
+                location: l.code,
+                location_id: l.id,
+                on_hand: 0,
+                reserved: 0,
+                available: 0,
+                updated_at: p.created_at,
+            });
+        }
+        Ok(Page::from_rows(items, page.limit(), |s| {
+            format!("{}|{}", s.sku, s.location)
+        }))
+    }
+}

@@ -1,0 +1,64 @@
+//! The outbox: messages for the outside world (webhooks, email, channel stock pushes)
+//! written in the same transaction as the change that caused them, so none is lost
+//! and none is sent for a change that rolled back. Delivery workers come later.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use switchyard_core::id::MessageId;
+
+use crate::db::{get_time, micros};
+use crate::error::StoreResult;
+use crate::{Store, WriteTx};
+
+/// Adds a message to the outbox inside `tx`.
+pub(crate) async fn enqueue(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    topic: &str,
+    aggregate_id: &str,
+    payload: &serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox_message (id, topic, aggregate_id, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(MessageId::new_at(now).as_str())
+    .bind(topic)
+    .bind(aggregate_id)
+    .bind(payload.to_string())
+    .bind(micros(now))
+    .execute(&mut ***tx)
+    .await?;
+    Ok(())
+}
+
+/// A message waiting in (or delivered from) the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessage {
+    pub topic: String,
+    pub aggregate_id: String,
+    pub payload: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+impl Store {
+    /// The messages written for one aggregate, oldest first.
+    pub async fn outbox_for(&self, aggregate_id: &str) -> StoreResult<Vec<OutboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT topic, aggregate_id, payload, created_at FROM outbox_message WHERE aggregate_id = $1 ORDER BY id",
+        )
+        .bind(aggregate_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxMessage {
+                    topic: row.try_get("topic")?,
+                    aggregate_id: row.try_get("aggregate_id")?,
+                    payload: serde_json::from_str(&row.try_get::<String, _>("payload")?)?,
+                    created_at: get_time(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
+}
