@@ -1,1 +1,214 @@
-fn main() {}
+//! `switchyard`: the one binary. Serves the API, applies migrations, loads demo data,
+//! manages API keys and checks that the books balance.
+
+mod demo;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use switchyard_core::SystemClock;
+use switchyard_core::auth::Role;
+use switchyard_server::AppState;
+use switchyard_store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchyard",
+    version,
+    about = "Order management for sellers on many channels shipping from many places"
+)]
+struct Cli {
+    /// Where data lives: sqlite://FILE or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHYARD_DATABASE_URL",
+        default_value = "sqlite://switchyard.db"
+    )]
+    database_url: String,
+    /// Log filter, e.g. info or switchyard=debug,sqlx=warn.
+    #[arg(long, global = true, env = "SWITCHYARD_LOG", default_value = "info")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply migrations and serve the HTTP API until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SWITCHYARD_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Fill an empty database with a demo business and print an admin key.
+        #[arg(long, env = "SWITCHYARD_DEMO")]
+        demo: bool,
+    },
+    /// Apply migrations only.
+    Migrate,
+    /// Fill the database with a demo business (once) and print an admin key.
+    Demo,
+    /// Manage API keys.
+    #[command(name = "api-key", subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key; the key itself is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, manager, warehouse, support or viewer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke every live key with this name.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).map_err(|e| e.message)
+}
+
+async fn open(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("cannot open {url}"))?;
+    store.migrate().await.context("cannot apply migrations")?;
+    Ok(store)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { addr, demo } => {
+            let store = open(&cli.database_url).await?;
+            if demo {
+                demo::load(&store).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
+            switchyard_server::serve(listener, AppState::new(store.clone()), shutdown_signal())
+                .await?;
+            store.close().await;
+        }
+        Command::Migrate => {
+            open(&cli.database_url).await?;
+            println!("migrations applied");
+        }
+        Command::Demo => {
+            let store = open(&cli.database_url).await?;
+            demo::load(&store).await?;
+        }
+        Command::ApiKey(ApiKeyCommand::Create { name, role }) => {
+            let store = open(&cli.database_url).await?;
+            let (key, secret) = store.create_api_key(&name, role).await?;
+            println!(
+                "created API key {} ({}) with role {}",
+                key.id, key.name, key.role
+            );
+            println!("{secret}");
+        }
+        Command::ApiKey(ApiKeyCommand::List) => {
+            let store = open(&cli.database_url).await?;
+            for key in store.list_api_keys().await? {
+                let state = key
+                    .revoked_at
+                    .map(|t| format!("revoked {t}"))
+                    .unwrap_or_else(|| "live".into());
+                println!(
+                    "{}\t{}\t{}\t{}…\t{}",
+                    key.id, key.name, key.role, key.prefix, state
+                );
+            }
+        }
+        Command::ApiKey(ApiKeyCommand::Revoke { name }) => {
+            let store = open(&cli.database_url).await?;
+            let n = store.revoke_api_keys_named(&name).await?;
+            println!("revoked {n} key(s) named {name}");
+        }
+        Command::Check => {
+            let store = open(&cli.database_url).await?;
+            let report = store.check().await?;
+            println!(
+                "checked {} balances, {} movements, {} reservations, {} orders",
+                report.balances, report.movements, report.reservations, report.orders
+            );
+            if !report.is_clean() {
+                for problem in &report.problems {
+                    println!("PROBLEM: {problem}");
+                }
+                println!("{} problem(s) found", report.problems.len());
+                return Ok(ExitCode::FAILURE);
+            }
+            println!(
+                "all balances reconcile with the ledger; all reservations belong to open order lines"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,143 @@
-//! placeholder
+//! Switchyard's HTTP server: the JSON API with its OpenAPI document and docs page,
+//! authentication, idempotency, health and metrics, and the background work a running
+//! server does (releasing holds whose time has come).
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod ops;
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use switchyard_store::Store;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState {
+            store,
+            metrics: metrics_handle(),
+        }
+    }
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed");
+            }
+            handle
+        })
+        .clone()
+}
+
+#[derive(Clone, Default)]
+struct RequestIds;
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).ok()?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        id.parse().ok().map(RequestId::new)
+    }
+}
+
+/// The OpenAPI document of the whole server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    split(api::routes()).1
+}
+
+fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(<api::ApiDoc as utoipa::OpenApi>::openapi())
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .merge(api)
+        .split_for_parts()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let api = api::routes()
+        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
+        .layer(from_fn_with_state(state.clone(), middleware::authenticate));
+    let (router, doc) = split(api);
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found", "no such endpoint; see /api/docs")
+        })
+        .layer(from_fn(middleware::metrics))
+        .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            axum::response::IntoResponse::into_response(ApiError::internal())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, RequestIds))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
+/// Holds whose time has come are released every `hold_interval`.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let holds = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match store.release_expired_holds().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "released expired holds"),
+                Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
+            }
+        }
+    });
+    let result = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    holds.abort();
+    result
+}

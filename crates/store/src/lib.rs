@@ -199,3 +199,29 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// Whether a named marker (e.g. "demo loaded") was set.
+    pub async fn has_marker(&self, name: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT value FROM counter WHERE name = $1")
+            .bind(format!("marker:{name}"))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Sets a named marker; setting it twice is harmless.
+    pub async fn set_marker(&self, name: &str) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let result = sqlx::query(
+            "INSERT INTO counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(format!("marker:{name}"))
+        .bind(db::micros(self.now()))
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from);
+        tx.finish(result).await
+    }
+}

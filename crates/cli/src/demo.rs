@@ -1,0 +1,529 @@
+//! Demo data: a small seller with a warehouse in London, a 3PL in New Jersey and a
+//! shop in Berlin, four channels, 55 SKUs with stock, and ~450 orders over the last 90
+//! days at believable times of day. Deterministic (seeded), and loaded once: a second
+//! run adds nothing but a fresh admin key.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::{SignedDuration, Timestamp};
+use switchyard_core::ManualClock;
+use switchyard_core::auth::Role;
+use switchyard_core::catalog::{
+    AddressInput, ChannelInput, ChannelKind, LocationInput, LocationKind, ProductInput,
+    ShortagePolicy,
+};
+use switchyard_core::inventory::{Quantity, StockCommand};
+use switchyard_core::money::{Currency, Money};
+use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ShippingInput};
+use switchyard_store::inventory::MovementContext;
+use switchyard_store::order::HoldRequest;
+use switchyard_store::{Store, StoreError};
+
+const MARKER: &str = "demo";
+const ACTOR: &str = "demo";
+
+/// SplitMix64: a tiny deterministic generator, so every demo is the same business.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// An index drawn with the given weights.
+    fn weighted(&mut self, weights: &[u64]) -> usize {
+        let mut roll = self.below(weights.iter().sum());
+        for (i, w) in weights.iter().enumerate() {
+            if roll < *w {
+                return i;
+            }
+            roll -= w;
+        }
+        weights.len() - 1
+    }
+}
+
+fn address(
+    name: &str,
+    line1: &str,
+    city: &str,
+    region: Option<&str>,
+    postal: &str,
+    country: &str,
+) -> AddressInput {
+    AddressInput {
+        name: Some(name.into()),
+        line1: Some(line1.into()),
+        city: Some(city.into()),
+        region: region.map(Into::into),
+        postal_code: Some(postal.into()),
+        country: Some(country.into()),
+        ..Default::default()
+    }
+}
+
+/// A valid EAN-13 from a 12-digit body.
+fn ean13(body: u64) -> String {
+    let digits: Vec<u32> = format!("{body:012}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    let sum: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
+        .sum();
+    format!("{body:012}{}", (10 - sum % 10) % 10)
+}
+
+struct Sku {
+    sku: String,
+    title: String,
+    price: i64,
+    weight: i64,
+}
+
+fn catalog() -> Vec<Sku> {
+    let mut skus = Vec::new();
+    let mut add = |sku: String, title: String, price: i64, weight: i64| {
+        skus.push(Sku {
+            sku,
+            title,
+            price,
+            weight,
+        })
+    };
+    for colour in ["Black", "Oat", "Sage"] {
+        for size in ["S", "M", "L", "XL"] {
+            add(
+                format!("TEE-{}-{size}", &colour[..3].to_uppercase()),
+                format!("Organic cotton tee, {colour}, {size}"),
+                2400,
+                180,
+            );
+        }
+    }
+    for colour in ["Navy", "Charcoal"] {
+        for size in ["S", "M", "L", "XL"] {
+            add(
+                format!("HOOD-{}-{size}", &colour[..3].to_uppercase()),
+                format!("Heavyweight hoodie, {colour}, {size}"),
+                5500,
+                650,
+            );
+        }
+    }
+    for design in ["Fern", "Wave", "Moth", "Tide", "Dusk"] {
+        add(
+            format!("MUG-{}", design.to_uppercase()),
+            format!("Stoneware mug, {design}"),
+            1600,
+            420,
+        );
+        add(
+            format!("PRINT-A3-{}", design.to_uppercase()),
+            format!("Risograph print A3, {design}"),
+            2800,
+            120,
+        );
+    }
+    for colour in ["Natural", "Black", "Olive", "Rust"] {
+        add(
+            format!("TOTE-{}", colour.to_uppercase()),
+            format!("Canvas tote bag, {colour}"),
+            1800,
+            210,
+        );
+        add(
+            format!("NOTE-{}", colour.to_uppercase()),
+            format!("Linen notebook, {colour}"),
+            1400,
+            300,
+        );
+    }
+    for colour in ["Black", "Stone", "Forest"] {
+        add(
+            format!("CAP-{}", colour.to_uppercase()),
+            format!("Six-panel cap, {colour}"),
+            2200,
+            110,
+        );
+    }
+    for pattern in ["Stripe", "Dot"] {
+        for size in ["S", "M", "L"] {
+            add(
+                format!("SOCK-{}-{size}", pattern.to_uppercase()),
+                format!("Merino socks, {pattern}, {size}"),
+                1200,
+                80,
+            );
+        }
+    }
+    for scent in ["Fig", "Cedar", "Smoke", "Citrus"] {
+        add(
+            format!("CANDLE-{}", scent.to_uppercase()),
+            format!("Soy candle, {scent}"),
+            2600,
+            480,
+        );
+    }
+    for pack in ["Botanic", "Ocean", "Night", "Type"] {
+        add(
+            format!("STICK-{}", pack.to_uppercase()),
+            format!("Sticker pack, {pack}"),
+            600,
+            30,
+        );
+    }
+    skus
+}
+
+const FIRST: &[&str] = &[
+    "Ann", "Ben", "Chloe", "Dev", "Emma", "Femi", "Grace", "Hugo", "Isla", "Jack", "Kai", "Lena",
+    "Maya", "Noah", "Olu", "Priya", "Rosa", "Sam", "Tom", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Smith", "Jones", "Patel", "Khan", "Brown", "Nowak", "Garcia", "Müller", "Okafor", "Taylor",
+    "Walsh", "Chen", "Evans", "Rossi",
+];
+const UK: &[(&str, &str)] = &[
+    ("Leeds", "LS1 4AP"),
+    ("Bristol", "BS1 5TR"),
+    ("Glasgow", "G1 1XQ"),
+    ("Brighton", "BN1 1AE"),
+    ("York", "YO1 7HH"),
+    ("Cardiff", "CF10 1EP"),
+    ("London", "E2 7DG"),
+    ("Norwich", "NR2 1TF"),
+];
+const US: &[(&str, &str, &str)] = &[
+    ("Brooklyn", "NY", "11211"),
+    ("Portland", "OR", "97205"),
+    ("Austin", "TX", "78701"),
+    ("Chicago", "IL", "60607"),
+];
+const DE: &[(&str, &str)] = &[
+    ("Berlin", "10115"),
+    ("Hamburg", "20095"),
+    ("Leipzig", "04109"),
+];
+
+/// Hourly weights of online orders (UK time): quiet at night, a lunch bump, busy evenings.
+const HOURS: [u64; 24] = [
+    3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 8, 9, 11, 10, 8, 8, 9, 10, 12, 15, 16, 14, 10, 6,
+];
+
+async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
+    match created {
+        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Loads the demo once, then prints a fresh admin key for it.
+pub async fn load(store: &Store) -> anyhow::Result<()> {
+    if store.has_marker(MARKER).await? {
+        eprintln!("demo data already loaded; not adding it again");
+    } else {
+        populate(store).await.context("loading demo data")?;
+        store.set_marker(MARKER).await?;
+    }
+    store.revoke_api_keys_named("demo admin").await?;
+    let (_, secret) = store.create_api_key("demo admin", Role::Admin).await?;
+    eprintln!("demo admin API key (use as Authorization: Bearer <key>):");
+    println!("{secret}");
+    Ok(())
+}
+
+async fn populate(store: &Store) -> anyhow::Result<()> {
+    let now = store.now();
+    let start = now - SignedDuration::from_hours(90 * 24);
+    let clock = Arc::new(ManualClock::new(start));
+    let store = store.with_clock(clock.clone());
+    let gbp = Currency::parse("GBP").map_err(|e| anyhow::anyhow!(e.message))?;
+    let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!(e.message))?;
+    let mut rng = Rng(0x5EED_0F_5A1E);
+
+    let locations = [
+        (
+            "LON",
+            "London warehouse",
+            LocationKind::Warehouse,
+            address(
+                "Switchyard Goods Ltd",
+                "Unit 4, Orient Way",
+                "London",
+                None,
+                "E10 7FY",
+                "GB",
+            ),
+            (51.5632, -0.0239),
+            10,
+        ),
+        (
+            "NJ-3PL",
+            "New Jersey 3PL",
+            LocationKind::ThirdParty,
+            address(
+                "ShipRight Fulfilment",
+                "100 Raritan Center Pkwy",
+                "Edison",
+                Some("NJ"),
+                "08837",
+                "US",
+            ),
+            (40.3012, -74.3468),
+            20,
+        ),
+        (
+            "BER-SHOP",
+            "Berlin shop",
+            LocationKind::Store,
+            address(
+                "Switchyard Laden",
+                "Torstraße 120",
+                "Berlin",
+                None,
+                "10119",
+                "DE",
+            ),
+            (52.5296, 13.4010),
+            30,
+        ),
+    ];
+    for (code, name, kind, addr, (lat, lon), priority) in locations {
+        let input = LocationInput {
+            code: Some(code.into()),
+            name: Some(name.into()),
+            kind: Some(kind),
+            address: Some(addr),
+            latitude: Some(lat),
+            longitude: Some(lon),
+            priority: Some(priority),
+        };
+        let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ensure(store.create_location(&draft).await).await?;
+    }
+    let channels = [
+        (
+            "web",
+            "Web store",
+            ChannelKind::Web,
+            vec!["LON", "NJ-3PL"],
+            ShortagePolicy::Reject,
+        ),
+        (
+            "amazon",
+            "Amazon UK",
+            ChannelKind::Amazon,
+            vec!["LON", "NJ-3PL"],
+            ShortagePolicy::Backorder,
+        ),
+        (
+            "etsy",
+            "Etsy",
+            ChannelKind::Etsy,
+            vec!["LON"],
+            ShortagePolicy::Backorder,
+        ),
+        (
+            "pos",
+            "Berlin shop till",
+            ChannelKind::Pos,
+            vec!["BER-SHOP"],
+            ShortagePolicy::Reject,
+        ),
+    ];
+    for (code, name, kind, ship_from, policy) in channels {
+        let input = ChannelInput {
+            code: Some(code.into()),
+            name: Some(name.into()),
+            kind: Some(kind),
+            ship_from: Some(ship_from.into_iter().map(Into::into).collect()),
+            shortage_policy: Some(policy),
+        };
+        let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ensure(store.create_channel(&draft).await).await?;
+    }
+
+    let skus = catalog();
+    for (i, s) in skus.iter().enumerate() {
+        let input = ProductInput {
+            sku: Some(s.sku.clone()),
+            title: Some(s.title.clone()),
+            barcode: Some(ean13(501_234_500_000 + i as u64)),
+            weight_grams: Some(s.weight),
+            price: Some(Money::new(s.price, gbp)),
+            cost: Some(Money::new(s.price * 35 / 100, gbp)),
+        };
+        let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        ensure(store.create_product(&draft).await).await?;
+        for (location, low, high, chance) in [
+            ("LON", 120, 300, 100),
+            ("NJ-3PL", 30, 120, 80),
+            ("BER-SHOP", 4, 20, 50),
+        ] {
+            if rng.below(100) >= chance {
+                continue;
+            }
+            let units = (low + rng.below(high - low)) as i64;
+            let ctx = MovementContext {
+                actor: ACTOR.into(),
+                note: Some("opening stock".into()),
+                reference: Some("DEMO-OPENING".into()),
+            };
+            let q = Quantity::new(units).map_err(|e| anyhow::anyhow!(e.message))?;
+            store
+                .move_stock(&s.sku, location, StockCommand::Receive(q), &ctx)
+                .await?;
+        }
+    }
+
+    // Order times: a few a day, more recently (the business is growing), at believable hours.
+    let mut times: Vec<Timestamp> = Vec::new();
+    for day in 0..90i64 {
+        let per_day = 3 + day / 18 + rng.below(3) as i64;
+        for _ in 0..per_day {
+            let hour = rng.weighted(&HOURS) as i64;
+            let at = start
+                + SignedDuration::from_hours(day * 24 + hour)
+                + SignedDuration::from_secs(rng.below(3600) as i64);
+            if at < now {
+                times.push(at);
+            }
+        }
+    }
+    times.sort();
+    for (n, at) in times.iter().enumerate() {
+        clock.set(*at);
+        let channel = [
+            "web", "web", "web", "web", "amazon", "amazon", "amazon", "etsy", "etsy", "pos",
+        ][rng.below(10) as usize];
+        let (currency, factor) = if channel == "pos" {
+            (eur, 117)
+        } else {
+            (gbp, 100)
+        };
+        let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+        let email = format!(
+            "{}.{}@example.com",
+            name.replace(' ', ".").to_lowercase().replace('ü', "u"),
+            n
+        );
+        let destination = rng.below(10);
+        let shipping_address = if channel == "pos" || destination == 9 {
+            let (city, postal) = rng.pick(DE);
+            address(&name, "Kastanienallee 12", city, None, postal, "DE")
+        } else if destination == 8 && channel != "etsy" {
+            let (city, region, postal) = rng.pick(US);
+            address(&name, "245 Main Street", city, Some(region), postal, "US")
+        } else {
+            let (city, postal) = rng.pick(UK);
+            address(
+                &name,
+                &format!("{} Station Road", 1 + rng.below(120)),
+                city,
+                None,
+                postal,
+                "GB",
+            )
+        };
+        let line_count = 1 + rng.weighted(&[60, 28, 12]);
+        let mut lines = Vec::new();
+        for _ in 0..line_count {
+            let s = rng.pick(&skus);
+            if lines
+                .iter()
+                .any(|l: &LineInput| l.sku.as_deref() == Some(s.sku.as_str()))
+            {
+                continue;
+            }
+            let quantity = 1 + rng.weighted(&[80, 15, 5]) as i64;
+            let unit = s.price * factor / 100;
+            let tax = unit * quantity / 6; // VAT included at 20%: a sixth of the gross
+            lines.push(LineInput {
+                sku: Some(s.sku.clone()),
+                quantity: Some(quantity),
+                unit_price: Some(Money::new(unit - unit / 6, currency)),
+                discount: None,
+                tax: Some(Money::new(tax, currency)),
+            });
+        }
+        let shipping = if channel == "pos" {
+            0
+        } else {
+            [0, 395, 495][rng.below(3) as usize]
+        };
+        let input = OrderInput {
+            channel: Some(channel.into()),
+            external_id: Some(format!("DEMO-{channel}-{}", 10_000 + n)),
+            placed_at: Some(at.to_string()),
+            currency: Some(currency.to_string()),
+            customer: Some(CustomerInput {
+                email: Some(email),
+                name: Some(name),
+                phone: None,
+            }),
+            shipping_address: Some(shipping_address),
+            billing_address: None,
+            lines: Some(lines),
+            shipping: Some(ShippingInput {
+                amount: Some(Money::new(shipping, currency)),
+                tax: Some(Money::new(shipping / 6, currency)),
+            }),
+            service_level: None,
+            notes: None,
+            tags: Some(if rng.below(12) == 0 {
+                vec!["gift".into()]
+            } else {
+                vec![]
+            }),
+            totals: None,
+        };
+        let draft = input
+            .parse()
+            .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
+        let placed = match store.place_order(&draft, ACTOR).await {
+            Ok(p) => p,
+            Err(StoreError::InsufficientStock(_)) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let number = placed.order.summary.number;
+        match rng.below(40) {
+            0 | 1 => {
+                clock.advance(SignedDuration::from_mins(20));
+                store
+                    .cancel_order(&number, Some("customer asked to cancel"), "support")
+                    .await?;
+            }
+            2 => {
+                let hold = HoldRequest {
+                    reason: HoldReason::FraudReview,
+                    note: Some("billing and shipping countries differ".into()),
+                    until: None,
+                };
+                store.hold_order(&number, &hold, "support").await?;
+            }
+            _ => {}
+        }
+    }
+    eprintln!(
+        "demo: 3 locations, 4 channels, {} SKUs, {} orders over 90 days",
+        skus.len(),
+        times.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Stock: levels per (SKU, location), the ledger, and the movements people make —
+//! receipts, adjustments, cycle counts and transfers. Every change goes through the
+//! ledger; none may take on-hand stock below zero or below what is reserved.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchyard_core::auth::Permission;
+use switchyard_core::inventory::{
+    AdjustmentInput, CountInput, MovementKind, ReceiptInput, StockRequest, TransferInput,
+};
+use switchyard_store::inventory::{
+    LevelFilter, Movement, MovementContext, MovementFilter, StockLevel,
+};
+use switchyard_store::{Page, PageRequest};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiQuery, Caller};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LevelQuery {
+    /// SKU or product id.
+    sku: Option<String>,
+    /// Location code or id.
+    location: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementQuery {
+    /// SKU or product id.
+    sku: Option<String>,
+    /// Location code or id.
+    location: Option<String>,
+    kind: Option<MovementKind>,
+    /// What caused the movements, e.g. an order id.
+    reference: Option<String>,
+    /// Movements at or after this time (RFC 3339).
+    since: Option<Timestamp>,
+    /// Movements before this time (RFC 3339).
+    until: Option<Timestamp>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// What a stock change wrote to the ledger, with the balances after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockChange {
+    pub movements: Vec<Movement>,
+}
+
+/// Stock levels
+///
+/// `on_hand`, `reserved` and `available` per (SKU, location). Asking for one SKU at
+/// one location where nothing was ever stocked answers with zeros.
+#[utoipa::path(get, path = "/api/v1/inventory/levels", tag = "inventory", params(LevelQuery),
+    responses(
+        (status = 200, description = "A page of levels", body = Page<StockLevel>),
+        (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_levels(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<LevelQuery>,
+) -> ApiResult<Json<Page<StockLevel>>> {
+    caller.require(Permission::Read)?;
+    let filter = LevelFilter {
+        sku: q.sku,
+        location: q.location,
+    };
+    Ok(Json(
+        s.store
+            .levels(
+                &filter,
+                &PageRequest {
+                    cursor: q.cursor,
+                    limit: q.limit,
+                },
+            )
+            .await?,
+    ))
+}
+
+/// The inventory ledger
+///
+/// Every movement, newest first, with the balance after it.
+#[utoipa::path(get, path = "/api/v1/inventory/movements", tag = "inventory", params(MovementQuery),
+    responses(
+        (status = 200, description = "A page of movements", body = Page<Movement>),
+        (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_movements(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<MovementQuery>,
+) -> ApiResult<Json<Page<Movement>>> {
+    caller.require(Permission::Read)?;
+    let filter = MovementFilter {
+        sku: q.sku,
+        location: q.location,
+        kind: q.kind,
+        reference: q.reference,
+        since: q.since,
+        until: q.until,
+    };
+    Ok(Json(
+        s.store
+            .movements(
+                &filter,
+                &PageRequest {
+                    cursor: q.cursor,
+                    limit: q.limit,
+                },
+            )
+            .await?,
+    ))
+}
+
+async fn apply(
+    s: &AppState,
+    caller: &Caller,
+    request: Result<StockRequest, Vec<switchyard_core::FieldError>>,
+) -> ApiResult<(StatusCode, Json<StockChange>)> {
+    caller.require(Permission::MoveStock)?;
+    let r = request.map_err(ApiError::validation)?;
+    let ctx = MovementContext {
+        actor: caller.actor(),
+        note: r.note,
+        reference: r.reference,
+    };
+    let movements = s
+        .store
+        .move_stock(&r.sku, &r.location, r.command, &ctx)
+        .await?;
+    Ok((StatusCode::CREATED, Json(StockChange { movements })))
+}
+
+/// Receive stock
+///
+/// Goods arrived at a location: on-hand stock goes up.
+#[utoipa::path(post, path = "/api/v1/inventory/receipts", tag = "inventory", request_body = ReceiptInput,
+    responses(
+        (status = 201, description = "Received", body = StockChange),
+        (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_receipt(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<ReceiptInput>,
+) -> ApiResult<(StatusCode, Json<StockChange>)> {
+    apply(&s, &caller, input.parse()).await
+}
+
+/// Adjust stock
+///
+/// A signed correction with a reason (damaged, lost, found, ...). Refused with 409
+/// when it would take on-hand stock below zero or below what is reserved.
+#[utoipa::path(post, path = "/api/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
+    responses(
+        (status = 201, description = "Adjusted", body = StockChange),
+        (status = 409, description = "Would go below zero or below reserved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_adjustment(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<AdjustmentInput>,
+) -> ApiResult<(StatusCode, Json<StockChange>)> {
+    apply(&s, &caller, input.parse()).await
+}
+
+/// Record a cycle count
+///
+/// The counted quantity replaces on-hand stock; the ledger records the difference.
+/// Refused with 409 when the count is below what is reserved.
+#[utoipa::path(post, path = "/api/v1/inventory/counts", tag = "inventory", request_body = CountInput,
+    responses(
+        (status = 201, description = "Counted", body = StockChange),
+        (status = 409, description = "Below reserved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_count(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<CountInput>,
+) -> ApiResult<(StatusCode, Json<StockChange>)> {
+    apply(&s, &caller, input.parse()).await
+}
+
+/// Transfer stock
+///
+/// Moves units from one location to another in one transaction: a transfer-out and
+/// a transfer-in movement.
+#[utoipa::path(post, path = "/api/v1/inventory/transfers", tag = "inventory", request_body = TransferInput,
+    responses(
+        (status = 201, description = "Transferred", body = StockChange),
+        (status = 409, description = "Not enough unreserved stock at the source", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_transfer(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> ApiResult<(StatusCode, Json<StockChange>)> {
+    caller.require(Permission::MoveStock)?;
+    let t = input.parse().map_err(ApiError::validation)?;
+    let ctx = MovementContext {
+        actor: caller.actor(),
+        note: t.note,
+        reference: t.reference,
+    };
+    let movements = s
+        .store
+        .transfer(&t.sku, &t.from, &t.to, t.quantity, &ctx)
+        .await?;
+    Ok((StatusCode::CREATED, Json(StockChange { movements })))
+}

@@ -1,0 +1,179 @@
+//! Extractors that turn bad input into field-by-field problems instead of plain-text
+//! rejections: JSON bodies (with a JSON pointer to the offending field), query strings,
+//! and the authenticated caller.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use switchyard_core::FieldError;
+use switchyard_core::auth::Permission;
+use switchyard_store::api_key::Principal;
+
+use crate::error::ApiError;
+
+/// A JSON body; errors name the field.
+pub struct ApiJson<T>(pub T);
+
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{key}")),
+            Segment::Enum { variant } => Some(format!("/{variant}")),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// Cleans serde's message of its position suffix, which means nothing to a client.
+fn message(raw: &str) -> String {
+    match raw.find(" at line ") {
+        Some(i) => raw[..i].to_owned(),
+        None => raw.to_owned(),
+    }
+}
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"))
+}
+
+async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            "body_unreadable",
+            "The body could not be read",
+            e.body_text(),
+        )
+    })
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = pointer(err.path());
+        let inner = err.into_inner();
+        let code = if inner.is_syntax() || inner.is_eof() {
+            "malformed_json"
+        } else {
+            "invalid_type"
+        };
+        ApiError::validation(vec![FieldError {
+            field,
+            code,
+            message: message(&inner.to_string()),
+        }])
+    })
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Expected JSON",
+        "send the body as JSON with Content-Type: application/json",
+    )
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(&req) {
+            return Err(not_json());
+        }
+        parse(&body(req, state).await?).map(ApiJson)
+    }
+}
+
+/// An optional body: no body at all is `None`.
+impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let json = is_json(&req);
+        let bytes = body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        if !json {
+            return Err(not_json());
+        }
+        parse(&bytes).map(|v| Some(ApiJson(v)))
+    }
+}
+
+/// A query string; errors name the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let detail = text.trim_start_matches("Failed to deserialize query string: ");
+                let field = detail
+                    .split_once(':')
+                    .map(|(f, _)| f.trim())
+                    .filter(|f| !f.contains(' '))
+                    .unwrap_or("");
+                Err(ApiError::validation(vec![FieldError {
+                    field: field.to_owned(),
+                    code: "invalid_parameter",
+                    message: detail.to_owned(),
+                }]))
+            }
+        }
+    }
+}
+
+/// The authenticated caller, put in place by the auth middleware.
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// Fails with 403 unless the caller's role grants `permission`.
+    pub fn require(&self, permission: Permission) -> Result<&Principal, ApiError> {
+        if self.0.role.allows(permission) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden(format!(
+                "the {} role may not {}",
+                self.0.role,
+                match permission {
+                    Permission::Read => "read data",
+                    Permission::ManageCatalog => "change products, locations or channels",
+                    Permission::MoveStock => "move stock",
+                    Permission::PlaceOrders => "place orders",
+                    Permission::ManageOrders => "hold, release or cancel orders",
+                }
+            )))
+        }
+    }
+
+    /// How the caller is named on timelines and in the ledger.
+    pub fn actor(&self) -> String {
+        self.0.name.clone()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| ApiError::unauthorized("send an API key as Authorization: Bearer <key>"))
+    }
+}
