@@ -19,7 +19,8 @@ pub enum Begin {
     Replay { status: u16, body: String },
     /// Seen before with another body.
     Mismatch,
-    /// The first request with this key is still running.
+    /// The first request with this key is still running (whatever this one's body):
+    /// the caller should wait and retry.
     InFlight,
 }
 
@@ -53,10 +54,11 @@ impl Store {
             .bind(key)
             .fetch_one(&mut **tx)
             .await?;
-            if row.try_get::<String, _>("request_hash")? != request_hash {
-                return Ok(Begin::Mismatch);
-            }
+            let same_body = row.try_get::<String, _>("request_hash")? == request_hash;
             if row.try_get::<String, _>("state")? == "done" {
+                if !same_body {
+                    return Ok(Begin::Mismatch);
+                }
                 let status: i64 = row.try_get::<Option<i64>, _>("status_code")?.unwrap_or(500);
                 return Ok(Begin::Replay {
                     status: u16::try_from(status).unwrap_or(500),
@@ -64,8 +66,10 @@ impl Store {
                 });
             }
             if now - row.try_get::<i64, _>("created_at")? > STALE_AFTER_MICROS {
-                sqlx::query("UPDATE idempotency_key SET created_at = $1 WHERE principal = $2 AND key = $3")
+                // The first request died without an answer: this one takes the key over.
+                sqlx::query("UPDATE idempotency_key SET created_at = $1, request_hash = $2 WHERE principal = $3 AND key = $4")
                     .bind(now)
+                    .bind(request_hash)
                     .bind(principal)
                     .bind(key)
                     .execute(&mut **tx)

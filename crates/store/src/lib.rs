@@ -34,8 +34,6 @@ pub enum Backend {
     Postgres,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// The database and the clock every write is stamped with.
 #[derive(Clone)]
 pub struct Store {
@@ -144,10 +142,18 @@ impl Store {
 
     /// Applies the migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Config(format!("migration failed: {e}")))?;
+        let failed =
+            |e: sqlx::migrate::MigrateError| StoreError::Config(format!("migration failed: {e}"));
+        // The portable schema, for both backends.
+        let mut shared = sqlx::migrate!("./migrations");
+        shared.set_ignore_missing(true);
+        shared.run(&self.pool).await.map_err(failed)?;
+        if self.backend == Backend::Postgres {
+            // What only PostgreSQL has (sequences), numbered from 1001 so the sets never clash.
+            let mut postgres = sqlx::migrate!("./migrations-postgres");
+            postgres.set_ignore_missing(true);
+            postgres.run(&self.pool).await.map_err(failed)?;
+        }
         Ok(())
     }
 

@@ -575,11 +575,15 @@ impl Store {
             return Err(StoreError::InsufficientStock(short));
         }
 
-        let number: i64 = sqlx::query_scalar(
-            "UPDATE counter SET value = value + 1 WHERE name = 'order_number' RETURNING value",
-        )
-        .fetch_one(&mut ***tx)
-        .await?;
+        let next_number = match self.backend() {
+            crate::Backend::Sqlite => {
+                "UPDATE counter SET value = value + 1 WHERE name = 'order_number' RETURNING value"
+            }
+            crate::Backend::Postgres => "SELECT nextval('order_number_seq')",
+        };
+        let number: i64 = sqlx::query_scalar(next_number)
+            .fetch_one(&mut ***tx)
+            .await?;
         let id = OrderId::new_at(now);
         let statuses: Vec<LineStatus> = line_products
             .iter()

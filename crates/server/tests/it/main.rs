@@ -1,1 +1,12 @@
+//! The server's behaviour through real HTTP on a listening socket, against a fresh
+//! SQLite file or a fresh PostgreSQL schema per test. Every scenario runs on both.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod auth;
+mod catalog;
+mod inventory;
+mod ops;
+mod orders;
+mod race;
