@@ -10,8 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use switchyard_core::ManualClock;
 use switchyard_core::auth::Role;
 use switchyard_core::catalog::{
-    AddressInput, ChannelInput, ChannelKind, LocationInput, LocationKind, ProductInput,
-    ShortagePolicy,
+    AddressInput, ChannelInput, ChannelKind, LocationInput, LocationKind, ProductInput, ShortagePolicy,
 };
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
@@ -56,14 +55,7 @@ impl Rng {
     }
 }
 
-fn address(
-    name: &str,
-    line1: &str,
-    city: &str,
-    region: Option<&str>,
-    postal: &str,
-    country: &str,
-) -> AddressInput {
+fn address(name: &str, line1: &str, city: &str, region: Option<&str>, postal: &str, country: &str) -> AddressInput {
     AddressInput {
         name: Some(name.into()),
         line1: Some(line1.into()),
@@ -77,10 +69,7 @@ fn address(
 
 /// A valid EAN-13 from a 12-digit body.
 fn ean13(body: u64) -> String {
-    let digits: Vec<u32> = format!("{body:012}")
-        .chars()
-        .filter_map(|c| c.to_digit(10))
-        .collect();
+    let digits: Vec<u32> = format!("{body:012}").chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = digits
         .iter()
         .enumerate()
@@ -192,12 +181,12 @@ fn catalog() -> Vec<Sku> {
 }
 
 const FIRST: &[&str] = &[
-    "Ann", "Ben", "Chloe", "Dev", "Emma", "Femi", "Grace", "Hugo", "Isla", "Jack", "Kai", "Lena",
-    "Maya", "Noah", "Olu", "Priya", "Rosa", "Sam", "Tom", "Zoe",
+    "Ann", "Ben", "Chloe", "Dev", "Emma", "Femi", "Grace", "Hugo", "Isla", "Jack", "Kai", "Lena", "Maya", "Noah",
+    "Olu", "Priya", "Rosa", "Sam", "Tom", "Zoe",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Jones", "Patel", "Khan", "Brown", "Nowak", "Garcia", "Müller", "Okafor", "Taylor",
-    "Walsh", "Chen", "Evans", "Rossi",
+    "Smith", "Jones", "Patel", "Khan", "Brown", "Nowak", "Garcia", "Müller", "Okafor", "Taylor", "Walsh", "Chen",
+    "Evans", "Rossi",
 ];
 const UK: &[(&str, &str)] = &[
     ("Leeds", "LS1 4AP"),
@@ -215,11 +204,7 @@ const US: &[(&str, &str, &str)] = &[
     ("Austin", "TX", "78701"),
     ("Chicago", "IL", "60607"),
 ];
-const DE: &[(&str, &str)] = &[
-    ("Berlin", "10115"),
-    ("Hamburg", "20095"),
-    ("Leipzig", "04109"),
-];
+const DE: &[(&str, &str)] = &[("Berlin", "10115"), ("Hamburg", "20095"), ("Leipzig", "04109")];
 
 /// Hourly weights of online orders (UK time): quiet at night, a lunch bump, busy evenings.
 const HOURS: [u64; 24] = [
@@ -292,14 +277,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             "BER-SHOP",
             "Berlin shop",
             LocationKind::Store,
-            address(
-                "Switchyard Laden",
-                "Torstraße 120",
-                "Berlin",
-                None,
-                "10119",
-                "DE",
-            ),
+            address("Switchyard Laden", "Torstraße 120", "Berlin", None, "10119", "DE"),
             (52.5296, 13.4010),
             30,
         ),
@@ -371,11 +349,8 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ensure(store.create_product(&draft).await).await?;
-        for (location, low, high, chance) in [
-            ("LON", 120, 300, 100),
-            ("NJ-3PL", 30, 120, 80),
-            ("BER-SHOP", 4, 20, 50),
-        ] {
+        for (location, low, high, chance) in [("LON", 120, 300, 100), ("NJ-3PL", 30, 120, 80), ("BER-SHOP", 4, 20, 50)]
+        {
             if rng.below(100) >= chance {
                 continue;
             }
@@ -398,9 +373,8 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
         let per_day = 3 + day / 18 + rng.below(3) as i64;
         for _ in 0..per_day {
             let hour = rng.weighted(&HOURS) as i64;
-            let at = start
-                + SignedDuration::from_hours(day * 24 + hour)
-                + SignedDuration::from_secs(rng.below(3600) as i64);
+            let at =
+                start + SignedDuration::from_hours(day * 24 + hour) + SignedDuration::from_secs(rng.below(3600) as i64);
             if at < now {
                 times.push(at);
             }
@@ -412,11 +386,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
         let channel = [
             "web", "web", "web", "web", "amazon", "amazon", "amazon", "etsy", "etsy", "pos",
         ][rng.below(10) as usize];
-        let (currency, factor) = if channel == "pos" {
-            (eur, 117)
-        } else {
-            (gbp, 100)
-        };
+        let (currency, factor) = if channel == "pos" { (eur, 117) } else { (gbp, 100) };
         let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
         let email = format!(
             "{}.{}@example.com",
@@ -493,9 +463,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             }),
             totals: None,
         };
-        let draft = input
-            .parse()
-            .map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
+        let draft = input.parse().map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
         let placed = match store.place_order(&draft, ACTOR).await {
             Ok(p) => p,
             Err(StoreError::InsufficientStock(_)) => continue,

@@ -125,8 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
-            switchyard_server::serve(listener, AppState::new(store.clone()), shutdown_signal())
-                .await?;
+            switchyard_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
             store.close().await;
         }
         Command::Migrate => {
@@ -140,10 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ApiKey(ApiKeyCommand::Create { name, role }) => {
             let store = open(&cli.database_url).await?;
             let (key, secret) = store.create_api_key(&name, role).await?;
-            println!(
-                "created API key {} ({}) with role {}",
-                key.id, key.name, key.role
-            );
+            println!("created API key {} ({}) with role {}", key.id, key.name, key.role);
             println!("{secret}");
         }
         Command::ApiKey(ApiKeyCommand::List) => {
@@ -153,10 +149,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .revoked_at
                     .map(|t| format!("revoked {t}"))
                     .unwrap_or_else(|| "live".into());
-                println!(
-                    "{}\t{}\t{}\t{}…\t{}",
-                    key.id, key.name, key.role, key.prefix, state
-                );
+                println!("{}\t{}\t{}\t{}…\t{}", key.id, key.name, key.role, key.prefix, state);
             }
         }
         Command::ApiKey(ApiKeyCommand::Revoke { name }) => {
@@ -178,9 +171,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{} problem(s) found", report.problems.len());
                 return Ok(ExitCode::FAILURE);
             }
-            println!(
-                "all balances reconcile with the ledger; all reservations belong to open order lines"
-            );
+            println!("all balances reconcile with the ledger; all reservations belong to open order lines");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -189,15 +180,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

@@ -32,9 +32,7 @@ pub struct Plan {
 }
 
 /// Sums demand per SKU, keeping each SKU once.
-pub fn demand<'a>(
-    lines: impl IntoIterator<Item = (&'a ProductId, i64)>,
-) -> BTreeMap<ProductId, i64> {
+pub fn demand<'a>(lines: impl IntoIterator<Item = (&'a ProductId, i64)>) -> BTreeMap<ProductId, i64> {
     let mut summed = BTreeMap::new();
     for (product, quantity) in lines {
         *summed.entry(product.clone()).or_insert(0) += quantity;
@@ -44,13 +42,9 @@ pub fn demand<'a>(
 
 /// Plans reservations for `demand` over `candidates`, which come in priority order.
 pub fn plan(demand: &BTreeMap<ProductId, i64>, candidates: &[Candidate]) -> Plan {
-    let has = |c: &Candidate, product: &ProductId, quantity: i64| {
-        c.available.get(product).copied().unwrap_or(0) >= quantity
-    };
-    if let Some(single) = candidates
-        .iter()
-        .find(|c| demand.iter().all(|(p, q)| has(c, p, *q)))
-    {
+    let has =
+        |c: &Candidate, product: &ProductId, quantity: i64| c.available.get(product).copied().unwrap_or(0) >= quantity;
+    if let Some(single) = candidates.iter().find(|c| demand.iter().all(|(p, q)| has(c, p, *q))) {
         return Plan {
             assignments: demand
                 .iter()

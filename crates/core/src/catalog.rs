@@ -44,10 +44,10 @@ string_enum!(
 
 /// Countries whose addresses have no postal code.
 const NO_POSTCODE: &[&str] = &[
-    "AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK",
-    "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "JM", "KI", "KM", "KN",
-    "KP", "LC", "ML", "MO", "MR", "MW", "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SY",
-    "TD", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU", "YE", "ZW",
+    "AE", "AG", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI", "CK", "CM", "DJ", "DM",
+    "ER", "FJ", "GA", "GD", "GH", "GM", "GQ", "GY", "HK", "JM", "KI", "KM", "KN", "KP", "LC", "ML", "MO", "MR", "MW",
+    "NR", "NU", "QA", "RW", "SB", "SC", "SL", "SR", "ST", "SY", "TD", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU",
+    "YE", "ZW",
 ];
 /// Countries whose addresses need a state, province or territory.
 const REGION_REQUIRED: &[&str] = &["US", "CA", "AU"];
@@ -102,45 +102,22 @@ impl Address {
         let country = v
             .require(at("country"), input.country.as_deref())
             .and_then(|c| v.check(at("country"), validation::country(c)));
-        let company = v.check(
-            at("company"),
-            validation::optional_text(input.company.as_deref(), 200),
-        );
-        let line2 = v.check(
-            at("line2"),
-            validation::optional_text(input.line2.as_deref(), 200),
-        );
-        let region = v.check(
-            at("region"),
-            validation::optional_text(input.region.as_deref(), 100),
-        );
+        let company = v.check(at("company"), validation::optional_text(input.company.as_deref(), 200));
+        let line2 = v.check(at("line2"), validation::optional_text(input.line2.as_deref(), 200));
+        let region = v.check(at("region"), validation::optional_text(input.region.as_deref(), 100));
         let postal_code = v.check(
             at("postal_code"),
-            validation::optional_text(input.postal_code.as_deref(), 20)
-                .map(|p| p.map(|p| p.to_ascii_uppercase())),
+            validation::optional_text(input.postal_code.as_deref(), 20).map(|p| p.map(|p| p.to_ascii_uppercase())),
         );
-        let phone = v.check(
-            at("phone"),
-            validation::optional_text(input.phone.as_deref(), 40),
-        );
+        let phone = v.check(at("phone"), validation::optional_text(input.phone.as_deref(), 40));
         if let Some(country) = country.as_deref() {
             if matches!(postal_code, Some(None)) && !NO_POSTCODE.contains(&country) {
                 v.push(
-                    Invalid::new(
-                        "required",
-                        format!("is required for addresses in {country}"),
-                    )
-                    .at(at("postal_code")),
+                    Invalid::new("required", format!("is required for addresses in {country}")).at(at("postal_code")),
                 );
             }
             if matches!(region, Some(None)) && REGION_REQUIRED.contains(&country) {
-                v.push(
-                    Invalid::new(
-                        "required",
-                        format!("is required for addresses in {country}"),
-                    )
-                    .at(at("region")),
-                );
+                v.push(Invalid::new("required", format!("is required for addresses in {country}")).at(at("region")));
             }
         }
         v.finish(|| {
@@ -232,10 +209,7 @@ fn weight(grams: i64) -> Result<i64, Invalid> {
     if (0..=1_000_000_000).contains(&grams) {
         Ok(grams)
     } else {
-        Err(Invalid::new(
-            "out_of_range",
-            "must be between 0 and 1000000000 grams",
-        ))
+        Err(Invalid::new("out_of_range", "must be between 0 and 1000000000 grams"))
     }
 }
 
@@ -277,9 +251,7 @@ impl ProductPatch {
     /// Applies the patch to `current`, validating what changes.
     pub fn apply(&self, current: &ProductDraft) -> Result<ProductDraft, Vec<FieldError>> {
         let mut v = Validator::new();
-        let title = v.check_opt("/title", self.title.as_deref(), |t| {
-            validation::text(t, 300)
-        });
+        let title = v.check_opt("/title", self.title.as_deref(), |t| validation::text(t, 300));
         let barcode = v.check_opt("/barcode", self.barcode.as_deref(), barcode);
         let weight_grams = v.check_opt("/weight_grams", self.weight_grams, weight);
         let price_ = v.check_opt("/price", self.price, price);
@@ -345,12 +317,8 @@ impl LocationInput {
             },
             None => None,
         };
-        let latitude = v.check_opt("/latitude", self.latitude, |l| {
-            coordinate(l, 90.0, "latitude")
-        });
-        let longitude = v.check_opt("/longitude", self.longitude, |l| {
-            coordinate(l, 180.0, "longitude")
-        });
+        let latitude = v.check_opt("/latitude", self.latitude, |l| coordinate(l, 90.0, "latitude"));
+        let longitude = v.check_opt("/longitude", self.longitude, |l| coordinate(l, 180.0, "longitude"));
         if self.latitude.is_some() != self.longitude.is_some() {
             v.push(Invalid::new("required", "latitude and longitude go together").at("/longitude"));
         }
@@ -384,10 +352,7 @@ fn priority(value: i64) -> Result<i64, Invalid> {
     if (0..=1_000_000).contains(&value) {
         Ok(value)
     } else {
-        Err(Invalid::new(
-            "out_of_range",
-            "must be between 0 and 1000000",
-        ))
+        Err(Invalid::new("out_of_range", "must be between 0 and 1000000"))
     }
 }
 
@@ -430,13 +395,9 @@ impl ChannelInput {
         let kind = v.require("/kind", self.kind);
         let mut ship_from = Vec::new();
         for (i, raw) in self.ship_from.iter().flatten().enumerate() {
-            if let Some(code) =
-                v.check(format!("/ship_from/{i}"), validation::code(raw, "location"))
-            {
+            if let Some(code) = v.check(format!("/ship_from/{i}"), validation::code(raw, "location")) {
                 if ship_from.contains(&code) {
-                    v.push(
-                        Invalid::new("duplicate", "is listed twice").at(format!("/ship_from/{i}")),
-                    );
+                    v.push(Invalid::new("duplicate", "is listed twice").at(format!("/ship_from/{i}")));
                 }
                 ship_from.push(code);
             }

@@ -42,9 +42,6 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        self.0
-            .lock()
-            .map(|now| *now)
-            .unwrap_or_else(|p| *p.into_inner())
+        self.0.lock().map(|now| *now).unwrap_or_else(|p| *p.into_inner())
     }
 }

@@ -20,10 +20,7 @@ impl Quantity {
         if units <= 0 {
             Err(Invalid::new("out_of_range", "must be at least 1"))
         } else if units > MAX_QUANTITY {
-            Err(Invalid::new(
-                "out_of_range",
-                format!("must be at most {MAX_QUANTITY}"),
-            ))
+            Err(Invalid::new("out_of_range", format!("must be at most {MAX_QUANTITY}")))
         } else {
             Ok(Self(units))
         }
@@ -189,10 +186,7 @@ impl Balance {
 
     /// The balance after `delta`, if it keeps `0 <= reserved <= on_hand`.
     pub fn apply(&self, delta: Delta) -> Result<Balance, StockError> {
-        let on_hand = self
-            .on_hand
-            .checked_add(delta.on_hand)
-            .ok_or(StockError::OutOfRange)?;
+        let on_hand = self.on_hand.checked_add(delta.on_hand).ok_or(StockError::OutOfRange)?;
         let reserved = self
             .reserved
             .checked_add(delta.reserved)
@@ -201,9 +195,7 @@ impl Balance {
             return Err(StockError::OutOfRange);
         }
         if on_hand < 0 {
-            return Err(StockError::Negative {
-                on_hand_after: on_hand,
-            });
+            return Err(StockError::Negative { on_hand_after: on_hand });
         }
         if reserved < 0 {
             return Err(StockError::ReleaseExceedsReserved {
@@ -328,19 +320,13 @@ fn note(v: &mut Validator, raw: Option<&str>, field: &str, max: usize) -> Option
 }
 
 fn quantity(v: &mut Validator, field: &str, raw: Option<i64>) -> Option<Quantity> {
-    v.require(field, raw)
-        .and_then(|q| v.check(field, Quantity::new(q)))
+    v.require(field, raw).and_then(|q| v.check(field, Quantity::new(q)))
 }
 
 impl ReceiptInput {
     pub fn parse(&self) -> Result<StockRequest, Vec<FieldError>> {
         let mut v = Validator::new();
-        let (sku, location) = item(
-            &mut v,
-            self.sku.as_deref(),
-            self.location.as_deref(),
-            "/location",
-        );
+        let (sku, location) = item(&mut v, self.sku.as_deref(), self.location.as_deref(), "/location");
         let quantity = quantity(&mut v, "/quantity", self.quantity);
         let note = note(&mut v, self.note.as_deref(), "/note", 1000);
         let reference = note_ref(&mut v, self.reference.as_deref());
@@ -363,12 +349,7 @@ fn note_ref(v: &mut Validator, raw: Option<&str>) -> Option<Option<String>> {
 impl AdjustmentInput {
     pub fn parse(&self) -> Result<StockRequest, Vec<FieldError>> {
         let mut v = Validator::new();
-        let (sku, location) = item(
-            &mut v,
-            self.sku.as_deref(),
-            self.location.as_deref(),
-            "/location",
-        );
+        let (sku, location) = item(&mut v, self.sku.as_deref(), self.location.as_deref(), "/location");
         let units = v.require("/quantity", self.quantity).and_then(|q| {
             let ok = q != 0 && q.abs() <= MAX_QUANTITY;
             v.check(
@@ -378,9 +359,7 @@ impl AdjustmentInput {
                 } else {
                     Err(Invalid::new(
                         "out_of_range",
-                        format!(
-                            "must be a non-zero change between -{MAX_QUANTITY} and {MAX_QUANTITY}"
-                        ),
+                        format!("must be a non-zero change between -{MAX_QUANTITY} and {MAX_QUANTITY}"),
                     ))
                 },
             )
@@ -402,12 +381,7 @@ impl AdjustmentInput {
 impl CountInput {
     pub fn parse(&self) -> Result<StockRequest, Vec<FieldError>> {
         let mut v = Validator::new();
-        let (sku, location) = item(
-            &mut v,
-            self.sku.as_deref(),
-            self.location.as_deref(),
-            "/location",
-        );
+        let (sku, location) = item(&mut v, self.sku.as_deref(), self.location.as_deref(), "/location");
         let counted = v.require("/counted", self.counted).and_then(|c| {
             v.check(
                 "/counted",

@@ -94,38 +94,24 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_sub(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_sub(other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_mul(self, factor: i64) -> Result<Money, MoneyError> {
-        let amount = self
-            .amount
-            .checked_mul(factor)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_mul(factor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     /// Sums amounts of one currency; an empty sum is zero in `currency`.
-    pub fn sum(
-        currency: Currency,
-        items: impl IntoIterator<Item = Money>,
-    ) -> Result<Money, MoneyError> {
-        items
-            .into_iter()
-            .try_fold(Money::zero(currency), Money::checked_add)
+    pub fn sum(currency: Currency, items: impl IntoIterator<Item = Money>) -> Result<Money, MoneyError> {
+        items.into_iter().try_fold(Money::zero(currency), Money::checked_add)
     }
 
     pub fn is_negative(&self) -> bool {
@@ -164,10 +150,7 @@ mod tests {
 
     #[test]
     fn currencies_are_three_letters_upper_cased() {
-        assert_eq!(
-            Currency::parse("eur").map(|c| c.to_string()),
-            Ok("EUR".into())
-        );
+        assert_eq!(Currency::parse("eur").map(|c| c.to_string()), Ok("EUR".into()));
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
     }
@@ -193,10 +176,7 @@ mod tests {
             Money::new(i64::MAX, gbp()).checked_add(Money::new(1, gbp())),
             Err(MoneyError::Overflow)
         );
-        assert_eq!(
-            Money::new(i64::MAX, gbp()).checked_mul(2),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(Money::new(i64::MAX, gbp()).checked_mul(2), Err(MoneyError::Overflow));
     }
 
     proptest! {

@@ -121,10 +121,7 @@ pub fn transition(from: OrderStatus, action: OrderAction) -> Result<OrderStatus,
         (S::Open, A::Complete) => S::Completed,
         (S::Open, A::Release)
         | (S::OnHold, A::Hold | A::Complete)
-        | (
-            S::Completed | S::Cancelled,
-            A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete,
-        ) => {
+        | (S::Completed | S::Cancelled, A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete) => {
             return Err(TransitionError { from, action });
         }
     };
@@ -313,28 +310,20 @@ impl LineInput {
         let currency = currency?;
         let discount = v.check(
             at("discount"),
-            order_money(
-                self.discount.unwrap_or(Money::zero(currency)),
-                Some(currency),
-            ),
+            order_money(self.discount.unwrap_or(Money::zero(currency)), Some(currency)),
         );
         let tax = v.check(
             at("tax"),
             order_money(self.tax.unwrap_or(Money::zero(currency)), Some(currency)),
         );
-        let (sku, quantity, unit_price, discount, tax) =
-            (sku?, quantity?, unit_price?, discount?, tax?);
+        let (sku, quantity, unit_price, discount, tax) = (sku?, quantity?, unit_price?, discount?, tax?);
         let gross = v.check(
             at("unit_price"),
             unit_price.checked_mul(quantity.get()).map_err(overflow),
         )?;
         if discount.amount > gross.amount {
             v.push(
-                Invalid::new(
-                    "out_of_range",
-                    format!("{discount} is more than the line's {gross}"),
-                )
-                .at(at("discount")),
+                Invalid::new("out_of_range", format!("{discount} is more than the line's {gross}")).at(at("discount")),
             );
             return None;
         }
@@ -394,44 +383,33 @@ impl OrderInput {
             validation::text(e, 128)
         });
         let placed_at = v.check_opt("/placed_at", self.placed_at.as_deref(), |t| {
-            t.parse::<Timestamp>().map_err(|_| {
-                Invalid::new(
-                    "invalid_time",
-                    "must be an RFC 3339 time such as 2026-11-20T14:03:00Z",
-                )
-            })
+            t.parse::<Timestamp>()
+                .map_err(|_| Invalid::new("invalid_time", "must be an RFC 3339 time such as 2026-11-20T14:03:00Z"))
         });
         let currency = v
             .require("/currency", self.currency.as_deref())
             .and_then(|c| v.check("/currency", Currency::parse(c)));
-        let customer = v
-            .require("/customer", self.customer.as_ref())
-            .and_then(|c| {
-                let email = v
-                    .require("/customer/email", c.email.as_deref())
-                    .and_then(|e| v.check("/customer/email", validation::email(e)));
-                let name = v
-                    .require("/customer/name", c.name.as_deref())
-                    .and_then(|n| v.check("/customer/name", validation::text(n, 200)));
-                let phone = v.check(
-                    "/customer/phone",
-                    validation::optional_text(c.phone.as_deref(), 40),
-                );
-                Some(Customer {
-                    email: email?,
-                    name: name?,
-                    phone: phone?,
-                })
-            });
-        let address =
-            |v: &mut Validator, path: &str, input: &AddressInput| match Address::parse(input, path)
-            {
-                Ok(a) => Some(a),
-                Err(errors) => {
-                    errors.into_iter().for_each(|e| v.push(e));
-                    None
-                }
-            };
+        let customer = v.require("/customer", self.customer.as_ref()).and_then(|c| {
+            let email = v
+                .require("/customer/email", c.email.as_deref())
+                .and_then(|e| v.check("/customer/email", validation::email(e)));
+            let name = v
+                .require("/customer/name", c.name.as_deref())
+                .and_then(|n| v.check("/customer/name", validation::text(n, 200)));
+            let phone = v.check("/customer/phone", validation::optional_text(c.phone.as_deref(), 40));
+            Some(Customer {
+                email: email?,
+                name: name?,
+                phone: phone?,
+            })
+        });
+        let address = |v: &mut Validator, path: &str, input: &AddressInput| match Address::parse(input, path) {
+            Ok(a) => Some(a),
+            Err(errors) => {
+                errors.into_iter().for_each(|e| v.push(e));
+                None
+            }
+        };
         let shipping_address = v
             .require("/shipping_address", self.shipping_address.as_ref())
             .and_then(|a| address(&mut v, "/shipping_address", a));
@@ -446,13 +424,7 @@ impl OrderInput {
                 v.push(Invalid::new("required", "an order needs at least one line").at("/lines"));
             }
             if raw_lines.len() > MAX_LINES {
-                v.push(
-                    Invalid::new(
-                        "too_long",
-                        format!("an order may have at most {MAX_LINES} lines"),
-                    )
-                    .at("/lines"),
-                );
+                v.push(Invalid::new("too_long", format!("an order may have at most {MAX_LINES} lines")).at("/lines"));
             }
             for (i, line) in raw_lines.iter().enumerate().take(MAX_LINES) {
                 if let Some(line) = line.parse(i, currency, &mut v) {
@@ -468,16 +440,9 @@ impl OrderInput {
                 order_money(shipping_input.amount.unwrap_or(z), currency),
             )
         });
-        let shipping_tax = zero.and_then(|z| {
-            v.check(
-                "/shipping/tax",
-                order_money(shipping_input.tax.unwrap_or(z), currency),
-            )
-        });
-        let notes = v.check(
-            "/notes",
-            validation::optional_text(self.notes.as_deref(), 4000),
-        );
+        let shipping_tax =
+            zero.and_then(|z| v.check("/shipping/tax", order_money(shipping_input.tax.unwrap_or(z), currency)));
+        let notes = v.check("/notes", validation::optional_text(self.notes.as_deref(), 4000));
         let mut tags: Vec<String> = Vec::new();
         for (i, tag) in self.tags.iter().flatten().enumerate() {
             if let Some(tag) = v.check(format!("/tags/{i}"), validation::text(tag, 64)) {
@@ -487,10 +452,9 @@ impl OrderInput {
             }
         }
         let totals = match (currency, shipping, shipping_tax, v.is_empty()) {
-            (Some(c), Some(s), Some(st), true) => v.check(
-                "/totals",
-                Totals::compute(c, &lines, s, st).map_err(overflow),
-            ),
+            (Some(c), Some(s), Some(st), true) => {
+                v.check("/totals", Totals::compute(c, &lines, s, st).map_err(overflow))
+            }
             _ => None,
         };
         if let (Some(sent), Some(ours)) = (&self.totals, &totals) {

@@ -110,10 +110,7 @@ pub fn text(raw: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::new("required", "must not be blank"));
     }
     if trimmed.chars().count() > max {
-        return Err(Invalid::new(
-            "too_long",
-            format!("must be at most {max} characters"),
-        ));
+        return Err(Invalid::new("too_long", format!("must be at most {max} characters")));
     }
     Ok(trimmed.to_owned())
 }
@@ -205,18 +202,12 @@ mod tests {
     #[test]
     fn codes_refuse_spaces_and_accept_slashes() {
         assert!(code("SKU 1", "sku").is_err());
-        assert_eq!(
-            code(" TEE/RED-M ", "sku").ok().as_deref(),
-            Some("TEE/RED-M")
-        );
+        assert_eq!(code(" TEE/RED-M ", "sku").ok().as_deref(), Some("TEE/RED-M"));
     }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(
-            email("Ann@Example.COM").ok().as_deref(),
-            Some("ann@example.com")
-        );
+        assert_eq!(email("Ann@Example.COM").ok().as_deref(), Some("ann@example.com"));
         for bad in ["a@b", "@x.com", "a@@x.com", "a b@x.com", "a@x.com."] {
             assert!(email(bad).is_err(), "{bad}");
         }

@@ -83,11 +83,7 @@ impl ApiError {
         let detail = match errors.as_slice() {
             [one] => format!(
                 "{} {}",
-                if one.field.is_empty() {
-                    "the body"
-                } else {
-                    &one.field
-                },
+                if one.field.is_empty() { "the body" } else { &one.field },
                 one.message
             ),
             many => format!("{} fields are invalid", many.len()),
@@ -141,9 +137,7 @@ impl From<StoreError> for ApiError {
                 format!("{resource} {key} does not exist"),
             ),
             StoreError::Invalid(errors) => ApiError::validation(errors),
-            StoreError::Conflict { code, message } => {
-                ApiError::new(StatusCode::CONFLICT, code, "Conflict", message)
-            }
+            StoreError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, "Conflict", message),
             StoreError::InsufficientStock(lines) => {
                 let detail = lines
                     .iter()
@@ -155,20 +149,11 @@ impl From<StoreError> for ApiError {
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
-                let mut e = ApiError::new(
-                    StatusCode::CONFLICT,
-                    "insufficient_stock",
-                    "Not enough stock",
-                    detail,
-                );
+                let mut e = ApiError::new(StatusCode::CONFLICT, "insufficient_stock", "Not enough stock", detail);
                 e.problem.lines = lines;
                 e
             }
-            StoreError::Stock {
-                sku,
-                location,
-                error,
-            } => {
+            StoreError::Stock { sku, location, error } => {
                 let code = match error {
                     StockError::InsufficientAvailable { .. } => "insufficient_stock",
                     StockError::BelowReserved { .. } => "below_reserved",

@@ -20,9 +20,7 @@ use switchyard_store::Store;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -98,18 +96,30 @@ pub fn app(state: AppState) -> Router {
     router
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "Not found", "no such endpoint; see /api/docs")
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Not found",
+                "no such endpoint; see /api/docs",
+            )
         })
         .layer(from_fn(middleware::metrics))
         .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
             axum::response::IntoResponse::into_response(ApiError::internal())
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, RequestIds))
@@ -135,9 +145,7 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
     holds.abort();
     result
 }

@@ -20,16 +20,9 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Resolves `Authorization: Bearer <key>` to a principal, or answers 401.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let Some(secret) = header
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-    else {
-        return ApiError::unauthorized("send an API key as Authorization: Bearer <key>")
-            .into_response();
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+        return ApiError::unauthorized("send an API key as Authorization: Bearer <key>").into_response();
     };
     match state.store.authenticate(secret).await {
         Ok(Some(principal)) => {
@@ -88,11 +81,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     hasher.update(parts.uri.path());
     hasher.update([0]);
     hasher.update(&bytes);
-    let hash: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let who = principal.key_id.to_string();
     match state.store.idempotency_begin(&who, &key, &hash).await {
         Err(e) => ApiError::from(e).into_response(),
@@ -113,9 +102,17 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         Ok(Begin::Replay { status, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
-            let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            let content_type = if status.is_success() {
+                "application/json"
+            } else {
+                "application/problem+json"
+            };
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             response
         }
         Ok(Begin::Proceed) => {
@@ -129,7 +126,10 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             let stored = if parts.status.is_server_error() {
                 state.store.idempotency_abandon(&who, &key).await
             } else {
-                state.store.idempotency_complete(&who, &key, parts.status.as_u16(), &text).await
+                state
+                    .store
+                    .idempotency_complete(&who, &key, parts.status.as_u16(), &text)
+                    .await
             };
             if let Err(e) = stored {
                 tracing::error!(error = %e, "could not store the idempotent response");
@@ -150,7 +150,8 @@ pub async fn metrics(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".into());
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status).increment(1);
+    metrics::counter!("http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status)
+        .increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "path" => path)
         .record(start.elapsed().as_secs_f64());
     response

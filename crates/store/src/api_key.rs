@@ -42,8 +42,7 @@ fn hash(secret: &str) -> String {
 
 fn new_secret() -> StoreResult<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| StoreError::Config(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Config(format!("no randomness available: {e}")))?;
     let body: String = bytes
         .iter()
         .map(|b| SECRET_ALPHABET[(b % 32) as usize] as char)
@@ -54,8 +53,8 @@ fn new_secret() -> StoreResult<String> {
 impl Store {
     /// Creates a key; the secret is returned here and never again.
     pub async fn create_api_key(&self, name: &str, role: Role) -> StoreResult<(ApiKey, String)> {
-        let name = switchyard_core::validation::text(name, 100)
-            .map_err(|e| StoreError::Invalid(vec![e.at("/name")]))?;
+        let name =
+            switchyard_core::validation::text(name, 100).map_err(|e| StoreError::Invalid(vec![e.at("/name")]))?;
         let secret = new_secret()?;
         let now = self.now();
         let key = ApiKey {
@@ -86,12 +85,10 @@ impl Store {
 
     /// The principal a secret belongs to, if it is a live key.
     pub async fn authenticate(&self, secret: &str) -> StoreResult<Option<Principal>> {
-        let row = sqlx::query(
-            "SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(hash(secret))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(hash(secret))
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(Principal {
                 key_id: get_id(&r, "id")?,
@@ -103,11 +100,9 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        let rows = sqlx::query(
-            "SELECT id, name, role, prefix, created_at, revoked_at FROM api_key ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT id, name, role, prefix, created_at, revoked_at FROM api_key ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(ApiKey {
@@ -125,15 +120,13 @@ impl Store {
     /// Revokes every live key with this name; returns how many.
     pub async fn revoke_api_keys_named(&self, name: &str) -> StoreResult<u64> {
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-        )
-        .bind(micros(self.now()))
-        .bind(name)
-        .execute(&mut **tx)
-        .await
-        .map(|r| r.rows_affected())
-        .map_err(StoreError::from);
+        let result = sqlx::query("UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+            .bind(micros(self.now()))
+            .bind(name)
+            .execute(&mut **tx)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(StoreError::from);
         tx.finish(result).await
     }
 }

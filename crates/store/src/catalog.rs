@@ -7,16 +7,14 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use switchyard_core::catalog::{
-    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, LocationDraft, LocationInput,
-    LocationKind, ProductDraft, ProductPatch, ShortagePolicy,
+    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, LocationDraft, LocationInput, LocationKind,
+    ProductDraft, ProductPatch, ShortagePolicy,
 };
 use switchyard_core::id::{ChannelId, LocationId, ProductId};
 use switchyard_core::{Currency, Money};
 
 use crate::Store;
-use crate::db::{
-    Arg, Sql, get_enum, get_id as id, get_json, get_opt_time, get_time, micros, violates,
-};
+use crate::db::{Arg, Sql, get_enum, get_id as id, get_json, get_opt_time, get_time, micros, violates};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 
@@ -107,7 +105,8 @@ fn product(row: &AnyRow) -> StoreResult<Product> {
     })
 }
 
-const LOCATION_COLUMNS: &str = "id, code, name, kind, address, latitude, longitude, priority, created_at, updated_at, archived_at";
+const LOCATION_COLUMNS: &str =
+    "id, code, name, kind, address, latitude, longitude, priority, created_at, updated_at, archived_at";
 
 fn location(row: &AnyRow) -> StoreResult<Location> {
     Ok(Location {
@@ -125,17 +124,10 @@ fn location(row: &AnyRow) -> StoreResult<Location> {
     })
 }
 
-const CHANNEL_COLUMNS: &str =
-    "id, code, name, kind, shortage_policy, created_at, updated_at, archived_at";
+const CHANNEL_COLUMNS: &str = "id, code, name, kind, shortage_policy, created_at, updated_at, archived_at";
 
 /// Adds the catalog filters shared by the three lists; `search` lists the columns `q` looks in.
-fn catalog_filter(
-    sql: &mut Sql,
-    filter: &CatalogFilter,
-    search: &[&str],
-    page: &PageRequest,
-    key: &str,
-) {
+fn catalog_filter(sql: &mut Sql, filter: &CatalogFilter, search: &[&str], page: &PageRequest, key: &str) {
     if !filter.include_archived {
         sql.push(if sql.text.contains(" WHERE ") {
             " AND archived_at IS NULL"
@@ -193,7 +185,10 @@ impl Store {
         .await
         .map_err(|e| {
             if violates(&e, "product_sku_key", "product.sku") {
-                StoreError::Conflict { code: "duplicate_sku", message: format!("a product with SKU {} already exists", draft.sku) }
+                StoreError::Conflict {
+                    code: "duplicate_sku",
+                    message: format!("a product with SKU {} already exists", draft.sku),
+                }
             } else {
                 e.into()
             }
@@ -204,11 +199,7 @@ impl Store {
 
     /// A product by id or SKU.
     pub async fn product(&self, key: &str) -> StoreResult<Product> {
-        let column = if ProductId::parse(key).is_some() {
-            "id"
-        } else {
-            "sku"
-        };
+        let column = if ProductId::parse(key).is_some() { "id" } else { "sku" };
         let sql = format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE {column} = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
@@ -220,11 +211,7 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("product", key))
     }
 
-    pub async fn list_products(
-        &self,
-        filter: &CatalogFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Product>> {
+    pub async fn list_products(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Product>> {
         let mut sql = Sql::new(&format!("SELECT {PRODUCT_COLUMNS} FROM product"));
         catalog_filter(&mut sql, filter, &["sku", "title", "barcode"], page, "sku");
         let rows = sql.query().fetch_all(&self.pool).await?;
@@ -274,9 +261,7 @@ impl Store {
 
     async fn archive(&self, table: &'static str, id: &str) -> StoreResult<()> {
         let now = micros(self.now());
-        let sql = format!(
-            "UPDATE {table} SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL"
-        );
+        let sql = format!("UPDATE {table} SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL");
         let mut tx = self.write().await?;
         let result = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
@@ -314,11 +299,7 @@ impl Store {
 
     /// A location by id or code.
     pub async fn location(&self, key: &str) -> StoreResult<Location> {
-        let column = if LocationId::parse(key).is_some() {
-            "id"
-        } else {
-            "code"
-        };
+        let column = if LocationId::parse(key).is_some() { "id" } else { "code" };
         let sql = format!("SELECT {LOCATION_COLUMNS} FROM location WHERE {column} = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
@@ -330,11 +311,7 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("location", key))
     }
 
-    pub async fn list_locations(
-        &self,
-        filter: &CatalogFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Location>> {
+    pub async fn list_locations(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Location>> {
         let mut sql = Sql::new(&format!("SELECT {LOCATION_COLUMNS} FROM location"));
         catalog_filter(&mut sql, filter, &["code", "name", "country"], page, "code");
         let rows = sql.query().fetch_all(&self.pool).await?;
@@ -393,12 +370,11 @@ impl Store {
     /// Archives a location. Refused while stock there is reserved for open orders.
     pub async fn archive_location(&self, key: &str) -> StoreResult<Location> {
         let current = self.location(key).await?;
-        let reserved: Option<i64> = sqlx::query_scalar(
-            "SELECT CAST(SUM(reserved) AS BIGINT) FROM stock_balance WHERE location_id = $1",
-        )
-        .bind(current.id.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+        let reserved: Option<i64> =
+            sqlx::query_scalar("SELECT CAST(SUM(reserved) AS BIGINT) FROM stock_balance WHERE location_id = $1")
+                .bind(current.id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
         if let Some(units) = reserved.filter(|r| *r > 0) {
             return Err(StoreError::Conflict {
                 code: "location_in_use",
@@ -467,11 +443,7 @@ impl Store {
 
     /// A channel by id or code.
     pub async fn channel(&self, key: &str) -> StoreResult<Channel> {
-        let column = if ChannelId::parse(key).is_some() {
-            "id"
-        } else {
-            "code"
-        };
+        let column = if ChannelId::parse(key).is_some() { "id" } else { "code" };
         let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channel WHERE {column} = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
@@ -479,9 +451,7 @@ impl Store {
             .await?;
         let row = row.ok_or_else(|| StoreError::not_found("channel", key))?;
         let mut channels = self.channels_from(&[row]).await?;
-        channels
-            .pop()
-            .ok_or_else(|| StoreError::not_found("channel", key))
+        channels.pop().ok_or_else(|| StoreError::not_found("channel", key))
     }
 
     async fn channels_from(&self, rows: &[AnyRow]) -> StoreResult<Vec<Channel>> {
@@ -510,11 +480,7 @@ impl Store {
         Ok(channels)
     }
 
-    pub async fn list_channels(
-        &self,
-        filter: &CatalogFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Channel>> {
+    pub async fn list_channels(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Channel>> {
         let mut sql = Sql::new(&format!("SELECT {CHANNEL_COLUMNS} FROM channel"));
         catalog_filter(&mut sql, filter, &["code", "name"], page, "code");
         let rows = sql.query().fetch_all(&self.pool).await?;
@@ -562,24 +528,18 @@ impl Store {
     }
 }
 
-async fn set_ship_from(
-    tx: &mut crate::WriteTx,
-    channel: &ChannelId,
-    locations: &[LocationId],
-) -> StoreResult<()> {
+async fn set_ship_from(tx: &mut crate::WriteTx, channel: &ChannelId, locations: &[LocationId]) -> StoreResult<()> {
     sqlx::query("DELETE FROM channel_location WHERE channel_id = $1")
         .bind(channel.as_str())
         .execute(&mut ***tx)
         .await?;
     for (position, location) in locations.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO channel_location (channel_id, location_id, position) VALUES ($1, $2, $3)",
-        )
-        .bind(channel.as_str())
-        .bind(location.as_str())
-        .bind(position as i64)
-        .execute(&mut ***tx)
-        .await?;
+        sqlx::query("INSERT INTO channel_location (channel_id, location_id, position) VALUES ($1, $2, $3)")
+            .bind(channel.as_str())
+            .bind(location.as_str())
+            .bind(position as i64)
+            .execute(&mut ***tx)
+            .await?;
     }
     Ok(())
 }

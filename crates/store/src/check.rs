@@ -54,10 +54,7 @@ impl Store {
                  ON m.product_id = b.product_id AND m.location_id = b.location_id
              ) x WHERE x.on_hand <> x.ledger_on_hand OR x.reserved <> x.ledger_reserved"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(ledger))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for row in sqlx::query(sqlx::AssertSqlSafe(ledger)).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: balance on_hand {} reserved {}, but the ledger sums to on_hand {} reserved {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
@@ -72,15 +69,11 @@ impl Store {
         let bounds = format!(
             "SELECT x.on_hand, x.reserved, {item} FROM stock_balance x WHERE x.reserved < 0 OR x.reserved > x.on_hand"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(bounds))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for row in sqlx::query(sqlx::AssertSqlSafe(bounds)).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: reserved {} is outside 0..=on_hand {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
-                row.try_get::<Option<String>, _>("code")?
-                    .unwrap_or_default(),
+                row.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
                 row.try_get::<i64, _>("reserved")?,
                 row.try_get::<i64, _>("on_hand")?,
             ));
@@ -94,15 +87,11 @@ impl Store {
                FROM stock_balance b) x
              WHERE x.reserved <> x.held"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(held))
-            .fetch_all(&self.pool)
-            .await?
-        {
+        for row in sqlx::query(sqlx::AssertSqlSafe(held)).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: reserved {}, but reservations hold {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
-                row.try_get::<Option<String>, _>("code")?
-                    .unwrap_or_default(),
+                row.try_get::<Option<String>, _>("code")?.unwrap_or_default(),
                 row.try_get::<i64, _>("reserved")?,
                 row.try_get::<i64, _>("held")?,
             ));

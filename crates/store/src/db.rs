@@ -104,8 +104,7 @@ pub fn violates(error: &sqlx::Error, constraint: &str, sqlite_columns: &str) -> 
     }
     let message = db.message();
     message.contains(constraint)
-        || (!sqlite_columns.is_empty()
-            && message.contains(&format!("UNIQUE constraint failed: {sqlite_columns}")))
+        || (!sqlite_columns.is_empty() && message.contains(&format!("UNIQUE constraint failed: {sqlite_columns}")))
 }
 
 /// A typed id column.
@@ -114,11 +113,7 @@ pub fn get_id<T: TryFrom<String, Error = String>>(row: &AnyRow, col: &str) -> St
 }
 
 /// An enum column, spelled as the enum spells itself.
-pub fn get_enum<T>(
-    row: &AnyRow,
-    col: &str,
-    parse: fn(&str) -> Result<T, Invalid>,
-) -> StoreResult<T> {
+pub fn get_enum<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
     let raw: String = row.try_get(col)?;
     parse(&raw).map_err(|_| StoreError::Corrupt(format!("unknown {col} {raw:?}")))
 }

@@ -72,10 +72,7 @@ impl StoreError {
     pub fn is_retryable(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::Database(db)) => {
-                matches!(
-                    db.code().as_deref(),
-                    Some("40001" | "40P01" | "5" | "6" | "517")
-                )
+                matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517"))
             }
             _ => false,
         }

@@ -25,12 +25,7 @@ pub enum Begin {
 }
 
 impl Store {
-    pub async fn idempotency_begin(
-        &self,
-        principal: &str,
-        key: &str,
-        request_hash: &str,
-    ) -> StoreResult<Begin> {
+    pub async fn idempotency_begin(&self, principal: &str, key: &str, request_hash: &str) -> StoreResult<Begin> {
         let now = micros(self.now());
         let mut tx = self.write().await?;
         let result = async {
@@ -83,13 +78,7 @@ impl Store {
     }
 
     /// Stores the response of the request that began with `key`.
-    pub async fn idempotency_complete(
-        &self,
-        principal: &str,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> StoreResult<()> {
+    pub async fn idempotency_complete(&self, principal: &str, key: &str, status: u16, body: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;
         let result = sqlx::query(
             "UPDATE idempotency_key SET state = 'done', status_code = $1, response_body = $2 WHERE principal = $3 AND key = $4",

@@ -96,13 +96,11 @@ pub(crate) async fn apply(
     .bind(micros(now))
     .execute(&mut ***tx)
     .await?;
-    let row = sqlx::query(
-        "SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2",
-    )
-    .bind(product.as_str())
-    .bind(location.as_str())
-    .fetch_one(&mut ***tx)
-    .await?;
+    let row = sqlx::query("SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2")
+        .bind(product.as_str())
+        .bind(location.as_str())
+        .fetch_one(&mut ***tx)
+        .await?;
     let current = Balance {
         on_hand: row.try_get("on_hand")?,
         reserved: row.try_get("reserved")?,
@@ -139,18 +137,7 @@ pub(crate) async fn apply(
         StockCommand::Adjust(_, reason) => Some(reason.as_str()),
         _ => None,
     };
-    record(
-        tx,
-        now,
-        product,
-        location,
-        command.kind(),
-        delta,
-        after,
-        reason,
-        ctx,
-    )
-    .await
+    record(tx, now, product, location, command.kind(), delta, after, reason, ctx).await
 }
 
 /// Writes one ledger row.
@@ -370,11 +357,7 @@ impl Store {
     }
 
     /// The ledger, newest first.
-    pub async fn movements(
-        &self,
-        filter: &MovementFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Movement>> {
+    pub async fn movements(&self, filter: &MovementFilter, page: &PageRequest) -> StoreResult<Page<Movement>> {
         let mut sql = Sql::new(MOVEMENT_SELECT);
         if let Some(sku) = &filter.sku {
             let product = self.product(sku).await?;
@@ -399,8 +382,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("m.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY m.id DESC LIMIT ")
-            .bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY m.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(movement).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |m| m.id.to_string()))
@@ -408,11 +390,7 @@ impl Store {
 
     /// Stock levels by SKU and location. Asking for one SKU at one location where
     /// nothing was ever stocked answers with zeros rather than nothing.
-    pub async fn levels(
-        &self,
-        filter: &LevelFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<StockLevel>> {
+    pub async fn levels(&self, filter: &LevelFilter, page: &PageRequest) -> StoreResult<Page<StockLevel>> {
         let mut sql = Sql::new(
             "SELECT p.sku, b.product_id, l.code AS location, b.location_id, b.on_hand, b.reserved, b.updated_at \
              FROM stock_balance b JOIN product p ON p.id = b.product_id JOIN location l ON l.id = b.location_id",

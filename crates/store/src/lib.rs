@@ -142,8 +142,7 @@ impl Store {
 
     /// Applies the migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
-        let failed =
-            |e: sqlx::migrate::MigrateError| StoreError::Config(format!("migration failed: {e}"));
+        let failed = |e: sqlx::migrate::MigrateError| StoreError::Config(format!("migration failed: {e}"));
         // The portable schema, for both backends.
         let mut shared = sqlx::migrate!("./migrations");
         shared.set_ignore_missing(true);
@@ -159,10 +158,7 @@ impl Store {
 
     /// A store on the same database whose writes are stamped by another clock.
     pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Store {
-        Store {
-            clock,
-            ..self.clone()
-        }
+        Store { clock, ..self.clone() }
     }
 
     pub fn backend(&self) -> Backend {
@@ -193,10 +189,7 @@ impl Store {
             Backend::Sqlite => {
                 let turn = Arc::clone(&self.writer).lock_owned().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx {
-                    tx,
-                    _turn: Some(turn),
-                })
+                Ok(WriteTx { tx, _turn: Some(turn) })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
@@ -219,15 +212,13 @@ impl Store {
     /// Sets a named marker; setting it twice is harmless.
     pub async fn set_marker(&self, name: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "INSERT INTO counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(format!("marker:{name}"))
-        .bind(db::micros(self.now()))
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from);
+        let result = sqlx::query("INSERT INTO counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(format!("marker:{name}"))
+            .bind(db::micros(self.now()))
+            .execute(&mut **tx)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from);
         tx.finish(result).await
     }
 }

@@ -12,14 +12,12 @@ use sqlx::any::AnyRow;
 use switchyard_core::FieldError;
 use switchyard_core::allocation::{self, Candidate};
 use switchyard_core::catalog::{Address, ShortagePolicy};
-use switchyard_core::id::{
-    ChannelId, EventId, LineId, LocationId, OrderId, ProductId, ReservationId,
-};
+use switchyard_core::id::{ChannelId, EventId, LineId, LocationId, OrderId, ProductId, ReservationId};
 use switchyard_core::inventory::{Balance, Delta, MovementKind};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{
-    self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft,
-    OrderEventKind, OrderStatus, PaymentStatus, ServiceLevel, Totals,
+    self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
+    OrderStatus, PaymentStatus, ServiceLevel, Totals,
 };
 
 use crate::catalog::Channel;
@@ -250,8 +248,7 @@ async fn event(
     .bind(micros(now))
     .execute(&mut ***tx)
     .await?;
-    let payload =
-        json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now });
+    let payload = json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now });
     enqueue(tx, now, kind.as_str(), order.as_str(), &payload).await
 }
 
@@ -295,7 +292,12 @@ async fn release_reservations(
         .bind(location.as_str())
         .fetch_optional(&mut ***tx)
         .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("reservation {} exceeds the reserved balance", row.try_get::<String, _>("id").unwrap_or_default())))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "reservation {} exceeds the reserved balance",
+                row.try_get::<String, _>("id").unwrap_or_default()
+            ))
+        })?;
         let after = Balance {
             on_hand: after.try_get("on_hand")?,
             reserved: after.try_get("reserved")?,
@@ -375,16 +377,10 @@ impl Store {
         let products = self.line_products(draft).await?;
         let placed = retrying!({
             let mut tx = self.write().await?;
-            let result = self
-                .place_in(&mut tx, draft, &channel, &products, actor)
-                .await;
+            let result = self.place_in(&mut tx, draft, &channel, &products, actor).await;
             match result {
                 Err(StoreError::Database(e))
-                    if violates(
-                        &e,
-                        "sales_order_channel_external_key",
-                        "sales_order.channel_id",
-                    ) =>
+                    if violates(&e, "sales_order_channel_external_key", "sales_order.channel_id") =>
                 {
                     tx.rollback().await;
                     match self
@@ -404,30 +400,22 @@ impl Store {
         })
     }
 
-    async fn order_by_external(
-        &self,
-        channel: &ChannelId,
-        external_id: Option<&str>,
-    ) -> StoreResult<Option<OrderId>> {
+    async fn order_by_external(&self, channel: &ChannelId, external_id: Option<&str>) -> StoreResult<Option<OrderId>> {
         let Some(external_id) = external_id else {
             return Ok(None);
         };
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2",
-        )
-        .bind(channel.as_str())
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2")
+                .bind(channel.as_str())
+                .bind(external_id)
+                .fetch_optional(&self.pool)
+                .await?;
         id.map(|id| OrderId::try_from(id).map_err(StoreError::Corrupt))
             .transpose()
     }
 
     /// Looks up every line's SKU, naming each unknown or archived one.
-    async fn line_products(
-        &self,
-        draft: &OrderDraft,
-    ) -> StoreResult<BTreeMap<String, LineProduct>> {
+    async fn line_products(&self, draft: &OrderDraft) -> StoreResult<BTreeMap<String, LineProduct>> {
         let skus: BTreeSet<&str> = draft.lines.iter().map(|l| l.sku.as_str()).collect();
         let mut sql = Sql::new("SELECT id, sku, title, archived_at FROM product WHERE sku IN (");
         for (i, sku) in skus.iter().enumerate() {
@@ -504,9 +492,8 @@ impl Store {
         if candidates.is_empty() {
             return Ok((candidates, codes));
         }
-        let mut sql = Sql::new(
-            "SELECT product_id, location_id, on_hand, reserved FROM stock_balance WHERE product_id IN (",
-        );
+        let mut sql =
+            Sql::new("SELECT product_id, location_id, on_hand, reserved FROM stock_balance WHERE product_id IN (");
         for (i, p) in products.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -517,8 +504,7 @@ impl Store {
         for row in sql.query().fetch_all(&mut ***tx).await? {
             let location: LocationId = get_id(&row, "location_id")?;
             if let Some(c) = candidates.iter_mut().find(|c| c.location == location) {
-                let available =
-                    row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
+                let available = row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
                 c.available.insert(get_id(&row, "product_id")?, available);
             }
         }
@@ -550,9 +536,7 @@ impl Store {
                 .copied()
                 .zip(draft.lines.iter().map(|l| l.quantity.get())),
         );
-        let (candidates, codes) = self
-            .candidates(tx, channel, &demand.keys().collect())
-            .await?;
+        let (candidates, codes) = self.candidates(tx, channel, &demand.keys().collect()).await?;
         let plan = allocation::plan(&demand, &candidates);
         if !plan.shortages.is_empty() && channel.shortage_policy == ShortagePolicy::Reject {
             let short: Vec<ShortLine> = draft
@@ -581,9 +565,7 @@ impl Store {
             }
             crate::Backend::Postgres => "SELECT nextval('order_number_seq')",
         };
-        let number: i64 = sqlx::query_scalar(next_number)
-            .fetch_one(&mut ***tx)
-            .await?;
+        let number: i64 = sqlx::query_scalar(next_number).fetch_one(&mut ***tx).await?;
         let id = OrderId::new_at(now);
         let statuses: Vec<LineStatus> = line_products
             .iter()
@@ -732,16 +714,7 @@ impl Store {
             t.total
         );
         let placed_data = json!({ "number": format!("SO-{number}"), "channel": channel.code, "external_id": draft.external_id, "total": t.total });
-        event(
-            tx,
-            now,
-            &id,
-            OrderEventKind::Placed,
-            actor,
-            placed_message,
-            placed_data,
-        )
-        .await?;
+        event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data).await?;
         if !reserved.is_empty() {
             event(
                 tx,
@@ -768,10 +741,7 @@ impl Store {
                 &id,
                 OrderEventKind::Backordered,
                 "system",
-                format!(
-                    "Backordered {}: no eligible location has the stock",
-                    short.join(", ")
-                ),
+                format!("Backordered {}: no eligible location has the stock", short.join(", ")),
                 json!({ "lines": short }),
             )
             .await?;
@@ -841,22 +811,24 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let timeline = sqlx::query("SELECT id, kind, actor, message, data, created_at FROM order_event WHERE order_id = $1 ORDER BY id")
-            .bind(&id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(TimelineEvent {
-                    id: get_id(r, "id")?,
-                    kind: get_enum(r, "kind", OrderEventKind::parse)?,
-                    actor: r.try_get("actor")?,
-                    message: r.try_get("message")?,
-                    data: get_json(r, "data")?,
-                    created_at: get_time(r, "created_at")?,
-                })
+        let timeline = sqlx::query(
+            "SELECT id, kind, actor, message, data, created_at FROM order_event WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TimelineEvent {
+                id: get_id(r, "id")?,
+                kind: get_enum(r, "kind", OrderEventKind::parse)?,
+                actor: r.try_get("actor")?,
+                message: r.try_get("message")?,
+                data: get_json(r, "data")?,
+                created_at: get_time(r, "created_at")?,
             })
-            .collect::<StoreResult<Vec<_>>>()?;
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
         Ok(Order {
             shipping_address: get_json(&row, "shipping_address")?,
             billing_address: get_json(&row, "billing_address")?,
@@ -873,11 +845,7 @@ impl Store {
     }
 
     /// Orders, newest first.
-    pub async fn list_orders(
-        &self,
-        filter: &OrderFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<OrderSummary>> {
+    pub async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<OrderSummary>> {
         let mut sql = Sql::new(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM sales_order o JOIN channel c ON c.id = o.channel_id"
         ));
@@ -885,11 +853,7 @@ impl Store {
             sql.filter("o.status = ", Arg::Text(status.as_str().into()), "");
         }
         if let Some(status) = filter.fulfilment_status {
-            sql.filter(
-                "o.fulfilment_status = ",
-                Arg::Text(status.as_str().into()),
-                "",
-            );
+            sql.filter("o.fulfilment_status = ", Arg::Text(status.as_str().into()), "");
         }
         if let Some(channel) = &filter.channel {
             let channel = self.channel(channel).await?;
@@ -916,21 +880,15 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("o.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY o.id DESC LIMIT ")
-            .bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY o.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |o| o.id.to_string()))
     }
 
     async fn head(&self, tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
-        let column = if OrderId::parse(key).is_some() {
-            "id"
-        } else {
-            "number"
-        };
-        let sql =
-            format!("SELECT id, number, status, version FROM sales_order WHERE {column} = $1");
+        let column = if OrderId::parse(key).is_some() { "id" } else { "number" };
+        let sql = format!("SELECT id, number, status, version FROM sales_order WHERE {column} = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
             .fetch_optional(&mut ***tx)
@@ -979,22 +937,14 @@ impl Store {
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict {
                 code: "concurrent_update",
-                message: format!(
-                    "order {} changed while this request ran; retry",
-                    head.number
-                ),
+                message: format!("order {} changed while this request ran; retry", head.number),
             });
         }
         Ok(())
     }
 
     /// Cancels the whole order and releases its reservations.
-    pub async fn cancel_order(
-        &self,
-        key: &str,
-        reason: Option<&str>,
-        actor: &str,
-    ) -> StoreResult<Order> {
+    pub async fn cancel_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let id = retrying!({
             let mut tx = self.write().await?;
             let result = async {
@@ -1007,10 +957,7 @@ impl Store {
                     .execute(&mut **tx)
                     .await?;
                 self.save_head(&mut tx, &head, to, None, now).await?;
-                let mut message = format!(
-                    "Cancelled{}",
-                    reason.map(|r| format!(": {r}")).unwrap_or_default()
-                );
+                let mut message = format!("Cancelled{}", reason.map(|r| format!(": {r}")).unwrap_or_default());
                 if !released.is_empty() {
                     message.push_str(&format!(". Released {}", describe(&released)));
                 }
@@ -1034,13 +981,7 @@ impl Store {
 
     /// Cancels one line (by id or line number) and releases its reservations; the
     /// order is cancelled with its last line.
-    pub async fn cancel_line(
-        &self,
-        key: &str,
-        line: &str,
-        reason: Option<&str>,
-        actor: &str,
-    ) -> StoreResult<Order> {
+    pub async fn cancel_line(&self, key: &str, line: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let id = retrying!({
             let mut tx = self.write().await?;
             let result = async {
@@ -1052,9 +993,7 @@ impl Store {
                 } else {
                     "CAST(line_no AS TEXT)"
                 };
-                let sql = format!(
-                    "SELECT id, sku, status FROM order_line WHERE order_id = $1 AND {column} = $2"
-                );
+                let sql = format!("SELECT id, sku, status FROM order_line WHERE order_id = $1 AND {column} = $2");
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(head.id.as_str())
                     .bind(line)
@@ -1069,18 +1008,16 @@ impl Store {
                         message: format!("line {line} ({sku}) is already cancelled"),
                     });
                 }
-                let released =
-                    release_reservations(&mut tx, now, &head.id, Some(&line_id), actor).await?;
+                let released = release_reservations(&mut tx, now, &head.id, Some(&line_id), actor).await?;
                 sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE id = $1")
                     .bind(line_id.as_str())
                     .execute(&mut **tx)
                     .await?;
-                let open: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status <> 'cancelled'",
-                )
-                .bind(head.id.as_str())
-                .fetch_one(&mut **tx)
-                .await?;
+                let open: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status <> 'cancelled'")
+                        .bind(head.id.as_str())
+                        .fetch_one(&mut **tx)
+                        .await?;
                 if open == 0 {
                     to = rules::transition(to, OrderAction::Cancel)?;
                 }
@@ -1089,8 +1026,7 @@ impl Store {
                 } else {
                     None
                 };
-                self.save_head(&mut tx, &head, to, hold.as_ref(), now)
-                    .await?;
+                self.save_head(&mut tx, &head, to, hold.as_ref(), now).await?;
                 let mut message = format!(
                     "Cancelled line {line} ({sku}){}",
                     reason.map(|r| format!(": {r}")).unwrap_or_default()
@@ -1128,16 +1064,11 @@ impl Store {
         self.order(id.as_str()).await
     }
 
-    async fn current_hold(
-        &self,
-        tx: &mut WriteTx,
-        order: &OrderId,
-    ) -> StoreResult<Option<HoldRequest>> {
-        let row =
-            sqlx::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
-                .bind(order.as_str())
-                .fetch_one(&mut ***tx)
-                .await?;
+    async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<HoldRequest>> {
+        let row = sqlx::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
+            .bind(order.as_str())
+            .fetch_one(&mut ***tx)
+            .await?;
         Ok(match row.try_get::<Option<String>, _>("hold_reason")? {
             Some(reason) => Some(HoldRequest {
                 reason: HoldReason::parse(&reason).map_err(|e| StoreError::Corrupt(e.message))?,
@@ -1149,20 +1080,11 @@ impl Store {
     }
 
     /// Puts an order on hold: it keeps its reservations but is not fulfilled.
-    pub async fn hold_order(
-        &self,
-        key: &str,
-        hold: &HoldRequest,
-        actor: &str,
-    ) -> StoreResult<Order> {
+    pub async fn hold_order(&self, key: &str, hold: &HoldRequest, actor: &str) -> StoreResult<Order> {
         if let Some(until) = hold.until
             && until <= self.now()
         {
-            return Err(StoreError::invalid(
-                "/until",
-                "in_the_past",
-                "must be in the future",
-            ));
+            return Err(StoreError::invalid("/until", "in_the_past", "must be in the future"));
         }
         let id = retrying!({
             let mut tx = self.write().await?;
@@ -1171,19 +1093,9 @@ impl Store {
                 let head = self.head(&mut tx, key).await?;
                 let to = rules::transition(head.status, OrderAction::Hold)?;
                 self.save_head(&mut tx, &head, to, Some(hold), now).await?;
-                let until = hold
-                    .until
-                    .map(|u| format!(" until {u}"))
-                    .unwrap_or_default();
-                let note = hold
-                    .note
-                    .as_ref()
-                    .map(|n| format!(": {n}"))
-                    .unwrap_or_default();
-                let message = format!(
-                    "Held for {}{until}{note}",
-                    hold.reason.as_str().replace('_', " ")
-                );
+                let until = hold.until.map(|u| format!(" until {u}")).unwrap_or_default();
+                let note = hold.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default();
+                let message = format!("Held for {}{until}{note}", hold.reason.as_str().replace('_', " "));
                 event(
                     &mut tx,
                     now,

@@ -32,11 +32,7 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
-        let next_cursor = if more {
-            rows.last().map(cursor_of)
-        } else {
-            None
-        };
+        let next_cursor = if more { rows.last().map(cursor_of) } else { None };
         Page {
             data: rows,
             next_cursor,

@@ -126,10 +126,7 @@ fn terminal_states_accept_no_action() {
         for action in OrderAction::ALL {
             assert_eq!(
                 transition(from, *action),
-                Err(TransitionError {
-                    from,
-                    action: *action
-                })
+                Err(TransitionError { from, action: *action })
             );
         }
     }
@@ -148,18 +145,12 @@ fn terminal_states_accept_no_action() {
 #[test]
 fn fulfilment_follows_the_lines() {
     use LineStatus::*;
-    assert_eq!(
-        fulfilment_status([Allocated, Allocated]),
-        FulfilmentStatus::Allocated
-    );
+    assert_eq!(fulfilment_status([Allocated, Allocated]), FulfilmentStatus::Allocated);
     assert_eq!(
         fulfilment_status([Allocated, Backordered]),
         FulfilmentStatus::Backordered
     );
-    assert_eq!(
-        fulfilment_status([Cancelled]),
-        FulfilmentStatus::Unallocated
-    );
+    assert_eq!(fulfilment_status([Cancelled]), FulfilmentStatus::Unallocated);
 }
 
 /// A reference model of orders over one location's stock: what the store must do.
@@ -181,11 +172,7 @@ struct ModelOrder {
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
         (0usize..3, 1i64..10).prop_map(|(p, q)| Command::Receive(p, q)),
-        (
-            proptest::collection::vec((0usize..3, 1i64..4), 1..4),
-            any::<bool>()
-        )
-            .prop_map(|(l, b)| Command::Place(l, b)),
+        (proptest::collection::vec((0usize..3, 1i64..4), 1..4), any::<bool>()).prop_map(|(l, b)| Command::Place(l, b)),
         (0usize..8).prop_map(Command::Hold),
         (0usize..8).prop_map(Command::Release),
         (0usize..8).prop_map(Command::Cancel),

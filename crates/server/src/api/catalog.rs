@@ -50,11 +50,7 @@ impl CatalogQuery {
 }
 
 fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
-    (
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
+    (StatusCode::CREATED, [(header::LOCATION, location)], Json(body))
 }
 
 /// Generates the five handlers of a catalog resource, each with its OpenAPI text.

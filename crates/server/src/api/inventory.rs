@@ -11,9 +11,7 @@ use switchyard_core::auth::Permission;
 use switchyard_core::inventory::{
     AdjustmentInput, CountInput, MovementKind, ReceiptInput, StockRequest, TransferInput,
 };
-use switchyard_store::inventory::{
-    LevelFilter, Movement, MovementContext, MovementFilter, StockLevel,
-};
+use switchyard_store::inventory::{LevelFilter, Movement, MovementContext, MovementFilter, StockLevel};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -135,10 +133,7 @@ async fn apply(
         note: r.note,
         reference: r.reference,
     };
-    let movements = s
-        .store
-        .move_stock(&r.sku, &r.location, r.command, &ctx)
-        .await?;
+    let movements = s.store.move_stock(&r.sku, &r.location, r.command, &ctx).await?;
     Ok((StatusCode::CREATED, Json(StockChange { movements })))
 }
 
@@ -217,9 +212,6 @@ pub async fn create_transfer(
         note: t.note,
         reference: t.reference,
     };
-    let movements = s
-        .store
-        .transfer(&t.sku, &t.from, &t.to, t.quantity, &ctx)
-        .await?;
+    let movements = s.store.transfer(&t.sku, &t.from, &t.to, t.quantity, &ctx).await?;
     Ok((StatusCode::CREATED, Json(StockChange { movements })))
 }

@@ -58,8 +58,7 @@ pub struct HoldInput {
 
 fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
     let raw = input.and_then(|i| i.reason);
-    validation::optional_text(raw.as_deref(), 500)
-        .map_err(|e| ApiError::validation(vec![e.at("/reason")]))
+    validation::optional_text(raw.as_deref(), 500).map_err(|e| ApiError::validation(vec![e.at("/reason")]))
 }
 
 /// Place an order
@@ -102,11 +101,7 @@ pub async fn create_order(
         metrics::counter!("orders_placed_total", "channel" => placement.order.summary.channel.clone()).increment(1);
     }
     let location = format!("/api/v1/orders/{}", placement.order.summary.id);
-    Ok((
-        status,
-        [(header::LOCATION, location)],
-        Json(placement.order),
-    ))
+    Ok((status, [(header::LOCATION, location)], Json(placement.order)))
 }
 
 /// List orders
@@ -154,11 +149,7 @@ pub async fn list_orders(
         (status = 200, description = "The order", body = Order),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_order(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(key): Path<String>,
-) -> ApiResult<Json<Order>> {
+pub async fn get_order(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<Order>> {
     caller.require(Permission::Read)?;
     Ok(Json(s.store.order(&key).await?))
 }
@@ -183,9 +174,7 @@ pub async fn cancel_order(
     caller.require(Permission::ManageOrders)?;
     let reason = reason(body.map(|b| b.0))?;
     Ok(Json(
-        s.store
-            .cancel_order(&key, reason.as_deref(), &caller.actor())
-            .await?,
+        s.store.cancel_order(&key, reason.as_deref(), &caller.actor()).await?,
     ))
 }
 
@@ -235,10 +224,7 @@ pub async fn hold_order(
     caller.require(Permission::ManageOrders)?;
     let mut v = Validator::new();
     let reason = v.require("/reason", input.reason);
-    let note = v.check(
-        "/note",
-        validation::optional_text(input.note.as_deref(), 1000),
-    );
+    let note = v.check("/note", validation::optional_text(input.note.as_deref(), 1000));
     let hold = v
         .finish(|| {
             Some(HoldRequest {
@@ -248,9 +234,7 @@ pub async fn hold_order(
             })
         })
         .map_err(ApiError::validation)?;
-    Ok(Json(
-        s.store.hold_order(&key, &hold, &caller.actor()).await?,
-    ))
+    Ok(Json(s.store.hold_order(&key, &hold, &caller.actor()).await?))
 }
 
 /// Release a held order

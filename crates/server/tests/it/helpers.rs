@@ -57,11 +57,7 @@ impl Resp {
 
     /// Asserts an RFC 9457 problem with this status and code; returns its body.
     pub fn problem(&self, status: u16, code: &str) -> &Value {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.body
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
         assert_eq!(
             self.header("content-type"),
             Some("application/problem+json"),
@@ -113,9 +109,7 @@ impl TestApp {
             }
             Backend::Postgres => {
                 let schema = format!("t_{}", switchyard_core::id::new_body(SystemClock.now()));
-                let admin = Store::connect(&postgres_url(), Arc::new(SystemClock))
-                    .await
-                    .unwrap();
+                let admin = Store::connect(&postgres_url(), Arc::new(SystemClock)).await.unwrap();
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                     .execute(admin.pool())
                     .await
@@ -132,10 +126,7 @@ impl TestApp {
         };
         let store = Store::connect(&url, clock.clone()).await.unwrap();
         store.migrate().await.unwrap();
-        let (_, admin) = store
-            .create_api_key("test admin", Role::Admin)
-            .await
-            .unwrap();
+        let (_, admin) = store.create_api_key("test admin", Role::Admin).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(switchyard_server::serve(
@@ -158,9 +149,7 @@ impl TestApp {
     pub async fn finish(self) {
         self.store.close().await;
         if let Some(schema) = self.schema {
-            let admin = Store::connect(&postgres_url(), Arc::new(SystemClock))
-                .await
-                .unwrap();
+            let admin = Store::connect(&postgres_url(), Arc::new(SystemClock)).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                 .execute(admin.pool())
                 .await
@@ -204,11 +193,7 @@ impl TestApp {
         let headers = res.headers().clone();
         let bytes = res.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -217,35 +202,19 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send(
-            reqwest::Method::POST,
-            path,
-            Some(&self.admin),
-            Some(&body),
-            &[],
-        )
-        .await
+        self.send(reqwest::Method::POST, path, Some(&self.admin), Some(&body), &[])
+            .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.send(
-            reqwest::Method::PATCH,
-            path,
-            Some(&self.admin),
-            Some(&body),
-            &[],
-        )
-        .await
+        self.send(reqwest::Method::PATCH, path, Some(&self.admin), Some(&body), &[])
+            .await
     }
 
     /// Asserts that `switchyard check` finds nothing wrong.
     pub async fn assert_books_balance(&self) {
         let report = self.store.check().await.unwrap();
-        assert!(
-            report.is_clean(),
-            "check found problems: {:#?}",
-            report.problems
-        );
+        assert!(report.is_clean(), "check found problems: {:#?}", report.problems);
     }
 
     /// Creates a location and returns its code.
@@ -265,14 +234,20 @@ impl TestApp {
 
     pub async fn channel(&self, code: &str, ship_from: &[&str], policy: &str) {
         let r = self
-            .post("/api/v1/channels", json!({"code": code, "name": code, "kind": "web", "ship_from": ship_from, "shortage_policy": policy}))
+            .post(
+                "/api/v1/channels",
+                json!({"code": code, "name": code, "kind": "web", "ship_from": ship_from, "shortage_policy": policy}),
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
 
     pub async fn product(&self, sku: &str, price: i64) {
         let r = self
-            .post("/api/v1/products", json!({"sku": sku, "title": format!("Product {sku}"), "price": {"amount": price, "currency": "GBP"}}))
+            .post(
+                "/api/v1/products",
+                json!({"sku": sku, "title": format!("Product {sku}"), "price": {"amount": price, "currency": "GBP"}}),
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
@@ -290,9 +265,7 @@ impl TestApp {
     /// (on_hand, reserved, available) of one SKU at one location.
     pub async fn level(&self, sku: &str, location: &str) -> (i64, i64, i64) {
         let r = self
-            .get(&format!(
-                "/api/v1/inventory/levels?sku={sku}&location={location}"
-            ))
+            .get(&format!("/api/v1/inventory/levels?sku={sku}&location={location}"))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let l = &r.body["data"][0];

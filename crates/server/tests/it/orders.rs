@@ -11,10 +11,7 @@ async fn placing_an_order_reserves_stock_and_records_it(app: &TestApp) {
     app.receive("TEE", "LON", 10).await;
     app.receive("MUG", "LON", 5).await;
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "1001", &[("TEE", 2), ("MUG", 1)]),
-        )
+        .post("/api/v1/orders", order("web", "1001", &[("TEE", 2), ("MUG", 1)]))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let o = &r.body;
@@ -72,11 +69,7 @@ async fn placing_an_order_reserves_stock_and_records_it(app: &TestApp) {
         .get(&format!("/api/v1/orders/{}", o["number"].as_str().unwrap()))
         .await;
     assert_eq!(by_number.body["id"], o["id"]);
-    let outbox = app
-        .store
-        .outbox_for(o["id"].as_str().unwrap())
-        .await
-        .unwrap();
+    let outbox = app.store.outbox_for(o["id"].as_str().unwrap()).await.unwrap();
     assert_eq!(outbox[0].topic, "order.placed");
     app.assert_books_balance().await;
 }
@@ -84,21 +77,15 @@ async fn placing_an_order_reserves_stock_and_records_it(app: &TestApp) {
 async fn the_same_channel_and_external_id_returns_the_existing_order(app: &TestApp) {
     app.shop().await;
     app.receive("TEE", "LON", 10).await;
-    let first = app
-        .post("/api/v1/orders", order("web", "A-1", &[("TEE", 1)]))
-        .await;
+    let first = app.post("/api/v1/orders", order("web", "A-1", &[("TEE", 1)])).await;
     assert_eq!(first.status, 201);
-    let again = app
-        .post("/api/v1/orders", order("web", "A-1", &[("TEE", 1)]))
-        .await;
+    let again = app.post("/api/v1/orders", order("web", "A-1", &[("TEE", 1)])).await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(app.order_count().await, 1);
     assert_eq!(app.level("TEE", "LON").await, (10, 1, 9));
     // Another channel may use the same external id.
-    let other = app
-        .post("/api/v1/orders", order("amazon", "A-1", &[("TEE", 1)]))
-        .await;
+    let other = app.post("/api/v1/orders", order("amazon", "A-1", &[("TEE", 1)])).await;
     assert_eq!(other.status, 201);
     app.assert_books_balance().await;
 }
@@ -158,9 +145,7 @@ async fn invalid_orders_name_every_bad_field_and_store_nothing(app: &TestApp) {
         ]
     );
     // Catalog problems come once the shape is right.
-    let r = app
-        .post("/api/v1/orders", order("web", "BAD-2", &[("NOPE", 1)]))
-        .await;
+    let r = app.post("/api/v1/orders", order("web", "BAD-2", &[("NOPE", 1)])).await;
     assert_eq!(r.invalid_fields(), ["/lines/0/sku"]);
     assert_eq!(r.body["errors"][0]["code"], "unknown_sku");
     let r = app
@@ -200,10 +185,7 @@ async fn a_reject_channel_refuses_short_orders_naming_each_line(app: &TestApp) {
     app.receive("TEE", "MCR", 2).await;
     app.receive("MUG", "LON", 1).await;
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "S-1", &[("TEE", 4), ("MUG", 1)]),
-        )
+        .post("/api/v1/orders", order("web", "S-1", &[("TEE", 4), ("MUG", 1)]))
         .await;
     let p = r.problem(409, "insufficient_stock");
     assert_eq!(
@@ -220,10 +202,7 @@ async fn lines_of_one_sku_are_summed_before_the_stock_check(app: &TestApp) {
     app.shop().await;
     app.receive("TEE", "LON", 3).await;
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "S-2", &[("TEE", 2), ("TEE", 2)]),
-        )
+        .post("/api/v1/orders", order("web", "S-2", &[("TEE", 2), ("TEE", 2)]))
         .await;
     let p = r.problem(409, "insufficient_stock");
     assert_eq!(
@@ -233,10 +212,7 @@ async fn lines_of_one_sku_are_summed_before_the_stock_check(app: &TestApp) {
     );
     assert_eq!(p["lines"][1]["requested"], 4);
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "S-3", &[("TEE", 2), ("TEE", 1)]),
-        )
+        .post("/api/v1/orders", order("web", "S-3", &[("TEE", 2), ("TEE", 1)]))
         .await;
     assert_eq!(r.status, 201);
     assert_eq!(app.level("TEE", "LON").await, (3, 3, 0));
@@ -248,10 +224,7 @@ async fn a_backorder_channel_accepts_short_orders_with_lines_backordered(app: &T
     app.receive("TEE", "LON", 1).await;
     app.receive("MUG", "LON", 5).await;
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("amazon", "AMZ-1", &[("TEE", 2), ("MUG", 1)]),
-        )
+        .post("/api/v1/orders", order("amazon", "AMZ-1", &[("TEE", 2), ("MUG", 1)]))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["fulfilment_status"], "backordered");
@@ -264,18 +237,13 @@ async fn a_backorder_channel_accepts_short_orders_with_lines_backordered(app: &T
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        kinds,
-        ["order.placed", "order.allocated", "order.backordered"]
-    );
+    assert_eq!(kinds, ["order.placed", "order.allocated", "order.backordered"]);
     assert_eq!(
         app.level("TEE", "LON").await,
         (1, 0, 1),
         "a backordered line reserves nothing"
     );
-    let listed = app
-        .get("/api/v1/orders?fulfilment_status=backordered")
-        .await;
+    let listed = app.get("/api/v1/orders?fulfilment_status=backordered").await;
     assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
     app.assert_books_balance().await;
 }
@@ -287,10 +255,7 @@ async fn the_first_location_by_priority_that_has_everything_ships_it(app: &TestA
     app.receive("MUG", "MCR", 5).await;
     // LON has the TEE but not the MUG: MCR ships both in one parcel.
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "P-1", &[("TEE", 1), ("MUG", 1)]),
-        )
+        .post("/api/v1/orders", order("web", "P-1", &[("TEE", 1), ("MUG", 1)]))
         .await;
     assert!(
         r.body["reservations"]
@@ -302,26 +267,17 @@ async fn the_first_location_by_priority_that_has_everything_ships_it(app: &TestA
         r.body
     );
     // Only the TEE: LON comes first.
-    let r = app
-        .post("/api/v1/orders", order("web", "P-2", &[("TEE", 1)]))
-        .await;
+    let r = app.post("/api/v1/orders", order("web", "P-2", &[("TEE", 1)])).await;
     assert_eq!(r.body["reservations"][0]["location"], "LON");
     // Raise MCR's priority above LON's.
-    let r = app
-        .patch("/api/v1/locations/MCR", json!({"priority": 1}))
-        .await;
+    let r = app.patch("/api/v1/locations/MCR", json!({"priority": 1})).await;
     assert_eq!(r.status, 200);
-    let r = app
-        .post("/api/v1/orders", order("web", "P-3", &[("TEE", 1)]))
-        .await;
+    let r = app.post("/api/v1/orders", order("web", "P-3", &[("TEE", 1)])).await;
     assert_eq!(r.body["reservations"][0]["location"], "MCR");
     // No single location has both: each SKU goes where it can.
     app.receive("MUG", "LON", 0 + 1).await;
     let r = app
-        .post(
-            "/api/v1/orders",
-            order("web", "P-4", &[("TEE", 4), ("MUG", 4)]),
-        )
+        .post("/api/v1/orders", order("web", "P-4", &[("TEE", 4), ("MUG", 4)]))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     app.assert_books_balance().await;
@@ -330,9 +286,7 @@ async fn the_first_location_by_priority_that_has_everything_ships_it(app: &TestA
 async fn cancelling_an_order_releases_its_stock_and_cannot_be_repeated(app: &TestApp) {
     app.shop().await;
     app.receive("TEE", "LON", 5).await;
-    let placed = app
-        .post("/api/v1/orders", order("web", "C-1", &[("TEE", 2)]))
-        .await;
+    let placed = app.post("/api/v1/orders", order("web", "C-1", &[("TEE", 2)])).await;
     let id = placed.body["id"].as_str().unwrap();
     let r = app
         .post(
@@ -344,12 +298,7 @@ async fn cancelling_an_order_releases_its_stock_and_cannot_be_repeated(app: &Tes
     assert_eq!(r.body["status"], "cancelled");
     assert_eq!(r.body["lines"][0]["status"], "cancelled");
     assert!(r.body["reservations"].as_array().unwrap().is_empty());
-    let last = r.body["timeline"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = r.body["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "order.cancelled");
     assert!(
         last["message"]
@@ -358,16 +307,11 @@ async fn cancelling_an_order_releases_its_stock_and_cannot_be_repeated(app: &Tes
             .contains("customer changed their mind")
     );
     assert_eq!(app.level("TEE", "LON").await, (5, 0, 5));
-    let again = app
-        .post(&format!("/api/v1/orders/{id}/cancel"), json!({}))
-        .await;
+    let again = app.post(&format!("/api/v1/orders/{id}/cancel"), json!({})).await;
     let p = again.problem(409, "invalid_transition");
     assert_eq!(p["current_status"], "cancelled");
     let hold = app
-        .post(
-            &format!("/api/v1/orders/{id}/hold"),
-            json!({"reason": "fraud_review"}),
-        )
+        .post(&format!("/api/v1/orders/{id}/hold"), json!({"reason": "fraud_review"}))
         .await;
     hold.problem(409, "invalid_transition");
     app.assert_books_balance().await;
@@ -378,10 +322,7 @@ async fn cancelling_lines_releases_them_and_the_last_line_cancels_the_order(app:
     app.receive("TEE", "LON", 5).await;
     app.receive("MUG", "LON", 5).await;
     let placed = app
-        .post(
-            "/api/v1/orders",
-            order("web", "L-1", &[("TEE", 2), ("MUG", 3)]),
-        )
+        .post("/api/v1/orders", order("web", "L-1", &[("TEE", 2), ("MUG", 3)]))
         .await;
     let number = placed.body["number"].as_str().unwrap();
     // Without a body at all, by line number.
@@ -400,17 +341,11 @@ async fn cancelling_lines_releases_them_and_the_last_line_cancels_the_order(app:
     assert_eq!(app.level("TEE", "LON").await, (5, 0, 5));
     assert_eq!(app.level("MUG", "LON").await, (5, 3, 2));
     let again = app
-        .post(
-            &format!("/api/v1/orders/{number}/lines/1/cancel"),
-            json!({}),
-        )
+        .post(&format!("/api/v1/orders/{number}/lines/1/cancel"), json!({}))
         .await;
     again.problem(409, "line_cancelled");
     let missing = app
-        .post(
-            &format!("/api/v1/orders/{number}/lines/9/cancel"),
-            json!({}),
-        )
+        .post(&format!("/api/v1/orders/{number}/lines/9/cancel"), json!({}))
         .await;
     missing.problem(404, "not_found");
     let line_id = placed.body["lines"][1]["id"].as_str().unwrap();
@@ -428,9 +363,7 @@ async fn cancelling_lines_releases_them_and_the_last_line_cancels_the_order(app:
 async fn holds_keep_stock_and_release_by_hand_or_when_their_time_comes(app: &TestApp) {
     app.shop().await;
     app.receive("TEE", "LON", 5).await;
-    let placed = app
-        .post("/api/v1/orders", order("web", "H-1", &[("TEE", 1)]))
-        .await;
+    let placed = app.post("/api/v1/orders", order("web", "H-1", &[("TEE", 1)])).await;
     let id = placed.body["id"].as_str().unwrap().to_owned();
     let path = |action: &str| format!("/api/v1/orders/{id}/{action}");
     let r = app.post(&path("hold"), json!({})).await;
@@ -444,11 +377,7 @@ async fn holds_keep_stock_and_release_by_hand_or_when_their_time_comes(app: &Tes
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "on_hold");
     assert_eq!(r.body["hold"]["reason"], "address");
-    assert_eq!(
-        app.level("TEE", "LON").await,
-        (5, 1, 4),
-        "a held order keeps its stock"
-    );
+    assert_eq!(app.level("TEE", "LON").await, (5, 1, 4), "a held order keeps its stock");
     app.post(&path("hold"), json!({"reason": "other"}))
         .await
         .problem(409, "invalid_transition");
@@ -460,26 +389,14 @@ async fn holds_keep_stock_and_release_by_hand_or_when_their_time_comes(app: &Tes
         .problem(409, "invalid_transition");
 
     // A hold in the past is refused; one until a time is released when the time comes.
-    let past = app
-        .now()
-        .checked_sub(jiff::SignedDuration::from_hours(1))
-        .unwrap();
+    let past = app.now().checked_sub(jiff::SignedDuration::from_hours(1)).unwrap();
     let r = app
-        .post(
-            &path("hold"),
-            json!({"reason": "payment", "until": past.to_string()}),
-        )
+        .post(&path("hold"), json!({"reason": "payment", "until": past.to_string()}))
         .await;
     assert_eq!(r.invalid_fields(), ["/until"]);
-    let until = app
-        .now()
-        .checked_add(jiff::SignedDuration::from_hours(2))
-        .unwrap();
+    let until = app.now().checked_add(jiff::SignedDuration::from_hours(2)).unwrap();
     let r = app
-        .post(
-            &path("hold"),
-            json!({"reason": "payment", "until": until.to_string()}),
-        )
+        .post(&path("hold"), json!({"reason": "payment", "until": until.to_string()}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(app.store.release_expired_holds().await.unwrap(), 0);
@@ -487,12 +404,7 @@ async fn holds_keep_stock_and_release_by_hand_or_when_their_time_comes(app: &Tes
     assert_eq!(app.store.release_expired_holds().await.unwrap(), 1);
     let r = app.get(&format!("/api/v1/orders/{id}")).await;
     assert_eq!(r.body["status"], "open");
-    let last = r.body["timeline"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = r.body["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         (last["kind"].as_str(), last["actor"].as_str()),
         (Some("order.released"), Some("system"))
@@ -520,8 +432,7 @@ async fn orders_are_listed_newest_first_with_filters_search_and_cursors(app: &Te
         ids.push(r.body["id"].as_str().unwrap().to_owned());
         app.clock.advance(jiff::SignedDuration::from_millis(5));
     }
-    app.post(&format!("/api/v1/orders/{}/cancel", ids[3]), json!({}))
-        .await;
+    app.post(&format!("/api/v1/orders/{}/cancel", ids[3]), json!({})).await;
 
     // Pages of 3, newest first, each order once.
     let mut seen = Vec::new();
@@ -548,22 +459,15 @@ async fn orders_are_listed_newest_first_with_filters_search_and_cursors(app: &Te
     newest_first.reverse();
     assert_eq!(seen, newest_first);
 
-    let count =
-        |path: String| async move { app.get(&path).await.body["data"].as_array().unwrap().len() };
+    let count = |path: String| async move { app.get(&path).await.body["data"].as_array().unwrap().len() };
     assert_eq!(count("/api/v1/orders?channel=amazon".into()).await, 3);
     assert_eq!(count("/api/v1/orders?status=cancelled".into()).await, 1);
-    assert_eq!(
-        count("/api/v1/orders?status=open&channel=web".into()).await,
-        4
-    );
+    assert_eq!(count("/api/v1/orders?status=open&channel=web".into()).await, 4);
     assert_eq!(count("/api/v1/orders?q=BUYER5%40example".into()).await, 1);
     assert_eq!(count("/api/v1/orders?q=number2".into()).await, 1);
     assert_eq!(count("/api/v1/orders?q=F-6".into()).await, 1);
     // Placed 10, 9, ... 4 hours ago: three in the last six and a half hours.
-    let from = app
-        .now()
-        .checked_sub(jiff::SignedDuration::from_mins(390))
-        .unwrap();
+    let from = app.now().checked_sub(jiff::SignedDuration::from_mins(390)).unwrap();
     assert_eq!(
         count(format!(
             "/api/v1/orders?placed_from={}",
@@ -585,13 +489,7 @@ async fn support_staff_place_and_cancel_but_viewers_only_read(app: &TestApp) {
     let viewer = app.key(Role::Viewer).await;
     let body = order("web", "R-1", &[("TEE", 1)]);
     let r = app
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/orders",
-            Some(&viewer),
-            Some(&body),
-            &[],
-        )
+        .send(reqwest::Method::POST, "/api/v1/orders", Some(&viewer), Some(&body), &[])
         .await;
     r.problem(403, "forbidden");
     let r = app

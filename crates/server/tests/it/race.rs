@@ -57,33 +57,19 @@ async fn multi_line_orders_sharing_skus_never_oversell(app: &TestApp) {
             if i % 2 == 0 {
                 order("web", &format!("ML-{i}"), &[("TEE", 1), ("MUG", 1)])
             } else {
-                order(
-                    "web",
-                    &format!("ML-{i}"),
-                    &[("MUG", 1), ("TEE", 1), ("TEE", 1)],
-                )
+                order("web", &format!("ML-{i}"), &[("MUG", 1), ("TEE", 1), ("TEE", 1)])
             }
         })
         .collect();
     let counts = race(app, bodies).await;
     let accepted = counts.get(&201).copied().unwrap_or(0);
-    assert_eq!(
-        accepted + counts.get(&409).copied().unwrap_or(0),
-        100,
-        "{counts:?}"
-    );
+    assert_eq!(accepted + counts.get(&409).copied().unwrap_or(0), 100, "{counts:?}");
     let (_, tee_reserved, tee_available) = app.level("TEE", "LON").await;
     let (_, mug_reserved, mug_available) = app.level("MUG", "LON").await;
     assert!(tee_available >= 0 && mug_available >= 0);
     assert!(tee_reserved <= 60 && mug_reserved <= 40);
-    assert_eq!(
-        mug_reserved as usize, accepted,
-        "every accepted order holds one MUG"
-    );
-    assert!(
-        accepted >= 30,
-        "stock was there for at least 30 orders: {counts:?}"
-    );
+    assert_eq!(mug_reserved as usize, accepted, "every accepted order holds one MUG");
+    assert!(accepted >= 30, "stock was there for at least 30 orders: {counts:?}");
     assert_eq!(app.order_count().await, accepted);
     app.assert_books_balance().await;
 }
