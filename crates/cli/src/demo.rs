@@ -235,12 +235,14 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
 
 async fn populate(store: &Store) -> anyhow::Result<()> {
     let now = store.now();
-    let start = now - SignedDuration::from_hours(90 * 24);
+    // Midnight (UTC, close to UK time) 90 days ago, so the hour weights mean hours of the day.
+    let midnight = Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(86_400)).context("clock")?;
+    let start = midnight - SignedDuration::from_hours(90 * 24);
     let clock = Arc::new(ManualClock::new(start));
     let store = store.with_clock(clock.clone());
     let gbp = Currency::parse("GBP").map_err(|e| anyhow::anyhow!(e.message))?;
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut rng = Rng(0x5EED_0F_5A1E);
+    let mut rng = Rng(0x005E_ED0F_5A1E);
 
     let locations = [
         (

@@ -56,6 +56,8 @@ enum Command {
     ApiKey(ApiKeyCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.database_url).await?;
             let n = store.revoke_api_keys_named(&name).await?;
             println!("revoked {n} key(s) named {name}");
+        }
+        Command::Openapi => {
+            println!("{}", switchyard_server::openapi_json()?);
         }
         Command::Check => {
             let store = open(&cli.database_url).await?;

@@ -445,10 +445,10 @@ impl OrderInput {
         let notes = v.check("/notes", validation::optional_text(self.notes.as_deref(), 4000));
         let mut tags: Vec<String> = Vec::new();
         for (i, tag) in self.tags.iter().flatten().enumerate() {
-            if let Some(tag) = v.check(format!("/tags/{i}"), validation::text(tag, 64)) {
-                if !tags.contains(&tag) {
-                    tags.push(tag);
-                }
+            if let Some(tag) = v.check(format!("/tags/{i}"), validation::text(tag, 64))
+                && !tags.contains(&tag)
+            {
+                tags.push(tag);
             }
         }
         let totals = match (currency, shipping, shipping_tax, v.is_empty()) {

@@ -57,7 +57,7 @@ pub struct FieldErrorDoc {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    problem: Problem,
+    problem: Box<Problem>,
     www_authenticate: bool,
 }
 
@@ -65,7 +65,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
         ApiError {
             status,
-            problem: Problem {
+            problem: Box::new(Problem {
                 type_: format!("/problems/{code}"),
                 title: title.to_owned(),
                 status: status.as_u16(),
@@ -74,7 +74,7 @@ impl ApiError {
                 errors: Vec::new(),
                 lines: Vec::new(),
                 current_status: None,
-            },
+            }),
             www_authenticate: false,
         }
     }

@@ -77,13 +77,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     split(api::routes()).1
 }
 
+/// The OpenAPI document as pretty JSON, as committed in `docs/openapi.json`.
+pub fn openapi_json() -> serde_json::Result<String> {
+    openapi().to_pretty_json()
+}
+
 fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(<api::ApiDoc as utoipa::OpenApi>::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(<api::ApiDoc as utoipa::OpenApi>::openapi())
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
         .merge(api)
-        .split_for_parts()
+        .split_for_parts();
+    api::document_auth_errors(&mut doc);
+    (router, doc)
 }
 
 /// The whole application.
@@ -148,4 +155,20 @@ pub async fn serve(
     let result = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
     holds.abort();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed spec is the one the code generates: API changes show in review.
+    /// Regenerate with `cargo run -- openapi > docs/openapi.json`.
+    #[test]
+    fn the_committed_openapi_document_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        let generated = super::openapi_json().unwrap();
+        assert!(
+            committed.trim_end() == generated.trim_end(),
+            "docs/openapi.json is stale: run `cargo run -- openapi > docs/openapi.json`"
+        );
+    }
 }

@@ -73,8 +73,6 @@ macro_rules! catalog_resource {
                 (status = 201, description = "Created", body = $view),
                 (status = 409, description = "Duplicate", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Role may not change the catalog", body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn $create(State(s): State<AppState>, caller: Caller, ApiJson(input): ApiJson<$input>) -> ApiResult<impl IntoResponse> {
             caller.require(Permission::ManageCatalog)?;

@@ -76,3 +76,41 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
 }
+
+/// Adds the 401 and 403 answers every `/api/v1` operation can give, so each
+/// operation documents them without repeating them on every handler.
+pub fn document_auth_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1") {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert_with(|| problem("No API key, or an unknown or revoked one").into());
+            responses
+                .entry("403".into())
+                .or_insert_with(|| problem("The key's role may not do this").into());
+        }
+    }
+}
