@@ -156,3 +156,38 @@ pub async fn metrics(req: Request, next: Next) -> Response {
         .record(start.elapsed().as_secs_f64());
     response
 }
+
+/// Turns error responses made outside our handlers (unknown method, body too large,
+/// time-out) into problem+json too, so clients parse one error format.
+pub async fn problem_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (code, title, detail) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Method not allowed",
+            "this endpoint does not accept that method; see the Allow header",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "Body too large", "the body exceeds 1 MiB"),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "unavailable",
+            "Unavailable",
+            "the request took too long or the server is overloaded; retry",
+        ),
+        StatusCode::NOT_FOUND => ("not_found", "Not found", "no such resource"),
+        _ => ("http_error", "Error", "the request could not be handled"),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut problem = ApiError::new(status, code, title, detail).into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
+}
