@@ -3,6 +3,7 @@
 
 mod demo;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -44,7 +45,7 @@ enum Command {
         #[arg(long, env = "SWITCHYARD_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
         /// Fill an empty database with a demo business and print an admin key.
-        #[arg(long, env = "SWITCHYARD_DEMO")]
+        #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
     },
     /// Apply migrations only.
@@ -160,7 +161,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("revoked {n} key(s) named {name}");
         }
         Command::Openapi => {
-            println!("{}", switchyard_server::openapi_json()?);
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = writeln!(out, "{}", switchyard_server::openapi_json()?)
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
         }
         Command::Check => {
             let store = open(&cli.database_url).await?;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -99,17 +99,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             "a request with this Idempotency-Key is still being processed; retry shortly",
         )
         .into_response(),
-        Ok(Begin::Replay { status, body }) => {
+        Ok(Begin::Replay { status, headers, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = (status, body).into_response();
-            let content_type = if status.is_success() {
-                "application/json"
-            } else {
-                "application/problem+json"
-            };
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -126,9 +123,16 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             let stored = if parts.status.is_server_error() {
                 state.store.idempotency_abandon(&who, &key).await
             } else {
+                let replayed: Vec<(String, String)> = [header::CONTENT_TYPE, header::LOCATION]
+                    .iter()
+                    .filter_map(|name| {
+                        let value = parts.headers.get(name)?.to_str().ok()?;
+                        Some((name.as_str().to_owned(), value.to_owned()))
+                    })
+                    .collect();
                 state
                     .store
-                    .idempotency_complete(&who, &key, parts.status.as_u16(), &text)
+                    .idempotency_complete(&who, &key, parts.status.as_u16(), &replayed, &text)
                     .await
             };
             if let Err(e) = stored {
@@ -162,11 +166,13 @@ pub async fn metrics(req: Request, next: Next) -> Response {
 pub async fn problem_errors(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
-    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+    // Our handlers answer JSON (problems, or a body of their own like /readyz's);
+    // what comes back bare or as plain text was made by the framework.
+    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.starts_with("application/") && v.contains("json"))
+    });
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
     let (code, title, detail) = match status {

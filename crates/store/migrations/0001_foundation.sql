@@ -209,6 +209,8 @@ CREATE TABLE idempotency_key (
     state         TEXT NOT NULL
         CONSTRAINT idempotency_key_state_check CHECK (state IN ('in_flight', 'done')),
     status_code   BIGINT,
+    -- JSON object of the response headers worth replaying (Location, Content-Type).
+    response_headers TEXT,
     response_body TEXT,
     created_at    BIGINT NOT NULL,
     CONSTRAINT idempotency_key_pkey PRIMARY KEY (principal, key)

@@ -136,21 +136,7 @@ fn catalog_filter(sql: &mut Sql, filter: &CatalogFilter, search: &[&str], page: 
         });
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        let joiner = if sql.text.contains(" WHERE ") {
-            " AND ("
-        } else {
-            " WHERE ("
-        };
-        sql.push(joiner);
-        for (i, column) in search.iter().enumerate() {
-            if i > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(&format!("LOWER({column}) LIKE "))
-                .bind(Arg::Text(pattern.clone()));
-        }
-        sql.push(")");
+        sql.search(search, q);
     }
     if let Some(since) = filter.updated_since {
         sql.filter("updated_at >= ", Arg::Int(micros(since)), "");
@@ -499,7 +485,12 @@ impl Store {
             shortage_policy: patch.shortage_policy.or(Some(current.shortage_policy)),
         };
         let draft = merged.parse().map_err(StoreError::Invalid)?;
-        let locations = self.resolve_locations(&draft.ship_from).await?;
+        // Only a new list is checked: an archived location already on the list does not
+        // block changes to other fields.
+        let locations = match &patch.ship_from {
+            Some(_) => Some(self.resolve_locations(&draft.ship_from).await?),
+            None => None,
+        };
         let mut tx = self.write().await?;
         let result = async {
             sqlx::query(
@@ -514,7 +505,10 @@ impl Store {
             .execute(&mut **tx)
             .await
             .map_err(|e| duplicate_code(e, "channel", &draft.code))?;
-            set_ship_from(&mut tx, &current.id, &locations).await
+            match &locations {
+                Some(locations) => set_ship_from(&mut tx, &current.id, locations).await,
+                None => Ok(()),
+            }
         }
         .await;
         tx.finish(result).await?;

@@ -81,6 +81,36 @@ impl Sql {
         self
     }
 
+    /// Adds a case-insensitive substring search of `q` over `columns`; `%`, `_` and `\\`
+    /// in `q` match themselves.
+    pub fn search(&mut self, columns: &[&str], q: &str) -> &mut Self {
+        let escaped: String = q
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let joiner = if self.text.contains(" WHERE ") {
+            " AND ("
+        } else {
+            " WHERE ("
+        };
+        self.text.push_str(joiner);
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(" OR ");
+            }
+            self.text.push_str(&format!("LOWER({column}) LIKE "));
+            self.bind(Arg::Text(pattern.clone()));
+            self.text.push_str(" ESCAPE '\\'");
+        }
+        self.text.push(')');
+        self
+    }
+
     pub fn query(&self) -> Query<'_, Any, AnyArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
         for arg in &self.args {

@@ -16,7 +16,11 @@ pub enum Begin {
     /// First use: run the request, then `complete` or `abandon`.
     Proceed,
     /// Seen before with this body: send the stored response.
-    Replay { status: u16, body: String },
+    Replay {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Seen before with another body.
     Mismatch,
     /// The first request with this key is still running (whatever this one's body):
@@ -43,7 +47,8 @@ impl Store {
                 return Ok(Begin::Proceed);
             }
             let row = sqlx::query(
-                "SELECT request_hash, state, status_code, response_body, created_at FROM idempotency_key WHERE principal = $1 AND key = $2",
+                "SELECT request_hash, state, status_code, response_headers, response_body, created_at FROM idempotency_key \
+                 WHERE principal = $1 AND key = $2",
             )
             .bind(principal)
             .bind(key)
@@ -55,8 +60,10 @@ impl Store {
                     return Ok(Begin::Mismatch);
                 }
                 let status: i64 = row.try_get::<Option<i64>, _>("status_code")?.unwrap_or(500);
+                let headers = row.try_get::<Option<String>, _>("response_headers")?.unwrap_or_default();
                 return Ok(Begin::Replay {
                     status: u16::try_from(status).unwrap_or(500),
+                    headers: serde_json::from_str(&headers).unwrap_or_default(),
                     body: row.try_get::<Option<String>, _>("response_body")?.unwrap_or_default(),
                 });
             }
@@ -77,13 +84,24 @@ impl Store {
         tx.finish(result).await
     }
 
-    /// Stores the response of the request that began with `key`.
-    pub async fn idempotency_complete(&self, principal: &str, key: &str, status: u16, body: &str) -> StoreResult<()> {
+    /// Stores the response of the request that began with `key`: its status, the
+    /// headers worth replaying, and its body.
+    pub async fn idempotency_complete(
+        &self,
+        principal: &str,
+        key: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: &str,
+    ) -> StoreResult<()> {
+        let headers = serde_json::to_string(headers)?;
         let mut tx = self.write().await?;
         let result = sqlx::query(
-            "UPDATE idempotency_key SET state = 'done', status_code = $1, response_body = $2 WHERE principal = $3 AND key = $4",
+            "UPDATE idempotency_key SET state = 'done', status_code = $1, response_headers = $2, response_body = $3 \
+             WHERE principal = $4 AND key = $5",
         )
         .bind(i64::from(status))
+        .bind(headers)
         .bind(body)
         .bind(principal)
         .bind(key)

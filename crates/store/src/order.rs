@@ -869,13 +869,7 @@ impl Store {
             sql.filter("o.updated_at >= ", Arg::Int(micros(since)), "");
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-            sql.filter("(LOWER(o.number) LIKE ", Arg::Text(pattern.clone()), "");
-            for column in ["o.external_id", "o.customer_email", "o.customer_name"] {
-                sql.push(&format!(" OR LOWER({column}) LIKE "))
-                    .bind(Arg::Text(pattern.clone()));
-            }
-            sql.push(")");
+            sql.search(&["o.number", "o.external_id", "o.customer_email", "o.customer_name"], q);
         }
         if let Some(cursor) = &page.cursor {
             sql.filter("o.id < ", Arg::Text(cursor.clone()), "");

@@ -67,7 +67,9 @@ macro_rules! catalog_resource {
         #[doc = concat!("Create a ", $name)]
         #[doc = ""]
         #[doc = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409.")]
-        #[utoipa::path(post, path = $collection, tag = "catalog", request_body = $input,
+        #[utoipa::path(post, path = $collection,
+            summary = concat!("Create a ", $name),
+            description = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409."), tag = "catalog", request_body = $input,
             params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
             responses(
                 (status = 201, description = "Created", body = $view),
@@ -84,7 +86,9 @@ macro_rules! catalog_resource {
         #[doc = concat!("List ", $plural)]
         #[doc = ""]
         #[doc = concat!("Ordered by ", $key, ", cursor-paged; archived records only on request.")]
-        #[utoipa::path(get, path = $collection, tag = "catalog", params(CatalogQuery),
+        #[utoipa::path(get, path = $collection,
+            summary = concat!("List ", $plural),
+            description = concat!("Ordered by ", $key, ", cursor-paged; archived records only on request."), tag = "catalog", params(CatalogQuery),
             responses(
                 (status = 200, description = "A page", body = Page<$view>),
                 (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
@@ -98,7 +102,9 @@ macro_rules! catalog_resource {
         #[doc = concat!("Read a ", $name)]
         #[doc = ""]
         #[doc = concat!("By id or ", $key, ".")]
-        #[utoipa::path(get, path = $item, tag = "catalog",
+        #[utoipa::path(get, path = $item,
+            summary = concat!("Read a ", $name),
+            description = concat!("By id or ", $key, "."), tag = "catalog",
             params(("key" = String, Path, description = concat!("Id or ", $key))),
             responses(
                 (status = 200, description = "Found", body = $view),
@@ -112,7 +118,9 @@ macro_rules! catalog_resource {
         #[doc = concat!("Change a ", $name)]
         #[doc = ""]
         #[doc = "Changes the fields present in the body; the result is validated as a whole."]
-        #[utoipa::path(patch, path = $item, tag = "catalog", request_body = $patch,
+        #[utoipa::path(patch, path = $item,
+            summary = concat!("Change a ", $name),
+            description = "Changes the fields present in the body; the result is validated as a whole.", tag = "catalog", request_body = $patch,
             params(("key" = String, Path, description = concat!("Id or ", $key))),
             responses(
                 (status = 200, description = "Changed", body = $view),
@@ -128,7 +136,9 @@ macro_rules! catalog_resource {
         #[doc = concat!("Archive a ", $name)]
         #[doc = ""]
         #[doc = "Archived records stay in history and can be read, but take no new orders or stock. Archiving twice is harmless."]
-        #[utoipa::path(post, path = $archive_path, tag = "catalog",
+        #[utoipa::path(post, path = $archive_path,
+            summary = concat!("Archive a ", $name),
+            description = "Archived records stay in history and can be read, but take no new orders or stock. Archiving twice is harmless.", tag = "catalog",
             params(("key" = String, Path, description = concat!("Id or ", $key))),
             responses(
                 (status = 200, description = "Archived", body = $view),

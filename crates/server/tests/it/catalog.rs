@@ -763,39 +763,9 @@ async fn archiving_a_location_with_reserved_stock_is_refused(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
-/// Like `both!`, for a scenario that fails because of a known product bug.
-macro_rules! both_ignored {
-    ($reason:literal, $scenario:ident) => {
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn sqlite() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
-                super::$scenario(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn postgres() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
-                super::$scenario(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
-
-both_ignored!(
-    "bug: q drops '_' from the search text (store::catalog::catalog_filter): q=TEE_RED finds TEERED, not TEE_RED_M",
-    a_search_for_a_sku_with_an_underscore_finds_it
-);
-both_ignored!(
-    "bug: PATCH of any channel field re-checks the stored ship_from and refuses an archived location with 422 /ship_from/N",
-    a_channel_shipping_from_an_archived_location_can_still_be_changed
-);
-
 both!(
+    a_search_for_a_sku_with_an_underscore_finds_it,
+    a_channel_shipping_from_an_archived_location_can_still_be_changed,
     a_product_is_created_and_read_by_id_and_by_sku,
     a_location_is_created_and_read_by_id_and_by_code,
     a_channel_is_created_and_read_by_id_and_by_code,

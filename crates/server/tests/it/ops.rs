@@ -328,39 +328,9 @@ async fn a_replayed_creation_still_names_the_created_resource(app: &TestApp) {
     );
 }
 
-/// Like `both!`, for a scenario that fails because of a known product bug.
-macro_rules! both_ignored {
-    ($reason:literal, $scenario:ident) => {
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn sqlite() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
-                super::$scenario(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn postgres() {
-                let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
-                super::$scenario(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
-
-both_ignored!(
-    "bug: a replayed 201 (Idempotency-Key) has no Location header; middleware::idempotency stores only status and body",
-    a_replayed_creation_still_names_the_created_resource
-);
-both_ignored!(
-    "bug: the catalog operations made by catalog_resource! have no summary; utoipa drops #[doc = concat!(..)]",
-    every_operation_in_the_openapi_document_says_what_it_does
-);
-
 both!(
+    a_replayed_creation_still_names_the_created_resource,
+    every_operation_in_the_openapi_document_says_what_it_does,
     health_and_readiness_answer_200_without_a_key,
     metrics_count_requests_in_prometheus_text,
     the_openapi_document_describes_every_endpoint,
