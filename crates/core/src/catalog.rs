@@ -300,12 +300,7 @@ pub struct LocationDraft {
 impl LocationInput {
     pub fn parse(&self) -> Result<LocationDraft, Vec<FieldError>> {
         let mut v = Validator::new();
-        let code = v
-            .require("/code", self.code.as_deref())
-            .and_then(|c| v.check("/code", validation::code(c, "code")));
-        let name = v
-            .require("/name", self.name.as_deref())
-            .and_then(|n| v.check("/name", validation::text(n, 200)));
+        let (code, name) = identity(&mut v, self.code.as_deref(), self.name.as_deref());
         let kind = v.require("/kind", self.kind);
         let address = match v.require("/address", self.address.as_ref()) {
             Some(a) => match Address::parse(a, "/address") {
@@ -335,6 +330,17 @@ impl LocationInput {
             })
         })
     }
+}
+
+/// The code and name every location and channel has.
+fn identity(v: &mut Validator, code: Option<&str>, name: Option<&str>) -> (Option<String>, Option<String>) {
+    let code = v
+        .require("/code", code)
+        .and_then(|c| v.check("/code", validation::code(c, "code")));
+    let name = v
+        .require("/name", name)
+        .and_then(|n| v.check("/name", validation::text(n, 200)));
+    (code, name)
 }
 
 fn coordinate(value: f64, limit: f64, what: &str) -> Result<f64, Invalid> {
@@ -386,12 +392,7 @@ pub struct ChannelDraft {
 impl ChannelInput {
     pub fn parse(&self) -> Result<ChannelDraft, Vec<FieldError>> {
         let mut v = Validator::new();
-        let code = v
-            .require("/code", self.code.as_deref())
-            .and_then(|c| v.check("/code", validation::code(c, "code")));
-        let name = v
-            .require("/name", self.name.as_deref())
-            .and_then(|n| v.check("/name", validation::text(n, 200)));
+        let (code, name) = identity(&mut v, self.code.as_deref(), self.name.as_deref());
         let kind = v.require("/kind", self.kind);
         let mut ship_from = Vec::new();
         for (i, raw) in self.ship_from.iter().flatten().enumerate() {

@@ -183,24 +183,55 @@ impl Store {
         self.product(id.as_str()).await
     }
 
-    /// A product by id or SKU.
-    pub async fn product(&self, key: &str) -> StoreResult<Product> {
-        let column = if ProductId::parse(key).is_some() { "id" } else { "sku" };
-        let sql = format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    /// The row of `table` whose id, or else natural key, is `key`.
+    async fn find_row(
+        &self,
+        table: &'static str,
+        columns: &str,
+        key_column: &str,
+        is_id: bool,
+        key: &str,
+    ) -> StoreResult<AnyRow> {
+        let column = if is_id { "id" } else { key_column };
+        let sql = format!("SELECT {columns} FROM {table} WHERE {column} = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
             .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(product)
-            .transpose()?
-            .ok_or_else(|| StoreError::not_found("product", key))
+            .await?
+            .ok_or_else(|| StoreError::not_found(table, key))
+    }
+
+    /// A page of `table` in natural-key order.
+    async fn list_rows(
+        &self,
+        (table, columns, key_column): (&str, &str, &str),
+        search: &[&str],
+        filter: &CatalogFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<AnyRow>> {
+        let mut sql = Sql::new(&format!("SELECT {columns} FROM {table}"));
+        catalog_filter(&mut sql, filter, search, page, key_column);
+        Ok(sql.query().fetch_all(&self.pool).await?)
+    }
+
+    /// A product by id or SKU.
+    pub async fn product(&self, key: &str) -> StoreResult<Product> {
+        product(
+            &self
+                .find_row("product", PRODUCT_COLUMNS, "sku", ProductId::parse(key).is_some(), key)
+                .await?,
+        )
     }
 
     pub async fn list_products(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Product>> {
-        let mut sql = Sql::new(&format!("SELECT {PRODUCT_COLUMNS} FROM product"));
-        catalog_filter(&mut sql, filter, &["sku", "title", "barcode"], page, "sku");
-        let rows = sql.query().fetch_all(&self.pool).await?;
+        let rows = self
+            .list_rows(
+                ("product", PRODUCT_COLUMNS, "sku"),
+                &["sku", "title", "barcode"],
+                filter,
+                page,
+            )
+            .await?;
         let items = rows.iter().map(product).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |p| p.sku.clone()))
     }
@@ -285,22 +316,28 @@ impl Store {
 
     /// A location by id or code.
     pub async fn location(&self, key: &str) -> StoreResult<Location> {
-        let column = if LocationId::parse(key).is_some() { "id" } else { "code" };
-        let sql = format!("SELECT {LOCATION_COLUMNS} FROM location WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(location)
-            .transpose()?
-            .ok_or_else(|| StoreError::not_found("location", key))
+        location(
+            &self
+                .find_row(
+                    "location",
+                    LOCATION_COLUMNS,
+                    "code",
+                    LocationId::parse(key).is_some(),
+                    key,
+                )
+                .await?,
+        )
     }
 
     pub async fn list_locations(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Location>> {
-        let mut sql = Sql::new(&format!("SELECT {LOCATION_COLUMNS} FROM location"));
-        catalog_filter(&mut sql, filter, &["code", "name", "country"], page, "code");
-        let rows = sql.query().fetch_all(&self.pool).await?;
+        let rows = self
+            .list_rows(
+                ("location", LOCATION_COLUMNS, "code"),
+                &["code", "name", "country"],
+                filter,
+                page,
+            )
+            .await?;
         let items = rows.iter().map(location).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |l| l.code.clone()))
     }
@@ -429,13 +466,9 @@ impl Store {
 
     /// A channel by id or code.
     pub async fn channel(&self, key: &str) -> StoreResult<Channel> {
-        let column = if ChannelId::parse(key).is_some() { "id" } else { "code" };
-        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channel WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(key)
-            .fetch_optional(&self.pool)
+        let row = self
+            .find_row("channel", CHANNEL_COLUMNS, "code", ChannelId::parse(key).is_some(), key)
             .await?;
-        let row = row.ok_or_else(|| StoreError::not_found("channel", key))?;
         let mut channels = self.channels_from(&[row]).await?;
         channels.pop().ok_or_else(|| StoreError::not_found("channel", key))
     }
@@ -467,9 +500,9 @@ impl Store {
     }
 
     pub async fn list_channels(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Channel>> {
-        let mut sql = Sql::new(&format!("SELECT {CHANNEL_COLUMNS} FROM channel"));
-        catalog_filter(&mut sql, filter, &["code", "name"], page, "code");
-        let rows = sql.query().fetch_all(&self.pool).await?;
+        let rows = self
+            .list_rows(("channel", CHANNEL_COLUMNS, "code"), &["code", "name"], filter, page)
+            .await?;
         let items = self.channels_from(&rows).await?;
         Ok(Page::from_rows(items, page.limit(), |c| c.code.clone()))
     }
