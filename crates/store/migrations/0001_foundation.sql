@@ -156,7 +156,7 @@ CREATE TABLE order_line (
     tax         BIGINT NOT NULL,
     total       BIGINT NOT NULL,
     status      TEXT NOT NULL
-        CONSTRAINT order_line_status_check CHECK (status IN ('allocated', 'backordered', 'cancelled')),
+        CONSTRAINT order_line_status_check CHECK (status IN ('allocated', 'backordered', 'cancelled', 'shipped', 'delivered')),
     CONSTRAINT order_line_number_key UNIQUE (order_id, line_no)
 );
 CREATE INDEX order_line_product_idx ON order_line (product_id, status);
