@@ -14,7 +14,9 @@ use switchyard_core::catalog::{
 };
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
-use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ShippingInput};
+use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
+use switchyard_core::routing::SplitPolicy;
+use switchyard_core::routing::zone::ZoneInput;
 use switchyard_store::inventory::MovementContext;
 use switchyard_store::order::HoldRequest;
 use switchyard_store::{Store, StoreError};
@@ -211,6 +213,37 @@ const HOURS: [u64; 24] = [
     3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 8, 9, 11, 10, 8, 8, 9, 10, 12, 15, 16, 14, 10, 6,
 ];
 
+/// Where each demo location ships, what it costs (in the seller's pounds) and how long it takes.
+fn zones(code: &str, gbp: Currency) -> Vec<ZoneInput> {
+    let zone = |country: &str, level: ServiceLevel, cost: i64, per_kg: i64, days: i64| ZoneInput {
+        country: Some(country.into()),
+        region: None,
+        postal_prefix: None,
+        service_level: Some(level),
+        cost_per_shipment: Some(Money::new(cost, gbp)),
+        cost_per_kg: Some(Money::new(per_kg, gbp)),
+        transit_days: Some(days),
+    };
+    match code {
+        "LON" => vec![
+            zone("GB", ServiceLevel::Standard, 395, 40, 2),
+            zone("GB", ServiceLevel::Express, 695, 60, 1),
+            zone("GB", ServiceLevel::NextDay, 995, 80, 1),
+            zone("DE", ServiceLevel::Standard, 950, 150, 4),
+            zone("US", ServiceLevel::Standard, 1500, 300, 6),
+        ],
+        "NJ-3PL" => vec![
+            zone("US", ServiceLevel::Standard, 480, 60, 3),
+            zone("US", ServiceLevel::Express, 1100, 90, 2),
+            zone("GB", ServiceLevel::Standard, 2000, 400, 7),
+        ],
+        _ => vec![
+            zone("DE", ServiceLevel::Standard, 390, 30, 2),
+            zone("DE", ServiceLevel::Express, 690, 50, 1),
+        ],
+    }
+}
+
 async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
     match created {
         Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
@@ -285,6 +318,11 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
         ),
     ];
     for (code, name, kind, addr, (lat, lon), priority) in locations {
+        let (timezone, cutoff, pickup) = match code {
+            "LON" => ("Europe/London", "15:00", false),
+            "NJ-3PL" => ("America/New_York", "14:00", false),
+            _ => ("Europe/Berlin", "17:00", true),
+        };
         let input = LocationInput {
             code: Some(code.into()),
             name: Some(name.into()),
@@ -293,9 +331,15 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             latitude: Some(lat),
             longitude: Some(lon),
             priority: Some(priority),
+            timezone: Some(timezone.into()),
+            cutoff: Some(cutoff.into()),
+            handling_days: Some(i64::from(code == "NJ-3PL")),
+            ships_to_customers: Some(true),
+            allows_pickup: Some(pickup),
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ensure(store.create_location(&draft).await).await?;
+        store.set_zones(code, &zones(code, gbp)).await?;
     }
     let channels = [
         (
@@ -334,6 +378,11 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             kind: Some(kind),
             ship_from: Some(ship_from.into_iter().map(Into::into).collect()),
             shortage_policy: Some(policy),
+            split_policy: Some(if code == "etsy" {
+                SplitPolicy::ShipComplete
+            } else {
+                SplitPolicy::Allow
+            }),
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ensure(store.create_channel(&draft).await).await?;

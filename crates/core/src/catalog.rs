@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+use crate::routing::SplitPolicy;
 use crate::validation::{self, FieldError, Invalid, Validator};
 
 string_enum!(
@@ -269,6 +270,43 @@ impl ProductPatch {
     }
 }
 
+/// One component of a kit as it arrives.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ComponentInput {
+    /// SKU (or product id) of the component.
+    #[cfg_attr(feature = "openapi", schema(example = "MUG-FERN"))]
+    pub sku: Option<String>,
+    /// Units of the component in one kit.
+    #[cfg_attr(feature = "openapi", schema(example = 2))]
+    pub quantity: Option<i64>,
+}
+
+/// Parses a kit's components: each named once, with a positive quantity. An empty
+/// list makes the product an ordinary one again.
+pub fn parse_components(
+    inputs: &[ComponentInput],
+) -> Result<Vec<(String, crate::inventory::Quantity)>, Vec<FieldError>> {
+    let mut v = Validator::new();
+    let mut parts: Vec<(String, crate::inventory::Quantity)> = Vec::new();
+    for (i, c) in inputs.iter().enumerate() {
+        let sku = v
+            .require(format!("/{i}/sku"), c.sku.as_deref())
+            .and_then(|s| v.check(format!("/{i}/sku"), validation::code(s, "sku")));
+        let quantity = v
+            .require(format!("/{i}/quantity"), c.quantity)
+            .and_then(|q| v.check(format!("/{i}/quantity"), crate::inventory::Quantity::new(q)));
+        if let (Some(sku), Some(quantity)) = (sku, quantity) {
+            if parts.iter().any(|(s, _)| *s == sku) {
+                v.push(Invalid::new("duplicate", "is listed twice").at(format!("/{i}/sku")));
+            }
+            parts.push((sku, quantity));
+        }
+    }
+    v.finish(|| Some(parts))
+}
+
 /// A location as it arrives for creation or replacement.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -282,8 +320,20 @@ pub struct LocationInput {
     pub address: Option<AddressInput>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    /// Lower numbers are tried first when stock is reserved. Default 100.
+    /// Breaks ties between otherwise equal routing plans: lower numbers first. Default 100.
     pub priority: Option<i64>,
+    /// IANA time zone of the cut-off, e.g. Europe/London. Default UTC.
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/London"))]
+    pub timezone: Option<String>,
+    /// Daily cut-off, HH:MM local time: orders in by then leave the same working day. Default 16:00.
+    #[cfg_attr(feature = "openapi", schema(example = "15:30"))]
+    pub cutoff: Option<String>,
+    /// Working days between an order reaching the location and its parcel leaving. Default 0.
+    pub handling_days: Option<i64>,
+    /// Whether it ships parcels to customers. Default true.
+    pub ships_to_customers: Option<bool>,
+    /// Whether customers may collect orders there. Default false.
+    pub allows_pickup: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +345,28 @@ pub struct LocationDraft {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub priority: i64,
+    pub timezone: String,
+    pub cutoff_minutes: i64,
+    pub handling_days: i64,
+    pub ships_to_customers: bool,
+    pub allows_pickup: bool,
+}
+
+/// Parses "HH:MM" (24-hour) into minutes after midnight.
+pub fn cutoff_minutes(raw: &str) -> Result<i64, Invalid> {
+    let bad = || Invalid::new("invalid_time", "must be a time of day as HH:MM, e.g. 16:00");
+    let (h, m) = raw.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if (0..24).contains(&h) && (0..60).contains(&m) && raw.trim().len() == 5 {
+        Ok(h * 60 + m)
+    } else {
+        Err(bad())
+    }
+}
+
+/// Minutes after midnight as "HH:MM".
+pub fn format_cutoff(minutes: i64) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 impl LocationInput {
@@ -318,6 +390,25 @@ impl LocationInput {
             v.push(Invalid::new("required", "latitude and longitude go together").at("/longitude"));
         }
         let priority = v.check("/priority", priority(self.priority.unwrap_or(100)));
+        let timezone = v.check("/timezone", {
+            let tz = self.timezone.as_deref().map(str::trim).unwrap_or("UTC");
+            match crate::routing::promise::time_zone(tz) {
+                Some(_) => Ok(tz.to_owned()),
+                None => Err(Invalid::new(
+                    "invalid_time_zone",
+                    "must be an IANA time zone such as Europe/London",
+                )),
+            }
+        });
+        let cutoff = v.check("/cutoff", cutoff_minutes(self.cutoff.as_deref().unwrap_or("16:00")));
+        let handling_days = v.check("/handling_days", {
+            let d = self.handling_days.unwrap_or(0);
+            if (0..=30).contains(&d) {
+                Ok(d)
+            } else {
+                Err(Invalid::new("out_of_range", "must be between 0 and 30"))
+            }
+        });
         v.finish(|| {
             Some(LocationDraft {
                 code: code?,
@@ -327,6 +418,11 @@ impl LocationInput {
                 latitude: latitude?,
                 longitude: longitude?,
                 priority: priority?,
+                timezone: timezone?,
+                cutoff_minutes: cutoff?,
+                handling_days: handling_days?,
+                ships_to_customers: self.ships_to_customers.unwrap_or(true),
+                allows_pickup: self.allows_pickup.unwrap_or(false),
             })
         })
     }
@@ -377,6 +473,8 @@ pub struct ChannelInput {
     pub ship_from: Option<Vec<String>>,
     /// Default `reject`.
     pub shortage_policy: Option<ShortagePolicy>,
+    /// Default `allow`: split across locations when one cannot ship everything.
+    pub split_policy: Option<SplitPolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,6 +485,7 @@ pub struct ChannelDraft {
     /// Location references, in the order given, not yet resolved.
     pub ship_from: Vec<String>,
     pub shortage_policy: ShortagePolicy,
+    pub split_policy: SplitPolicy,
 }
 
 impl ChannelInput {
@@ -410,6 +509,7 @@ impl ChannelInput {
                 kind: kind?,
                 ship_from,
                 shortage_policy: self.shortage_policy.unwrap_or(ShortagePolicy::Reject),
+                split_policy: self.split_policy.unwrap_or(SplitPolicy::Allow),
             })
         })
     }

@@ -115,6 +115,9 @@ id_type!(
 id_type!(
     /// An API key.
     ApiKeyId, "key");
+id_type!(
+    /// A shipping zone of a location.
+    ZoneId, "zon");
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,6 @@
 #[macro_use]
 mod macros;
 
-pub mod allocation;
 pub mod auth;
 pub mod catalog;
 pub mod clock;
@@ -13,6 +12,7 @@ pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod routing;
 pub mod validation;
 
 pub use clock::{Clock, ManualClock, SystemClock};

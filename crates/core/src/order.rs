@@ -28,6 +28,7 @@ string_enum!(
         Cancel = "cancel",
         CancelLine = "cancel_line",
         Complete = "complete",
+        Reroute = "reroute",
     }
 );
 
@@ -97,6 +98,7 @@ string_enum!(
         Released = "order.released",
         LineCancelled = "order.line_cancelled",
         Cancelled = "order.cancelled",
+        Rerouted = "order.rerouted",
     }
 );
 
@@ -116,12 +118,12 @@ pub fn transition(from: OrderStatus, action: OrderAction) -> Result<OrderStatus,
         (S::Open, A::Hold) => S::OnHold,
         (S::OnHold, A::Release) => S::Open,
         (S::Open | S::OnHold, A::Cancel) => S::Cancelled,
-        (S::Open, A::CancelLine) => S::Open,
-        (S::OnHold, A::CancelLine) => S::OnHold,
+        (S::Open, A::CancelLine | A::Reroute) => S::Open,
+        (S::OnHold, A::CancelLine | A::Reroute) => S::OnHold,
         (S::Open, A::Complete) => S::Completed,
         (S::Open, A::Release)
         | (S::OnHold, A::Hold | A::Complete)
-        | (S::Completed | S::Cancelled, A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete) => {
+        | (S::Completed | S::Cancelled, A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete | A::Reroute) => {
             return Err(TransitionError { from, action });
         }
     };

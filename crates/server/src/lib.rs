@@ -135,7 +135,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
-/// Holds whose time has come are released every `hold_interval`.
+/// Every 30 seconds, holds whose time has come are released and backorders that
+/// stock can now serve are filled.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -150,6 +151,12 @@ pub async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(released = n, "released expired holds"),
                 Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
+            }
+            // The safety net for backorders: stock that arrived while a catch-up failed.
+            match store.allocate_backorders(&[]).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(lines = n, "filled backorders"),
+                Err(e) => tracing::warn!(error = %e, "could not fill backorders"),
             }
         }
     });

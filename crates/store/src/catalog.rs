@@ -6,11 +6,16 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
 use switchyard_core::catalog::{
-    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, LocationDraft, LocationInput, LocationKind,
-    ProductDraft, ProductPatch, ShortagePolicy,
+    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, ComponentInput, LocationDraft, LocationInput,
+    LocationKind, ProductDraft, ProductPatch, ShortagePolicy, format_cutoff, parse_components,
 };
-use switchyard_core::id::{ChannelId, LocationId, ProductId};
+
+use switchyard_core::id::{ChannelId, LocationId, ProductId, ZoneId};
+use switchyard_core::order::ServiceLevel;
+use switchyard_core::routing::SplitPolicy;
+use switchyard_core::routing::zone::{Zone, ZoneInput, parse_zones};
 use switchyard_core::{Currency, Money};
 
 use crate::Store;
@@ -28,10 +33,21 @@ pub struct Product {
     pub weight_grams: Option<i64>,
     pub price: Option<Money>,
     pub cost: Option<Money>,
+    /// For a kit: the components one unit reserves. Empty for an ordinary product.
+    pub components: Vec<Component>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Set when archived: an archived product takes no new orders.
     pub archived_at: Option<Timestamp>,
+}
+
+/// A component of a kit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Component {
+    pub sku: String,
+    pub product_id: ProductId,
+    pub quantity: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,8 +60,18 @@ pub struct Location {
     pub address: Address,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    /// Lower numbers are tried first.
+    /// Breaks ties between otherwise equal routing plans: lower numbers first.
     pub priority: i64,
+    pub timezone: String,
+    /// Daily cut-off, HH:MM in `timezone`.
+    pub cutoff: String,
+    pub handling_days: i64,
+    pub ships_to_customers: bool,
+    pub allows_pickup: bool,
+    /// Set while the location is out of routing.
+    pub disabled_at: Option<Timestamp>,
+    /// Where it ships, at what cost and how fast; with none, it ships anywhere at no recorded cost.
+    pub zones: Vec<Zone>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub archived_at: Option<Timestamp>,
@@ -61,6 +87,7 @@ pub struct Channel {
     /// Codes of the locations this channel ships from, in the order they are tried.
     pub ship_from: Vec<String>,
     pub shortage_policy: ShortagePolicy,
+    pub split_policy: SplitPolicy,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub archived_at: Option<Timestamp>,
@@ -99,14 +126,38 @@ fn product(row: &AnyRow) -> StoreResult<Product> {
         weight_grams: row.try_get("weight_grams")?,
         price: money(row, "price_amount", "price_currency")?,
         cost: money(row, "cost_amount", "cost_currency")?,
+        components: Vec::new(),
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,
         archived_at: get_opt_time(row, "archived_at")?,
     })
 }
 
-const LOCATION_COLUMNS: &str =
-    "id, code, name, kind, address, latitude, longitude, priority, created_at, updated_at, archived_at";
+const LOCATION_COLUMNS: &str = "id, code, name, kind, address, latitude, longitude, priority, timezone, cutoff_minutes, \
+     handling_days, ships_to_customers, allows_pickup, disabled_at, created_at, updated_at, archived_at";
+
+/// The columns a location's draft fills, in the order `bind_location` binds them ($1..$13).
+const LOCATION_FIELDS: &str = "code, name, kind, address, country, latitude, longitude, priority, timezone, \
+     cutoff_minutes, handling_days, ships_to_customers, allows_pickup";
+
+fn bind_location<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    d: &'q LocationDraft,
+) -> StoreResult<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>> {
+    Ok(q.bind(&d.code)
+        .bind(&d.name)
+        .bind(d.kind.as_str())
+        .bind(serde_json::to_string(&d.address)?)
+        .bind(&d.address.country)
+        .bind(d.latitude)
+        .bind(d.longitude)
+        .bind(d.priority)
+        .bind(&d.timezone)
+        .bind(d.cutoff_minutes)
+        .bind(d.handling_days)
+        .bind(i64::from(d.ships_to_customers))
+        .bind(i64::from(d.allows_pickup)))
+}
 
 fn location(row: &AnyRow) -> StoreResult<Location> {
     Ok(Location {
@@ -118,13 +169,21 @@ fn location(row: &AnyRow) -> StoreResult<Location> {
         latitude: row.try_get("latitude")?,
         longitude: row.try_get("longitude")?,
         priority: row.try_get("priority")?,
+        timezone: row.try_get("timezone")?,
+        cutoff: format_cutoff(row.try_get("cutoff_minutes")?),
+        handling_days: row.try_get("handling_days")?,
+        ships_to_customers: row.try_get::<i64, _>("ships_to_customers")? != 0,
+        allows_pickup: row.try_get::<i64, _>("allows_pickup")? != 0,
+        disabled_at: get_opt_time(row, "disabled_at")?,
+        zones: Vec::new(),
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,
         archived_at: get_opt_time(row, "archived_at")?,
     })
 }
 
-const CHANNEL_COLUMNS: &str = "id, code, name, kind, shortage_policy, created_at, updated_at, archived_at";
+const CHANNEL_COLUMNS: &str =
+    "id, code, name, kind, shortage_policy, split_policy, created_at, updated_at, archived_at";
 
 /// Adds the catalog filters shared by the three lists; `search` lists the columns `q` looks in.
 fn catalog_filter(sql: &mut Sql, filter: &CatalogFilter, search: &[&str], page: &PageRequest, key: &str) {
@@ -216,11 +275,129 @@ impl Store {
 
     /// A product by id or SKU.
     pub async fn product(&self, key: &str) -> StoreResult<Product> {
-        product(
-            &self
-                .find_row("product", PRODUCT_COLUMNS, "sku", ProductId::parse(key).is_some(), key)
-                .await?,
+        let row = self
+            .find_row("product", PRODUCT_COLUMNS, "sku", ProductId::parse(key).is_some(), key)
+            .await?;
+        let mut products = self.with_components(vec![product(&row)?]).await?;
+        products.pop().ok_or_else(|| StoreError::not_found("product", key))
+    }
+
+    /// Fills in the components of the kits among `products`.
+    async fn with_components(&self, mut products: Vec<Product>) -> StoreResult<Vec<Product>> {
+        if products.is_empty() {
+            return Ok(products);
+        }
+        let mut sql = Sql::new(
+            "SELECT kc.kit_id, kc.component_id, p.sku, kc.quantity FROM kit_component kc \
+             JOIN product p ON p.id = kc.component_id WHERE kc.kit_id IN (",
+        );
+        sql.list(products.iter().map(|p| Arg::Text(p.id.to_string())))
+            .push(") ORDER BY p.sku");
+        for row in sql.query().fetch_all(&self.pool).await? {
+            let kit: ProductId = id(&row, "kit_id")?;
+            if let Some(p) = products.iter_mut().find(|p| p.id == kit) {
+                p.components.push(Component {
+                    sku: row.try_get("sku")?,
+                    product_id: id(&row, "component_id")?,
+                    quantity: row.try_get("quantity")?,
+                });
+            }
+        }
+        Ok(products)
+    }
+
+    /// Makes a product a kit of `components` (or, with none, an ordinary product again).
+    /// A kit has no stock of its own: orders for it reserve its components.
+    pub async fn set_components(&self, key: &str, inputs: &[ComponentInput]) -> StoreResult<Product> {
+        let kit = self.product(key).await?;
+        let parts = parse_components(inputs).map_err(StoreError::Invalid)?;
+        let mut resolved = Vec::new();
+        let mut errors = Vec::new();
+        for (i, (sku, quantity)) in parts.iter().enumerate() {
+            let field = format!("/{i}/sku");
+            match self.product(sku).await {
+                Ok(p) if p.id == kit.id => errors.push(switchyard_core::FieldError {
+                    field,
+                    code: "self_reference",
+                    message: "a kit cannot contain itself".into(),
+                }),
+                Ok(p) if !p.components.is_empty() => errors.push(switchyard_core::FieldError {
+                    field,
+                    code: "nested_kit",
+                    message: format!("{} is itself a kit; kits cannot nest", p.sku),
+                }),
+                Ok(p) => resolved.push((p.id, quantity.get())),
+                Err(StoreError::NotFound { .. }) => errors.push(switchyard_core::FieldError {
+                    field,
+                    code: "unknown_sku",
+                    message: format!("there is no product with SKU {sku}"),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let stocked: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM stock_balance WHERE product_id = $1 AND on_hand > 0")
+                .bind(kit.id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_component WHERE component_id = $1")
+            .bind(kit.id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        let ordered: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM order_line l JOIN sales_order o ON o.id = l.order_id \
+             WHERE l.product_id = $1 AND l.status IN ('allocated', 'backordered') AND o.status IN ('open', 'on_hold')",
         )
+        .bind(kit.id.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        if ordered > 0 {
+            return Err(StoreError::Conflict {
+                code: "kit_in_use",
+                message: format!(
+                    "{} is on {ordered} open order line(s); change its components once they have shipped or been cancelled",
+                    kit.sku
+                ),
+            });
+        }
+        if !resolved.is_empty() && (stocked > 0 || used > 0) {
+            let why = if stocked > 0 {
+                "it has stock of its own"
+            } else {
+                "it is a component of another kit"
+            };
+            return Err(StoreError::Conflict {
+                code: "cannot_be_kit",
+                message: format!("{} cannot become a kit: {why}", kit.sku),
+            });
+        }
+        let mut tx = self.write().await?;
+        let result = async {
+            sqlx::query("DELETE FROM kit_component WHERE kit_id = $1")
+                .bind(kit.id.as_str())
+                .execute(&mut **tx)
+                .await?;
+            for (component, quantity) in &resolved {
+                sqlx::query("INSERT INTO kit_component (kit_id, component_id, quantity) VALUES ($1, $2, $3)")
+                    .bind(kit.id.as_str())
+                    .bind(component.as_str())
+                    .bind(*quantity)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE product SET updated_at = $1 WHERE id = $2")
+                .bind(micros(self.now()))
+                .bind(kit.id.as_str())
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await?;
+        self.product(kit.id.as_str()).await
     }
 
     pub async fn list_products(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Product>> {
@@ -232,7 +409,9 @@ impl Store {
                 page,
             )
             .await?;
-        let items = rows.iter().map(product).collect::<StoreResult<Vec<_>>>()?;
+        let items = self
+            .with_components(rows.iter().map(product).collect::<StoreResult<Vec<_>>>()?)
+            .await?;
         Ok(Page::from_rows(items, page.limit(), |p| p.sku.clone()))
     }
 
@@ -293,40 +472,96 @@ impl Store {
         let now = self.now();
         let id = LocationId::new_at(now);
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "INSERT INTO location (id, code, name, kind, address, country, latitude, longitude, priority, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
-        .bind(id.as_str())
-        .bind(&draft.code)
-        .bind(&draft.name)
-        .bind(draft.kind.as_str())
-        .bind(serde_json::to_string(&draft.address)?)
-        .bind(&draft.address.country)
-        .bind(draft.latitude)
-        .bind(draft.longitude)
-        .bind(draft.priority)
-        .bind(micros(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| duplicate_code(e, "location", &draft.code));
+        let sql = format!(
+            "INSERT INTO location ({LOCATION_FIELDS}, id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)"
+        );
+        let result = bind_location(sqlx::query(sqlx::AssertSqlSafe(sql)), draft)?
+            .bind(id.as_str())
+            .bind(micros(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate_code(e, "location", &draft.code));
         tx.finish(result).await?;
         self.location(id.as_str()).await
     }
 
     /// A location by id or code.
     pub async fn location(&self, key: &str) -> StoreResult<Location> {
-        location(
-            &self
-                .find_row(
-                    "location",
-                    LOCATION_COLUMNS,
-                    "code",
-                    LocationId::parse(key).is_some(),
-                    key,
+        let row = self
+            .find_row(
+                "location",
+                LOCATION_COLUMNS,
+                "code",
+                LocationId::parse(key).is_some(),
+                key,
+            )
+            .await?;
+        let mut locations = self.with_zones(vec![location(&row)?]).await?;
+        locations.pop().ok_or_else(|| StoreError::not_found("location", key))
+    }
+
+    /// Fills in the shipping zones of `locations`.
+    async fn with_zones(&self, mut locations: Vec<Location>) -> StoreResult<Vec<Location>> {
+        let ids: Vec<LocationId> = locations.iter().map(|l| l.id.clone()).collect();
+        let mut zones = zones_of(&self.pool, &ids).await?;
+        for l in &mut locations {
+            l.zones = zones.remove(&l.id).unwrap_or_default();
+        }
+        Ok(locations)
+    }
+
+    /// Replaces a location's shipping zones.
+    pub async fn set_zones(&self, key: &str, inputs: &[ZoneInput]) -> StoreResult<Location> {
+        let location = self.location(key).await?;
+        let zones = parse_zones(inputs).map_err(StoreError::Invalid)?;
+        let now = self.now();
+        let mut tx = self.write().await?;
+        let result = async {
+            sqlx::query("DELETE FROM shipping_zone WHERE location_id = $1").bind(location.id.as_str()).execute(&mut **tx).await?;
+            for z in &zones {
+                sqlx::query(
+                    "INSERT INTO shipping_zone (id, location_id, country, region, postal_prefix, service_level, currency, \
+                     cost_per_shipment, cost_per_kg, transit_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
-                .await?,
-        )
+                .bind(ZoneId::new_at(now).as_str())
+                .bind(location.id.as_str())
+                .bind(&z.country)
+                .bind(z.region.as_deref())
+                .bind(z.postal_prefix.as_deref())
+                .bind(z.service_level.as_str())
+                .bind(z.cost_per_shipment.currency.to_string())
+                .bind(z.cost_per_shipment.amount)
+                .bind(z.cost_per_kg.amount)
+                .bind(z.transit_days)
+                .bind(micros(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+            sqlx::query("UPDATE location SET updated_at = $1 WHERE id = $2").bind(micros(now)).bind(location.id.as_str()).execute(&mut **tx).await?;
+            Ok(())
+        }
+        .await;
+        tx.finish(result).await?;
+        self.location(location.id.as_str()).await
+    }
+
+    /// Takes a location out of routing (`disabled`) or puts it back. The caller
+    /// re-routes what was reserved there.
+    pub(crate) async fn set_disabled(&self, key: &str, disabled: bool) -> StoreResult<Location> {
+        let location = self.location(key).await?;
+        let now = micros(self.now());
+        let mut tx = self.write().await?;
+        let result = sqlx::query("UPDATE location SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+            .bind(disabled.then_some(now))
+            .bind(now)
+            .bind(location.id.as_str())
+            .execute(&mut **tx)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from);
+        tx.finish(result).await?;
+        self.location(location.id.as_str()).await
     }
 
     pub async fn list_locations(&self, filter: &CatalogFilter, page: &PageRequest) -> StoreResult<Page<Location>> {
@@ -338,7 +573,9 @@ impl Store {
                 page,
             )
             .await?;
-        let items = rows.iter().map(location).collect::<StoreResult<Vec<_>>>()?;
+        let items = self
+            .with_zones(rows.iter().map(location).collect::<StoreResult<Vec<_>>>()?)
+            .await?;
         Ok(Page::from_rows(items, page.limit(), |l| l.code.clone()))
     }
 
@@ -366,26 +603,29 @@ impl Store {
             latitude: patch.latitude.or(current.latitude),
             longitude: patch.longitude.or(current.longitude),
             priority: patch.priority.or(Some(current.priority)),
+            timezone: patch.timezone.clone().or(Some(current.timezone.clone())),
+            cutoff: patch.cutoff.clone().or(Some(current.cutoff.clone())),
+            handling_days: patch.handling_days.or(Some(current.handling_days)),
+            ships_to_customers: patch.ships_to_customers.or(Some(current.ships_to_customers)),
+            allows_pickup: patch.allows_pickup.or(Some(current.allows_pickup)),
         };
         let draft = merged.parse().map_err(StoreError::Invalid)?;
         let mut tx = self.write().await?;
-        let result = sqlx::query(
-            "UPDATE location SET code = $1, name = $2, kind = $3, address = $4, country = $5, latitude = $6, \
-             longitude = $7, priority = $8, updated_at = $9 WHERE id = $10",
-        )
-        .bind(&draft.code)
-        .bind(&draft.name)
-        .bind(draft.kind.as_str())
-        .bind(serde_json::to_string(&draft.address)?)
-        .bind(&draft.address.country)
-        .bind(draft.latitude)
-        .bind(draft.longitude)
-        .bind(draft.priority)
-        .bind(micros(self.now()))
-        .bind(current.id.as_str())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| duplicate_code(e, "location", &draft.code));
+        let assignments: Vec<String> = LOCATION_FIELDS
+            .split(", ")
+            .enumerate()
+            .map(|(n, f)| format!("{f} = ${}", n + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE location SET {}, updated_at = $15 WHERE id = $14",
+            assignments.join(", ")
+        );
+        let result = bind_location(sqlx::query(sqlx::AssertSqlSafe(sql)), &draft)?
+            .bind(current.id.as_str())
+            .bind(micros(self.now()))
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| duplicate_code(e, "location", &draft.code));
         tx.finish(result).await?;
         self.location(current.id.as_str()).await
     }
@@ -445,14 +685,15 @@ impl Store {
         let mut tx = self.write().await?;
         let result = async {
             sqlx::query(
-                "INSERT INTO channel (id, code, name, kind, shortage_policy, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                "INSERT INTO channel (id, code, name, kind, shortage_policy, split_policy, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
             )
             .bind(id.as_str())
             .bind(&draft.code)
             .bind(&draft.name)
             .bind(draft.kind.as_str())
             .bind(draft.shortage_policy.as_str())
+            .bind(draft.split_policy.as_str())
             .bind(micros(now))
             .execute(&mut **tx)
             .await
@@ -491,6 +732,7 @@ impl Store {
                 kind: get_enum(row, "kind", ChannelKind::parse)?,
                 ship_from,
                 shortage_policy: get_enum(row, "shortage_policy", ShortagePolicy::parse)?,
+                split_policy: get_enum(row, "split_policy", SplitPolicy::parse)?,
                 created_at: get_time(row, "created_at")?,
                 updated_at: get_time(row, "updated_at")?,
                 archived_at: get_opt_time(row, "archived_at")?,
@@ -516,6 +758,7 @@ impl Store {
             kind: patch.kind.or(Some(current.kind)),
             ship_from: patch.ship_from.clone().or(Some(current.ship_from.clone())),
             shortage_policy: patch.shortage_policy.or(Some(current.shortage_policy)),
+            split_policy: patch.split_policy.or(Some(current.split_policy)),
         };
         let draft = merged.parse().map_err(StoreError::Invalid)?;
         // Only a new list is checked: an archived location already on the list does not
@@ -527,12 +770,14 @@ impl Store {
         let mut tx = self.write().await?;
         let result = async {
             sqlx::query(
-                "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, updated_at = $5 WHERE id = $6",
+                "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, split_policy = $5, updated_at = $6 \
+                 WHERE id = $7",
             )
             .bind(&draft.code)
             .bind(&draft.name)
             .bind(draft.kind.as_str())
             .bind(draft.shortage_policy.as_str())
+            .bind(draft.split_policy.as_str())
             .bind(micros(self.now()))
             .bind(current.id.as_str())
             .execute(&mut **tx)
@@ -582,3 +827,36 @@ fn duplicate_code(e: sqlx::Error, table: &'static str, code: &str) -> StoreError
         e.into()
     }
 }
+
+/// The shipping zones of each of `locations`, read through `db` (the pool, or the
+/// connection of a transaction in progress).
+pub(crate) async fn zones_of<'c>(
+db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+locations: &[LocationId],
+) -> StoreResult<BTreeMap<LocationId, Vec<Zone>>> {
+    let mut zones: BTreeMap<LocationId, Vec<Zone>> = BTreeMap::new();
+    if locations.is_empty() {
+        return Ok(zones);
+    }
+    let mut sql = Sql::new(
+        "SELECT location_id, country, region, postal_prefix, service_level, currency, cost_per_shipment, cost_per_kg, \
+         transit_days FROM shipping_zone WHERE location_id IN (",
+    );
+    sql.list(locations.iter().map(|l| Arg::Text(l.to_string())))
+        .push(") ORDER BY id");
+    for row in sql.query().fetch_all(db).await? {
+        let currency =
+            Currency::parse(&row.try_get::<String, _>("currency")?).map_err(|e| StoreError::Corrupt(e.message))?;
+        zones.entry(id(&row, "location_id")?).or_default().push(Zone {
+            country: row.try_get("country")?,
+            region: row.try_get("region")?,
+            postal_prefix: row.try_get("postal_prefix")?,
+            service_level: get_enum(&row, "service_level", ServiceLevel::parse)?,
+            cost_per_shipment: Money::new(row.try_get("cost_per_shipment")?, currency),
+            cost_per_kg: Money::new(row.try_get("cost_per_kg")?, currency),
+            transit_days: row.try_get("transit_days")?,
+        });
+    }
+    Ok(zones)
+}
+

@@ -114,11 +114,15 @@ impl Store {
             ));
         }
 
+        // A kit line holds its components: quantity × the units of components per kit.
         let unreserved = sqlx::query(
-            "SELECT o.number, l.sku, l.quantity, COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0) AS held
-             FROM order_line l JOIN sales_order o ON o.id = l.order_id
-             WHERE l.status = 'allocated' AND o.status IN ('open', 'on_hold')
-               AND l.quantity <> COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0)",
+            "SELECT x.number, x.sku, x.expected, x.held FROM (
+               SELECT o.number, l.sku,
+                      l.quantity * COALESCE((SELECT CAST(SUM(k.quantity) AS BIGINT) FROM kit_component k WHERE k.kit_id = l.product_id), 1) AS expected,
+                      COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0) AS held
+               FROM order_line l JOIN sales_order o ON o.id = l.order_id
+               WHERE l.status = 'allocated' AND o.status IN ('open', 'on_hold')) x
+             WHERE x.expected <> x.held",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -127,7 +131,7 @@ impl Store {
                 "order {} line {}: allocated {} but {} reserved",
                 row.try_get::<String, _>("number")?,
                 row.try_get::<String, _>("sku")?,
-                row.try_get::<i64, _>("quantity")?,
+                row.try_get::<i64, _>("expected")?,
                 row.try_get::<i64, _>("held")?,
             ));
         }

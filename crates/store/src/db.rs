@@ -67,6 +67,17 @@ impl Sql {
         self
     }
 
+    /// Appends a comma-separated list of placeholders bound to `args`.
+    pub fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        for (i, arg) in args.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(arg);
+        }
+        self
+    }
+
     /// Adds ` AND <left><placeholder><right>` (or `WHERE` for the first filter).
     pub fn filter(&mut self, left: &str, arg: Arg, right: &str) -> &mut Self {
         let joiner = if self.text.contains(" WHERE ") {

@@ -267,6 +267,13 @@ impl Store {
                 format!("location {} is archived", location.code),
             ));
         }
+        if !product.components.is_empty() {
+            return Err(StoreError::invalid(
+                "/sku",
+                "kit",
+                format!("{} is a kit: its stock is its components' stock", product.sku),
+            ));
+        }
         let id = retrying!({
             let mut tx = self.write().await?;
             let result = apply(
@@ -280,7 +287,11 @@ impl Store {
             .await;
             tx.finish(result).await
         })?;
-        Ok(vec![self.movement(&id).await?])
+        let movement = self.movement(&id).await?;
+        if movement.on_hand_delta > 0 {
+            self.after_stock_freed(std::slice::from_ref(&product.id)).await;
+        }
+        Ok(vec![movement])
     }
 
     /// Moves stock between two locations: a transfer-out and a transfer-in in one transaction.
@@ -341,6 +352,7 @@ impl Store {
         for id in &ids {
             movements.push(self.movement(id).await?);
         }
+        self.after_stock_freed(std::slice::from_ref(&product.id)).await;
         Ok(movements)
     }
 

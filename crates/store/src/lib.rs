@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod order;
 pub mod outbox;
 pub mod page;
+mod routing;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,7 +10,6 @@ use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use switchyard_core::FieldError;
-use switchyard_core::allocation::{self, Candidate};
 use switchyard_core::catalog::{Address, ShortagePolicy};
 use switchyard_core::id::{ChannelId, EventId, LineId, LocationId, OrderId, ProductId, ReservationId};
 use switchyard_core::inventory::{Balance, Delta, MovementKind};
@@ -19,6 +18,8 @@ use switchyard_core::order::{
     self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
     OrderStatus, PaymentStatus, ServiceLevel, Totals,
 };
+use switchyard_core::routing::zone::Destination;
+use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
 use crate::catalog::Channel;
 use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros, violates};
@@ -26,6 +27,7 @@ use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
+use crate::routing::Route;
 use crate::{Store, WriteTx};
 
 #[derive(Debug, Clone, Serialize)]
@@ -326,6 +328,21 @@ async fn release_reservations(
     Ok(released)
 }
 
+/// The products the order (or one of its lines) holds reservations of.
+async fn reserved_products(tx: &mut WriteTx, order: &OrderId, line: Option<&LineId>) -> StoreResult<Vec<ProductId>> {
+    let mut sql = Sql::new("SELECT DISTINCT product_id FROM reservation");
+    sql.filter("order_id = ", Arg::Text(order.to_string()), "");
+    if let Some(line) = line {
+        sql.filter("line_id = ", Arg::Text(line.to_string()), "");
+    }
+    sql.query()
+        .fetch_all(&mut ***tx)
+        .await?
+        .iter()
+        .map(|r| get_id(r, "product_id"))
+        .collect()
+}
+
 fn describe(items: &[(String, String, i64)]) -> String {
     let mut by_location: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (sku, location, quantity) in items {
@@ -339,6 +356,233 @@ fn describe(items: &[(String, String, i64)]) -> String {
         .map(|(l, items)| format!("{l}: {}", items.join(", ")))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A line being routed: its id, SKU and quantity.
+struct OpenLine {
+    id: LineId,
+    sku: String,
+    quantity: i64,
+}
+
+/// A routing decision with the sites and routing lines it refers to.
+struct Routed<'a> {
+    decision: &'a Decision,
+    sites: &'a [Site],
+    lines: &'a [Line],
+}
+
+/// The lines a reject channel refuses: every line of a SKU that could not be served,
+/// with what the order asks of that SKU in all and the most one location could give.
+fn short_lines(
+    draft: &OrderDraft,
+    wanted: &[(ProductId, i64)],
+    lines: &[Line],
+    sites: &[Site],
+    assignment: &[Option<usize>],
+) -> Vec<ShortLine> {
+    let short: BTreeSet<&ProductId> = wanted
+        .iter()
+        .zip(assignment)
+        .filter(|(_, s)| s.is_none())
+        .map(|((p, _), _)| p)
+        .collect();
+    let units = |i: usize, site: &Site| {
+        let per_unit = wanted[i].1.max(1);
+        lines[i]
+            .needs
+            .iter()
+            .map(|(p, q)| site.available.get(p).copied().unwrap_or(0).max(0) / (q / per_unit).max(1))
+            .min()
+            .unwrap_or(0)
+    };
+    draft
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| short.contains(&wanted[*i].0))
+        .map(|(i, line)| ShortLine {
+            line: i,
+            sku: line.sku.clone(),
+            requested: wanted.iter().filter(|(p, _)| *p == wanted[i].0).map(|(_, q)| q).sum(),
+            available: sites.iter().map(|s| units(i, s)).max().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// Reserves what `routed` assigns to `lines` of `order` — one guarded statement per
+/// (product, location), in a fixed order, each with its ledger row — records the
+/// reservations with their promise, marks the lines, refreshes the order's fulfilment
+/// status and promise under an optimistic `version` check, and tells the timeline why
+/// (the plan, the runner-up and why it lost). Lines left unassigned are backordered.
+#[allow(clippy::too_many_arguments)]
+async fn allocate(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    version: i64,
+    lines: &[OpenLine],
+    routed: &Routed<'_>,
+    actor: &str,
+    verb: &str,
+    announce_backorders: bool,
+) -> StoreResult<usize> {
+    let plan = &routed.decision.chosen;
+    let mut take: BTreeMap<(ProductId, LocationId), i64> = BTreeMap::new();
+    for (i, site) in plan.assignment.iter().enumerate() {
+        if let Some(s) = site {
+            for (p, q) in &routed.lines[i].needs {
+                *take.entry((p.clone(), routed.sites[*s].location.clone())).or_insert(0) += q;
+            }
+        }
+    }
+    let ctx = MovementContext {
+        actor: actor.to_owned(),
+        note: None,
+        reference: Some(order.to_string()),
+    };
+    for ((product, location), quantity) in &take {
+        let row = sqlx::query(
+            "UPDATE stock_balance SET reserved = reserved + $1, updated_at = $2 \
+             WHERE product_id = $3 AND location_id = $4 AND on_hand - reserved >= $1 RETURNING on_hand, reserved",
+        )
+        .bind(*quantity)
+        .bind(micros(now))
+        .bind(product.as_str())
+        .bind(location.as_str())
+        .fetch_optional(&mut ***tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict {
+                code: "concurrent_update",
+                message: "stock changed while the order was routed; retry".into(),
+            });
+        };
+        let after = Balance {
+            on_hand: row.try_get("on_hand")?,
+            reserved: row.try_get("reserved")?,
+        };
+        let delta = Delta {
+            on_hand: 0,
+            reserved: *quantity,
+        };
+        record(
+            tx,
+            now,
+            product,
+            location,
+            MovementKind::Reserve,
+            delta,
+            after,
+            None,
+            &ctx,
+        )
+        .await?;
+    }
+    let mut allocated = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(s) = plan.assignment[i] else {
+            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
+                .bind(line.id.as_str())
+                .execute(&mut ***tx)
+                .await?;
+            continue;
+        };
+        let site = &routed.sites[s];
+        for (product, quantity) in &routed.lines[i].needs {
+            sqlx::query(
+                "INSERT INTO reservation (id, order_id, line_id, product_id, location_id, quantity, created_at, \
+                 promised_ship_at, promised_delivery_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(ReservationId::new_at(now).as_str())
+            .bind(order.as_str())
+            .bind(line.id.as_str())
+            .bind(product.as_str())
+            .bind(site.location.as_str())
+            .bind(*quantity)
+            .bind(micros(now))
+            .bind(micros(site.promise.ship_by))
+            .bind(micros(site.promise.deliver_by))
+            .execute(&mut ***tx)
+            .await?;
+        }
+        sqlx::query("UPDATE order_line SET status = 'allocated', expected_at = NULL WHERE id = $1")
+            .bind(line.id.as_str())
+            .execute(&mut ***tx)
+            .await?;
+        allocated += 1;
+    }
+    let statuses: Vec<LineStatus> =
+        sqlx::query_scalar::<_, String>("SELECT status FROM order_line WHERE order_id = $1")
+            .bind(order.as_str())
+            .fetch_all(&mut ***tx)
+            .await?
+            .iter()
+            .map(|s| LineStatus::parse(s).map_err(|e| StoreError::Corrupt(e.message)))
+            .collect::<StoreResult<_>>()?;
+    let updated = sqlx::query(
+        "UPDATE sales_order SET fulfilment_status = $1, updated_at = $2, version = version + 1, \
+         promised_ship_at = (SELECT MAX(promised_ship_at) FROM reservation WHERE order_id = $3), \
+         promised_delivery_at = (SELECT MAX(promised_delivery_at) FROM reservation WHERE order_id = $3) \
+         WHERE id = $3 AND version = $4",
+    )
+    .bind(rules::fulfilment_status(statuses).as_str())
+    .bind(micros(now))
+    .bind(order.as_str())
+    .bind(version)
+    .execute(&mut ***tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            code: "concurrent_update",
+            message: "the order changed while it was routed; retry".into(),
+        });
+    }
+    let chosen = plan.summarize(routed.lines, routed.sites);
+    if allocated > 0 {
+        let runner_up = routed
+            .decision
+            .runner_up
+            .as_ref()
+            .filter(|r| r.score.unserved < lines.len());
+        let mut message = format!("{verb}: {}", chosen.text);
+        let runner = runner_up.map(|r| {
+            (
+                r.summarize(routed.lines, routed.sites),
+                routing::why_lost(&plan.score, &r.score),
+            )
+        });
+        if let Some((summary, why)) = &runner {
+            message.push_str(&format!(". Runner-up: {} — lost because {why}", summary.text));
+        }
+        let data = json!({
+            "chosen": chosen,
+            "runner_up": runner.as_ref().map(|(s, _)| s),
+            "runner_up_lost_because": runner.as_ref().map(|(_, w)| w),
+            "exact": routed.decision.exact,
+            "lines": lines.iter().map(|l| &l.sku).collect::<Vec<_>>(),
+        });
+        event(tx, now, order, OrderEventKind::Allocated, "system", message, data).await?;
+    }
+    if announce_backorders && !chosen.unserved_lines.is_empty() {
+        let short: Vec<String> = chosen
+            .unserved_lines
+            .iter()
+            .map(|i| format!("{} × {}", lines[*i].quantity, lines[*i].sku))
+            .collect();
+        let message = format!("Backordered {}: no eligible location has the stock", short.join(", "));
+        event(
+            tx,
+            now,
+            order,
+            OrderEventKind::Backordered,
+            "system",
+            message,
+            json!({ "lines": short }),
+        )
+        .await?;
+    }
+    Ok(allocated)
 }
 
 impl Store {
@@ -465,52 +709,6 @@ impl Store {
         }
     }
 
-    /// The channel's locations in the order they are tried, with what each has available.
-    async fn candidates(
-        &self,
-        tx: &mut WriteTx,
-        channel: &Channel,
-        products: &BTreeSet<&ProductId>,
-    ) -> StoreResult<(Vec<Candidate>, BTreeMap<LocationId, String>)> {
-        let rows = sqlx::query(
-            "SELECT l.id, l.code FROM channel_location cl JOIN location l ON l.id = cl.location_id \
-             WHERE cl.channel_id = $1 AND l.archived_at IS NULL ORDER BY l.priority, cl.position",
-        )
-        .bind(channel.id.as_str())
-        .fetch_all(&mut ***tx)
-        .await?;
-        let mut codes = BTreeMap::new();
-        let mut candidates = Vec::new();
-        for row in &rows {
-            let id: LocationId = get_id(row, "id")?;
-            codes.insert(id.clone(), row.try_get("code")?);
-            candidates.push(Candidate {
-                location: id,
-                available: BTreeMap::new(),
-            });
-        }
-        if candidates.is_empty() {
-            return Ok((candidates, codes));
-        }
-        let mut sql =
-            Sql::new("SELECT product_id, location_id, on_hand, reserved FROM stock_balance WHERE product_id IN (");
-        for (i, p) in products.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(Arg::Text(p.to_string()));
-        }
-        sql.push(")");
-        for row in sql.query().fetch_all(&mut ***tx).await? {
-            let location: LocationId = get_id(&row, "location_id")?;
-            if let Some(c) = candidates.iter_mut().find(|c| c.location == location) {
-                let available = row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
-                c.available.insert(get_id(&row, "product_id")?, available);
-            }
-        }
-        Ok((candidates, codes))
-    }
-
     async fn place_in(
         &self,
         tx: &mut WriteTx,
@@ -520,43 +718,35 @@ impl Store {
         actor: &str,
     ) -> StoreResult<OrderId> {
         let now = self.now();
-        let product_of = |sku: &str| {
-            products
-                .get(sku)
-                .map(|p| &p.id)
-                .ok_or_else(|| StoreError::not_found("product", sku))
-        };
-        let mut line_products = Vec::with_capacity(draft.lines.len());
+        let mut wanted = Vec::with_capacity(draft.lines.len());
         for line in &draft.lines {
-            line_products.push(product_of(&line.sku)?);
+            let product = products
+                .get(&line.sku)
+                .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
+            wanted.push((product.id.clone(), line.quantity.get()));
         }
-        let demand = allocation::demand(
-            line_products
-                .iter()
-                .copied()
-                .zip(draft.lines.iter().map(|l| l.quantity.get())),
-        );
-        let (candidates, codes) = self.candidates(tx, channel, &demand.keys().collect()).await?;
-        let plan = allocation::plan(&demand, &candidates);
-        if !plan.shortages.is_empty() && channel.shortage_policy == ShortagePolicy::Reject {
-            let short: Vec<ShortLine> = draft
-                .lines
-                .iter()
-                .zip(&line_products)
-                .enumerate()
-                .filter_map(|(i, (line, product))| {
-                    plan.shortages
-                        .iter()
-                        .find(|s| &&s.product == product)
-                        .map(|s| ShortLine {
-                            line: i,
-                            sku: line.sku.clone(),
-                            requested: s.requested,
-                            available: s.best_available,
-                        })
-                })
-                .collect();
-            return Err(StoreError::InsufficientStock(short));
+        let address = &draft.shipping_address;
+        let route = Route {
+            channel: &channel.id,
+            destination: Destination {
+                country: &address.country,
+                region: address.region.as_deref(),
+                postal_code: address.postal_code.as_deref(),
+            },
+            level: draft.service_level,
+            currency: draft.currency,
+            policy: channel.split_policy,
+        };
+        let (decision, sites, route_lines) = self.plan(tx, &route, &wanted, now).await?;
+        let plan = &decision.chosen;
+        if plan.score.unserved > 0 && channel.shortage_policy == ShortagePolicy::Reject {
+            return Err(StoreError::InsufficientStock(short_lines(
+                draft,
+                &wanted,
+                &route_lines,
+                &sites,
+                &plan.assignment,
+            )));
         }
 
         let next_number = match self.backend() {
@@ -567,10 +757,11 @@ impl Store {
         };
         let number: i64 = sqlx::query_scalar(next_number).fetch_one(&mut ***tx).await?;
         let id = OrderId::new_at(now);
-        let statuses: Vec<LineStatus> = line_products
+        let statuses: Vec<LineStatus> = plan
+            .assignment
             .iter()
-            .map(|p| {
-                if plan.assignments.contains_key(*p) {
+            .map(|s| {
+                if s.is_some() {
                     LineStatus::Allocated
                 } else {
                     LineStatus::Backordered
@@ -614,7 +805,7 @@ impl Store {
         .execute(&mut ***tx)
         .await?;
 
-        let mut line_ids = Vec::with_capacity(draft.lines.len());
+        let mut lines = Vec::with_capacity(draft.lines.len());
         for (i, (line, status)) in draft.lines.iter().zip(&statuses).enumerate() {
             let line_id = LineId::new_at(now);
             sqlx::query(
@@ -624,7 +815,7 @@ impl Store {
             .bind(line_id.as_str())
             .bind(id.as_str())
             .bind(i as i64 + 1)
-            .bind(line_products[i].as_str())
+            .bind(wanted[i].0.as_str())
             .bind(&line.sku)
             .bind(&products[&line.sku].title)
             .bind(line.quantity.get())
@@ -635,75 +826,11 @@ impl Store {
             .bind(status.as_str())
             .execute(&mut ***tx)
             .await?;
-            line_ids.push(line_id);
-        }
-
-        // Reserve: one guarded statement per (product, location), in a fixed order.
-        let ctx = MovementContext {
-            actor: actor.to_owned(),
-            note: None,
-            reference: Some(id.to_string()),
-        };
-        let mut reserved = Vec::new();
-        for (product, (location, quantity)) in &plan.assignments {
-            let row = sqlx::query(
-                "UPDATE stock_balance SET reserved = reserved + $1, updated_at = $2 \
-                 WHERE product_id = $3 AND location_id = $4 AND on_hand - reserved >= $1 RETURNING on_hand, reserved",
-            )
-            .bind(*quantity)
-            .bind(micros(now))
-            .bind(product.as_str())
-            .bind(location.as_str())
-            .fetch_optional(&mut ***tx)
-            .await?;
-            let Some(row) = row else {
-                return Err(StoreError::Conflict {
-                    code: "concurrent_update",
-                    message: "stock changed while the order was placed; retry".into(),
-                });
-            };
-            let after = Balance {
-                on_hand: row.try_get("on_hand")?,
-                reserved: row.try_get("reserved")?,
-            };
-            record(
-                tx,
-                now,
-                product,
-                location,
-                MovementKind::Reserve,
-                Delta {
-                    on_hand: 0,
-                    reserved: *quantity,
-                },
-                after,
-                None,
-                &ctx,
-            )
-            .await?;
-            for (i, line) in draft.lines.iter().enumerate() {
-                if line_products[i] != product {
-                    continue;
-                }
-                sqlx::query(
-                    "INSERT INTO reservation (id, order_id, line_id, product_id, location_id, quantity, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(ReservationId::new_at(now).as_str())
-                .bind(id.as_str())
-                .bind(line_ids[i].as_str())
-                .bind(product.as_str())
-                .bind(location.as_str())
-                .bind(line.quantity.get())
-                .bind(micros(now))
-                .execute(&mut ***tx)
-                .await?;
-                reserved.push((
-                    line.sku.clone(),
-                    codes.get(location).cloned().unwrap_or_default(),
-                    line.quantity.get(),
-                ));
-            }
+            lines.push(OpenLine {
+                id: line_id,
+                sku: line.sku.clone(),
+                quantity: line.quantity.get(),
+            });
         }
 
         let placed_message = format!(
@@ -715,37 +842,12 @@ impl Store {
         );
         let placed_data = json!({ "number": format!("SO-{number}"), "channel": channel.code, "external_id": draft.external_id, "total": t.total });
         event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data).await?;
-        if !reserved.is_empty() {
-            event(
-                tx,
-                now,
-                &id,
-                OrderEventKind::Allocated,
-                "system",
-                format!("Reserved at {}", describe(&reserved)),
-                json!({ "reserved": reserved }),
-            )
-            .await?;
-        }
-        if !plan.shortages.is_empty() {
-            let short: Vec<String> = draft
-                .lines
-                .iter()
-                .zip(&statuses)
-                .filter(|(_, s)| **s == LineStatus::Backordered)
-                .map(|(l, _)| format!("{} × {}", l.quantity.get(), l.sku))
-                .collect();
-            event(
-                tx,
-                now,
-                &id,
-                OrderEventKind::Backordered,
-                "system",
-                format!("Backordered {}: no eligible location has the stock", short.join(", ")),
-                json!({ "lines": short }),
-            )
-            .await?;
-        }
+        let routed = Routed {
+            decision: &decision,
+            sites: &sites,
+            lines: &route_lines,
+        };
+        allocate(tx, now, &id, 1, &lines, &routed, actor, "Routed", true).await?;
         Ok(id)
     }
 
@@ -939,12 +1041,13 @@ impl Store {
 
     /// Cancels the whole order and releases its reservations.
     pub async fn cancel_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
-        let id = retrying!({
+        let (id, freed) = retrying!({
             let mut tx = self.write().await?;
             let result = async {
                 let now = self.now();
                 let head = self.head(&mut tx, key).await?;
                 let to = rules::transition(head.status, OrderAction::Cancel)?;
+                let freed = reserved_products(&mut tx, &head.id, None).await?;
                 let released = release_reservations(&mut tx, now, &head.id, None, actor).await?;
                 sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1")
                     .bind(head.id.as_str())
@@ -965,18 +1068,19 @@ impl Store {
                     json!({ "reason": reason, "released": released }),
                 )
                 .await?;
-                Ok(head.id)
+                Ok((head.id, freed))
             }
             .await;
             tx.finish(result).await
         })?;
+        self.after_stock_freed(&freed).await;
         self.order(id.as_str()).await
     }
 
     /// Cancels one line (by id or line number) and releases its reservations; the
     /// order is cancelled with its last line.
     pub async fn cancel_line(&self, key: &str, line: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
-        let id = retrying!({
+        let (id, freed) = retrying!({
             let mut tx = self.write().await?;
             let result = async {
                 let now = self.now();
@@ -1002,6 +1106,7 @@ impl Store {
                         message: format!("line {line} ({sku}) is already cancelled"),
                     });
                 }
+                let freed = reserved_products(&mut tx, &head.id, Some(&line_id)).await?;
                 let released = release_reservations(&mut tx, now, &head.id, Some(&line_id), actor).await?;
                 sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE id = $1")
                     .bind(line_id.as_str())
@@ -1050,11 +1155,12 @@ impl Store {
                     )
                     .await?;
                 }
-                Ok(head.id)
+                Ok((head.id, freed))
             }
             .await;
             tx.finish(result).await
         })?;
+        self.after_stock_freed(&freed).await;
         self.order(id.as_str()).await
     }
 
@@ -1152,5 +1258,364 @@ impl Store {
             }
         }
         Ok(released)
+    }
+}
+
+/// What routing would do with an order, without reserving anything.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Simulation {
+    pub chosen: PlanSummary,
+    pub runner_up: Option<PlanSummary>,
+    /// Why the runner-up lost, in words.
+    pub runner_up_lost_because: Option<String>,
+    /// Whether the plan is proven optimal (small orders) or heuristic (large ones).
+    pub exact: bool,
+    /// The lines as routed, by index.
+    pub lines: Vec<SimulatedLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SimulatedLine {
+    pub sku: String,
+    pub quantity: i64,
+}
+
+/// The parts of an order routing needs, read inside a transaction.
+struct RoutingHead {
+    head: Head,
+    channel: ChannelId,
+    policy: SplitPolicy,
+    level: switchyard_core::order::ServiceLevel,
+    currency: Currency,
+    address: Address,
+}
+
+impl Store {
+    async fn routing_head(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<RoutingHead> {
+        let head = self.head(tx, order.as_str()).await?;
+        let row = sqlx::query(
+            "SELECT o.channel_id, c.split_policy, o.service_level, o.currency, o.shipping_address FROM sales_order o \
+             JOIN channel c ON c.id = o.channel_id WHERE o.id = $1",
+        )
+        .bind(order.as_str())
+        .fetch_one(&mut ***tx)
+        .await?;
+        Ok(RoutingHead {
+            head,
+            channel: get_id(&row, "channel_id")?,
+            policy: get_enum(&row, "split_policy", SplitPolicy::parse)?,
+            level: get_enum(&row, "service_level", ServiceLevel::parse)?,
+            currency: currency(&row)?,
+            address: get_json(&row, "shipping_address")?,
+        })
+    }
+
+    /// Routes the order's backordered lines (all of them, or those of `only`) and
+    /// reserves what can ship now. Returns how many lines were allocated.
+    async fn route_backordered(
+        &self,
+        tx: &mut WriteTx,
+        r: &RoutingHead,
+        actor: &str,
+        verb: &str,
+        announce_backorders: bool,
+    ) -> StoreResult<usize> {
+        let now = self.now();
+        let rows = sqlx::query(
+            "SELECT id, sku, product_id, quantity FROM order_line WHERE order_id = $1 AND status = 'backordered' ORDER BY line_no",
+        )
+        .bind(r.head.id.as_str())
+        .fetch_all(&mut ***tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let allocated_lines: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'allocated'")
+                .bind(r.head.id.as_str())
+                .fetch_one(&mut ***tx)
+                .await?;
+        if r.policy == SplitPolicy::ShipComplete && allocated_lines > 0 {
+            // A ship-complete order never has some lines reserved and others waiting.
+            return Ok(0);
+        }
+        let mut lines = Vec::new();
+        let mut wanted = Vec::new();
+        for row in &rows {
+            lines.push(OpenLine {
+                id: get_id(row, "id")?,
+                sku: row.try_get("sku")?,
+                quantity: row.try_get("quantity")?,
+            });
+            wanted.push((get_id(row, "product_id")?, row.try_get("quantity")?));
+        }
+        let route = Route {
+            channel: &r.channel,
+            destination: Destination {
+                country: &r.address.country,
+                region: r.address.region.as_deref(),
+                postal_code: r.address.postal_code.as_deref(),
+            },
+            level: r.level,
+            currency: r.currency,
+            policy: r.policy,
+        };
+        let (decision, sites, route_lines) = self.plan(tx, &route, &wanted, now).await?;
+        if decision.chosen.score.unserved == lines.len() && !announce_backorders {
+            return Ok(0);
+        }
+        let routed = Routed {
+            decision: &decision,
+            sites: &sites,
+            lines: &route_lines,
+        };
+        allocate(
+            tx,
+            now,
+            &r.head.id,
+            r.head.version,
+            &lines,
+            &routed,
+            actor,
+            verb,
+            announce_backorders,
+        )
+        .await
+    }
+
+    /// Fills backorders from stock that arrived: orders waiting for any of `products`
+    /// (or, with none given, every order waiting for anything), highest priority first,
+    /// then oldest first. An order that cannot be served whole (ship-complete) or at all
+    /// keeps waiting; later, smaller orders may still be served. Returns how many lines
+    /// were allocated.
+    pub async fn allocate_backorders(&self, products: &[ProductId]) -> StoreResult<usize> {
+        let mut sql = Sql::new(
+            "SELECT o.id FROM sales_order o WHERE o.status IN ('open', 'on_hold') AND EXISTS (\
+             SELECT 1 FROM order_line l WHERE l.order_id = o.id AND l.status = 'backordered'",
+        );
+        if !products.is_empty() {
+            let ids = || products.iter().map(|p| Arg::Text(p.to_string()));
+            sql.push(" AND (l.product_id IN (").list(ids());
+            sql.push(") OR l.product_id IN (SELECT kit_id FROM kit_component WHERE component_id IN (")
+                .list(ids())
+                .push("))");
+        }
+        sql.push(") ORDER BY o.priority DESC, o.placed_at, o.id");
+        let orders: Vec<OrderId> = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| get_id(r, "id"))
+            .collect::<StoreResult<_>>()?;
+        let mut allocated = 0;
+        for order in orders {
+            allocated += retrying!({
+                let mut tx = self.write().await?;
+                let result = async {
+                    let r = self.routing_head(&mut tx, &order).await?;
+                    if !matches!(r.head.status, OrderStatus::Open | OrderStatus::OnHold) {
+                        return Ok(0);
+                    }
+                    self.route_backordered(&mut tx, &r, "system", "Backorder filled", false)
+                        .await
+                }
+                .await;
+                tx.finish(result).await
+            })?;
+        }
+        Ok(allocated)
+    }
+
+    /// Fills backorders after stock of `products` was freed or arrived; a failure is
+    /// logged, not returned: the change that freed the stock has already committed,
+    /// and the background sweep tries again.
+    pub(crate) async fn after_stock_freed(&self, products: &[ProductId]) {
+        if let Err(error) = self.allocate_backorders(products).await {
+            tracing::warn!(%error, "could not fill backorders; the next sweep will retry");
+        }
+    }
+
+    /// Releases the reservations of the order's allocated lines (those at `location`,
+    /// or all) and routes those lines again: to the best plan now, or to backorder.
+    async fn reroute_in(
+        &self,
+        tx: &mut WriteTx,
+        order: &OrderId,
+        location: Option<&LocationId>,
+        reason: &str,
+        actor: &str,
+    ) -> StoreResult<Vec<ProductId>> {
+        let now = self.now();
+        let r = self.routing_head(tx, order).await?;
+        rules::transition(r.head.status, OrderAction::Reroute)?;
+        let held = reserved_products(tx, order, None).await?;
+        let mut sql =
+            Sql::new("SELECT DISTINCT l.id, l.line_no FROM order_line l JOIN reservation res ON res.line_id = l.id");
+        sql.filter("l.order_id = ", Arg::Text(order.to_string()), "");
+        sql.push(" AND l.status = 'allocated'");
+        if let Some(location) = location {
+            sql.filter("res.location_id = ", Arg::Text(location.to_string()), "");
+        }
+        sql.push(" ORDER BY l.line_no");
+        let line_ids: Vec<LineId> = sql
+            .query()
+            .fetch_all(&mut ***tx)
+            .await?
+            .iter()
+            .map(|r| get_id(r, "id"))
+            .collect::<StoreResult<_>>()?;
+        let mut released = Vec::new();
+        for line in &line_ids {
+            released.extend(release_reservations(tx, now, order, Some(line), actor).await?);
+            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
+                .bind(line.as_str())
+                .execute(&mut ***tx)
+                .await?;
+        }
+        if r.policy == SplitPolicy::ShipComplete {
+            // Ship-complete orders move whole: release the rest too.
+            released.extend(release_reservations(tx, now, order, None, actor).await?);
+            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE order_id = $1 AND status = 'allocated'")
+                .bind(order.as_str())
+                .execute(&mut ***tx)
+                .await?;
+        }
+        let message = if released.is_empty() {
+            format!("Re-routing ({reason}): nothing was reserved")
+        } else {
+            format!("Re-routing ({reason}): released {}", describe(&released))
+        };
+        event(
+            tx,
+            now,
+            order,
+            OrderEventKind::Rerouted,
+            actor,
+            message,
+            json!({ "reason": reason, "released": released }),
+        )
+        .await?;
+        self.route_backordered(tx, &r, actor, "Re-routed", true).await?;
+        Ok(held)
+    }
+
+    /// Moves an order's reservations to the best plan now (or to backorder).
+    pub async fn reroute_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
+        let reason = reason.unwrap_or("requested by an operator");
+        let (id, freed) = retrying!({
+            let mut tx = self.write().await?;
+            let result = async {
+                let head = self.head(&mut tx, key).await?;
+                let freed = self.reroute_in(&mut tx, &head.id, None, reason, actor).await?;
+                Ok((head.id, freed))
+            }
+            .await;
+            tx.finish(result).await
+        })?;
+        self.after_stock_freed(&freed).await;
+        self.order(id.as_str()).await
+    }
+
+    /// Takes a location out of routing and re-routes what was reserved there.
+    pub async fn disable_location(&self, key: &str, actor: &str) -> StoreResult<crate::catalog::Location> {
+        let location = self.set_disabled(key, true).await?;
+        let orders: Vec<OrderId> = sqlx::query_scalar::<_, String>(
+            "SELECT DISTINCT r.order_id FROM reservation r JOIN sales_order o ON o.id = r.order_id \
+             WHERE r.location_id = $1 AND o.status IN ('open', 'on_hold') ORDER BY r.order_id",
+        )
+        .bind(location.id.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|id| OrderId::try_from(id).map_err(StoreError::Corrupt))
+        .collect::<StoreResult<_>>()?;
+        let reason = format!("location {} disabled", location.code);
+        for order in orders {
+            retrying!({
+                let mut tx = self.write().await?;
+                let result = self
+                    .reroute_in(&mut tx, &order, Some(&location.id), &reason, actor)
+                    .await;
+                tx.finish(result).await
+            })?;
+        }
+        Ok(location)
+    }
+
+    /// Puts a disabled location back into routing; orders waiting for stock it has are served.
+    pub async fn enable_location(&self, key: &str) -> StoreResult<crate::catalog::Location> {
+        let location = self.set_disabled(key, false).await?;
+        self.after_stock_freed(&[]).await;
+        Ok(location)
+    }
+
+    /// Routes a hypothetical order and says what would happen, reserving nothing.
+    pub async fn simulate_route(&self, request: &SimulationDraft) -> StoreResult<Simulation> {
+        let channel = match self.channel(&request.channel).await {
+            Err(StoreError::NotFound { .. }) => {
+                return Err(StoreError::invalid(
+                    "/channel",
+                    "unknown_channel",
+                    format!("there is no channel {}", request.channel),
+                ));
+            }
+            other => other?,
+        };
+        let mut wanted = Vec::new();
+        let mut errors = Vec::new();
+        for (i, (sku, quantity)) in request.lines.iter().enumerate() {
+            match self.product(sku).await {
+                Ok(p) => wanted.push((p.id, *quantity)),
+                Err(StoreError::NotFound { .. }) => errors.push(FieldError {
+                    field: format!("/lines/{i}/sku"),
+                    code: "unknown_sku",
+                    message: format!("there is no product with SKU {sku}"),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let currency = match request.currency {
+            Some(c) => c,
+            None => Currency::parse("XXX").map_err(|e| StoreError::Corrupt(e.message))?,
+        };
+        let route = Route {
+            channel: &channel.id,
+            destination: Destination {
+                country: &request.country,
+                region: request.region.as_deref(),
+                postal_code: request.postal_code.as_deref(),
+            },
+            level: request.service_level,
+            currency,
+            policy: channel.split_policy,
+        };
+        let mut conn = self.pool.acquire().await?;
+        let (decision, sites, lines) = self.plan(&mut conn, &route, &wanted, self.now()).await?;
+        let runner = decision.runner_up.as_ref().map(|r| {
+            (
+                r.summarize(&lines, &sites),
+                routing::why_lost(&decision.chosen.score, &r.score),
+            )
+        });
+        Ok(Simulation {
+            chosen: decision.chosen.summarize(&lines, &sites),
+            runner_up_lost_because: runner.as_ref().map(|(_, why)| (*why).to_owned()),
+            runner_up: runner.map(|(s, _)| s),
+            exact: decision.exact,
+            lines: request
+                .lines
+                .iter()
+                .map(|(sku, quantity)| SimulatedLine {
+                    sku: sku.clone(),
+                    quantity: *quantity,
+                })
+                .collect(),
+        })
     }
 }

@@ -3,9 +3,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::allocation::{self, Candidate};
 use crate::id::{LocationId, ProductId};
 use crate::inventory::{Balance, StockCommand};
+use crate::routing;
 
 fn gbp(amount: i64) -> Money {
     Money::new(amount, Currency::parse("GBP").unwrap())
@@ -202,18 +202,26 @@ proptest! {
                     *b = b.apply(StockCommand::Receive(Quantity::new(q).unwrap()).delta(*b).unwrap()).unwrap();
                 }
                 Command::Place(lines, backorder) => {
-                    let demand = allocation::demand(lines.iter().map(|(p, q)| (&products[*p], *q)));
-                    let candidate = Candidate { location: location.clone(), available: stock.iter().map(|(p, b)| (p.clone(), b.available())).collect() };
-                    let plan = allocation::plan(&demand, &[candidate]);
-                    if !plan.shortages.is_empty() && !backorder {
+                    let route_lines: Vec<routing::Line> = lines.iter().map(|(p, q)| routing::Line { needs: vec![(products[*p].clone(), *q)], weight_grams: 0 }).collect();
+                    let site = routing::Site {
+                        location: location.clone(),
+                        code: "L".into(),
+                        priority: 0,
+                        available: stock.iter().map(|(p, b)| (p.clone(), b.available())).collect(),
+                        cost_per_shipment: gbp(0),
+                        cost_per_kg: gbp(0),
+                        promise: routing::Promise { ship_by: jiff::Timestamp::UNIX_EPOCH, deliver_by: jiff::Timestamp::UNIX_EPOCH },
+                    };
+                    let plan = routing::route(&route_lines, &[site], routing::SplitPolicy::Allow).chosen;
+                    if plan.score.unserved > 0 && !backorder {
                         continue;
                     }
-                    for (p, (_, q)) in &plan.assignments {
-                        let b = stock.get_mut(p).unwrap();
-                        *b = b.apply(StockCommand::Reserve(Quantity::new(*q).unwrap()).delta(*b).unwrap()).unwrap();
-                    }
-                    let lines = lines.iter().map(|(p, q)| {
-                        let status = if plan.assignments.contains_key(&products[*p]) { LineStatus::Allocated } else { LineStatus::Backordered };
+                    let lines = lines.iter().zip(&plan.assignment).map(|((p, q), site)| {
+                        if site.is_some() {
+                            let b = stock.get_mut(&products[*p]).unwrap();
+                            *b = b.apply(StockCommand::Reserve(Quantity::new(*q).unwrap()).delta(*b).unwrap()).unwrap();
+                        }
+                        let status = if site.is_some() { LineStatus::Allocated } else { LineStatus::Backordered };
                         (products[*p].clone(), *q, status)
                     }).collect();
                     orders.push(ModelOrder { status: OrderStatus::Open, lines });

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod inventory;
 pub mod orders;
+pub mod routing;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -29,6 +30,7 @@ use crate::AppState;
         (name = "catalog", description = "Products, locations and channels"),
         (name = "inventory", description = "Stock levels and the ledger"),
         (name = "orders", description = "Placing and managing orders"),
+        (name = "routing", description = "Where orders ship from: zones, simulation, re-routing"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -75,6 +77,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel_order_line))
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
+        .routes(routes!(routing::reroute_order))
+        .routes(routes!(routing::simulate))
+        .routes(routes!(routing::set_zones))
+        .routes(routes!(routing::disable_location))
+        .routes(routes!(routing::enable_location))
+        .routes(routes!(routing::set_components))
 }
 
 /// Adds the 401 and 403 answers every `/api/v1` operation can give, so each

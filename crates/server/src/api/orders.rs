@@ -56,7 +56,7 @@ pub struct HoldInput {
     pub until: Option<Timestamp>,
 }
 
-fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
+pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
     let raw = input.and_then(|i| i.reason);
     validation::optional_text(raw.as_deref(), 500).map_err(|e| ApiError::validation(vec![e.at("/reason")]))
 }

@@ -103,6 +103,12 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{key}/lines/{line}/cancel", &["post"]),
     ("/api/v1/orders/{key}/hold", &["post"]),
     ("/api/v1/orders/{key}/release", &["post"]),
+    ("/api/v1/orders/{key}/reroute", &["post"]),
+    ("/api/v1/routing/simulate", &["post"]),
+    ("/api/v1/locations/{key}/zones", &["put"]),
+    ("/api/v1/locations/{key}/disable", &["post"]),
+    ("/api/v1/locations/{key}/enable", &["post"]),
+    ("/api/v1/products/{key}/components", &["put"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {

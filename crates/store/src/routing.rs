@@ -1,0 +1,192 @@
+//! Loads what routing needs from the database — the locations a channel may ship from
+//! that serve a destination, their zone, promise and stock, and what each product
+//! takes from stock (a kit takes its components) — and runs the rules of
+//! `switchyard_core::routing` on it. Used by placement, simulation, backorder
+//! catch-up and re-routing alike.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use sqlx::{AnyConnection, Row};
+use switchyard_core::id::{ChannelId, LocationId, ProductId};
+use switchyard_core::money::{Currency, Money};
+use switchyard_core::order::ServiceLevel;
+use switchyard_core::routing::zone::{Destination, best_zone, default_transit_days};
+use switchyard_core::routing::{self, Decision, Line, Site, SplitPolicy, promise};
+
+use crate::Store;
+use crate::db::{Arg, Sql, get_id};
+use crate::error::{StoreError, StoreResult};
+
+/// What one unit of a product takes from a location's stock, and what it weighs.
+#[derive(Debug, Clone)]
+pub(crate) struct UnitNeed {
+    pub takes: Vec<(ProductId, i64)>,
+    pub weight_grams: i64,
+}
+
+impl UnitNeed {
+    /// The routing line for `quantity` units.
+    pub fn line(&self, quantity: i64) -> Line {
+        Line {
+            needs: self.takes.iter().map(|(p, q)| (p.clone(), q * quantity)).collect(),
+            weight_grams: self.weight_grams * quantity,
+        }
+    }
+}
+
+/// The unit needs of `products`: kits expand into their components.
+pub(crate) async fn unit_needs(
+    conn: &mut AnyConnection,
+    products: &BTreeSet<ProductId>,
+) -> StoreResult<BTreeMap<ProductId, UnitNeed>> {
+    let mut needs = BTreeMap::new();
+    if products.is_empty() {
+        return Ok(needs);
+    }
+    let ids = || products.iter().map(|p| Arg::Text(p.to_string()));
+    let mut sql = Sql::new("SELECT id, weight_grams FROM product WHERE id IN (");
+    sql.list(ids()).push(")");
+    let mut weights: BTreeMap<ProductId, Option<i64>> = BTreeMap::new();
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        weights.insert(get_id(&row, "id")?, row.try_get("weight_grams")?);
+    }
+    let mut sql = Sql::new(
+        "SELECT kc.kit_id, kc.component_id, kc.quantity, p.weight_grams FROM kit_component kc \
+         JOIN product p ON p.id = kc.component_id WHERE kc.kit_id IN (",
+    );
+    sql.list(ids()).push(") ORDER BY kc.component_id");
+    let mut kits: BTreeMap<ProductId, Vec<(ProductId, i64, i64)>> = BTreeMap::new();
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        kits.entry(get_id(&row, "kit_id")?).or_default().push((
+            get_id(&row, "component_id")?,
+            row.try_get("quantity")?,
+            row.try_get::<Option<i64>, _>("weight_grams")?.unwrap_or(0),
+        ));
+    }
+    for product in products {
+        let own = weights.get(product).copied().flatten();
+        let need = match kits.remove(product) {
+            Some(parts) => UnitNeed {
+                weight_grams: own.unwrap_or_else(|| parts.iter().map(|(_, q, w)| q * w).sum()),
+                takes: parts.into_iter().map(|(p, q, _)| (p, q)).collect(),
+            },
+            None => UnitNeed {
+                takes: vec![(product.clone(), 1)],
+                weight_grams: own.unwrap_or(0),
+            },
+        };
+        needs.insert(product.clone(), need);
+    }
+    Ok(needs)
+}
+
+/// Where an order goes and how fast.
+#[derive(Debug, Clone)]
+pub(crate) struct Route<'a> {
+    pub channel: &'a ChannelId,
+    pub destination: Destination<'a>,
+    pub level: ServiceLevel,
+    pub currency: Currency,
+    pub policy: SplitPolicy,
+}
+
+impl Store {
+    /// The channel's locations that may ship to the destination now — not archived, not
+    /// disabled, shipping to customers, with a zone for the destination and service
+    /// level (or no zones at all) — with stock of `products`, in priority order.
+    pub(crate) async fn sites(
+        &self,
+        conn: &mut AnyConnection,
+        route: &Route<'_>,
+        products: &BTreeSet<ProductId>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Site>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.code, l.priority, l.timezone, l.cutoff_minutes, l.handling_days \
+             FROM channel_location cl JOIN location l ON l.id = cl.location_id \
+             WHERE cl.channel_id = $1 AND l.archived_at IS NULL AND l.disabled_at IS NULL AND l.ships_to_customers = 1 \
+             ORDER BY l.priority, cl.position",
+        )
+        .bind(route.channel.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        let ids: Vec<LocationId> = rows.iter().map(|r| get_id(r, "id")).collect::<StoreResult<_>>()?;
+        let zones = crate::catalog::zones_of(&mut *conn, &ids).await?;
+        let mut sites = Vec::new();
+        for (row, location) in rows.iter().zip(ids) {
+            let (cost, per_kg, transit) = match zones.get(&location) {
+                None => (
+                    Money::zero(route.currency),
+                    Money::zero(route.currency),
+                    default_transit_days(route.level),
+                ),
+                Some(list) => match best_zone(list, &route.destination, route.level) {
+                    Some(z) => (z.cost_per_shipment, z.cost_per_kg, z.transit_days),
+                    None => continue,
+                },
+            };
+            let tz_name: String = row.try_get("timezone")?;
+            let tz = promise::time_zone(&tz_name)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown time zone {tz_name}")))?;
+            sites.push(Site {
+                location,
+                code: row.try_get("code")?,
+                priority: row.try_get("priority")?,
+                available: BTreeMap::new(),
+                cost_per_shipment: cost,
+                cost_per_kg: per_kg,
+                promise: promise::promise(
+                    now,
+                    &tz,
+                    row.try_get("cutoff_minutes")?,
+                    row.try_get("handling_days")?,
+                    transit,
+                ),
+            });
+        }
+        if sites.is_empty() || products.is_empty() {
+            return Ok(sites);
+        }
+        let mut sql =
+            Sql::new("SELECT product_id, location_id, on_hand, reserved FROM stock_balance WHERE product_id IN (");
+        sql.list(products.iter().map(|p| Arg::Text(p.to_string()))).push(")");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let location: LocationId = get_id(&row, "location_id")?;
+            if let Some(site) = sites.iter_mut().find(|s| s.location == location) {
+                let available = row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
+                site.available.insert(get_id(&row, "product_id")?, available);
+            }
+        }
+        Ok(sites)
+    }
+
+    /// Routes `lines` (product, quantity) for `route`: the decision, with the sites and
+    /// routing lines it refers to.
+    pub(crate) async fn plan(
+        &self,
+        conn: &mut AnyConnection,
+        route: &Route<'_>,
+        lines: &[(ProductId, i64)],
+        now: Timestamp,
+    ) -> StoreResult<(Decision, Vec<Site>, Vec<Line>)> {
+        let products: BTreeSet<ProductId> = lines.iter().map(|(p, _)| p.clone()).collect();
+        let needs = unit_needs(conn, &products).await?;
+        let route_lines: Vec<Line> = lines
+            .iter()
+            .map(|(p, q)| {
+                needs
+                    .get(p)
+                    .map(|n| n.line(*q))
+                    .ok_or_else(|| StoreError::not_found("product", p.as_str()))
+            })
+            .collect::<StoreResult<_>>()?;
+        let stocked: BTreeSet<ProductId> = route_lines
+            .iter()
+            .flat_map(|l| l.needs.iter().map(|(p, _)| p.clone()))
+            .collect();
+        let sites = self.sites(conn, route, &stocked, now).await?;
+        let decision = routing::route(&route_lines, &sites, route.policy);
+        Ok((decision, sites, route_lines))
+    }
+}
