@@ -60,6 +60,10 @@ pub struct OrderSummary {
     pub currency: Currency,
     pub totals: Totals,
     pub service_level: ServiceLevel,
+    /// The latest time a shipment of the order is promised to leave.
+    pub promised_ship_at: Option<Timestamp>,
+    /// The latest promised delivery among its shipments.
+    pub promised_delivery_at: Option<Timestamp>,
     pub tags: Vec<String>,
     pub placed_at: Timestamp,
     pub created_at: Timestamp,
@@ -93,6 +97,8 @@ pub struct Reservation {
     pub location: String,
     pub location_id: LocationId,
     pub quantity: i64,
+    pub promised_ship_at: Option<Timestamp>,
+    pub promised_delivery_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 
@@ -163,7 +169,7 @@ pub struct HoldRequest {
 const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, o.external_id, o.status, \
      o.fulfilment_status, o.payment_status, o.hold_reason, o.hold_note, o.hold_until, o.currency, o.customer_email, \
      o.customer_name, o.customer_phone, o.ship_country, o.subtotal, o.discount_total, o.tax_total, o.shipping_amount, \
-     o.shipping_tax, o.grand_total, o.service_level, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, \
+     o.shipping_tax, o.grand_total, o.service_level, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, \
      o.shipping_address, o.billing_address, o.notes";
 
 fn currency(row: &AnyRow) -> StoreResult<Currency> {
@@ -207,6 +213,8 @@ fn summary(row: &AnyRow) -> StoreResult<OrderSummary> {
             total: m("grand_total")?,
         },
         service_level: get_enum(row, "service_level", ServiceLevel::parse)?,
+        promised_ship_at: get_opt_time(row, "promised_ship_at")?,
+        promised_delivery_at: get_opt_time(row, "promised_delivery_at")?,
         tags: get_json(row, "tags")?,
         placed_at: get_time(row, "placed_at")?,
         created_at: get_time(row, "created_at")?,
@@ -894,7 +902,8 @@ impl Store {
         })
         .collect::<StoreResult<Vec<_>>>()?;
         let reservations = sqlx::query(
-            "SELECT r.id, r.line_id, p.sku, l.code, r.location_id, r.quantity, r.created_at FROM reservation r \
+            "SELECT r.id, r.line_id, p.sku, l.code, r.location_id, r.quantity, r.promised_ship_at, r.promised_delivery_at, r.created_at \
+             FROM reservation r \
              JOIN product p ON p.id = r.product_id JOIN location l ON l.id = r.location_id WHERE r.order_id = $1 ORDER BY r.id",
         )
         .bind(&id)
@@ -909,6 +918,8 @@ impl Store {
                 location: r.try_get("code")?,
                 location_id: get_id(r, "location_id")?,
                 quantity: r.try_get("quantity")?,
+                promised_ship_at: get_opt_time(r, "promised_ship_at")?,
+                promised_delivery_at: get_opt_time(r, "promised_delivery_at")?,
                 created_at: get_time(r, "created_at")?,
             })
         })
@@ -1400,7 +1411,7 @@ impl Store {
             sql.push(" AND (l.product_id IN (").list(ids());
             sql.push(") OR l.product_id IN (SELECT kit_id FROM kit_component WHERE component_id IN (")
                 .list(ids())
-                .push("))");
+                .push(")))");
         }
         sql.push(") ORDER BY o.priority DESC, o.placed_at, o.id");
         let orders: Vec<OrderId> = sql

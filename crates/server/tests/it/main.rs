@@ -10,3 +10,4 @@ mod inventory;
 mod ops;
 mod orders;
 mod race;
+mod routing;
