@@ -514,6 +514,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
                 vec![]
             }),
             totals: None,
+            priority: None,
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
         let placed = match store.place_order(&draft, ACTOR).await {

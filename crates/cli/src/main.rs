@@ -59,6 +59,61 @@ enum Command {
     Check,
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Drive a running server with a load of orders, reads and look-ups; report
+    /// throughput and latency; verify nothing was lost or oversold.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// The server to drive.
+    #[arg(long, env = "SWITCHYARD_BENCH_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// An admin or manager API key of that server.
+    #[arg(long, env = "SWITCHYARD_BENCH_KEY")]
+    key: String,
+    #[arg(long, default_value_t = 1000)]
+    skus: usize,
+    /// Units received per SKU at each of the two bench locations.
+    #[arg(long, default_value_t = 1000)]
+    stock: i64,
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Orders have 1 to this many lines.
+    #[arg(long, default_value_t = 5)]
+    max_lines: usize,
+    /// Stop after this many operations.
+    #[arg(long)]
+    operations: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    seconds: Option<u64>,
+    /// Shares of placements, availability reads and order look-ups, e.g. 80,15,5.
+    #[arg(long, default_value = "80,15,5")]
+    mix: String,
+    /// Zipf exponent of SKU popularity (higher: fewer, hotter SKUs).
+    #[arg(long, default_value_t = 1.1)]
+    zipf: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Also run `switchyard check` on --database-url (the server's database) afterwards.
+    #[arg(long)]
+    check: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_mix(raw: &str) -> anyhow::Result<(u32, u32, u32)> {
+    let parts: Vec<u32> = raw
+        .split(',')
+        .map(|p| p.trim().parse())
+        .collect::<Result<_, _>>()
+        .context("--mix takes three whole numbers like 80,15,5")?;
+    match parts.as_slice() {
+        [a, b, c] if a + b + c > 0 => Ok((*a, *b, *c)),
+        _ => anyhow::bail!("--mix takes three whole numbers like 80,15,5, not all zero"),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +221,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
                 return Err(e.into());
+            }
+        }
+        Command::Bench(args) => {
+            let config = switchyard_bench::Config {
+                url: args.url.trim_end_matches('/').to_owned(),
+                key: args.key,
+                skus: args.skus,
+                stock_per_sku: args.stock,
+                concurrency: args.concurrency,
+                max_lines: args.max_lines,
+                operations: args
+                    .operations
+                    .or(if args.seconds.is_none() { Some(10_000) } else { None }),
+                duration: args.seconds.map(std::time::Duration::from_secs),
+                mix: parse_mix(&args.mix)?,
+                zipf: args.zipf,
+                seed: args.seed,
+            };
+            let mut report = switchyard_bench::run(&config).await?;
+            if args.check {
+                let store = open(&cli.database_url).await?;
+                let check = store.check().await?;
+                report
+                    .verification
+                    .problems
+                    .extend(check.problems.iter().map(|p| format!("switchyard check: {p}")));
+            }
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            if !report.verification.passed() {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Check => {

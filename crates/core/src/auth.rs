@@ -24,6 +24,8 @@ pub enum Permission {
     PlaceOrders,
     /// Hold, release and cancel orders.
     ManageOrders,
+    /// Release work to the floor, pick, pack, label and ship; record tracking events.
+    Fulfil,
 }
 
 impl Role {
@@ -31,7 +33,7 @@ impl Role {
         use Permission as P;
         match self {
             Role::Admin | Role::Manager => true,
-            Role::Warehouse => matches!(permission, P::Read | P::MoveStock),
+            Role::Warehouse => matches!(permission, P::Read | P::MoveStock | P::Fulfil),
             Role::Support => matches!(permission, P::Read | P::PlaceOrders | P::ManageOrders),
             Role::Viewer => matches!(permission, P::Read),
         }
@@ -50,5 +52,7 @@ mod tests {
         assert!(!Role::Warehouse.allows(Permission::ManageOrders));
         assert!(Role::Support.allows(Permission::ManageOrders));
         assert!(!Role::Support.allows(Permission::MoveStock));
+        assert!(Role::Warehouse.allows(Permission::Fulfil));
+        assert!(!Role::Support.allows(Permission::Fulfil));
     }
 }

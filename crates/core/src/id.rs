@@ -118,6 +118,15 @@ id_type!(
 id_type!(
     /// A shipping zone of a location.
     ZoneId, "zon");
+id_type!(
+    /// A shipment: what one location sends for one order.
+    ShipmentId, "shp");
+id_type!(
+    /// A pick list: a batch of shipments picked in one walk of a location.
+    PickListId, "pck");
+id_type!(
+    /// An event on a shipment's tracking timeline.
+    TrackingEventId, "trk");
 
 #[cfg(test)]
 mod tests {

@@ -54,6 +54,8 @@ string_enum!(
         TransferIn = "transfer_in",
         Reserve = "reserve",
         Release = "release",
+        /// Reserved units leave the location in a shipment.
+        Ship = "ship",
     }
 );
 
@@ -94,6 +96,8 @@ pub enum StockError {
     Negative { on_hand_after: i64 },
     #[error("cannot release {requested}: only {reserved} reserved")]
     ReleaseExceedsReserved { requested: i64, reserved: i64 },
+    #[error("cannot ship {requested}: only {reserved} reserved")]
+    ShipExceedsReserved { requested: i64, reserved: i64 },
     #[error("quantity out of range")]
     OutOfRange,
 }
@@ -110,6 +114,8 @@ pub enum StockCommand {
     TransferIn(Quantity),
     Reserve(Quantity),
     Release(Quantity),
+    /// Reserved units leave in a shipment: on hand and reserved both go down.
+    Ship(Quantity),
 }
 
 impl StockCommand {
@@ -122,6 +128,7 @@ impl StockCommand {
             StockCommand::TransferIn(_) => MovementKind::TransferIn,
             StockCommand::Reserve(_) => MovementKind::Reserve,
             StockCommand::Release(_) => MovementKind::Release,
+            StockCommand::Ship(_) => MovementKind::Ship,
         }
     }
 
@@ -170,6 +177,19 @@ impl StockCommand {
                 }
                 Delta {
                     on_hand: 0,
+                    reserved: -q.get(),
+                }
+            }
+            StockCommand::Ship(q) => {
+                // Only what is reserved may ship: stock for an order is reserved first.
+                if q.get() > current.reserved {
+                    return Err(StockError::ShipExceedsReserved {
+                        requested: q.get(),
+                        reserved: current.reserved,
+                    });
+                }
+                Delta {
+                    on_hand: -q.get(),
                     reserved: -q.get(),
                 }
             }
@@ -499,6 +519,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn shipping_takes_units_out_of_on_hand_and_reserved() {
+        let b = Balance {
+            on_hand: 10,
+            reserved: 4,
+        };
+        assert_eq!(
+            StockCommand::Ship(q(3)).delta(b),
+            Ok(Delta {
+                on_hand: -3,
+                reserved: -3
+            })
+        );
+        assert_eq!(StockCommand::Ship(q(3)).kind(), MovementKind::Ship);
+        assert_eq!(
+            b.apply(StockCommand::Ship(q(4)).delta(b).unwrap()),
+            Ok(Balance {
+                on_hand: 6,
+                reserved: 0
+            })
+        );
+    }
+
+    #[test]
+    fn shipping_more_than_is_reserved_is_refused() {
+        let b = Balance {
+            on_hand: 10,
+            reserved: 2,
+        };
+        assert_eq!(
+            StockCommand::Ship(q(3)).delta(b),
+            Err(StockError::ShipExceedsReserved {
+                requested: 3,
+                reserved: 2
+            })
+        );
+    }
+
     fn command() -> impl Strategy<Value = StockCommand> {
         prop_oneof![
             (1i64..50).prop_map(|n| StockCommand::Receive(q(n))),
@@ -508,6 +566,7 @@ mod tests {
             (1i64..50).prop_map(|n| StockCommand::TransferIn(q(n))),
             (1i64..20).prop_map(|n| StockCommand::Reserve(q(n))),
             (1i64..20).prop_map(|n| StockCommand::Release(q(n))),
+            (1i64..20).prop_map(|n| StockCommand::Ship(q(n))),
         ]
     }
 

@@ -6,6 +6,7 @@
 mod macros;
 
 pub mod auth;
+pub mod carrier;
 pub mod catalog;
 pub mod clock;
 pub mod id;
@@ -13,6 +14,7 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod routing;
+pub mod shipment;
 pub mod validation;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -29,6 +29,8 @@ string_enum!(
         CancelLine = "cancel_line",
         Complete = "complete",
         Reroute = "reroute",
+        /// Release, pick, pack or ship the order's goods.
+        Fulfil = "fulfil",
     }
 );
 
@@ -65,6 +67,10 @@ string_enum!(
         /// No eligible location had the stock; waiting for it.
         Backordered = "backordered",
         Cancelled = "cancelled",
+        /// Left the location in a shipment.
+        Shipped = "shipped",
+        /// The carrier delivered the shipment it left in.
+        Delivered = "delivered",
     }
 );
 
@@ -99,6 +105,17 @@ string_enum!(
         LineCancelled = "order.line_cancelled",
         Cancelled = "order.cancelled",
         Rerouted = "order.rerouted",
+        /// Reserved stock went to a location's floor as a shipment.
+        ShipmentReleased = "order.shipment_released",
+        /// A pick found fewer units than the shipment needs; the line went back to routing.
+        ShortPicked = "order.short_picked",
+        ShipmentCancelled = "order.shipment_cancelled",
+        Shipped = "order.shipped",
+        Delivered = "order.delivered",
+        /// The carrier reported a problem (failed delivery, damage, address).
+        ShipmentException = "order.shipment_exception",
+        ShipmentReturned = "order.shipment_returned",
+        Completed = "order.completed",
     }
 );
 
@@ -121,29 +138,41 @@ pub fn transition(from: OrderStatus, action: OrderAction) -> Result<OrderStatus,
         (S::Open, A::CancelLine | A::Reroute) => S::Open,
         (S::OnHold, A::CancelLine | A::Reroute) => S::OnHold,
         (S::Open, A::Complete) => S::Completed,
+        // Held orders keep their stock, but none of it is released, packed or shipped.
+        (S::Open, A::Fulfil) => S::Open,
         (S::Open, A::Release)
-        | (S::OnHold, A::Hold | A::Complete)
-        | (S::Completed | S::Cancelled, A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete | A::Reroute) => {
+        | (S::OnHold, A::Hold | A::Complete | A::Fulfil)
+        | (
+            S::Completed | S::Cancelled,
+            A::Hold | A::Release | A::Cancel | A::CancelLine | A::Complete | A::Reroute | A::Fulfil,
+        ) => {
             return Err(TransitionError { from, action });
         }
     };
     Ok(to)
 }
 
-/// The fulfilment status of an order whose active (not cancelled) lines are `lines`.
+/// The fulfilment status of an order whose lines are `lines`; cancelled lines do not
+/// count. Goods on their way win over goods waiting: an order with one line shipped
+/// and one backordered is `partially_shipped` (its lines say which one waits).
 pub fn fulfilment_status(lines: impl IntoIterator<Item = LineStatus>) -> FulfilmentStatus {
-    let (mut allocated, mut backordered) = (0, 0);
+    let (mut allocated, mut backordered, mut shipped, mut delivered) = (0, 0, 0, 0);
     for status in lines {
         match status {
             LineStatus::Allocated => allocated += 1,
             LineStatus::Backordered => backordered += 1,
+            LineStatus::Shipped => shipped += 1,
+            LineStatus::Delivered => delivered += 1,
             LineStatus::Cancelled => {}
         }
     }
-    match (allocated, backordered) {
-        (_, b) if b > 0 => FulfilmentStatus::Backordered,
-        (a, _) if a > 0 => FulfilmentStatus::Allocated,
-        _ => FulfilmentStatus::Unallocated,
+    match (allocated + backordered, shipped, delivered) {
+        (0, 0, 0) => FulfilmentStatus::Unallocated,
+        (0, 0, _) => FulfilmentStatus::Delivered,
+        (0, _, _) => FulfilmentStatus::Shipped,
+        (_, s, d) if s + d > 0 => FulfilmentStatus::PartiallyShipped,
+        _ if backordered > 0 => FulfilmentStatus::Backordered,
+        _ => FulfilmentStatus::Allocated,
     }
 }
 
@@ -230,6 +259,9 @@ pub struct OrderInput {
     pub notes: Option<String>,
     pub tags: Option<Vec<String>>,
     pub totals: Option<TotalsInput>,
+    /// 0 to 100, default 0: when backordered stock arrives, higher priorities are
+    /// served first. The tag `priority` raises an order to at least 10.
+    pub priority: Option<i64>,
 }
 
 /// A valid order line with its computed total.
@@ -272,7 +304,11 @@ pub struct OrderDraft {
     pub notes: Option<String>,
     pub tags: Vec<String>,
     pub totals: Totals,
+    pub priority: i64,
 }
+
+/// The priority a tagged order gets at least.
+pub const PRIORITY_TAG_LEVEL: i64 = 10;
 
 /// An order may carry at most this many lines.
 pub const MAX_LINES: usize = 500;
@@ -445,6 +481,14 @@ impl OrderInput {
         let shipping_tax =
             zero.and_then(|z| v.check("/shipping/tax", order_money(shipping_input.tax.unwrap_or(z), currency)));
         let notes = v.check("/notes", validation::optional_text(self.notes.as_deref(), 4000));
+        let priority = v.check("/priority", {
+            let p = self.priority.unwrap_or(0);
+            if (0..=100).contains(&p) {
+                Ok(p)
+            } else {
+                Err(Invalid::new("out_of_range", "must be between 0 and 100"))
+            }
+        });
         let mut tags: Vec<String> = Vec::new();
         for (i, tag) in self.tags.iter().flatten().enumerate() {
             if let Some(tag) = v.check(format!("/tags/{i}"), validation::text(tag, 64))
@@ -495,6 +539,11 @@ impl OrderInput {
                 shipping_tax: shipping_tax?,
                 service_level: self.service_level.unwrap_or(ServiceLevel::Standard),
                 notes: notes?,
+                priority: priority?.max(if tags.iter().any(|t| t.eq_ignore_ascii_case("priority")) {
+                    PRIORITY_TAG_LEVEL
+                } else {
+                    0
+                }),
                 tags,
                 totals: totals?,
             })

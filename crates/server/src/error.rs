@@ -159,6 +159,7 @@ impl From<StoreError> for ApiError {
                     StockError::BelowReserved { .. } => "below_reserved",
                     StockError::Negative { .. } => "negative_stock",
                     StockError::ReleaseExceedsReserved { .. } => "release_exceeds_reserved",
+                    StockError::ShipExceedsReserved { .. } => "ship_exceeds_reserved",
                     StockError::OutOfRange => "out_of_range",
                 };
                 ApiError::new(
@@ -176,6 +177,30 @@ impl From<StoreError> for ApiError {
                     t.to_string(),
                 );
                 e.problem.current_status = Some(t.from.as_str().to_owned());
+                e
+            }
+            StoreError::ShipmentTransition(t) => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "invalid_transition",
+                    "Not allowed in this state",
+                    t.to_string(),
+                );
+                e.problem.current_status = Some(t.from.as_str().to_owned());
+                e
+            }
+            StoreError::ScanMismatch { shipment, errors } => {
+                let detail = format!(
+                    "Nothing was packed: the scans do not match shipment {shipment}. {}",
+                    errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(". ")
+                );
+                let mut e = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "scan_mismatch",
+                    "The scans do not match the shipment",
+                    detail,
+                );
+                e.problem.errors = errors;
                 e
             }
             other => {

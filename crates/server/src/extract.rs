@@ -154,6 +154,7 @@ impl Caller {
                     Permission::MoveStock => "move stock",
                     Permission::PlaceOrders => "place orders",
                     Permission::ManageOrders => "hold, release or cancel orders",
+                    Permission::Fulfil => "pick, pack or ship",
                 }
             )))
         }

@@ -1,6 +1,7 @@
 //! Switchyard's HTTP server: the JSON API with its OpenAPI document and docs page,
 //! authentication, idempotency, health and metrics, and the background work a running
-//! server does (releasing holds whose time has come).
+//! server does (releasing holds whose time has come, filling backorders, releasing
+//! work at `auto` locations, polling carriers for tracking).
 
 pub mod api;
 pub mod error;
@@ -135,8 +136,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
-/// Every 30 seconds, holds whose time has come are released and backorders that
-/// stock can now serve are filled.
+/// Every 30 seconds, holds whose time has come are released, backorders that stock
+/// can now serve are filled, `auto` locations' work is released to their floors, and
+/// carrier providers are asked for tracking news.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -157,6 +159,16 @@ pub async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(lines = n, "filled backorders"),
                 Err(e) => tracing::warn!(error = %e, "could not fill backorders"),
+            }
+            match store.release_due_shipments().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(shipments = n, "released shipments at auto locations"),
+                Err(e) => tracing::warn!(error = %e, "could not release shipments"),
+            }
+            match store.sync_carrier_tracking().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "recorded tracking events from carriers"),
+                Err(e) => tracing::warn!(error = %e, "could not sync carrier tracking"),
             }
         }
     });

@@ -52,3 +52,6 @@ ALTER TABLE order_line ADD COLUMN expected_at BIGINT;
 -- The promise made for the shipment a reservation belongs to.
 ALTER TABLE reservation ADD COLUMN promised_ship_at BIGINT;
 ALTER TABLE reservation ADD COLUMN promised_delivery_at BIGINT;
+
+-- `switchyard check` and cancellation find a line's reservations.
+CREATE INDEX reservation_line_idx ON reservation (line_id);

@@ -831,8 +831,8 @@ fn duplicate_code(e: sqlx::Error, table: &'static str, code: &str) -> StoreError
 /// The shipping zones of each of `locations`, read through `db` (the pool, or the
 /// connection of a transaction in progress).
 pub(crate) async fn zones_of<'c>(
-db: impl sqlx::Executor<'c, Database = sqlx::Any>,
-locations: &[LocationId],
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    locations: &[LocationId],
 ) -> StoreResult<BTreeMap<LocationId, Vec<Zone>>> {
     let mut zones: BTreeMap<LocationId, Vec<Zone>> = BTreeMap::new();
     if locations.is_empty() {
@@ -859,4 +859,3 @@ locations: &[LocationId],
     }
     Ok(zones)
 }
-

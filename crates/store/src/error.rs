@@ -5,6 +5,7 @@ use serde::Serialize;
 use switchyard_core::FieldError;
 use switchyard_core::inventory::StockError;
 use switchyard_core::order::TransitionError;
+use switchyard_core::shipment::ShipmentTransitionError;
 
 /// A line that could not be reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +38,11 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    #[error(transparent)]
+    ShipmentTransition(#[from] ShipmentTransitionError),
+    /// Scans at the pack bench that do not match the shipment: each wrong item and count.
+    #[error("the scans do not match shipment {shipment}")]
+    ScanMismatch { shipment: String, errors: Vec<FieldError> },
     #[error("configuration: {0}")]
     Config(String),
     #[error("database: {0}")]

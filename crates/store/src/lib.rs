@@ -15,6 +15,7 @@ pub mod order;
 pub mod outbox;
 pub mod page;
 mod routing;
+pub mod shipment;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -60,6 +60,8 @@ pub struct OrderSummary {
     pub currency: Currency,
     pub totals: Totals,
     pub service_level: ServiceLevel,
+    /// Higher is served first when backordered stock arrives.
+    pub priority: i64,
     /// The latest time a shipment of the order is promised to leave.
     pub promised_ship_at: Option<Timestamp>,
     /// The latest promised delivery among its shipments.
@@ -169,7 +171,7 @@ pub struct HoldRequest {
 const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, o.external_id, o.status, \
      o.fulfilment_status, o.payment_status, o.hold_reason, o.hold_note, o.hold_until, o.currency, o.customer_email, \
      o.customer_name, o.customer_phone, o.ship_country, o.subtotal, o.discount_total, o.tax_total, o.shipping_amount, \
-     o.shipping_tax, o.grand_total, o.service_level, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, \
+     o.shipping_tax, o.grand_total, o.service_level, o.priority, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, \
      o.shipping_address, o.billing_address, o.notes";
 
 fn currency(row: &AnyRow) -> StoreResult<Currency> {
@@ -213,6 +215,7 @@ fn summary(row: &AnyRow) -> StoreResult<OrderSummary> {
             total: m("grand_total")?,
         },
         service_level: get_enum(row, "service_level", ServiceLevel::parse)?,
+        priority: row.try_get("priority")?,
         promised_ship_at: get_opt_time(row, "promised_ship_at")?,
         promised_delivery_at: get_opt_time(row, "promised_delivery_at")?,
         tags: get_json(row, "tags")?,
@@ -782,8 +785,8 @@ impl Store {
             "INSERT INTO sales_order (id, number, channel_id, external_id, status, fulfilment_status, payment_status, \
              currency, customer_email, customer_name, customer_phone, shipping_address, billing_address, ship_country, \
              subtotal, discount_total, tax_total, shipping_amount, shipping_tax, grand_total, service_level, notes, tags, \
-             placed_at, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25, 1)",
+             placed_at, created_at, updated_at, version, priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25, 1, $26)",
         )
         .bind(id.as_str())
         .bind(format!("SO-{number}"))
@@ -810,6 +813,7 @@ impl Store {
         .bind(serde_json::to_string(&draft.tags)?)
         .bind(micros(draft.placed_at.unwrap_or(now)))
         .bind(micros(now))
+        .bind(draft.priority)
         .execute(&mut ***tx)
         .await?;
 

@@ -153,6 +153,40 @@ fn fulfilment_follows_the_lines() {
     assert_eq!(fulfilment_status([Cancelled]), FulfilmentStatus::Unallocated);
 }
 
+#[test]
+fn fulfilment_follows_shipments_to_the_door() {
+    use LineStatus::*;
+    assert_eq!(
+        fulfilment_status([Shipped, Allocated]),
+        FulfilmentStatus::PartiallyShipped
+    );
+    assert_eq!(
+        fulfilment_status([Delivered, Backordered]),
+        FulfilmentStatus::PartiallyShipped
+    );
+    assert_eq!(fulfilment_status([Shipped, Cancelled]), FulfilmentStatus::Shipped);
+    assert_eq!(fulfilment_status([Shipped, Delivered]), FulfilmentStatus::Shipped);
+    assert_eq!(
+        fulfilment_status([Delivered, Delivered, Cancelled]),
+        FulfilmentStatus::Delivered
+    );
+}
+
+#[test]
+fn only_open_orders_are_fulfilled() {
+    assert_eq!(
+        transition(OrderStatus::Open, OrderAction::Fulfil),
+        Ok(OrderStatus::Open)
+    );
+    assert_eq!(
+        transition(OrderStatus::OnHold, OrderAction::Fulfil),
+        Err(TransitionError {
+            from: OrderStatus::OnHold,
+            action: OrderAction::Fulfil
+        })
+    );
+}
+
 /// A reference model of orders over one location's stock: what the store must do.
 #[derive(Debug, Clone)]
 enum Command {

@@ -1,9 +1,13 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document generated from its handlers.
 
 pub mod catalog;
+pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
+pub mod pick_lists;
 pub mod routing;
+pub mod shipments;
+pub mod tracking;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -31,6 +35,8 @@ use crate::AppState;
         (name = "inventory", description = "Stock levels and the ledger"),
         (name = "orders", description = "Placing and managing orders"),
         (name = "routing", description = "Where orders ship from: zones, simulation, re-routing"),
+        (name = "fulfilment", description = "Releasing work to the floor, pick lists, packing, labels and shipping"),
+        (name = "tracking", description = "Carriers and tracking events to the customer's door"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -83,6 +89,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routing::disable_location))
         .routes(routes!(routing::enable_location))
         .routes(routes!(routing::set_components))
+        .routes(routes!(shipments::release_shipments))
+        .routes(routes!(shipments::list_shipments))
+        .routes(routes!(shipments::list_late_shipments))
+        .routes(routes!(shipments::list_shipment_exceptions))
+        .routes(routes!(shipments::get_shipment))
+        .routes(routes!(shipments::list_order_shipments))
+        .routes(routes!(shipments::pack_shipment))
+        .routes(routes!(shipments::create_label))
+        .routes(routes!(shipments::void_label))
+        .routes(routes!(shipments::ship_shipment))
+        .routes(routes!(shipments::cancel_shipment))
+        .routes(routes!(pick_lists::list_pick_lists, pick_lists::create_pick_list))
+        .routes(routes!(pick_lists::get_pick_list))
+        .routes(routes!(pick_lists::confirm_picks))
+        .routes(routes!(
+            fulfilment::get_fulfilment_settings,
+            fulfilment::set_fulfilment_settings
+        ))
+        .routes(routes!(fulfilment::list_bins, fulfilment::set_bins))
+        .routes(routes!(fulfilment::list_carriers))
+        .routes(routes!(tracking::record_tracking_event))
+        .routes(routes!(tracking::record_tracking_events))
+        .routes(routes!(tracking::record_easypost_event))
 }
 
 /// Adds the 401 and 403 answers every `/api/v1` operation can give, so each

@@ -11,3 +11,4 @@ mod ops;
 mod orders;
 mod race;
 mod routing;
+mod shipments;

@@ -212,6 +212,27 @@ async fn backorders_are_filled_when_stock_arrives_oldest_first(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
+async fn a_priority_order_jumps_the_backorder_queue(app: &TestApp) {
+    network(app).await;
+    let old = app.post("/api/v1/orders", order("amazon", "Q-1", &[("TEE", 2)])).await;
+    app.clock.advance(jiff::SignedDuration::from_mins(5));
+    let mut body = order("amazon", "Q-2", &[("TEE", 2)]);
+    body["tags"] = json!(["priority"]);
+    let vip = app.post("/api/v1/orders", body).await;
+    assert_eq!(vip.body["priority"], 10);
+    let mut body = order("amazon", "Q-3", &[("TEE", 1)]);
+    body["priority"] = json!(101);
+    assert_eq!(app.post("/api/v1/orders", body).await.invalid_fields(), ["/priority"]);
+    app.receive("TEE", "LON", 2).await;
+    let read = |o: &Value| {
+        let id = o["id"].as_str().unwrap().to_owned();
+        async move { app.get(&format!("/api/v1/orders/{id}")).await.body["fulfilment_status"].clone() }
+    };
+    assert_eq!(read(&vip.body).await, "allocated");
+    assert_eq!(read(&old.body).await, "backordered");
+    app.assert_books_balance().await;
+}
+
 async fn a_cancelled_order_frees_stock_for_waiting_backorders(app: &TestApp) {
     network(app).await;
     app.receive("TEE", "LON", 2).await;
@@ -427,6 +448,7 @@ both!(
     a_disabled_location_is_skipped_and_its_orders_move,
     backorders_are_filled_when_stock_arrives_oldest_first,
     a_cancelled_order_frees_stock_for_waiting_backorders,
+    a_priority_order_jumps_the_backorder_queue,
     every_order_is_promised_a_ship_and_delivery_date,
     simulation_explains_the_choice_and_reserves_nothing,
     an_operator_can_re_route_an_order,

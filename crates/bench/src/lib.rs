@@ -1,0 +1,86 @@
+//! The load generator. It sets up a network over the public API (two locations, a
+//! channel, N SKUs with stock), then runs a mix of order placements (1 to 5 lines,
+//! SKU popularity Zipf-distributed so a few SKUs are hot and run out), availability
+//! reads and order look-ups at a given concurrency, for a bounded count or time. It
+//! reports throughput and latency per operation and errors by status, and then
+//! verifies the server's books from the outside: every accepted order is stored once,
+//! and no SKU has more units reserved than were received.
+
+mod report;
+mod workload;
+
+use std::time::Duration;
+
+pub use report::{OpReport, Report, Verification, build as build_report};
+pub use workload::{Op, Rng, Run, Setup, Zipf, drive, setup, verify};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server, e.g. `http://127.0.0.1:8080`.
+    pub url: String,
+    /// An admin (or manager) API key.
+    pub key: String,
+    pub skus: usize,
+    /// Units received per SKU at each of the two locations.
+    pub stock_per_sku: i64,
+    pub concurrency: usize,
+    /// Orders have 1 to this many lines.
+    pub max_lines: usize,
+    /// Stop after this many operations in all ...
+    pub operations: Option<u64>,
+    /// ... or after this long, whichever comes first.
+    pub duration: Option<Duration>,
+    /// Shares of placements, availability reads and order look-ups (they need not add to 100).
+    pub mix: (u32, u32, u32),
+    /// The Zipf exponent of SKU popularity.
+    pub zipf: f64,
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            url: "http://127.0.0.1:8080".into(),
+            key: String::new(),
+            skus: 1000,
+            stock_per_sku: 1000,
+            concurrency: 64,
+            max_lines: 5,
+            operations: Some(10_000),
+            duration: None,
+            mix: (80, 15, 5),
+            zipf: 1.1,
+            seed: 42,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("set-up failed: {0}")]
+    Setup(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// Sets up, runs the mix, and verifies. The report says whether verification passed.
+pub async fn run(config: &Config) -> Result<Report, BenchError> {
+    if config.operations.is_none() && config.duration.is_none() {
+        return Err(BenchError::Config(
+            "give a number of operations, a duration, or both".into(),
+        ));
+    }
+    if config.skus == 0 || config.concurrency == 0 {
+        return Err(BenchError::Config("skus and concurrency must be at least 1".into()));
+    }
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(config.concurrency)
+        .build()?;
+    let setup = workload::setup(&client, config).await?;
+    let run = workload::drive(&client, config, &setup).await;
+    let verification = workload::verify(&client, config, &setup, &run).await?;
+    Ok(report::build(config, &setup, run, verification))
+}

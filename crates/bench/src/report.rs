@@ -1,0 +1,140 @@
+//! The report: a table for people and JSON for machines.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::Config;
+use crate::workload::{Op, Run, Setup};
+
+/// Throughput and latency of one kind of operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpReport {
+    pub operation: &'static str,
+    pub count: u64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+    /// Responses by HTTP status, and `transport` for requests that got none.
+    pub statuses: Vec<(String, u64)>,
+}
+
+/// What verification found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub accepted: u64,
+    pub stored: u64,
+    pub oversold_units: i64,
+    pub problems: Vec<String>,
+}
+
+impl Verification {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub skus: usize,
+    pub concurrency: usize,
+    pub setup_seconds: f64,
+    pub run_seconds: f64,
+    pub operations: Vec<OpReport>,
+    pub verification: Verification,
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
+}
+
+pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verification) -> Report {
+    let seconds = run.elapsed.as_secs_f64().max(1e-9);
+    let mut operations = Vec::new();
+    for op in [Op::Place, Op::Availability, Op::Lookup] {
+        let Some(latencies) = run.latencies.get_mut(&op) else {
+            continue;
+        };
+        latencies.sort_unstable();
+        let mut statuses: Vec<(String, u64)> = run
+            .statuses
+            .iter()
+            .filter(|((o, _), _)| *o == op)
+            .map(|((_, s), n)| (s.to_string(), *n))
+            .collect();
+        if let Some(n) = run.failures.get(&op) {
+            statuses.push(("transport".into(), *n));
+        }
+        operations.push(OpReport {
+            operation: op.name(),
+            count: latencies.len() as u64,
+            per_second: latencies.len() as f64 / seconds,
+            p50_ms: percentile(latencies, 50.0),
+            p90_ms: percentile(latencies, 90.0),
+            p99_ms: percentile(latencies, 99.0),
+            p999_ms: percentile(latencies, 99.9),
+            max_ms: percentile(latencies, 100.0),
+            statuses,
+        });
+    }
+    Report {
+        skus: config.skus,
+        concurrency: config.concurrency,
+        setup_seconds: setup.setup_time.as_secs_f64(),
+        run_seconds: seconds,
+        operations,
+        verification,
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} SKUs, {} clients, set-up {:.1} s, run {:.1} s",
+            self.skus, self.concurrency, self.setup_seconds, self.run_seconds
+        )?;
+        writeln!(
+            f,
+            "| operation | count | per s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|---|")?;
+        for o in &self.operations {
+            let statuses: Vec<String> = o.statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+            writeln!(
+                f,
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
+                o.operation,
+                o.count,
+                o.per_second,
+                o.p50_ms,
+                o.p90_ms,
+                o.p99_ms,
+                o.p999_ms,
+                o.max_ms,
+                statuses.join(", ")
+            )?;
+        }
+        let v = &self.verification;
+        writeln!(
+            f,
+            "accepted orders {}, stored {}, oversold units {}",
+            v.accepted, v.stored, v.oversold_units
+        )?;
+        if v.passed() {
+            write!(f, "verification passed: no order lost or duplicated, nothing oversold")
+        } else {
+            for p in &v.problems {
+                writeln!(f, "PROBLEM: {p}")?;
+            }
+            write!(f, "VERIFICATION FAILED: {} problem(s)", v.problems.len())
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The load generator against a real server on a real socket: it sets up, places,
+//! reads and looks up, verifies, and fails loudly on a lost or oversold order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use switchyard_bench::{Config, Rng, Zipf, build_report, drive, setup, verify};
+use switchyard_core::SystemClock;
+use switchyard_core::auth::Role;
+use switchyard_server::AppState;
+use switchyard_store::Store;
+
+struct Server {
+    config: Config,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = Store::connect(&url, Arc::new(SystemClock)).await.unwrap();
+    store.migrate().await.unwrap();
+    let (_, key) = store.create_api_key("bench", Role::Admin).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(switchyard_server::serve(
+        listener,
+        AppState::new(store.clone()),
+        std::future::pending(),
+    ));
+    let config = Config {
+        url: base,
+        key,
+        skus: 12,
+        stock_per_sku: 6,
+        concurrency: 8,
+        operations: Some(400),
+        ..Config::default()
+    };
+    Server {
+        config,
+        store,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_places_reads_and_looks_up_and_verifies_clean() {
+    let s = server().await;
+    let report = switchyard_bench::run(&s.config).await.unwrap();
+    assert!(report.verification.passed(), "{report}");
+    let place = report.operations.iter().find(|o| o.operation == "place order").unwrap();
+    assert!(place.count > 200, "{report}");
+    // Hot SKUs run out: some placements are refused for stock, and none oversold.
+    assert!(place.statuses.iter().any(|(s, _)| s == "409"), "{report}");
+    assert!(place.statuses.iter().any(|(s, _)| s == "201"), "{report}");
+    assert_eq!(report.verification.oversold_units, 0);
+    assert!(report.operations.iter().any(|o| o.operation == "availability read"));
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["operations"][0]["p99_ms"].is_number());
+    assert!(s.store.check().await.unwrap().is_clean());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_fails_loudly_on_a_lost_or_oversold_order() {
+    let s = server().await;
+    let client = reqwest::Client::new();
+    let mut made = setup(&client, &s.config).await.unwrap();
+    let run = drive(&client, &s.config, &made).await;
+    assert!(!run.accepted.is_empty());
+    // The server "loses" an accepted order.
+    let (lost, _) = run.accepted[0].clone();
+    for table in ["order_event", "reservation", "order_line"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE order_id = $1")))
+            .bind(&lost)
+            .execute(s.store.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM sales_order WHERE id = $1")
+        .bind(&lost)
+        .execute(s.store.pool())
+        .await
+        .unwrap();
+    let v = verify(&client, &s.config, &made, &run).await.unwrap();
+    assert!(!v.passed());
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.contains("accepted but") && p.contains("stored")),
+        "{:?}",
+        v.problems
+    );
+    // Stock received was less than what is reserved: oversold.
+    for units in made.received.values_mut() {
+        *units = 0;
+    }
+    let v = verify(&client, &s.config, &made, &run).await.unwrap();
+    assert!(v.oversold_units > 0);
+    let report = build_report(&s.config, &made, run, v);
+    assert!(report.to_string().contains("VERIFICATION FAILED"));
+}
+
+#[test]
+fn zipf_makes_a_few_skus_hot() {
+    let zipf = Zipf::new(1000, 1.1);
+    let mut rng = Rng::new(7);
+    let mut counts = vec![0u32; 1000];
+    for _ in 0..100_000 {
+        counts[zipf.sample(&mut rng)] += 1;
+    }
+    let top10: u32 = counts[..10].iter().sum();
+    assert!(
+        top10 > 30_000,
+        "the 10 hottest of 1000 SKUs get over 30% of draws: {top10}"
+    );
+    assert!(counts[0] > counts[100] * 20);
+}

@@ -1,0 +1,214 @@
+//! Every check-digit algorithm against the carriers' published test numbers
+//! (jkeen/tracking_number_data, MIT, in `testdata/`), the simulated carrier's numbers
+//! and journeys, and the EasyPost tracker payload.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::easypost::{self, EasyPostEvent};
+use super::simulated::{self, SimulatedProvider};
+use super::*;
+use crate::shipment::TrackingStatus;
+
+/// The (valid, invalid) test numbers of the format `id` in a jkeen courier file.
+fn published(file: &str, id: &str) -> (Vec<String>, Vec<String>) {
+    let data: Value = serde_json::from_str(file).unwrap();
+    let format = data["tracking_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no format {id}"));
+    let list = |kind: &str| -> Vec<String> {
+        format["test_numbers"][kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
+    (list("valid"), list("invalid"))
+}
+
+/// Asserts that `check` accepts every published valid number of the formats and
+/// refuses every invalid one; returns how many numbers were checked.
+fn agrees(file: &str, ids: &[&str], check: impl Fn(&str) -> bool) -> usize {
+    let mut seen = 0;
+    for id in ids {
+        let (valid, invalid) = published(file, id);
+        assert!(!valid.is_empty(), "{id} has test numbers");
+        for n in &valid {
+            assert!(check(&normalise(n)), "{id}: {n:?} is published as valid");
+        }
+        for n in &invalid {
+            assert!(!check(&normalise(n)), "{id}: {n:?} is published as invalid");
+        }
+        seen += valid.len() + invalid.len();
+    }
+    seen
+}
+
+const UPS: &str = include_str!("testdata/jkeen_ups.json");
+const USPS: &str = include_str!("testdata/jkeen_usps.json");
+const FEDEX: &str = include_str!("testdata/jkeen_fedex.json");
+const DHL: &str = include_str!("testdata/jkeen_dhl.json");
+const S10: &str = include_str!("testdata/jkeen_s10.json");
+
+#[test]
+fn ups_1z_numbers_follow_the_published_check_digits() {
+    assert_eq!(agrees(UPS, &["ups"], checksum::ups), 9);
+    assert_eq!(checksum::ups_check_digit("5R8939035756712"), Some(7));
+}
+
+#[test]
+fn usps_numbers_follow_the_published_check_digits() {
+    let seen = agrees(
+        USPS,
+        &["usps_20", "usps_impb_n", "usps_legacy", "usps_impb_c"],
+        checksum::usps,
+    );
+    assert_eq!(seen, 4 + 11 + 5 + 22);
+}
+
+#[test]
+fn fedex_numbers_follow_the_published_check_digits() {
+    let formats = [
+        "fedex_12",
+        "fedex_34",
+        "fedex_astra_32",
+        "fedex_ground",
+        "fedex_ground_sscc_18",
+        "fedex_ground_96",
+        "fedex_ground_gsn",
+    ];
+    assert_eq!(agrees(FEDEX, &formats, checksum::fedex), 7 + 11 + 7 + 5 + 3 + 3 + 7);
+}
+
+#[test]
+fn dhl_express_waybills_follow_the_published_mod_7() {
+    assert_eq!(agrees(DHL, &["dhl_express"], checksum::dhl_express), 10);
+}
+
+#[test]
+fn s10_numbers_follow_the_published_mod_11_and_countries() {
+    assert_eq!(agrees(S10, &["s10"], |n| checksum::s10(n).is_some()), 6);
+    assert_eq!(checksum::s10_check_digit(&[1, 2, 3, 4, 5, 6, 7, 8]), 5);
+    // Remainder 1 gives 10, written 0; remainder 0 gives 11, written 5.
+    assert_eq!(checksum::s10("RB000000005GB"), Some("GB"));
+}
+
+#[test]
+fn the_registry_checks_numbers_per_carrier() {
+    assert_eq!(
+        Carrier::Ups.validate(" 1z5r 8939 0357 5671 27"),
+        Ok("1Z5R89390357567127".to_owned())
+    );
+    assert!(Carrier::RoyalMail.validate("RB123456785GB").is_ok());
+    // An S10 of another country is not Royal Mail's.
+    assert!(Carrier::RoyalMail.validate("RB123456785US").is_err());
+    assert!(Carrier::Usps.validate("RB123456785US").is_ok());
+    assert!(Carrier::Fedex.validate("1Z5R89390357567127").is_err());
+    assert!(Carrier::DhlExpress.validate("3318810025").is_ok());
+    let refused = Carrier::Ups.validate("1Z5R89390357567128").unwrap_err();
+    assert_eq!(refused.code, "invalid_tracking_number");
+    assert!(
+        refused.message.contains("not a valid UPS tracking number"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(
+        Carrier::RoyalMail.tracking_url("RB123456785GB"),
+        "https://www.royalmail.com/track-your-item#/tracking-results/RB123456785GB"
+    );
+    assert_eq!(Carrier::registry().len(), 5);
+    assert_eq!(Carrier::Ups.default_service(ServiceLevel::NextDay), "UPS Next Day Air");
+}
+
+#[test]
+fn the_simulated_carrier_issues_numbers_every_carrier_accepts() {
+    for carrier in Carrier::ALL {
+        let mut numbers = std::collections::BTreeSet::new();
+        for i in 0..500 {
+            let id = format!("shp_{i:026}");
+            let n = simulated::issue(*carrier, &id, ServiceLevel::Standard);
+            assert!(carrier.accepts(&n), "{carrier}: {n}");
+            assert_eq!(simulated::issue(*carrier, &id, ServiceLevel::Standard), n, "stable");
+            numbers.insert(n);
+        }
+        assert!(numbers.len() > 450, "{carrier} numbers mostly differ");
+    }
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+#[test]
+fn the_simulated_journey_unfolds_with_the_clock_and_ends_delivered() {
+    let parcel = Parcel {
+        carrier: Carrier::RoyalMail,
+        tracking_number: "TT123456785GB",
+        shipped_at: at("2026-11-17T15:00:00Z"),
+        promised_delivery_at: Some(at("2026-11-19T23:59:59Z")),
+        origin: "London, GB",
+        destination: "Leeds, GB",
+    };
+    let p = SimulatedProvider;
+    assert!(p.tracking_events(&parcel, at("2026-11-17T16:00:00Z")).is_empty());
+    let first = p.tracking_events(&parcel, at("2026-11-17T18:00:00Z"));
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].status, TrackingStatus::InTransit);
+    let all = p.tracking_events(&parcel, at("2026-12-01T00:00:00Z"));
+    assert_eq!(all, simulated::journey(&parcel));
+    assert!(all.windows(2).all(|w| w[0].occurred_at < w[1].occurred_at), "in order");
+    assert_eq!(all.last().unwrap().status, TrackingStatus::Delivered);
+    assert_eq!(all.last().unwrap().location, "Leeds, GB");
+}
+
+#[test]
+fn manual_labels_take_the_operators_number() {
+    let order = LabelOrder {
+        shipment_id: "shp_x",
+        carrier: Carrier::Ups,
+        level: ServiceLevel::Standard,
+        entered: Some("1Z5R89390357567127"),
+    };
+    assert_eq!(
+        Provider::Manual.implementation().tracking_number(&order).unwrap(),
+        "1Z5R89390357567127"
+    );
+    let missing = LabelOrder { entered: None, ..order };
+    assert!(Provider::Manual.implementation().tracking_number(&missing).is_err());
+}
+
+#[test]
+fn the_easypost_tracker_payload_maps_onto_tracking_events() {
+    let event: EasyPostEvent =
+        serde_json::from_str(include_str!("testdata/easypost_event-body_tracker.updated.json")).unwrap();
+    let update = easypost::map(&event).unwrap();
+    assert_eq!(update.tracking_code, "1");
+    assert_eq!(update.carrier, Some(Carrier::Fedex));
+    // One `pre_transit` detail (label created) says nothing about the parcel.
+    assert_eq!(update.skipped, 1);
+    assert_eq!(update.events.len(), 6);
+    assert!(update.events.iter().all(|e| e.status == TrackingStatus::InTransit));
+    let first = &update.events[0];
+    assert_eq!(first.occurred_at, at("2024-07-31T19:27:00Z"));
+    assert_eq!(first.location, "ORLANDO, FL, US 32809");
+    assert_eq!(first.description, "Picked up");
+    assert_eq!(update.events[5].location, "EDISON, NJ, US 08817");
+}
+
+#[test]
+fn easypost_events_other_than_trackers_are_refused() {
+    let event = EasyPostEvent {
+        description: Some("batch.created".into()),
+        ..Default::default()
+    };
+    let errors = easypost::map(&event).unwrap_err();
+    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["/description", "/result"]);
+    assert_eq!(easypost::status("failure"), Some(TrackingStatus::Exception));
+    assert_eq!(easypost::status("pre_transit"), None);
+    assert_eq!(easypost::carrier("DHLExpress"), Some(Carrier::DhlExpress));
+}

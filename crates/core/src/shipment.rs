@@ -1,0 +1,292 @@
+//! Shipments: what one location sends for one order, from release to the customer's
+//! door. One transition function says which action is legal in which state; tracking
+//! events from carriers go through it too, with a rule for events that arrive late,
+//! twice or out of order. Inputs (release, pick lists, packing, labels, tracking) are
+//! parsed in `input`, scans are checked against the shipment in `scan`.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub mod input;
+pub mod scan;
+
+string_enum!(
+    /// Where a shipment is on its way from the shelf to the customer.
+    ShipmentStatus {
+        /// On the location's floor, waiting to be picked.
+        Released = "released",
+        /// On a pick list.
+        Picking = "picking",
+        /// Scanned into its package, weighed and measured.
+        Packed = "packed",
+        /// Has a carrier, a service and a tracking number.
+        LabelCreated = "label_created",
+        /// Handed to the carrier; the stock has left the ledger.
+        Shipped = "shipped",
+        InTransit = "in_transit",
+        OutForDelivery = "out_for_delivery",
+        Delivered = "delivered",
+        /// The carrier reported a problem; later events may resolve it.
+        Exception = "exception",
+        ReturnedToSender = "returned_to_sender",
+        /// Withdrawn before it shipped.
+        Cancelled = "cancelled",
+    }
+);
+
+string_enum!(
+    /// What the floor, an operator or a carrier asks of a shipment.
+    ShipmentAction {
+        /// Put it on a pick list.
+        Pick = "pick",
+        /// Record the quantities the picker found.
+        ConfirmPick = "confirm_pick",
+        Pack = "pack",
+        CreateLabel = "create_label",
+        VoidLabel = "void_label",
+        Ship = "ship",
+        Transit = "transit",
+        OutForDelivery = "out_for_delivery",
+        Deliver = "deliver",
+        ReportException = "report_exception",
+        ReturnToSender = "return_to_sender",
+        Cancel = "cancel",
+    }
+);
+
+string_enum!(
+    /// What a carrier says happened to a parcel.
+    TrackingStatus {
+        InTransit = "in_transit",
+        OutForDelivery = "out_for_delivery",
+        Delivered = "delivered",
+        Exception = "exception",
+        ReturnedToSender = "returned_to_sender",
+    }
+);
+
+string_enum!(
+    /// Whether a line of a shipment travels in it.
+    ShipmentLineStatus {
+        Open = "open",
+        /// The pick found too few units: the line went back to routing.
+        Short = "short",
+        /// Taken out with a short line of a ship-complete order.
+        Withdrawn = "withdrawn",
+    }
+);
+
+string_enum!(
+    /// A pick list is open until its picks are confirmed.
+    PickListStatus {
+        Open = "open",
+        Completed = "completed",
+    }
+);
+
+string_enum!(
+    /// How a location's work reaches its floor.
+    ReleaseMode {
+        /// An operator releases it (`POST /shipments/release`).
+        Manual = "manual",
+        /// The server releases whatever is reserved there, as it comes.
+        Auto = "auto",
+    }
+);
+
+/// An action that is not legal in the shipment's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {} a shipment that is {}", .action.verb(), .from)]
+pub struct ShipmentTransitionError {
+    pub from: ShipmentStatus,
+    pub action: ShipmentAction,
+}
+
+/// The shipment lifecycle: the one place that says which action is legal when.
+pub fn transition(from: ShipmentStatus, action: ShipmentAction) -> Result<ShipmentStatus, ShipmentTransitionError> {
+    use ShipmentAction as A;
+    use ShipmentStatus as S;
+    let to = match (from, action) {
+        (S::Released, A::Pick) => S::Picking,
+        (S::Picking, A::ConfirmPick) => S::Picking,
+        // A small shop packs straight from the shelf; packing again replaces the package.
+        (S::Released | S::Picking | S::Packed, A::Pack) => S::Packed,
+        (S::Packed, A::CreateLabel) => S::LabelCreated,
+        (S::LabelCreated, A::VoidLabel) => S::Packed,
+        (S::LabelCreated, A::Ship) => S::Shipped,
+        (S::Released | S::Picking | S::Packed | S::LabelCreated, A::Cancel) => S::Cancelled,
+        // Carrier events: a parcel out for delivery may go back in transit (a failed
+        // attempt), and an exception is resolved by whatever the carrier says next.
+        (S::Shipped | S::InTransit | S::OutForDelivery | S::Exception, A::Transit) => S::InTransit,
+        (S::Shipped | S::InTransit | S::OutForDelivery | S::Exception, A::OutForDelivery) => S::OutForDelivery,
+        (S::Shipped | S::InTransit | S::OutForDelivery | S::Exception, A::Deliver) => S::Delivered,
+        (S::Shipped | S::InTransit | S::OutForDelivery | S::Exception, A::ReportException) => S::Exception,
+        (S::Shipped | S::InTransit | S::OutForDelivery | S::Exception, A::ReturnToSender) => S::ReturnedToSender,
+        (S::Picking | S::Packed | S::LabelCreated, A::Pick)
+        | (S::Released | S::Packed | S::LabelCreated, A::ConfirmPick)
+        | (S::LabelCreated, A::Pack)
+        | (S::Released | S::Picking | S::LabelCreated, A::CreateLabel)
+        | (S::Released | S::Picking | S::Packed, A::VoidLabel | A::Ship)
+        | (
+            S::Released | S::Picking | S::Packed | S::LabelCreated,
+            A::Transit | A::OutForDelivery | A::Deliver | A::ReportException | A::ReturnToSender,
+        )
+        | (
+            S::Shipped | S::InTransit | S::OutForDelivery | S::Exception,
+            A::Pick | A::ConfirmPick | A::Pack | A::CreateLabel | A::VoidLabel | A::Ship | A::Cancel,
+        )
+        | (
+            S::Delivered | S::ReturnedToSender | S::Cancelled,
+            A::Pick
+            | A::ConfirmPick
+            | A::Pack
+            | A::CreateLabel
+            | A::VoidLabel
+            | A::Ship
+            | A::Transit
+            | A::OutForDelivery
+            | A::Deliver
+            | A::ReportException
+            | A::ReturnToSender
+            | A::Cancel,
+        ) => return Err(ShipmentTransitionError { from, action }),
+    };
+    Ok(to)
+}
+
+impl ShipmentStatus {
+    /// Whether the goods have left the location.
+    pub fn has_shipped(self) -> bool {
+        matches!(
+            self,
+            ShipmentStatus::Shipped
+                | ShipmentStatus::InTransit
+                | ShipmentStatus::OutForDelivery
+                | ShipmentStatus::Delivered
+                | ShipmentStatus::Exception
+                | ShipmentStatus::ReturnedToSender
+        )
+    }
+}
+
+impl ShipmentAction {
+    /// The action as a verb phrase for messages: "cannot {verb} a shipment that is ...".
+    pub fn verb(self) -> &'static str {
+        match self {
+            ShipmentAction::Pick => "put on a pick list",
+            ShipmentAction::ConfirmPick => "confirm picks of",
+            ShipmentAction::Pack => "pack",
+            ShipmentAction::CreateLabel => "create a label for",
+            ShipmentAction::VoidLabel => "void the label of",
+            ShipmentAction::Ship => "ship",
+            ShipmentAction::Transit => "mark in transit",
+            ShipmentAction::OutForDelivery => "mark out for delivery",
+            ShipmentAction::Deliver => "deliver",
+            ShipmentAction::ReportException => "report an exception on",
+            ShipmentAction::ReturnToSender => "return to sender",
+            ShipmentAction::Cancel => "cancel",
+        }
+    }
+}
+
+impl TrackingStatus {
+    /// The shipment action a carrier event asks for.
+    pub fn action(self) -> ShipmentAction {
+        match self {
+            TrackingStatus::InTransit => ShipmentAction::Transit,
+            TrackingStatus::OutForDelivery => ShipmentAction::OutForDelivery,
+            TrackingStatus::Delivered => ShipmentAction::Deliver,
+            TrackingStatus::Exception => ShipmentAction::ReportException,
+            TrackingStatus::ReturnedToSender => ShipmentAction::ReturnToSender,
+        }
+    }
+
+    /// A final word from the carrier: it applies even when it arrives after a later event.
+    fn is_final(self) -> bool {
+        matches!(self, TrackingStatus::Delivered | TrackingStatus::ReturnedToSender)
+    }
+}
+
+/// One tracking event, valid: what happened, when, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    pub status: TrackingStatus,
+    pub occurred_at: Timestamp,
+    /// Where it happened, as the carrier wrote it; empty when it said nothing.
+    pub location: String,
+    pub description: String,
+}
+
+/// What a tracking event does to a shipment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingOutcome {
+    /// The shipment moves to this status.
+    Applied(ShipmentStatus),
+    /// The event joins the timeline but leaves the status alone, for this reason.
+    Recorded(&'static str),
+}
+
+/// Decides what a carrier event does to a shipment whose status is `current` and
+/// whose latest applied event happened at `last_event_at`. Events arrive late, twice
+/// and out of order: an event older than the latest applied one only joins the
+/// timeline (a late "in transit" never undoes "out for delivery"), except the final
+/// words `delivered` and `returned_to_sender`; and nothing undoes those.
+pub fn track(
+    current: ShipmentStatus,
+    last_event_at: Option<Timestamp>,
+    status: TrackingStatus,
+    occurred_at: Timestamp,
+) -> TrackingOutcome {
+    let Ok(to) = transition(current, status.action()) else {
+        return TrackingOutcome::Recorded(if current.has_shipped() {
+            "the shipment's status is final"
+        } else {
+            "the shipment has not shipped yet"
+        });
+    };
+    match last_event_at {
+        Some(last) if occurred_at < last && !status.is_final() => {
+            TrackingOutcome::Recorded("older than the latest event applied")
+        }
+        _ => TrackingOutcome::Applied(to),
+    }
+}
+
+/// A delivery measured against its promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryPerformance {
+    /// The customer was promised delivery by then.
+    pub promised_by: Option<Timestamp>,
+    pub delivered_at: Timestamp,
+    /// Delivered by the promised time (true when nothing was promised).
+    pub on_time: bool,
+    /// Whole days (started) after the promise; 0 when on time.
+    pub days_late: i64,
+}
+
+impl DeliveryPerformance {
+    pub fn measure(promised_by: Option<Timestamp>, delivered_at: Timestamp) -> Self {
+        let days_late = promised_by
+            .map(|p| crate::routing::promise::days_late(p, delivered_at))
+            .unwrap_or(0);
+        DeliveryPerformance {
+            promised_by,
+            delivered_at,
+            on_time: days_late == 0,
+            days_late,
+        }
+    }
+
+    /// "on time" or "2 days late".
+    pub fn describe(&self) -> String {
+        match self.days_late {
+            0 => "on time".to_owned(),
+            1 => "1 day late".to_owned(),
+            n => format!("{n} days late"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,311 @@
+use jiff::Timestamp;
+
+use super::input::*;
+use super::scan::{ExpectedItem, verify};
+use super::*;
+use crate::carrier::{Carrier, Provider};
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+#[test]
+fn the_happy_path_walks_from_release_to_delivery() {
+    use ShipmentAction as A;
+    use ShipmentStatus as S;
+    let mut status = S::Released;
+    for (action, expected) in [
+        (A::Pick, S::Picking),
+        (A::ConfirmPick, S::Picking),
+        (A::Pack, S::Packed),
+        (A::CreateLabel, S::LabelCreated),
+        (A::Ship, S::Shipped),
+        (A::Transit, S::InTransit),
+        (A::OutForDelivery, S::OutForDelivery),
+        (A::Deliver, S::Delivered),
+    ] {
+        status = transition(status, action).unwrap();
+        assert_eq!(status, expected);
+    }
+}
+
+#[test]
+fn terminal_states_accept_no_action() {
+    for from in [
+        ShipmentStatus::Delivered,
+        ShipmentStatus::ReturnedToSender,
+        ShipmentStatus::Cancelled,
+    ] {
+        for action in ShipmentAction::ALL {
+            assert_eq!(
+                transition(from, *action),
+                Err(ShipmentTransitionError { from, action: *action })
+            );
+        }
+    }
+}
+
+#[test]
+fn nothing_ships_without_a_label_and_nothing_shipped_is_cancelled() {
+    use ShipmentAction as A;
+    use ShipmentStatus as S;
+    assert!(transition(S::Packed, A::Ship).is_err());
+    assert!(transition(S::Released, A::CreateLabel).is_err());
+    assert_eq!(transition(S::LabelCreated, A::VoidLabel), Ok(S::Packed));
+    for shipped in [S::Shipped, S::InTransit, S::OutForDelivery, S::Exception] {
+        assert!(transition(shipped, A::Cancel).is_err());
+        assert!(transition(shipped, A::Pack).is_err());
+    }
+    let e = transition(S::Shipped, A::Cancel).unwrap_err();
+    assert_eq!(e.to_string(), "cannot cancel a shipment that is shipped");
+    let e = transition(S::Released, A::CreateLabel).unwrap_err();
+    assert_eq!(e.to_string(), "cannot create a label for a shipment that is released");
+}
+
+#[test]
+fn a_late_in_transit_never_undoes_delivered() {
+    let delivered_at = at("2026-11-20T12:00:00Z");
+    let outcome = track(
+        ShipmentStatus::Delivered,
+        Some(delivered_at),
+        TrackingStatus::InTransit,
+        at("2026-11-19T08:00:00Z"),
+    );
+    assert!(matches!(outcome, TrackingOutcome::Recorded(_)));
+}
+
+#[test]
+fn events_older_than_the_latest_only_join_the_timeline() {
+    let last = Some(at("2026-11-20T07:40:00Z"));
+    assert_eq!(
+        track(
+            ShipmentStatus::OutForDelivery,
+            last,
+            TrackingStatus::InTransit,
+            at("2026-11-19T08:00:00Z")
+        ),
+        TrackingOutcome::Recorded("older than the latest event applied")
+    );
+    // A later "in transit" after "out for delivery" is a failed attempt going back.
+    assert_eq!(
+        track(
+            ShipmentStatus::OutForDelivery,
+            last,
+            TrackingStatus::InTransit,
+            at("2026-11-20T18:00:00Z")
+        ),
+        TrackingOutcome::Applied(ShipmentStatus::InTransit)
+    );
+    // Delivered is final, even when its time is older than an event already applied.
+    assert_eq!(
+        track(
+            ShipmentStatus::Exception,
+            last,
+            TrackingStatus::Delivered,
+            at("2026-11-20T07:00:00Z")
+        ),
+        TrackingOutcome::Applied(ShipmentStatus::Delivered)
+    );
+    assert_eq!(
+        track(
+            ShipmentStatus::LabelCreated,
+            None,
+            TrackingStatus::InTransit,
+            at("2026-11-20T07:00:00Z")
+        ),
+        TrackingOutcome::Recorded("the shipment has not shipped yet")
+    );
+}
+
+#[test]
+fn delivery_is_measured_against_the_promise_in_started_days() {
+    let promised = Some(at("2026-11-19T23:59:59Z"));
+    let on_time = DeliveryPerformance::measure(promised, at("2026-11-19T12:00:00Z"));
+    assert!(on_time.on_time);
+    assert_eq!(on_time.describe(), "on time");
+    let late = DeliveryPerformance::measure(promised, at("2026-11-21T10:00:00Z"));
+    assert_eq!((late.on_time, late.days_late), (false, 2));
+    assert_eq!(late.describe(), "2 days late");
+    assert!(DeliveryPerformance::measure(None, at("2026-11-21T10:00:00Z")).on_time);
+}
+
+fn items() -> Vec<ExpectedItem> {
+    vec![
+        ExpectedItem {
+            sku: "TEE".into(),
+            barcode: Some("5012345678900".into()),
+            title: "Black tee".into(),
+            quantity: 2,
+        },
+        ExpectedItem {
+            sku: "MUG".into(),
+            barcode: None,
+            title: "Fern mug".into(),
+            quantity: 1,
+        },
+    ]
+}
+
+fn scans(codes: &[&str]) -> Vec<String> {
+    codes.iter().map(|c| (*c).to_owned()).collect()
+}
+
+#[test]
+fn scans_by_sku_or_barcode_that_match_pass() {
+    assert!(verify(&items(), &scans(&["5012345678900", "tee", "MUG"])).is_clean());
+}
+
+#[test]
+fn a_wrong_item_and_a_wrong_count_are_named() {
+    let report = verify(&items(), &scans(&["TEE", "CAP-RED", "MUG", "MUG"]));
+    let errors = report.errors(&items(), "SO-1-1", |code| {
+        (code == "CAP-RED").then(|| "CAP-RED (Red cap)".to_owned())
+    });
+    let messages: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+    assert_eq!(
+        messages,
+        [
+            ("/scans/1", "CAP-RED (Red cap) is not in shipment SO-1-1: take it out"),
+            ("/scans", "TEE (Black tee): scanned 1 of 2; add 1 more"),
+            (
+                "/scans",
+                "MUG (Fern mug): scanned 2, but the shipment has 1; take 1 out"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_pack_needs_scans_and_a_weight() {
+    let errors = PackInput::default().parse().unwrap_err();
+    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["/scans", "/package/weight_grams"]);
+    let ok = PackInput {
+        scans: Some(scans(&["TEE"])),
+        package: Some(PackageInput {
+            weight_grams: Some(640),
+            length_mm: Some(300),
+            ..Default::default()
+        }),
+    }
+    .parse()
+    .unwrap();
+    assert_eq!(ok.package.package_type, "parcel");
+    assert_eq!(ok.package.length_mm, Some(300));
+}
+
+#[test]
+fn a_manual_label_needs_a_valid_number_for_its_carrier() {
+    let input = LabelInput {
+        carrier: Some(Carrier::Ups),
+        tracking_number: Some("1Z5R89390357567128".into()),
+        ..Default::default()
+    };
+    let errors = input.parse(None).unwrap_err();
+    assert_eq!(errors[0].field, "/tracking_number");
+    assert_eq!(errors[0].code, "invalid_tracking_number");
+    let simulated = LabelInput {
+        provider: Some(Provider::Simulated),
+        ..Default::default()
+    };
+    let request = simulated.parse(Some(Carrier::RoyalMail)).unwrap();
+    assert_eq!(
+        (request.carrier, request.tracking_number),
+        (Some(Carrier::RoyalMail), None)
+    );
+    assert_eq!(LabelInput::default().parse(None).unwrap_err().len(), 2);
+}
+
+#[test]
+fn tracking_events_in_the_future_are_refused() {
+    let now = at("2026-11-20T12:00:00Z");
+    let input = TrackingEventInput {
+        status: Some(TrackingStatus::Delivered),
+        occurred_at: Some("2026-11-21T12:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(input.parse(now).unwrap_err()[0].code, "in_the_future");
+    let ok = TrackingEventInput {
+        occurred_at: Some("2026-11-20T12:30:00Z".into()),
+        ..input
+    }
+    .parse(now)
+    .unwrap();
+    assert_eq!((ok.location.as_str(), ok.description.as_str()), ("", "delivered"));
+}
+
+#[test]
+fn bulk_events_name_their_shipment_one_way() {
+    let now = at("2026-11-20T12:00:00Z");
+    let event = |shipment: Option<&str>, tracking: Option<&str>| BulkTrackingEventInput {
+        shipment: shipment.map(Into::into),
+        tracking_number: tracking.map(Into::into),
+        status: Some(TrackingStatus::InTransit),
+        occurred_at: Some("2026-11-20T08:00:00Z".into()),
+        ..Default::default()
+    };
+    let input = BulkTrackingInput {
+        events: Some(vec![
+            event(Some("SO-1-1"), None),
+            event(None, Some("1z5r 8939 0357 5671 27")),
+            event(Some("SO-1-1"), Some("X")),
+            event(None, None),
+        ]),
+    };
+    let fields: Vec<_> = input.parse(now).unwrap_err().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["/events/2/shipment", "/events/3/shipment"]);
+    let ok = BulkTrackingInput {
+        events: input.events.map(|e| e.into_iter().take(2).collect()),
+    }
+    .parse(now)
+    .unwrap();
+    assert_eq!(
+        ok[1].0,
+        ShipmentRef::Tracking {
+            number: "1Z5R89390357567127".into(),
+            carrier: None
+        }
+    );
+}
+
+#[test]
+fn picks_and_bins_are_checked_field_by_field() {
+    let picks = PickConfirmInput {
+        picks: Some(vec![
+            PickInput {
+                sku: Some("TEE".into()),
+                quantity: Some(-1),
+            },
+            PickInput {
+                sku: Some("MUG".into()),
+                quantity: Some(0),
+            },
+            PickInput {
+                sku: Some("MUG".into()),
+                quantity: Some(1),
+            },
+        ]),
+    };
+    let fields: Vec<_> = picks.parse().unwrap_err().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["/picks/0/quantity", "/picks/2/sku"]);
+    let bins = parse_bins(&[
+        BinInput {
+            sku: Some("TEE".into()),
+            bin: Some("a-01-2".into()),
+        },
+        BinInput {
+            sku: Some("MUG".into()),
+            bin: None,
+        },
+    ])
+    .unwrap();
+    assert_eq!(bins, [("TEE".into(), Some("A-01-2".into())), ("MUG".into(), None)]);
+    let list = PickListInput {
+        location: Some("LON".into()),
+        max_shipments: Some(0),
+        ship_by: Some("tomorrow".into()),
+        ..Default::default()
+    };
+    let fields: Vec<_> = list.parse().unwrap_err().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["/max_shipments", "/ship_by"]);
+}

@@ -1,0 +1,106 @@
+//! Tracking events from carriers: one at a time, in bulk, and EasyPost tracker
+//! webhooks. Duplicates are ignored and late events never undo a later state.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use switchyard_core::auth::Permission;
+use switchyard_core::carrier::easypost::{self, EasyPostEvent};
+use switchyard_core::shipment::input::{BulkTrackingInput, TrackingEventInput};
+use switchyard_store::shipment::TrackingResult;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, Caller};
+
+/// What became of each event, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrackingResults {
+    pub results: Vec<TrackingResult>,
+    /// Events that said nothing about the parcel (EasyPost `pre_transit`, `unknown`).
+    pub skipped: usize,
+}
+
+/// Record a tracking event
+///
+/// A carrier event for one shipment: `in_transit`, `out_for_delivery`, `delivered`,
+/// `exception` or `returned_to_sender`, when and where. It joins the shipment's
+/// timeline — unless an identical event is there already (`duplicate`) — and moves the
+/// shipment when it is news: an event older than the latest one applied, or after
+/// `delivered`, is only recorded. Delivery marks the lines delivered, measures it
+/// against the promised date and completes the order when nothing else is on its way.
+#[utoipa::path(post, path = "/api/v1/shipments/{key}/tracking-events", tag = "tracking", request_body(content = TrackingEventInput, example = json!({
+        "status": "out_for_delivery", "occurred_at": "2026-11-21T07:40:00Z", "location": "Leeds delivery office",
+        "description": "Out for delivery"
+    })),
+    params(("key" = String, Path, description = "Shipment number or id")),
+    responses(
+        (status = 200, description = "What became of the event", body = TrackingResult),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_tracking_event(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    ApiJson(input): ApiJson<TrackingEventInput>,
+) -> ApiResult<Json<TrackingResult>> {
+    caller.require(Permission::Fulfil)?;
+    let event = input.parse(s.store.now()).map_err(ApiError::validation)?;
+    Ok(Json(s.store.record_tracking(&key, &event, &caller.actor()).await?))
+}
+
+/// Record tracking events in bulk
+///
+/// Up to 500 events, each naming its shipment by number or id, or by tracking number
+/// (with `carrier` if two carriers could share it). Every shipment is looked up first:
+/// an unknown one is a field error and nothing is recorded. Then all apply in one
+/// transaction, in the order sent, each as `POST /shipments/{key}/tracking-events` would.
+#[utoipa::path(post, path = "/api/v1/tracking-events", tag = "tracking", request_body(content = BulkTrackingInput, example = json!({
+        "events": [
+            {"tracking_number": "1Z5R89390357567127", "status": "in_transit", "occurred_at": "2026-11-20T18:02:00Z", "location": "Louisville, KY, US"},
+            {"shipment": "SO-100513-1", "status": "delivered", "occurred_at": "2026-11-21T12:10:00Z", "location": "Leeds"}
+        ]
+    })),
+    responses(
+        (status = 200, description = "What became of each event", body = TrackingResults),
+        (status = 422, description = "Invalid fields or unknown shipments; nothing was recorded", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_tracking_events(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<BulkTrackingInput>,
+) -> ApiResult<Json<TrackingResults>> {
+    caller.require(Permission::Fulfil)?;
+    let events = input.parse(s.store.now()).map_err(ApiError::validation)?;
+    let results = s.store.record_tracking_bulk(&events, &caller.actor()).await?;
+    Ok(Json(TrackingResults { results, skipped: 0 }))
+}
+
+/// EasyPost tracker webhook
+///
+/// Accepts an EasyPost `tracker.created` or `tracker.updated` event and records each of
+/// its tracking details on the shipment with the tracker's tracking code. EasyPost's
+/// `pre_transit` and `unknown` details say nothing about the parcel and are skipped;
+/// `available_for_pickup` counts as out for delivery, `failure` and `error` as
+/// exceptions, `return_to_sender` as returned. Replaying a webhook changes nothing.
+#[utoipa::path(post, path = "/api/v1/tracking/easypost", tag = "tracking", request_body = EasyPostEvent,
+    responses(
+        (status = 200, description = "What became of each detail", body = TrackingResults),
+        (status = 404, description = "No shipment has the tracker's tracking code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a tracker event, or invalid details", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_easypost_event(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(event): ApiJson<EasyPostEvent>,
+) -> ApiResult<Json<TrackingResults>> {
+    caller.require(Permission::Fulfil)?;
+    let update = easypost::map(&event).map_err(ApiError::validation)?;
+    let results = s.store.record_easypost(&update).await?;
+    Ok(Json(TrackingResults {
+        results,
+        skipped: update.skipped,
+    }))
+}

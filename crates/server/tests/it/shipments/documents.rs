@@ -1,0 +1,1 @@
+//! Documents as a user checks them: placeholder until the documents crate lands.
