@@ -156,13 +156,7 @@ fn gtin_check_digit_ok(digits: &[u32]) -> bool {
     let Some((check, body)) = digits.split_last() else {
         return false;
     };
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-        .sum();
-    (10 - sum % 10) % 10 == *check
+    validation::gs1_check_digit(body) == *check
 }
 
 /// A product as it arrives for creation.

@@ -127,6 +127,12 @@ id_type!(
 id_type!(
     /// An event on a shipment's tracking timeline.
     TrackingEventId, "trk");
+id_type!(
+    /// A purchase order to a supplier.
+    PurchaseOrderId, "po");
+id_type!(
+    /// A line of a purchase order.
+    PurchaseOrderLineId, "pol");
 
 #[cfg(test)]
 mod tests {

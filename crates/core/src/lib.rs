@@ -5,6 +5,7 @@
 #[macro_use]
 mod macros;
 
+pub mod atp;
 pub mod auth;
 pub mod carrier;
 pub mod catalog;
@@ -13,6 +14,7 @@ pub mod id;
 pub mod inventory;
 pub mod money;
 pub mod order;
+pub mod purchase;
 pub mod routing;
 pub mod shipment;
 pub mod validation;

@@ -182,6 +182,18 @@ pub fn country(raw: &str) -> Result<String, Invalid> {
     }
 }
 
+/// The GS1 mod 10 check digit of `body` (GTINs, SSCCs, USPS numbers): from the right,
+/// weights 3, 1, 3, ...
+pub fn gs1_check_digit(body: &[u32]) -> u32 {
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

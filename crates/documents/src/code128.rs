@@ -13,7 +13,7 @@ pub fn modules(data: &str) -> Result<Vec<u8>, DocumentError> {
         return Err(DocumentError::Barcode(format!("{data:?} cannot be a Code 128 barcode")));
     }
     let all_digits = data.chars().all(|c| c.is_ascii_digit());
-    let encoded = if all_digits && data.len() % 2 == 0 {
+    let encoded = if all_digits && data.len().is_multiple_of(2) {
         format!("\u{0106}{data}")
     } else {
         format!("\u{0181}{data}")

@@ -43,11 +43,15 @@ impl Party {
         lines.extend(address.company.clone());
         lines.push(address.line1.clone());
         lines.extend(address.line2.clone());
-        let town = [Some(address.city.as_str()), address.region.as_deref(), address.postal_code.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let town = [
+            Some(address.city.as_str()),
+            address.region.as_deref(),
+            address.postal_code.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
         lines.push(town);
         lines.push(address.country.clone());
         Party {
@@ -108,7 +112,7 @@ pub struct PickLine {
     pub title: String,
     pub barcode: Option<String>,
     pub quantity: i64,
-    /// "1×2, 3×1": tote and units.
+    /// "#1: 2, #3: 1": each tote and the units that go in it.
     pub totes: String,
 }
 
@@ -130,6 +134,15 @@ pub struct PickListData {
     pub created_by: String,
     pub lines: Vec<PickLine>,
     pub totes: Vec<PickTote>,
+}
+
+/// "1 tote", "3 totes".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Grams as printed: "640 g", "1.25 kg".

@@ -52,7 +52,11 @@ pub fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
         if width(&candidate, size, bold) <= max {
             line = candidate;
             continue;
@@ -83,8 +87,19 @@ pub fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Text { x: f32, y: f32, size: f32, bold: bool, text: String },
-    Rect { x: f32, y: f32, w: f32, h: f32 },
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        text: String,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
 }
 
 /// Pages being laid out, top to bottom, with a cursor `y` (the top of the next item).
@@ -189,7 +204,13 @@ impl Sheet {
             let mut surface = page.surface();
             for op in ops {
                 match op {
-                    Op::Text { x, y, size, bold: b, text } => {
+                    Op::Text {
+                        x,
+                        y,
+                        size,
+                        bold: b,
+                        text,
+                    } => {
                         let font = if *b { bold.clone() } else { regular.clone() };
                         surface.draw_text(Point::from_xy(*x, *y), font, *size, text, false, TextDirection::Auto);
                     }
@@ -204,8 +225,6 @@ impl Sheet {
             surface.finish();
             page.finish();
         }
-        document
-            .finish()
-            .map_err(|e| DocumentError::Pdf(format!("{e:?}")))
+        document.finish().map_err(|e| DocumentError::Pdf(format!("{e:?}")))
     }
 }

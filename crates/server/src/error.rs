@@ -122,6 +122,18 @@ impl ApiError {
         )
     }
 
+    /// 409 `invalid_transition`, naming the state that made the action illegal.
+    fn invalid_transition(detail: String, current_status: &str) -> Self {
+        let mut e = ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            "Not allowed in this state",
+            detail,
+        );
+        e.problem.current_status = Some(current_status.to_owned());
+        e
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -169,26 +181,9 @@ impl From<StoreError> for ApiError {
                     format!("{sku} at {location}: {error}"),
                 )
             }
-            StoreError::Transition(t) => {
-                let mut e = ApiError::new(
-                    StatusCode::CONFLICT,
-                    "invalid_transition",
-                    "Not allowed in this state",
-                    t.to_string(),
-                );
-                e.problem.current_status = Some(t.from.as_str().to_owned());
-                e
-            }
-            StoreError::ShipmentTransition(t) => {
-                let mut e = ApiError::new(
-                    StatusCode::CONFLICT,
-                    "invalid_transition",
-                    "Not allowed in this state",
-                    t.to_string(),
-                );
-                e.problem.current_status = Some(t.from.as_str().to_owned());
-                e
-            }
+            StoreError::Transition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
+            StoreError::ShipmentTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
+            StoreError::PurchaseTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
             StoreError::ScanMismatch { shipment, errors } => {
                 let detail = format!(
                     "Nothing was packed: the scans do not match shipment {shipment}. {}",

@@ -150,7 +150,7 @@ impl Caller {
                 self.0.role,
                 match permission {
                     Permission::Read => "read data",
-                    Permission::ManageCatalog => "change products, locations or channels",
+                    Permission::ManageCatalog => "change products, locations, channels or purchase orders",
                     Permission::MoveStock => "move stock",
                     Permission::PlaceOrders => "place orders",
                     Permission::ManageOrders => "hold, release or cancel orders",

@@ -160,6 +160,9 @@ pub async fn serve(
                 Ok(n) => tracing::info!(lines = n, "filled backorders"),
                 Err(e) => tracing::warn!(error = %e, "could not fill backorders"),
             }
+            if let Err(e) = store.refresh_expected_dates(&[]).await {
+                tracing::warn!(error = %e, "could not refresh expected dates");
+            }
             match store.release_due_shipments().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(shipments = n, "released shipments at auto locations"),

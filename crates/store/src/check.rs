@@ -1,7 +1,8 @@
 //! `switchyard check`: proves the books balance. Every balance equals the sum of its
 //! ledger movements, `0 <= reserved <= on_hand`, `reserved` equals the reservations
-//! held for it, every reservation belongs to an open, allocated order line, and every
-//! allocated line is reserved in full.
+//! held for it, every reservation belongs to an open, allocated order line, every
+//! allocated line is reserved in full, and every shipment on the floor holds exactly
+//! the stock of what it carries (and no other).
 
 use serde::Serialize;
 use sqlx::Row;
@@ -132,6 +133,44 @@ impl Store {
                 row.try_get::<String, _>("number")?,
                 row.try_get::<String, _>("sku")?,
                 row.try_get::<i64, _>("expected")?,
+                row.try_get::<i64, _>("held")?,
+            ));
+        }
+        // A reservation in a shipment is stock that shipment holds for its own order at
+        // its own location, and only until the shipment leaves or is cancelled.
+        let astray = sqlx::query(
+            "SELECT r.id, s.number, s.status FROM reservation r JOIN shipment s ON s.id = r.shipment_id
+             WHERE s.order_id <> r.order_id OR s.location_id <> r.location_id
+                OR s.status NOT IN ('released', 'picking', 'packed', 'label_created')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in astray {
+            report.problems.push(format!(
+                "reservation {} is in shipment {} ({}), which is not on the floor for its order and location",
+                row.try_get::<String, _>("id")?,
+                row.try_get::<String, _>("number")?,
+                row.try_get::<String, _>("status")?,
+            ));
+        }
+
+        // A shipment on the floor holds the stock of every line it carries.
+        let unheld = sqlx::query(
+            "SELECT x.number, x.carried, x.held FROM (
+               SELECT s.number,
+                      COALESCE((SELECT CAST(SUM(l.quantity) AS BIGINT) FROM shipment_line l
+                                WHERE l.shipment_id = s.id AND l.status = 'open'), 0) AS carried,
+                      COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.shipment_id = s.id), 0) AS held
+               FROM shipment s WHERE s.status IN ('released', 'picking', 'packed', 'label_created')) x
+             WHERE x.carried <> x.held",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in unheld {
+            report.problems.push(format!(
+                "shipment {} carries {} units but holds the stock of {}",
+                row.try_get::<String, _>("number")?,
+                row.try_get::<i64, _>("carried")?,
                 row.try_get::<i64, _>("held")?,
             ));
         }

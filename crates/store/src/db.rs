@@ -2,10 +2,11 @@
 //! with numbered placeholders, and the names of the constraints we map to errors.
 
 use jiff::Timestamp;
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Row};
 
+use switchyard_core::Currency;
 use switchyard_core::validation::Invalid;
 
 use crate::error::{StoreError, StoreResult};
@@ -146,6 +147,24 @@ pub fn violates(error: &sqlx::Error, constraint: &str, sqlite_columns: &str) -> 
     let message = db.message();
     message.contains(constraint)
         || (!sqlite_columns.is_empty() && message.contains(&format!("UNIQUE constraint failed: {sqlite_columns}")))
+}
+
+/// A currency column.
+pub fn get_currency(row: &AnyRow, col: &str) -> StoreResult<Currency> {
+    Currency::parse(&row.try_get::<String, _>(col)?).map_err(|e| StoreError::Corrupt(e.message))
+}
+
+/// Checks that a guarded update changed its one row; none means another writer got
+/// there first (`concurrent_update`, which `retrying!` retries). `what` names the row.
+pub fn changed_one(result: &AnyQueryResult, what: impl FnOnce() -> String) -> StoreResult<()> {
+    if result.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            code: "concurrent_update",
+            message: format!("{} changed while this request ran; retry", what()),
+        })
+    }
 }
 
 /// A typed id column.

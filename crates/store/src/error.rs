@@ -40,6 +40,8 @@ pub enum StoreError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     ShipmentTransition(#[from] ShipmentTransitionError),
+    #[error(transparent)]
+    PurchaseTransition(#[from] switchyard_core::purchase::TransitionError),
     /// Scans at the pack bench that do not match the shipment: each wrong item and count.
     #[error("the scans do not match shipment {shipment}")]
     ScanMismatch { shipment: String, errors: Vec<FieldError> },

@@ -5,6 +5,7 @@
 //! ever waits on a lock held by a reader.
 
 pub mod api_key;
+pub mod atp;
 pub mod catalog;
 pub mod check;
 mod db;
@@ -14,6 +15,7 @@ pub mod inventory;
 pub mod order;
 pub mod outbox;
 pub mod page;
+pub mod purchase;
 mod routing;
 pub mod shipment;
 

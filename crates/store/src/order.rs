@@ -88,6 +88,8 @@ pub struct OrderLine {
     pub tax: Money,
     pub total: Money,
     pub status: LineStatus,
+    /// For a backordered line: when inbound purchase orders are expected to cover it.
+    pub expected_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -649,8 +651,19 @@ impl Store {
                 other => tx.finish(other.map(|id| (id, true))).await,
             }
         })?;
+        let mut order = self.order(placed.0.as_str()).await?;
+        let waiting: Vec<ProductId> = order
+            .lines
+            .iter()
+            .filter(|l| l.status == LineStatus::Backordered)
+            .map(|l| l.product_id.clone())
+            .collect();
+        if placed.1 && !waiting.is_empty() {
+            self.after_inbound_changed(&waiting).await;
+            order = self.order(placed.0.as_str()).await?;
+        }
         Ok(Placement {
-            order: self.order(placed.0.as_str()).await?,
+            order,
             created: placed.1,
         })
     }
@@ -882,7 +895,7 @@ impl Store {
         let c = summary.currency;
         let id = summary.id.to_string();
         let lines = sqlx::query(
-            "SELECT id, line_no, sku, product_id, title, quantity, unit_price, discount, tax, total, status \
+            "SELECT id, line_no, sku, product_id, title, quantity, unit_price, discount, tax, total, status, expected_at \
              FROM order_line WHERE order_id = $1 ORDER BY line_no",
         )
         .bind(&id)
@@ -902,6 +915,7 @@ impl Store {
                 tax: Money::new(r.try_get("tax")?, c),
                 total: Money::new(r.try_get("total")?, c),
                 status: get_enum(r, "status", LineStatus::parse)?,
+                expected_at: get_opt_time(r, "expected_at")?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -1451,6 +1465,97 @@ impl Store {
         if let Err(error) = self.allocate_backorders(products).await {
             tracing::warn!(%error, "could not fill backorders; the next sweep will retry");
         }
+        self.after_inbound_changed(products).await;
+    }
+
+    /// Refreshes the expected dates of waiting lines after inbound stock or the queue
+    /// changed; like `after_stock_freed`, a failure is logged and the sweep retries.
+    pub(crate) async fn after_inbound_changed(&self, products: &[ProductId]) {
+        if let Err(error) = self.refresh_expected_dates(products).await {
+            tracing::warn!(%error, "could not refresh expected dates; the next sweep will retry");
+        }
+    }
+
+    /// Gives the backordered lines of `products` (of every product, when none are given)
+    /// the date they can expect stock: waiting lines, in queue order (priority, then
+    /// oldest), draw on the outstanding purchase-order lines at their channel's
+    /// locations, earliest expected first; a line that inbound stock cannot cover has no
+    /// date. Kit lines wait on several components and get none. Returns how many lines
+    /// changed.
+    pub async fn refresh_expected_dates(&self, products: &[ProductId]) -> StoreResult<usize> {
+        let mut sql = Sql::new(
+            "SELECT l.id, l.product_id, l.quantity, l.expected_at, o.channel_id FROM order_line l \
+             JOIN sales_order o ON o.id = l.order_id WHERE l.status = 'backordered' AND o.status IN ('open', 'on_hold')",
+        );
+        if !products.is_empty() {
+            sql.push(" AND l.product_id IN (")
+                .list(products.iter().map(|p| Arg::Text(p.to_string())))
+                .push(")");
+        }
+        sql.push(" ORDER BY o.priority DESC, o.placed_at, o.id, l.line_no");
+        let waiting = sql.query().fetch_all(&self.pool).await?;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        let mut wanted: BTreeSet<ProductId> = BTreeSet::new();
+        for row in &waiting {
+            wanted.insert(get_id(row, "product_id")?);
+        }
+        let wanted: Vec<ProductId> = wanted.into_iter().collect();
+        let mut inbound = self.inbound(&wanted).await?;
+        let mut ships_from: BTreeMap<ChannelId, BTreeSet<LocationId>> = BTreeMap::new();
+        for row in sqlx::query("SELECT channel_id, location_id FROM channel_location")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            ships_from
+                .entry(get_id(&row, "channel_id")?)
+                .or_default()
+                .insert(get_id(&row, "location_id")?);
+        }
+        let mut changes: Vec<(LineId, Option<i64>)> = Vec::new();
+        for row in &waiting {
+            let product: ProductId = get_id(row, "product_id")?;
+            let channel: ChannelId = get_id(row, "channel_id")?;
+            let mut needed: i64 = row.try_get("quantity")?;
+            let eligible = ships_from.get(&channel);
+            let mut expected = None;
+            // `inbound` comes earliest first; each line takes what it needs, in queue order.
+            for entry in inbound
+                .iter_mut()
+                .filter(|i| i.product_id == product && eligible.is_some_and(|e| e.contains(&i.location_id)))
+            {
+                if needed == 0 {
+                    break;
+                }
+                let take = entry.quantity.min(needed);
+                entry.quantity -= take;
+                needed -= take;
+                if take > 0 {
+                    expected = Some(micros(entry.expected_at));
+                }
+            }
+            let expected = if needed == 0 { expected } else { None };
+            if row.try_get::<Option<i64>, _>("expected_at")? != expected {
+                changes.push((get_id(row, "id")?, expected));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let result = async {
+            for (line, expected) in &changes {
+                sqlx::query("UPDATE order_line SET expected_at = $1 WHERE id = $2 AND status = 'backordered'")
+                    .bind(*expected)
+                    .bind(line.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(changes.len())
+        }
+        .await;
+        tx.finish(result).await
     }
 
     /// Releases the reservations of the order's allocated lines (those at `location`,

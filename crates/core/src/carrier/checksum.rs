@@ -20,16 +20,7 @@ fn last_digit(s: &str) -> Option<u32> {
     s.chars().last().and_then(|c| c.to_digit(10))
 }
 
-/// The GS1 / USPS mod 10: from the right of the body, weights 3, 1, 3, ...
-pub fn gs1_check_digit(body: &[u32]) -> u32 {
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
-        .sum();
-    (10 - sum % 10) % 10
-}
+pub use crate::validation::gs1_check_digit;
 
 fn gs1_ok(number: &str) -> bool {
     match (digits(number), last_digit(number)) {

@@ -116,31 +116,32 @@ pub fn journey(parcel: &Parcel<'_>) -> Vec<TrackingEvent> {
     if h.is_multiple_of(10) {
         day = next_day(day);
     }
-    if h % 10 == 1 {
-        events.push(event(
+    let out_for_delivery = |day| {
+        let description = "Out for delivery".to_owned();
+        event(
             TrackingStatus::OutForDelivery,
             at(day, 7, 40),
             parcel.destination,
-            "Out for delivery".to_owned(),
-        ));
+            description,
+        )
+    };
+    if h % 10 == 1 {
+        events.push(out_for_delivery(day));
+        let description = "Delivery attempted: nobody in; we will try again next working day".to_owned();
         events.push(event(
             TrackingStatus::Exception,
             at(day, 11, 30),
             parcel.destination,
-            "Delivery attempted: nobody in; we will try again next working day".to_owned(),
+            description,
         ));
         day = next_day(day);
     }
     let minutes = (h % 120) as i8;
-    events.push(event(
-        TrackingStatus::OutForDelivery,
-        at(day, 7, 40),
-        parcel.destination,
-        "Out for delivery".to_owned(),
-    ));
+    events.push(out_for_delivery(day));
+    let delivered_at = at(day, 11 + minutes / 60, minutes % 60);
     events.push(event(
         TrackingStatus::Delivered,
-        at(day, 11 + minutes / 60, minutes % 60),
+        delivered_at,
         parcel.destination,
         "Delivered".to_owned(),
     ));

@@ -11,6 +11,8 @@ use switchyard_core::auth::Permission;
 use switchyard_core::inventory::{
     AdjustmentInput, CountInput, MovementKind, ReceiptInput, StockRequest, TransferInput,
 };
+use switchyard_core::validation::Invalid;
+use switchyard_store::atp::AvailableToPromise;
 use switchyard_store::inventory::{LevelFilter, Movement, MovementContext, MovementFilter, StockLevel};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
@@ -46,6 +48,14 @@ pub struct MovementQuery {
     until: Option<Timestamp>,
     cursor: Option<String>,
     limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtpQuery {
+    /// SKU or product id.
+    #[param(required = true)]
+    sku: Option<String>,
 }
 
 /// What a stock change wrote to the ledger, with the balances after it.
@@ -119,6 +129,44 @@ pub async fn list_movements(
             )
             .await?,
     ))
+}
+
+/// Available-to-promise
+///
+/// What can be promised of one SKU, now and by each date a purchase order delivery is
+/// expected, per location and in total.
+///
+/// Per location: `on_hand` and `reserved` are the balance; `available` is
+/// `on_hand - reserved` now; `inbound` is the units still outstanding on lines of
+/// `open` and `partially_received` purchase orders delivering there, whatever their
+/// expected date. `by_date` has one step per distinct expected date (time) of those
+/// lines, earliest first: `available` plus every inbound unit expected at that
+/// location at or before that date. A late delivery keeps its (past) expected date.
+/// A location is listed when it has a balance or inbound units for the SKU.
+///
+/// In `total`: `on_hand`, `reserved`, `available` and `inbound` are the sums over the
+/// locations; `backordered` is the sum of the quantities of `backordered` lines for the
+/// SKU on `open` and `on_hold` orders (backorders reserve nothing and are tied to no
+/// location, so they appear in the total only). `total.by_date` has one step per
+/// expected date at any location: the sum of the locations' projections at that date
+/// minus `backordered`, i.e. `available + inbound expected by then - backordered`. It
+/// is negative while backorders exceed what will be there; what can be promised now
+/// is `available - backordered`. Without inbound stock, `by_date` is empty.
+#[utoipa::path(get, path = "/api/v1/inventory/atp", tag = "inventory", params(AtpQuery),
+    responses(
+        (status = 200, description = "The projection", body = AvailableToPromise),
+        (status = 404, description = "Unknown SKU", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No SKU given", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_atp(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AtpQuery>,
+) -> ApiResult<Json<AvailableToPromise>> {
+    caller.require(Permission::Read)?;
+    let sku = q.sku.filter(|s| !s.trim().is_empty());
+    let sku = sku.ok_or_else(|| ApiError::validation(vec![Invalid::new("required", "is required").at("sku")]))?;
+    Ok(Json(s.store.available_to_promise(sku.trim()).await?))
 }
 
 async fn apply(

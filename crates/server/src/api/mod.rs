@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document generated from its handlers.
 
 pub mod catalog;
+pub mod documents;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod pick_lists;
+pub mod purchase_orders;
 pub mod routing;
 pub mod shipments;
 pub mod tracking;
@@ -37,6 +39,7 @@ use crate::AppState;
         (name = "routing", description = "Where orders ship from: zones, simulation, re-routing"),
         (name = "fulfilment", description = "Releasing work to the floor, pick lists, packing, labels and shipping"),
         (name = "tracking", description = "Carriers and tracking events to the customer's door"),
+        (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -77,6 +80,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(inventory::create_adjustment))
         .routes(routes!(inventory::create_count))
         .routes(routes!(inventory::create_transfer))
+        .routes(routes!(inventory::get_atp))
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))
@@ -96,10 +100,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(shipments::get_shipment))
         .routes(routes!(shipments::list_order_shipments))
         .routes(routes!(shipments::pack_shipment))
-        .routes(routes!(shipments::create_label))
+        .routes(routes!(documents::get_label, shipments::create_label))
         .routes(routes!(shipments::void_label))
         .routes(routes!(shipments::ship_shipment))
         .routes(routes!(shipments::cancel_shipment))
+        .routes(routes!(documents::get_packing_slip))
+        .routes(routes!(documents::get_pick_list_pdf))
         .routes(routes!(pick_lists::list_pick_lists, pick_lists::create_pick_list))
         .routes(routes!(pick_lists::get_pick_list))
         .routes(routes!(pick_lists::confirm_picks))
@@ -112,6 +118,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tracking::record_tracking_event))
         .routes(routes!(tracking::record_tracking_events))
         .routes(routes!(tracking::record_easypost_event))
+        .routes(routes!(
+            purchase_orders::list_purchase_orders,
+            purchase_orders::create_purchase_order
+        ))
+        .routes(routes!(purchase_orders::get_purchase_order))
+        .routes(routes!(purchase_orders::receive_purchase_order))
+        .routes(routes!(purchase_orders::close_purchase_order))
+        .routes(routes!(purchase_orders::cancel_purchase_order))
 }
 
 /// Adds the 401 and 403 answers every `/api/v1` operation can give, so each

@@ -9,6 +9,7 @@ mod catalog;
 mod inventory;
 mod ops;
 mod orders;
+mod purchasing;
 mod race;
 mod routing;
 mod shipments;

@@ -97,6 +97,7 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/inventory/adjustments", &["post"]),
     ("/api/v1/inventory/counts", &["post"]),
     ("/api/v1/inventory/transfers", &["post"]),
+    ("/api/v1/inventory/atp", &["get"]),
     ("/api/v1/orders", &["get", "post"]),
     ("/api/v1/orders/{key}", &["get"]),
     ("/api/v1/orders/{key}/cancel", &["post"]),
@@ -109,6 +110,11 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/locations/{key}/disable", &["post"]),
     ("/api/v1/locations/{key}/enable", &["post"]),
     ("/api/v1/products/{key}/components", &["put"]),
+    ("/api/v1/purchase-orders", &["get", "post"]),
+    ("/api/v1/purchase-orders/{key}", &["get"]),
+    ("/api/v1/purchase-orders/{key}/receipts", &["post"]),
+    ("/api/v1/purchase-orders/{key}/close", &["post"]),
+    ("/api/v1/purchase-orders/{key}/cancel", &["post"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {

@@ -233,6 +233,45 @@ async fn a_priority_order_jumps_the_backorder_queue(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
+async fn expected_at(app: &TestApp, order: &str) -> Value {
+    app.get(&format!("/api/v1/orders/{order}")).await.body["lines"][0]["expected_at"].clone()
+}
+
+async fn a_backordered_line_expects_the_purchase_orders_that_cover_it(app: &TestApp) {
+    network(app).await;
+    let placed = app.post("/api/v1/orders", order("amazon", "X-1", &[("TEE", 3)])).await;
+    assert_eq!(placed.body["lines"][0]["expected_at"], Value::Null);
+    let id = placed.body["id"].as_str().unwrap().to_owned();
+    let day = |n: i64| app.now().checked_add(jiff::SignedDuration::from_hours(24 * n)).unwrap();
+    let po = |location: &str, quantity: i64, at: jiff::Timestamp| {
+        json!({"supplier": {"name": "Cotton Co"}, "location": location, "currency": "GBP",
+               "lines": [{"sku": "TEE", "quantity": quantity, "expected_at": at.to_string()}]})
+    };
+    let first = app.post("/api/v1/purchase-orders", po("LON", 2, day(5))).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+
+    assert_eq!(
+        expected_at(app, &id).await,
+        Value::Null,
+        "two of the three units are not enough"
+    );
+    let second = app.post("/api/v1/purchase-orders", po("MCR", 5, day(9))).await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let at: jiff::Timestamp = expected_at(app, &id).await.as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        at.as_microsecond(),
+        day(9).as_microsecond(),
+        "covered once the second delivery arrives"
+    );
+    let number = second.body["number"].as_str().unwrap();
+    let r = app
+        .post(&format!("/api/v1/purchase-orders/{number}/cancel"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(expected_at(app, &id).await, Value::Null);
+    app.assert_books_balance().await;
+}
+
 async fn a_cancelled_order_frees_stock_for_waiting_backorders(app: &TestApp) {
     network(app).await;
     app.receive("TEE", "LON", 2).await;
@@ -449,6 +488,7 @@ both!(
     backorders_are_filled_when_stock_arrives_oldest_first,
     a_cancelled_order_frees_stock_for_waiting_backorders,
     a_priority_order_jumps_the_backorder_queue,
+    a_backordered_line_expects_the_purchase_orders_that_cover_it,
     every_order_is_promised_a_ship_and_delivery_date,
     simulation_explains_the_choice_and_reserves_nothing,
     an_operator_can_re_route_an_order,

@@ -28,6 +28,10 @@ impl TestApp {
         self.shop().await;
         self.receive("TEE", "LON", 10).await;
         self.receive("MUG", "LON", 5).await;
+        let address = json!({"name": "Switchyard Goods Ltd", "line1": "Unit 4, Orient Way", "city": "London",
+                             "postal_code": "E10 7FY", "country": "GB"});
+        let r = self.patch("/api/v1/locations/LON", json!({"address": address})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
         let r = self
             .patch("/api/v1/products/TEE", json!({"barcode": TEE_BARCODE}))
             .await;
@@ -88,6 +92,17 @@ impl TestApp {
         let r = self.post(&format!("/api/v1/shipments/{number}/ship"), json!({})).await;
         assert_eq!(r.status, 200, "{}", r.body);
         number
+    }
+
+    /// POSTs `body` to `/api/v1/shipments/{shipment}/{action}` (pack, label, ship, ...).
+    pub async fn act(&self, shipment: &str, action: &str, body: Value) -> Resp {
+        self.post(&format!("/api/v1/shipments/{shipment}/{action}"), body).await
+    }
+
+    /// The outbox topics written for one aggregate (a shipment), oldest first.
+    pub async fn topics(&self, aggregate: &Value) -> Vec<String> {
+        let messages = self.store.outbox_for(aggregate.as_str().unwrap()).await.unwrap();
+        messages.into_iter().map(|m| m.topic).collect()
     }
 
     pub async fn order_json(&self, number: &str) -> Value {
@@ -186,10 +201,7 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
     app.assert_books_balance().await;
 
     // Pack: scans by barcode and by SKU, with the package.
-    let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/pack"),
-            json!({
+    let r = app.act(&shipment, "pack", json!({
                 "scans": [TEE_BARCODE, "MUG", "tee"],
                 "package": {"package_type": "box-s", "weight_grams": 640, "length_mm": 300, "width_mm": 200, "height_mm": 100}
             }),
@@ -202,14 +214,11 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
         json!({"package_type": "box-s", "weight_grams": 640, "length_mm": 300, "width_mm": 200, "height_mm": 100})
     );
     // Shipping before the label is refused, naming the state.
-    let early = app.post(&format!("/api/v1/shipments/{shipment}/ship"), json!({})).await;
+    let early = app.act(&shipment, "ship", json!({})).await;
     assert_eq!(early.problem(409, "invalid_transition")["current_status"], "packed");
 
     // Label: a manual UPS number, checked; the service defaults from the service level.
-    let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/label"),
-            json!({"carrier": "ups", "tracking_number": "1z5r 8939 0357 5671 27", "cost": {"amount": 695, "currency": "GBP"}}),
+    let r = app.act(&shipment, "label", json!({"carrier": "ups", "tracking_number": "1z5r 8939 0357 5671 27", "cost": {"amount": 695, "currency": "GBP"}}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -226,7 +235,7 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
 
     // Ship: the stock leaves through the ledger.
     app.clock.advance(jiff::SignedDuration::from_hours(3));
-    let r = app.post(&format!("/api/v1/shipments/{shipment}/ship"), json!({})).await;
+    let r = app.act(&shipment, "ship", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "shipped");
     assert_eq!(r.body["milestones"]["shipped_at"], "2026-11-17T13:00:00Z");
@@ -266,14 +275,7 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
         ]
     );
     assert!(o["timeline"][3]["message"].as_str().unwrap().contains(UPS_NUMBER));
-    let topics: Vec<String> = app
-        .store
-        .outbox_for(s["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.topic)
-        .collect();
+    let topics = app.topics(&s["id"]).await;
     assert_eq!(
         topics,
         [
@@ -284,11 +286,9 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
             "shipment.shipped"
         ]
     );
-    let again = app.post(&format!("/api/v1/shipments/{shipment}/ship"), json!({})).await;
+    let again = app.act(&shipment, "ship", json!({})).await;
     assert_eq!(again.problem(409, "invalid_transition")["current_status"], "shipped");
-    let cancel = app
-        .post(&format!("/api/v1/shipments/{shipment}/cancel"), json!({}))
-        .await;
+    let cancel = app.act(&shipment, "cancel", json!({})).await;
     cancel.problem(409, "invalid_transition");
     let of_order = app.get(&format!("/api/v1/orders/{number}/shipments")).await;
     assert_eq!(of_order.body[0]["number"], shipment);
@@ -484,9 +484,7 @@ async fn a_wrong_scan_is_refused_before_anything_is_packed(app: &TestApp) {
         format!("\"0000-NOPE\", an unknown code, is not in shipment {shipment}: take it out")
     );
     // Missing scans and weight are plain validation errors.
-    let r = app
-        .post(&format!("/api/v1/shipments/{shipment}/pack"), json!({"scans": []}))
-        .await;
+    let r = app.act(&shipment, "pack", json!({"scans": []})).await;
     assert_eq!(r.invalid_fields(), ["/scans", "/package/weight_grams"]);
 
     let r = pack(json!([TEE_BARCODE, "MUG", TEE_BARCODE])).await;
@@ -537,9 +535,7 @@ async fn labels_need_a_valid_and_unique_tracking_number(app: &TestApp) {
     assert_eq!(r.problem(409, "invalid_transition")["current_status"], "label_created");
 
     // Voiding the label frees the number and returns the shipment to packed.
-    let r = app
-        .post(&format!("/api/v1/shipments/{one}/label/void"), json!({}))
-        .await;
+    let r = app.act(&one, "label/void", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "packed");
     assert!(r.body["tracking_number"].is_null());
@@ -644,8 +640,9 @@ async fn held_orders_are_not_packed_and_cancelled_shipments_wait_for_release(app
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/pack"),
+        .act(
+            &shipment,
+            "pack",
             json!({"scans": ["TEE"], "package": {"weight_grams": 300}}),
         )
         .await;
@@ -655,10 +652,7 @@ async fn held_orders_are_not_packed_and_cancelled_shipments_wait_for_release(app
 
     // Cancelling the shipment keeps the stock reserved for the order.
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/cancel"),
-            json!({"reason": "address to check"}),
-        )
+        .act(&shipment, "cancel", json!({"reason": "address to check"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["status"], "cancelled");

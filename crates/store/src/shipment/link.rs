@@ -9,13 +9,15 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 use switchyard_core::carrier::Carrier;
-use switchyard_core::id::{EventId, LineId, LocationId, OrderId, ShipmentId};
+use switchyard_core::id::{EventId, LineId, LocationId, OrderId, ProductId, ShipmentId};
+use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::order::{self as rules, FulfilmentStatus, LineStatus, OrderEventKind, OrderStatus, ServiceLevel};
 use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentStatus};
 
 use crate::WriteTx;
 use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, micros};
 use crate::error::{StoreError, StoreResult};
+use crate::inventory::{MovementContext, apply};
 use crate::outbox::enqueue;
 
 /// The parts of an order a shipment action reads and bumps.
@@ -182,6 +184,41 @@ pub(crate) async fn save_shipment(
             "tracking_number": head.tracking_number, "at": now,
         });
         enqueue(tx, now, &format!("shipment.{to}"), head.id.as_str(), &payload).await?;
+    }
+    Ok(())
+}
+
+/// Moves the stock held by the shipment's reservations — of `lines` only, when given —
+/// through the ledger with `command` (`Release` or `Ship`) and deletes them. Rows are
+/// taken in (product, id) order, so concurrent transactions reach balances alike.
+pub(crate) async fn consume_reservations(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    head: &ShipmentHead,
+    lines: Option<&[&LineId]>,
+    (command, ctx): (fn(Quantity) -> StockCommand, &MovementContext),
+) -> StoreResult<()> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.line_id, r.product_id, p.sku, r.quantity FROM reservation r JOIN product p ON p.id = r.product_id \
+         WHERE r.shipment_id = $1 ORDER BY r.product_id, r.id",
+    )
+    .bind(head.id.as_str())
+    .fetch_all(&mut ***tx)
+    .await?;
+    for r in &rows {
+        let line: LineId = get_id(r, "line_id")?;
+        if lines.is_some_and(|only| !only.contains(&&line)) {
+            continue;
+        }
+        let product: ProductId = get_id(r, "product_id")?;
+        let sku: String = r.try_get("sku")?;
+        let quantity = Quantity::new(r.try_get("quantity")?).map_err(|e| StoreError::Corrupt(e.message))?;
+        let item = (&head.location_id, head.location.as_str());
+        apply(tx, now, (&product, &sku), item, command(quantity), ctx).await?;
+        sqlx::query("DELETE FROM reservation WHERE id = $1")
+            .bind(r.try_get::<String, _>("id")?)
+            .execute(&mut ***tx)
+            .await?;
     }
     Ok(())
 }

@@ -6,20 +6,23 @@
 use serde_json::json;
 use sqlx::Row;
 use switchyard_core::carrier::LabelOrder;
-use switchyard_core::id::{LineId, ProductId, ShipmentId};
-use switchyard_core::inventory::{Quantity, StockCommand};
+use switchyard_core::id::{LineId, ShipmentId};
+use switchyard_core::inventory::StockCommand;
 use switchyard_core::order as rules;
 use switchyard_core::order::{OrderAction, OrderEventKind};
 use switchyard_core::shipment::input::{LabelInput, PackRequest};
 use switchyard_core::shipment::scan::{self, ExpectedItem};
 use switchyard_core::shipment::{self as flow, ShipmentAction};
 
-use super::link::{ShipmentHead, cancel_shipment_in, order_event, order_ref, save_order, save_shipment, shipment_head};
+use super::link::{
+    ShipmentHead, cancel_shipment_in, consume_reservations, order_event, order_ref, save_order, save_shipment,
+    shipment_head,
+};
 use super::{Shipment, shipment_id};
 use crate::Store;
-use crate::db::{Arg, get_id, micros, violates};
+use crate::db::{Arg, micros, violates};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::{MovementContext, apply, retrying};
+use crate::inventory::{MovementContext, retrying};
 
 /// Runs `$body` on the shipment `$key` in a write transaction, retried on lost races,
 /// with `$tx` (the transaction) and `$head` (the shipment, read inside it) in scope;
@@ -222,31 +225,7 @@ impl Store {
                 note: Some(format!("Shipped in {}", head.number)),
                 reference: Some(head.id.to_string()),
             };
-            let rows = sqlx::query(
-                "SELECT r.id, r.product_id, p.sku, r.quantity FROM reservation r JOIN product p ON p.id = r.product_id \
-                 WHERE r.shipment_id = $1 ORDER BY r.product_id, r.id",
-            )
-            .bind(head.id.as_str())
-            .fetch_all(&mut ***tx)
-            .await?;
-            for r in &rows {
-                let product: ProductId = get_id(r, "product_id")?;
-                let sku: String = r.try_get("sku")?;
-                let quantity = Quantity::new(r.try_get("quantity")?).map_err(|e| StoreError::Corrupt(e.message))?;
-                apply(
-                    tx,
-                    now,
-                    (&product, &sku),
-                    (&head.location_id, &head.location),
-                    StockCommand::Ship(quantity),
-                    &ctx,
-                )
-                .await?;
-                sqlx::query("DELETE FROM reservation WHERE id = $1")
-                    .bind(r.try_get::<String, _>("id")?)
-                    .execute(&mut ***tx)
-                    .await?;
-            }
+            consume_reservations(tx, now, &head, None, (StockCommand::Ship, &ctx)).await?;
             let lines: Vec<LineId> = sqlx::query_scalar::<_, String>(
                 "SELECT DISTINCT line_id FROM shipment_line WHERE shipment_id = $1 AND status = 'open' ORDER BY line_id",
             )

@@ -13,14 +13,16 @@ use serde_json::json;
 use sqlx::Row;
 use switchyard_core::FieldError;
 use switchyard_core::id::{LineId, LocationId, PickListId, ProductId, ShipmentId};
-use switchyard_core::inventory::{AdjustmentReason, Quantity, StockCommand};
+use switchyard_core::inventory::{AdjustmentReason, StockCommand};
 use switchyard_core::order as rules;
 use switchyard_core::order::{OrderAction, OrderEventKind};
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::shipment::input::{ItemMix, PickListRequest};
 use switchyard_core::shipment::{self as flow, PickListStatus, ShipmentAction, ShipmentStatus};
 
-use super::link::{ShipmentHead, order_event, order_ref, save_order, save_shipment, shipment_head};
+use super::link::{
+    ShipmentHead, consume_reservations, order_event, order_ref, save_order, save_shipment, shipment_head,
+};
 use super::shipment_id;
 use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
@@ -224,37 +226,7 @@ async fn short_pick(
         note: Some(format!("Short pick on {} for shipment {}", list.1, head.number)),
         reference: Some(list.0.to_string()),
     };
-    let reservations = sqlx::query(
-        "SELECT r.id, r.line_id, r.product_id, p.sku, r.quantity FROM reservation r JOIN product p ON p.id = r.product_id \
-         WHERE r.shipment_id = $1 ORDER BY r.product_id, r.id",
-    )
-    .bind(head.id.as_str())
-    .fetch_all(&mut ***tx)
-    .await?;
-    let mut released = Vec::new();
-    for r in &reservations {
-        let line: LineId = get_id(r, "line_id")?;
-        if !pulled.contains(&&line) {
-            continue;
-        }
-        let product: ProductId = get_id(r, "product_id")?;
-        let sku: String = r.try_get("sku")?;
-        let quantity = Quantity::new(r.try_get("quantity")?).map_err(|e| StoreError::Corrupt(e.message))?;
-        apply(
-            tx,
-            now,
-            (&product, &sku),
-            (&head.location_id, &head.location),
-            StockCommand::Release(quantity),
-            &ctx,
-        )
-        .await?;
-        sqlx::query("DELETE FROM reservation WHERE id = $1")
-            .bind(r.try_get::<String, _>("id")?)
-            .execute(&mut ***tx)
-            .await?;
-        released.push(product);
-    }
+    consume_reservations(tx, now, head, Some(pulled.as_slice()), (StockCommand::Release, &ctx)).await?;
     let mut lost = Vec::new();
     for a in allocations
         .iter()
@@ -326,16 +298,7 @@ async fn short_pick(
 impl Store {
     /// Puts released shipments of one location on a new pick list.
     pub async fn create_pick_list(&self, request: &PickListRequest, actor: &str) -> StoreResult<PickList> {
-        let location = match self.location(&request.location).await {
-            Err(StoreError::NotFound { .. }) => {
-                return Err(StoreError::invalid(
-                    "/location",
-                    "not_found",
-                    format!("there is no location {}", request.location),
-                ));
-            }
-            other => other?,
-        };
+        let location = self.floor(&request.location).await?;
         let criteria = json!({
             "shipments": request.shipments, "max_shipments": request.max_shipments, "ship_by": request.ship_by,
             "carrier": request.carrier, "items": request.items,

@@ -229,33 +229,33 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        if errors.is_empty() {
-            Ok(ids)
-        } else {
-            Err(StoreError::Invalid(errors))
-        }
+        errors.is_empty().then_some(ids).ok_or(StoreError::Invalid(errors))
     }
 
-    /// Releases the location's waiting reservations of open orders — all, or those of
-    /// the orders or channels named — as one shipment per order, most urgent first.
-    pub async fn release_shipments(&self, request: &ReleaseRequest, actor: &str) -> StoreResult<Vec<Shipment>> {
-        let location = match self.location(&request.location).await {
+    /// The location named in a request's `/location`: an unknown or archived one is a
+    /// field error, not a missing resource.
+    pub(super) async fn floor(&self, key: &str) -> StoreResult<Location> {
+        let location = match self.location(key).await {
             Err(StoreError::NotFound { .. }) => {
                 return Err(StoreError::invalid(
                     "/location",
                     "not_found",
-                    format!("there is no location {}", request.location),
+                    format!("there is no location {key}"),
                 ));
             }
             other => other?,
         };
         if location.archived_at.is_some() {
-            return Err(StoreError::invalid(
-                "/location",
-                "archived",
-                format!("location {} is archived", location.code),
-            ));
+            let message = format!("location {} is archived", location.code);
+            return Err(StoreError::invalid("/location", "archived", message));
         }
+        Ok(location)
+    }
+
+    /// Releases the location's waiting reservations of open orders — all, or those of
+    /// the orders or channels named — as one shipment per order, most urgent first.
+    pub async fn release_shipments(&self, request: &ReleaseRequest, actor: &str) -> StoreResult<Vec<Shipment>> {
+        let location = self.floor(&request.location).await?;
         let orders = self
             .resolve_all(&request.orders, "/orders", |k| async move {
                 Ok(self.order(&k).await?.summary.id.to_string())

@@ -72,14 +72,7 @@ async fn tracking_events_out_of_order_never_undo_delivery(app: &TestApp) {
         delivered["message"],
         format!("Shipment {shipment} delivered 2026-11-19 12:10 UTC (Leeds), on time")
     );
-    let topics: Vec<String> = app
-        .store
-        .outbox_for(s["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.topic)
-        .collect();
+    let topics = app.topics(&s["id"]).await;
     assert_eq!(topics.last().map(String::as_str), Some("shipment.delivered"));
     app.assert_books_balance().await;
 }
@@ -176,8 +169,9 @@ async fn a_late_delivery_is_measured_in_days_against_the_promise(app: &TestApp) 
     let two = app.shipped(&second, "1Z879E930346834440").await;
     app.clock.set("2026-11-23T15:00:00Z".parse().unwrap());
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{one}/tracking-events"),
+        .act(
+            &one,
+            "tracking-events",
             event("delivered", "2026-11-22T09:30:00Z", "Leeds"),
         )
         .await;
@@ -201,8 +195,9 @@ async fn a_late_delivery_is_measured_in_days_against_the_promise(app: &TestApp) 
     assert_eq!(delivered["data"]["delivery"]["days_late"], 2);
     // Returned to sender is final and listed with the exceptions.
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{two}/tracking-events"),
+        .act(
+            &two,
+            "tracking-events",
             event("returned_to_sender", "2026-11-23T09:00:00Z", "Leeds"),
         )
         .await;
@@ -224,15 +219,17 @@ async fn tracking_before_shipping_is_recorded_and_late_shipments_are_listed(app:
     let later = app.place("T-6", &[("MUG", 1)]).await;
     let labelled = app.packed(&early).await;
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{labelled}/label"),
+        .act(
+            &labelled,
+            "label",
             json!({"carrier": "ups", "tracking_number": UPS_NUMBER}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{labelled}/tracking-events"),
+        .act(
+            &labelled,
+            "tracking-events",
             event("in_transit", "2026-11-17T16:30:00Z", "London"),
         )
         .await;
@@ -262,7 +259,7 @@ async fn tracking_before_shipping_is_recorded_and_late_shipments_are_listed(app:
         .await;
     assert_eq!(next.body["data"][0]["number"], format!("{later}-1"));
     assert!(next.body["next_cursor"].is_null());
-    let r = app.post(&format!("/api/v1/shipments/{labelled}/ship"), json!({})).await;
+    let r = app.act(&labelled, "ship", json!({})).await;
     assert_eq!(r.body["late"], false, "shipped is no longer late");
     let late = app.get("/api/v1/shipments/late").await;
     assert_eq!(late.body["data"].as_array().unwrap().len(), 1);
@@ -277,13 +274,14 @@ async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
     let number = app.place("E-1", &[("TEE", 1)]).await;
     let shipment = app.packed(&number).await;
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/label"),
+        .act(
+            &shipment,
+            "label",
             json!({"carrier": "fedex", "tracking_number": "986578788855"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.post(&format!("/api/v1/shipments/{shipment}/ship"), json!({})).await;
+    app.act(&shipment, "ship", json!({})).await;
     app.clock.set("2024-08-03T00:00:00Z".parse().unwrap());
 
     let mut payload: Value = serde_json::from_str(include_str!(
@@ -338,8 +336,9 @@ async fn the_simulated_carrier_reports_a_journey_as_time_passes(app: &TestApp) {
     let number = app.place("SIM-1", &[("TEE", 1)]).await;
     let shipment = app.packed(&number).await;
     let r = app
-        .post(
-            &format!("/api/v1/shipments/{shipment}/label"),
+        .act(
+            &shipment,
+            "label",
             json!({"provider": "simulated", "carrier": "royal_mail"}),
         )
         .await;
@@ -350,7 +349,7 @@ async fn the_simulated_carrier_reports_a_journey_as_time_passes(app: &TestApp) {
         "{tracking} is a valid Royal Mail S10 number"
     );
     assert_eq!(r.body["service"], "Royal Mail Tracked 48");
-    let r = app.post(&format!("/api/v1/shipments/{shipment}/ship"), json!({})).await;
+    let r = app.act(&shipment, "ship", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         app.store.sync_carrier_tracking().await.unwrap(),
@@ -362,7 +361,10 @@ async fn the_simulated_carrier_reports_a_journey_as_time_passes(app: &TestApp) {
     let s = app.shipment_json(&shipment).await;
     assert_eq!(s["status"], "in_transit");
     assert_eq!(s["timeline"][0]["source"], "simulated");
-    assert_eq!(s["timeline"][0]["location"], "Leeds, GB", "the location's town");
+    assert_eq!(
+        s["timeline"][0]["location"], "London, GB",
+        "collected in the location's town"
+    );
     assert_eq!(
         app.store.sync_carrier_tracking().await.unwrap(),
         0,
