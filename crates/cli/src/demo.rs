@@ -15,6 +15,7 @@ use switchyard_core::catalog::{
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
+use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
 use switchyard_store::inventory::MovementContext;
@@ -542,8 +543,59 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             _ => {}
         }
     }
+    // Restocking on its way: purchase orders expected next week and the week after.
+    clock.set(now);
+    let restock = [
+        (
+            "Cotton Co",
+            "LON",
+            5,
+            [("TEE-BLA-M", 120), ("TEE-BLA-L", 120), ("TEE-OAT-M", 80)],
+        ),
+        (
+            "Fern Pottery",
+            "LON",
+            12,
+            [("MUG-FERN", 60), ("MUG-WAVE", 60), ("MUG-MOTH", 40)],
+        ),
+        (
+            "Cotton Co",
+            "NJ-3PL",
+            9,
+            [("TEE-SAG-S", 50), ("TEE-SAG-M", 50), ("HOOD-NAV-M", 30)],
+        ),
+    ];
+    for (supplier, location, days, lines) in restock {
+        let expected = (now + SignedDuration::from_hours(24 * days)).to_string();
+        let input = PurchaseOrderInput {
+            supplier: Some(SupplierInput {
+                name: Some(supplier.into()),
+                reference: None,
+                email: None,
+            }),
+            location: Some(location.into()),
+            currency: Some("GBP".into()),
+            expected_at: Some(expected),
+            lines: Some(
+                lines
+                    .iter()
+                    .map(|(sku, quantity)| PurchaseOrderLineInput {
+                        sku: Some((*sku).into()),
+                        quantity: Some(*quantity),
+                        unit_cost: None,
+                        expected_at: None,
+                    })
+                    .collect(),
+            ),
+            notes: None,
+        };
+        let draft = input
+            .parse()
+            .map_err(|e| anyhow::anyhow!("demo purchase order: {e:?}"))?;
+        store.create_purchase_order(&draft, ACTOR).await?;
+    }
     eprintln!(
-        "demo: 3 locations, 4 channels, {} SKUs, {placed_count} orders over 90 days",
+        "demo: 3 locations, 4 channels, {} SKUs, {placed_count} orders over 90 days, 3 purchase orders",
         skus.len()
     );
     Ok(())
