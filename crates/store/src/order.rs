@@ -28,6 +28,7 @@ use crate::inventory::{MovementContext, record, retrying};
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
 use crate::routing::Route;
+use crate::shipment::link::{lines_in_progress, refuse_lines_in_progress, withdraw_unstarted_shipments};
 use crate::{Store, WriteTx};
 
 #[derive(Debug, Clone, Serialize)]
@@ -1076,9 +1077,11 @@ impl Store {
                 let now = self.now();
                 let head = self.head(&mut tx, key).await?;
                 let to = rules::transition(head.status, OrderAction::Cancel)?;
+                refuse_lines_in_progress(&mut tx, &head.id, None).await?;
+                withdraw_unstarted_shipments(&mut tx, now, &head.id, None, actor).await?;
                 let freed = reserved_products(&mut tx, &head.id, None).await?;
                 let released = release_reservations(&mut tx, now, &head.id, None, actor).await?;
-                sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1")
+                sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1 AND status IN ('allocated', 'backordered')")
                     .bind(head.id.as_str())
                     .execute(&mut **tx)
                     .await?;
@@ -1135,6 +1138,8 @@ impl Store {
                         message: format!("line {line} ({sku}) is already cancelled"),
                     });
                 }
+                refuse_lines_in_progress(&mut tx, &head.id, Some(&line_id)).await?;
+                withdraw_unstarted_shipments(&mut tx, now, &head.id, Some(&line_id), actor).await?;
                 let freed = reserved_products(&mut tx, &head.id, Some(&line_id)).await?;
                 let released = release_reservations(&mut tx, now, &head.id, Some(&line_id), actor).await?;
                 sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE id = $1")
@@ -1146,8 +1151,16 @@ impl Store {
                         .bind(head.id.as_str())
                         .fetch_one(&mut **tx)
                         .await?;
+                let delivered: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'delivered'")
+                        .bind(head.id.as_str())
+                        .fetch_one(&mut **tx)
+                        .await?;
                 if open == 0 {
                     to = rules::transition(to, OrderAction::Cancel)?;
+                } else if delivered == open && to == OrderStatus::Open {
+                    // What is left of the order has all been delivered.
+                    to = rules::transition(to, OrderAction::Complete)?;
                 }
                 let hold = if to == OrderStatus::OnHold {
                     self.current_hold(&mut tx, &head.id).await?
@@ -1576,30 +1589,39 @@ impl Store {
             Sql::new("SELECT DISTINCT l.id, l.line_no FROM order_line l JOIN reservation res ON res.line_id = l.id");
         sql.filter("l.order_id = ", Arg::Text(order.to_string()), "");
         sql.push(" AND l.status = 'allocated'");
-        if let Some(location) = location {
+        // Ship-complete orders move whole, wherever their stock is.
+        if let Some(location) = location.filter(|_| r.policy == SplitPolicy::Allow) {
             sql.filter("res.location_id = ", Arg::Text(location.to_string()), "");
         }
         sql.push(" ORDER BY l.line_no");
+        // Lines the floor has started on stay where they are; the rest leave any
+        // shipment not yet started before their stock is released.
+        let busy: BTreeSet<LineId> = lines_in_progress(tx, order, None)
+            .await?
+            .into_iter()
+            .map(|l| l.line_id)
+            .collect();
+        if r.policy == SplitPolicy::ShipComplete && !busy.is_empty() {
+            refuse_lines_in_progress(tx, order, None).await?;
+        }
         let line_ids: Vec<LineId> = sql
             .query()
             .fetch_all(&mut ***tx)
             .await?
             .iter()
             .map(|r| get_id(r, "id"))
-            .collect::<StoreResult<_>>()?;
+            .collect::<StoreResult<Vec<LineId>>>()?
+            .into_iter()
+            .filter(|l| !busy.contains(l))
+            .collect();
+        for line in &line_ids {
+            withdraw_unstarted_shipments(tx, now, order, Some(line), actor).await?;
+        }
         let mut released = Vec::new();
         for line in &line_ids {
             released.extend(release_reservations(tx, now, order, Some(line), actor).await?);
             sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
                 .bind(line.as_str())
-                .execute(&mut ***tx)
-                .await?;
-        }
-        if r.policy == SplitPolicy::ShipComplete {
-            // Ship-complete orders move whole: release the rest too.
-            released.extend(release_reservations(tx, now, order, None, actor).await?);
-            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE order_id = $1 AND status = 'allocated'")
-                .bind(order.as_str())
                 .execute(&mut ***tx)
                 .await?;
         }

@@ -42,10 +42,10 @@ pub struct FloorQuery {
     limit: Option<i64>,
 }
 
-/// The shipments a release made, one per order.
+/// The shipments a release made, one per order; read one for its lines and addresses.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Released {
-    pub shipments: Vec<Shipment>,
+    pub shipments: Vec<ShipmentSummary>,
 }
 
 /// Release work to the floor

@@ -267,10 +267,6 @@ pub(crate) async fn lines_in_progress(
 
 /// Fails with `409 shipment_in_progress` when any line of `order` (or `line`) is in a
 /// shipment the floor has started on; the message names the shipment and its state.
-#[allow(
-    dead_code,
-    reason = "for order cancellation and re-routing, which call it once wired"
-)]
 pub(crate) async fn refuse_lines_in_progress(
     conn: &mut AnyConnection,
     order: &OrderId,
@@ -330,10 +326,6 @@ pub(crate) async fn cancel_shipment_in(
 /// the shipment, and a shipment left with nothing is cancelled. Call this before
 /// releasing the reservations of a cancelled order or line, after
 /// `refuse_lines_in_progress`. Returns the numbers of the shipments touched.
-#[allow(
-    dead_code,
-    reason = "for order cancellation and re-routing, which call it once wired"
-)]
 pub(crate) async fn withdraw_unstarted_shipments(
     tx: &mut WriteTx,
     now: Timestamp,

@@ -4,7 +4,7 @@
 //! tracking (`track`) in their own modules; `link` ties shipments to their orders
 //! (timeline, fulfilment status, version) and holds the checks order cancellation needs.
 
-mod link;
+pub(crate) mod link;
 mod pack;
 mod pick;
 mod release;
@@ -27,8 +27,11 @@ use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, mi
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 
-#[allow(unused_imports)]
-pub(crate) use link::{lines_in_progress, withdraw_unstarted_shipments};
+#[allow(
+    unused_imports,
+    reason = "for order cancellation and re-routing, which call them once wired"
+)]
+pub(crate) use link::{lines_in_progress, refuse_lines_in_progress, withdraw_unstarted_shipments};
 pub use pick::{PickAllocation, PickList, PickListFilter, PickListLine, PickListShipment, PickListTotals};
 pub use release::{Bin, FulfilmentSettings};
 pub use track::{TrackingOutcomeKind, TrackingResult};
@@ -437,6 +440,23 @@ impl Store {
         }))
     }
 
+    /// The summaries of the shipments `ids`, in id order.
+    pub(crate) async fn summaries(&self, ids: &[ShipmentId]) -> StoreResult<Vec<ShipmentSummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("{SUMMARY_SELECT} WHERE s.id IN ("));
+        sql.list(ids.iter().map(|id| Arg::Text(id.to_string())))
+            .push(") ORDER BY s.id");
+        let now = self.now();
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| summary(r, now))
+            .collect()
+    }
+
     /// The shipments of one order, oldest first.
     pub async fn order_shipments(&self, key: &str) -> StoreResult<Vec<ShipmentSummary>> {
         let order = self.order(key).await?;
@@ -449,3 +469,6 @@ impl Store {
         rows.iter().map(|r| summary(r, now)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

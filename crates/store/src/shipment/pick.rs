@@ -514,6 +514,9 @@ impl Store {
             let result = self.confirm_in(&mut tx, &list, picks, actor).await;
             tx.finish(result).await
         })?;
+        // A short pick sent lines back to routing: other locations may serve them now.
+        let products: Vec<_> = list.lines.iter().map(|l| l.product_id.clone()).collect();
+        self.after_stock_freed(&products).await;
         self.pick_list(list.id.as_str()).await
     }
 

@@ -17,7 +17,7 @@ use switchyard_core::order::{OrderAction, OrderEventKind, ServiceLevel};
 use switchyard_core::shipment::input::ReleaseRequest;
 use switchyard_core::shipment::{ReleaseMode, ShipmentStatus};
 
-use super::Shipment;
+use super::ShipmentSummary;
 use super::link::{order_event, order_ref, save_order};
 use crate::catalog::Location;
 use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, get_time, micros};
@@ -254,7 +254,7 @@ impl Store {
 
     /// Releases the location's waiting reservations of open orders — all, or those of
     /// the orders or channels named — as one shipment per order, most urgent first.
-    pub async fn release_shipments(&self, request: &ReleaseRequest, actor: &str) -> StoreResult<Vec<Shipment>> {
+    pub async fn release_shipments(&self, request: &ReleaseRequest, actor: &str) -> StoreResult<Vec<ShipmentSummary>> {
         let location = self.floor(&request.location).await?;
         let orders = self
             .resolve_all(&request.orders, "/orders", |k| async move {
@@ -277,11 +277,7 @@ impl Store {
         let ids = self
             .release_at(&location, &orders, &channels, request.carrier, actor)
             .await?;
-        let mut shipments = Vec::with_capacity(ids.len());
-        for id in ids {
-            shipments.push(self.shipment(id.as_str()).await?);
-        }
-        Ok(shipments)
+        self.summaries(&ids).await
     }
 
     async fn release_at(
@@ -370,16 +366,15 @@ impl Store {
     /// Sets how a location releases its work. Switching to `auto` releases what waits now.
     pub async fn set_release_mode(&self, key: &str, mode: ReleaseMode, actor: &str) -> StoreResult<FulfilmentSettings> {
         let location = self.location(key).await?;
+        let mut sql = Sql::new("UPDATE location SET release_mode = ");
+        sql.bind(Arg::Text(mode.as_str().into()))
+            .push(", updated_at = ")
+            .bind(Arg::Int(micros(self.now())))
+            .push(" WHERE id = ")
+            .bind(Arg::Text(location.id.to_string()));
         let mut tx = self.write().await?;
-        let result = sqlx::query("UPDATE location SET release_mode = $1, updated_at = $2 WHERE id = $3")
-            .bind(mode.as_str())
-            .bind(micros(self.now()))
-            .bind(location.id.as_str())
-            .execute(&mut **tx)
-            .await
-            .map(|_| ())
-            .map_err(StoreError::from);
-        tx.finish(result).await?;
+        let updated = sql.query().execute(&mut **tx).await;
+        tx.finish(updated.map(|_| ()).map_err(StoreError::from)).await?;
         if mode == ReleaseMode::Auto {
             self.release_at(&location, &[], &[], None, actor).await?;
         }
@@ -409,36 +404,9 @@ impl Store {
                 ),
                 other => other,
             })?;
-        let now = micros(self.now());
         let mut tx = self.write().await?;
-        let result = async {
-            for (product, (_, bin)) in products.iter().zip(bins) {
-                match bin {
-                    Some(bin) => {
-                        sqlx::query(
-                            "INSERT INTO product_bin (product_id, location_id, bin, updated_at) VALUES ($1, $2, $3, $4) \
-                             ON CONFLICT (product_id, location_id) DO UPDATE SET bin = excluded.bin, updated_at = excluded.updated_at",
-                        )
-                        .bind(product)
-                        .bind(location.id.as_str())
-                        .bind(bin)
-                        .bind(now)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
-                    None => {
-                        sqlx::query("DELETE FROM product_bin WHERE product_id = $1 AND location_id = $2")
-                            .bind(product)
-                            .bind(location.id.as_str())
-                            .execute(&mut **tx)
-                            .await?;
-                    }
-                }
-            }
-            Ok(())
-        }
-        .await;
-        tx.finish(result).await?;
+        let placed = place_bins(&mut tx, micros(self.now()), &location.id, &products, bins).await;
+        tx.finish(placed).await?;
         let mut sql = Sql::new(BIN_SELECT);
         sql.filter("b.location_id = ", Arg::Text(location.id.to_string()), "");
         sql.push(" AND b.product_id IN (")
@@ -466,6 +434,33 @@ impl Store {
         let items = rows.iter().map(bin).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |b| format!("{}|{}", b.bin, b.sku)))
     }
+}
+
+/// Sets (or, for `None`, removes) the bin of each product at `location`.
+async fn place_bins(
+    tx: &mut WriteTx,
+    now: i64,
+    location: &LocationId,
+    products: &[String],
+    bins: &[(String, Option<String>)],
+) -> StoreResult<()> {
+    for (product, (_, bin)) in products.iter().zip(bins) {
+        let query = match bin {
+            Some(bin) => sqlx::query(
+                "INSERT INTO product_bin (product_id, location_id, bin, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (product_id, location_id) DO UPDATE SET bin = excluded.bin, updated_at = excluded.updated_at",
+            )
+            .bind(product)
+            .bind(location.as_str())
+            .bind(bin)
+            .bind(now),
+            None => sqlx::query("DELETE FROM product_bin WHERE product_id = $1 AND location_id = $2")
+                .bind(product)
+                .bind(location.as_str()),
+        };
+        query.execute(&mut ***tx).await?;
+    }
+    Ok(())
 }
 
 const BIN_SELECT: &str = "SELECT p.sku, b.product_id, l.code AS location, b.bin, b.updated_at FROM product_bin b \

@@ -319,13 +319,14 @@ impl Store {
     /// Asks each carrier provider what happened to the parcels it carries that are not
     /// delivered yet, and records it; returns how many events were new. The server
     /// calls this from its background loop; the simulated carrier's parcels move here.
+    /// Manual carriers report by API, so their parcels are not asked about.
     pub async fn sync_carrier_tracking(&self) -> StoreResult<usize> {
         let rows = sqlx::query(
             "SELECT s.id, s.carrier, s.provider, s.tracking_number, s.shipped_at, s.promised_delivery_at, \
              l.address AS origin, o.shipping_address AS destination FROM shipment s \
              JOIN location l ON l.id = s.location_id JOIN sales_order o ON o.id = s.order_id \
              WHERE s.status IN ('shipped', 'in_transit', 'out_for_delivery', 'exception') \
-             AND s.provider IS NOT NULL AND s.tracking_number IS NOT NULL ORDER BY s.id",
+             AND s.provider IS NOT NULL AND s.provider <> 'manual' AND s.tracking_number IS NOT NULL ORDER BY s.id",
         )
         .fetch_all(&self.pool)
         .await?;
