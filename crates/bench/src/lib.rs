@@ -12,7 +12,8 @@ mod workload;
 use std::time::Duration;
 
 pub use report::{OpReport, Report, Verification, build as build_report};
-pub use workload::{Op, Rng, Run, Setup, Zipf, drive, setup, verify};
+pub use switchyard_core::rng::Rng;
+pub use workload::{Op, Run, Setup, Zipf, drive, setup, verify};
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
 use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
+use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
 use switchyard_store::inventory::MovementContext;
@@ -24,39 +25,6 @@ use switchyard_store::{Store, StoreError};
 
 const MARKER: &str = "demo";
 const ACTOR: &str = "demo";
-
-/// SplitMix64: a tiny deterministic generator, so every demo is the same business.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    /// An index drawn with the given weights.
-    fn weighted(&mut self, weights: &[u64]) -> usize {
-        let mut roll = self.below(weights.iter().sum());
-        for (i, w) in weights.iter().enumerate() {
-            if roll < *w {
-                return i;
-            }
-            roll -= w;
-        }
-        weights.len() - 1
-    }
-}
 
 fn address(name: &str, line1: &str, city: &str, region: Option<&str>, postal: &str, country: &str) -> AddressInput {
     AddressInput {
@@ -276,7 +244,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
     let store = store.with_clock(clock.clone());
     let gbp = Currency::parse("GBP").map_err(|e| anyhow::anyhow!(e.message))?;
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut rng = Rng(0x005E_ED0F_5A1E);
+    let mut rng = Rng::new(0x005E_ED0F_5A1E);
 
     let locations = [
         (

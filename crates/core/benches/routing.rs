@@ -10,23 +10,12 @@ use jiff::Timestamp;
 use switchyard_core::Money;
 use switchyard_core::id::{LocationId, ProductId};
 use switchyard_core::money::Currency;
+use switchyard_core::rng::Rng;
 use switchyard_core::routing::{Line, Promise, Site, SplitPolicy, route};
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
+/// A draw in 0..n as a signed amount.
+fn draw(rng: &mut Rng, n: u64) -> i64 {
+    rng.below(n) as i64
 }
 
 fn case(rng: &mut Rng, lines: usize, locations: usize) -> (Vec<Line>, Vec<Site>) {
@@ -36,26 +25,26 @@ fn case(rng: &mut Rng, lines: usize, locations: usize) -> (Vec<Line>, Vec<Site>)
     let order: Vec<Line> = products
         .iter()
         .map(|p| Line {
-            needs: vec![(p.clone(), 1 + rng.below(3))],
-            weight_grams: 100 + rng.below(2000),
+            needs: vec![(p.clone(), 1 + draw(rng, 3))],
+            weight_grams: 100 + draw(rng, 2000),
         })
         .collect();
     let sites = (0..locations)
         .map(|s| {
             let mut available = BTreeMap::new();
             for p in &products {
-                if rng.below(10) < 6 {
-                    available.insert(p.clone(), rng.below(8));
+                if draw(rng, 10) < 6 {
+                    available.insert(p.clone(), draw(rng, 8));
                 }
             }
-            let days = 1 + rng.below(5);
+            let days = 1 + draw(rng, 5);
             Site {
                 location: LocationId::new_at(at(s as i64)),
                 code: format!("L{s}"),
                 priority: s as i64,
                 available,
-                cost_per_shipment: Money::new(200 + rng.below(1500), gbp),
-                cost_per_kg: Money::new(rng.below(200), gbp),
+                cost_per_shipment: Money::new(200 + draw(rng, 1500), gbp),
+                cost_per_kg: Money::new(draw(rng, 200), gbp),
                 promise: Promise {
                     ship_by: at(0),
                     deliver_by: at(days * 86_400),
@@ -71,7 +60,7 @@ fn main() {
     println!("|---:|---:|---:|---:|:---:|");
     for lines in [1, 3, 8] {
         for locations in [5, 20] {
-            let mut rng = Rng(0x5EED + (lines * 100 + locations) as u64);
+            let mut rng = Rng::new(0x5EED + (lines * 100 + locations) as u64);
             let cases: Vec<_> = (0..200).map(|_| case(&mut rng, lines, locations)).collect();
             let start = Instant::now();
             let mut plans = 0u64;

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod purchase;
+pub mod rng;
 pub mod routing;
 pub mod shipment;
 pub mod validation;
