@@ -1433,9 +1433,11 @@ impl Store {
     /// keeps waiting; later, smaller orders may still be served. Returns how many lines
     /// were allocated.
     pub async fn allocate_backorders(&self, products: &[ProductId]) -> StoreResult<usize> {
+        // Driven from the waiting lines (indexed by product and status), not from every
+        // open order.
         let mut sql = Sql::new(
-            "SELECT o.id FROM sales_order o WHERE o.status IN ('open', 'on_hold') AND EXISTS (\
-             SELECT 1 FROM order_line l WHERE l.order_id = o.id AND l.status = 'backordered'",
+            "SELECT o.id, o.priority, o.placed_at FROM order_line l JOIN sales_order o ON o.id = l.order_id \
+             WHERE l.status = 'backordered' AND o.status IN ('open', 'on_hold')",
         );
         if !products.is_empty() {
             let ids = || products.iter().map(|p| Arg::Text(p.to_string()));
@@ -1444,7 +1446,7 @@ impl Store {
                 .list(ids())
                 .push(")))");
         }
-        sql.push(") ORDER BY o.priority DESC, o.placed_at, o.id");
+        sql.push(" GROUP BY o.id, o.priority, o.placed_at ORDER BY o.priority DESC, o.placed_at, o.id");
         let orders: Vec<OrderId> = sql
             .query()
             .fetch_all(&self.pool)
