@@ -152,6 +152,15 @@ pub fn transition(from: OrderStatus, action: OrderAction) -> Result<OrderStatus,
     Ok(to)
 }
 
+/// A hold may end only in the future.
+pub fn hold_until(until: Timestamp, now: Timestamp) -> Result<Timestamp, Invalid> {
+    if until > now {
+        Ok(until)
+    } else {
+        Err(Invalid::new("in_the_past", "must be in the future"))
+    }
+}
+
 /// The fulfilment status of an order whose lines are `lines`; cancelled lines do not
 /// count. Goods on their way win over goods waiting: an order with one line shipped
 /// and one backordered is `partially_shipped` (its lines say which one waits).

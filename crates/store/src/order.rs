@@ -243,7 +243,8 @@ struct LineProduct {
     title: String,
 }
 
-async fn event(
+/// Appends an event to the order's timeline and its message to the outbox.
+pub(crate) async fn event(
     tx: &mut WriteTx,
     now: Timestamp,
     order: &OrderId,
@@ -1223,10 +1224,8 @@ impl Store {
 
     /// Puts an order on hold: it keeps its reservations but is not fulfilled.
     pub async fn hold_order(&self, key: &str, hold: &HoldRequest, actor: &str) -> StoreResult<Order> {
-        if let Some(until) = hold.until
-            && until <= self.now()
-        {
-            return Err(StoreError::invalid("/until", "in_the_past", "must be in the future"));
+        if let Some(until) = hold.until {
+            rules::hold_until(until, self.now()).map_err(|e| StoreError::Invalid(vec![e.at("/until")]))?;
         }
         let id = retrying!({
             let mut tx = self.write().await?;

@@ -6,10 +6,10 @@
 //! shipments it has not (`withdraw_unstarted_shipments`).
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use switchyard_core::carrier::Carrier;
-use switchyard_core::id::{EventId, LineId, LocationId, OrderId, ProductId, ShipmentId};
+use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::order::{self as rules, FulfilmentStatus, LineStatus, OrderEventKind, OrderStatus, ServiceLevel};
 use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentStatus};
@@ -18,6 +18,7 @@ use crate::WriteTx;
 use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply};
+use crate::order::event as order_event;
 use crate::outbox::enqueue;
 
 /// The parts of an order a shipment action reads and bumps.
@@ -76,31 +77,6 @@ pub(crate) async fn save_order(
         });
     }
     Ok(fulfilment)
-}
-
-/// Appends an event to the order's timeline and tells the outbox, under the event's kind.
-pub(crate) async fn order_event(
-    tx: &mut WriteTx,
-    now: Timestamp,
-    order: &OrderId,
-    (kind, actor): (OrderEventKind, &str),
-    message: String,
-    data: Value,
-) -> StoreResult<()> {
-    let mut sql = Sql::new("INSERT INTO order_event (id, order_id, kind, actor, message, data, created_at) VALUES (");
-    sql.list([
-        Arg::Text(EventId::new_at(now).to_string()),
-        Arg::Text(order.to_string()),
-        Arg::Text(kind.as_str().into()),
-        Arg::Text(actor.into()),
-        Arg::Text(message.clone()),
-        Arg::Text(data.to_string()),
-        Arg::Int(micros(now)),
-    ])
-    .push(")");
-    sql.query().execute(&mut ***tx).await?;
-    let payload = json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now });
-    enqueue(tx, now, kind.as_str(), order.as_str(), &payload).await
 }
 
 /// What a shipment action reads of its shipment, inside its transaction.
@@ -314,7 +290,8 @@ pub(crate) async fn cancel_shipment_in(
         tx,
         now,
         &head.order_id,
-        (OrderEventKind::ShipmentCancelled, actor),
+        OrderEventKind::ShipmentCancelled,
+        actor,
         format!("Shipment {} from {} cancelled: {reason}", head.number, head.location),
         json!({ "shipment_id": head.id, "number": head.number, "reason": reason }),
     )

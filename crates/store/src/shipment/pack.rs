@@ -15,14 +15,14 @@ use switchyard_core::shipment::scan::{self, ExpectedItem};
 use switchyard_core::shipment::{self as flow, ShipmentAction};
 
 use super::link::{
-    ShipmentHead, cancel_shipment_in, consume_reservations, order_event, order_ref, save_order, save_shipment,
-    shipment_head,
+    ShipmentHead, cancel_shipment_in, consume_reservations, order_ref, save_order, save_shipment, shipment_head,
 };
 use super::{Shipment, shipment_id};
 use crate::Store;
 use crate::db::{Arg, micros, violates};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, retrying};
+use crate::order::event as order_event;
 
 /// Runs `$body` on the shipment `$key` in a write transaction, retried on lost races,
 /// with `$tx` (the transaction) and `$head` (the shipment, read inside it) in scope;
@@ -253,7 +253,8 @@ impl Store {
                 tx,
                 now,
                 &head.order_id,
-                (OrderEventKind::Shipped, actor),
+                OrderEventKind::Shipped,
+                actor,
                 format!(
                     "Shipped {} from {} with {carrier}, tracking {number}",
                     head.number, head.location

@@ -20,13 +20,12 @@ use switchyard_core::routing::SplitPolicy;
 use switchyard_core::shipment::input::{ItemMix, PickListRequest};
 use switchyard_core::shipment::{self as flow, PickListStatus, ShipmentAction, ShipmentStatus};
 
-use super::link::{
-    ShipmentHead, consume_reservations, order_event, order_ref, save_order, save_shipment, shipment_head,
-};
+use super::link::{ShipmentHead, consume_reservations, order_ref, save_order, save_shipment, shipment_head};
 use super::shipment_id;
 use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply, retrying};
+use crate::order::event as order_event;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
 use crate::{Store, WriteTx};
@@ -285,7 +284,8 @@ async fn short_pick(
         tx,
         now,
         &head.order_id,
-        (OrderEventKind::ShortPicked, actor),
+        OrderEventKind::ShortPicked,
+        actor,
         message,
         data.clone(),
     )

@@ -18,11 +18,12 @@ use switchyard_core::shipment::input::ReleaseRequest;
 use switchyard_core::shipment::{ReleaseMode, ShipmentStatus};
 
 use super::ShipmentSummary;
-use super::link::{order_event, order_ref, save_order};
+use super::link::{order_ref, save_order};
 use crate::catalog::Location;
 use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
+use crate::order::event as order_event;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
 use crate::{Store, WriteTx};
@@ -191,7 +192,8 @@ async fn release_order_in(
         tx,
         now,
         order,
-        (OrderEventKind::ShipmentReleased, actor),
+        OrderEventKind::ShipmentReleased,
+        actor,
         format!(
             "Released to {} as shipment {number}: {}",
             location.code,

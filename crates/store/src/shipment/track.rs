@@ -20,11 +20,12 @@ use switchyard_core::shipment::{
     self as flow, DeliveryPerformance, ShipmentStatus, TrackingEvent, TrackingOutcome, TrackingStatus,
 };
 
-use super::link::{ShipmentHead, order_event, order_ref, save_order, save_shipment, shipment_head};
+use super::link::{ShipmentHead, order_ref, save_order, save_shipment, shipment_head};
 use super::shipment_id;
 use crate::db::{Arg, get_enum, get_json, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
+use crate::order::event as order_event;
 use crate::{Store, WriteTx};
 
 /// What became of a tracking event.
@@ -184,14 +185,15 @@ async fn after_status_change(
         "delivery": (to == ShipmentStatus::Delivered)
             .then(|| DeliveryPerformance::measure(head.promised_delivery_at, event.occurred_at)),
     });
-    order_event(tx, now, &order.id, (kind, source), message, data).await?;
+    order_event(tx, now, &order.id, kind, source, message, data).await?;
     if status != order.status {
         let message = "Completed: every line was delivered".to_owned();
         order_event(
             tx,
             now,
             &order.id,
-            (OrderEventKind::Completed, "system"),
+            OrderEventKind::Completed,
+            "system",
             message,
             json!({}),
         )
