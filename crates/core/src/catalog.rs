@@ -264,6 +264,19 @@ impl ProductPatch {
     }
 }
 
+/// Only ordinary products hold stock: a kit's stock is its components' stock, so it is
+/// never received, counted, adjusted or bought itself.
+pub fn holds_stock(sku: &str, is_kit: bool) -> Result<(), Invalid> {
+    if is_kit {
+        Err(Invalid::new(
+            "kit",
+            format!("{sku} is a kit: it has no stock of its own; use its components"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// One component of a kit as it arrives.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

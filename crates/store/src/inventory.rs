@@ -267,13 +267,8 @@ impl Store {
                 format!("location {} is archived", location.code),
             ));
         }
-        if !product.components.is_empty() {
-            return Err(StoreError::invalid(
-                "/sku",
-                "kit",
-                format!("{} is a kit: its stock is its components' stock", product.sku),
-            ));
-        }
+        switchyard_core::catalog::holds_stock(&product.sku, !product.components.is_empty())
+            .map_err(|e| StoreError::Invalid(vec![e.at("/sku")]))?;
         let id = retrying!({
             let mut tx = self.write().await?;
             let result = apply(

@@ -227,8 +227,9 @@ impl Store {
                     ));
                 }
                 Ok(p) if !p.components.is_empty() => {
-                    let message = format!("{} is a kit: order its components", p.sku);
-                    errors.push(field_error(&field, "kit", message));
+                    if let Err(kit) = switchyard_core::catalog::holds_stock(&p.sku, true) {
+                        errors.push(kit.at(field.as_str()));
+                    }
                 }
                 Ok(p) => {
                     products.insert(&line.sku, p);
