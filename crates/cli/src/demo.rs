@@ -15,6 +15,7 @@ use switchyard_core::catalog::{
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
+use switchyard_core::payment::{CaptureMode, PaymentProvider};
 use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
 use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
@@ -352,6 +353,18 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             } else {
                 SplitPolicy::Allow
             }),
+            // Marketplaces collect the money themselves; the shop till takes it at once.
+            payment_provider: Some(match kind {
+                ChannelKind::Amazon | ChannelKind::Etsy | ChannelKind::Ebay => PaymentProvider::Channel,
+                ChannelKind::Pos => PaymentProvider::Manual,
+                _ => PaymentProvider::Test,
+            }),
+            capture_mode: Some(if kind == ChannelKind::Pos {
+                CaptureMode::OnPlacement
+            } else {
+                CaptureMode::OnShipment
+            }),
+            ..ChannelInput::default()
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ensure(store.create_channel(&draft).await).await?;

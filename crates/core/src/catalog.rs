@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
+use crate::payment::{CaptureMode, PaymentProvider};
+use crate::returns::RefundOn;
 use crate::routing::SplitPolicy;
 use crate::validation::{self, FieldError, Invalid, Validator};
 
@@ -396,7 +398,7 @@ impl LocationInput {
         if self.latitude.is_some() != self.longitude.is_some() {
             v.push(Invalid::new("required", "latitude and longitude go together").at("/longitude"));
         }
-        let priority = v.check("/priority", priority(self.priority.unwrap_or(100)));
+        let priority = v.check("/priority", within(self.priority.unwrap_or(100), 0..=1_000_000));
         let timezone = v.check("/timezone", {
             let tz = self.timezone.as_deref().map(str::trim).unwrap_or("UTC");
             match crate::routing::promise::time_zone(tz) {
@@ -457,14 +459,6 @@ fn coordinate(value: f64, limit: f64, what: &str) -> Result<f64, Invalid> {
     }
 }
 
-fn priority(value: i64) -> Result<i64, Invalid> {
-    if (0..=1_000_000).contains(&value) {
-        Ok(value)
-    } else {
-        Err(Invalid::new("out_of_range", "must be between 0 and 1000000"))
-    }
-}
-
 /// A channel as it arrives for creation or replacement.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -482,6 +476,20 @@ pub struct ChannelInput {
     pub shortage_policy: Option<ShortagePolicy>,
     /// Default `allow`: split across locations when one cannot ship everything.
     pub split_policy: Option<SplitPolicy>,
+    /// Who takes the money of this channel's orders; default `manual`.
+    pub payment_provider: Option<PaymentProvider>,
+    /// When the money is taken; default `on_shipment`.
+    pub capture_mode: Option<CaptureMode>,
+    /// Days after delivery (or shipment, when delivery is not known) a return may be
+    /// requested; default 30, at most 365.
+    #[cfg_attr(feature = "openapi", schema(example = 30))]
+    pub return_window_days: Option<i64>,
+    /// When returns are refunded; default `receipt`.
+    pub refund_on: Option<RefundOn>,
+    /// Percent of the goods kept when a return is the customer's choice (not a fault of
+    /// the seller); default 0.
+    #[cfg_attr(feature = "openapi", schema(example = 10))]
+    pub restocking_fee_percent: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -493,6 +501,41 @@ pub struct ChannelDraft {
     pub ship_from: Vec<String>,
     pub shortage_policy: ShortagePolicy,
     pub split_policy: SplitPolicy,
+    pub policies: ChannelPolicies,
+}
+
+/// How a channel takes money and accepts returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelPolicies {
+    pub payment_provider: PaymentProvider,
+    pub capture_mode: CaptureMode,
+    pub return_window_days: i64,
+    pub refund_on: RefundOn,
+    pub restocking_fee_percent: i64,
+}
+
+impl Default for ChannelPolicies {
+    fn default() -> Self {
+        ChannelPolicies {
+            payment_provider: PaymentProvider::Manual,
+            capture_mode: CaptureMode::OnShipment,
+            return_window_days: 30,
+            refund_on: RefundOn::Receipt,
+            restocking_fee_percent: 0,
+        }
+    }
+}
+
+fn within(value: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, Invalid> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!("must be between {} and {}", range.start(), range.end()),
+        ))
+    }
 }
 
 impl ChannelInput {
@@ -509,6 +552,13 @@ impl ChannelInput {
                 ship_from.push(code);
             }
         }
+        let defaults = ChannelPolicies::default();
+        let window = self
+            .return_window_days
+            .map(|days| v.check("/return_window_days", within(days, 0..=365)));
+        let fee = self
+            .restocking_fee_percent
+            .map(|percent| v.check("/restocking_fee_percent", within(percent, 0..=100)));
         v.finish(|| {
             Some(ChannelDraft {
                 code: code?,
@@ -517,6 +567,13 @@ impl ChannelInput {
                 ship_from,
                 shortage_policy: self.shortage_policy.unwrap_or(ShortagePolicy::Reject),
                 split_policy: self.split_policy.unwrap_or(SplitPolicy::Allow),
+                policies: ChannelPolicies {
+                    payment_provider: self.payment_provider.unwrap_or(defaults.payment_provider),
+                    capture_mode: self.capture_mode.unwrap_or(defaults.capture_mode),
+                    return_window_days: window.map_or(Some(defaults.return_window_days), |w| w)?,
+                    refund_on: self.refund_on.unwrap_or(defaults.refund_on),
+                    restocking_fee_percent: fee.map_or(Some(defaults.restocking_fee_percent), |f| f)?,
+                },
             })
         })
     }

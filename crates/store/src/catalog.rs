@@ -8,12 +8,15 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use switchyard_core::catalog::{
+    ChannelPolicies,
     Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, ComponentInput, LocationDraft, LocationInput,
     LocationKind, ProductDraft, ProductPatch, ShortagePolicy, format_cutoff, parse_components,
 };
 
 use switchyard_core::id::{ChannelId, LocationId, ProductId, ZoneId};
 use switchyard_core::order::ServiceLevel;
+use switchyard_core::payment::{CaptureMode, PaymentProvider};
+use switchyard_core::returns::RefundOn;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::{Zone, ZoneInput, parse_zones};
 use switchyard_core::{Currency, Money};
@@ -88,6 +91,8 @@ pub struct Channel {
     pub ship_from: Vec<String>,
     pub shortage_policy: ShortagePolicy,
     pub split_policy: SplitPolicy,
+    #[serde(flatten)]
+    pub policies: ChannelPolicies,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub archived_at: Option<Timestamp>,
@@ -183,7 +188,8 @@ fn location(row: &AnyRow) -> StoreResult<Location> {
 }
 
 const CHANNEL_COLUMNS: &str =
-    "id, code, name, kind, shortage_policy, split_policy, created_at, updated_at, archived_at";
+    "id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, return_window_days, \
+     refund_on, restocking_fee_percent, created_at, updated_at, archived_at";
 
 /// Adds the catalog filters shared by the three lists; `search` lists the columns `q` looks in.
 fn catalog_filter(sql: &mut Sql, filter: &CatalogFilter, search: &[&str], page: &PageRequest, key: &str) {
@@ -685,8 +691,9 @@ impl Store {
         let mut tx = self.write().await?;
         let result = async {
             sqlx::query(
-                "INSERT INTO channel (id, code, name, kind, shortage_policy, split_policy, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                "INSERT INTO channel (id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, \
+                 return_window_days, refund_on, restocking_fee_percent, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
             )
             .bind(id.as_str())
             .bind(&draft.code)
@@ -694,6 +701,11 @@ impl Store {
             .bind(draft.kind.as_str())
             .bind(draft.shortage_policy.as_str())
             .bind(draft.split_policy.as_str())
+            .bind(draft.policies.payment_provider.as_str())
+            .bind(draft.policies.capture_mode.as_str())
+            .bind(draft.policies.return_window_days)
+            .bind(draft.policies.refund_on.as_str())
+            .bind(draft.policies.restocking_fee_percent)
             .bind(micros(now))
             .execute(&mut **tx)
             .await
@@ -733,6 +745,13 @@ impl Store {
                 ship_from,
                 shortage_policy: get_enum(row, "shortage_policy", ShortagePolicy::parse)?,
                 split_policy: get_enum(row, "split_policy", SplitPolicy::parse)?,
+                policies: ChannelPolicies {
+                    payment_provider: get_enum(row, "payment_provider", PaymentProvider::parse)?,
+                    capture_mode: get_enum(row, "capture_mode", CaptureMode::parse)?,
+                    return_window_days: row.try_get("return_window_days")?,
+                    refund_on: get_enum(row, "refund_on", RefundOn::parse)?,
+                    restocking_fee_percent: row.try_get("restocking_fee_percent")?,
+                },
                 created_at: get_time(row, "created_at")?,
                 updated_at: get_time(row, "updated_at")?,
                 archived_at: get_opt_time(row, "archived_at")?,
@@ -759,6 +778,13 @@ impl Store {
             ship_from: patch.ship_from.clone().or(Some(current.ship_from.clone())),
             shortage_policy: patch.shortage_policy.or(Some(current.shortage_policy)),
             split_policy: patch.split_policy.or(Some(current.split_policy)),
+            payment_provider: patch.payment_provider.or(Some(current.policies.payment_provider)),
+            capture_mode: patch.capture_mode.or(Some(current.policies.capture_mode)),
+            return_window_days: patch.return_window_days.or(Some(current.policies.return_window_days)),
+            refund_on: patch.refund_on.or(Some(current.policies.refund_on)),
+            restocking_fee_percent: patch
+                .restocking_fee_percent
+                .or(Some(current.policies.restocking_fee_percent)),
         };
         let draft = merged.parse().map_err(StoreError::Invalid)?;
         // Only a new list is checked: an archived location already on the list does not
@@ -770,14 +796,20 @@ impl Store {
         let mut tx = self.write().await?;
         let result = async {
             sqlx::query(
-                "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, split_policy = $5, updated_at = $6 \
-                 WHERE id = $7",
+                "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, split_policy = $5, \
+                 payment_provider = $6, capture_mode = $7, return_window_days = $8, refund_on = $9, \
+                 restocking_fee_percent = $10, updated_at = $11 WHERE id = $12",
             )
             .bind(&draft.code)
             .bind(&draft.name)
             .bind(draft.kind.as_str())
             .bind(draft.shortage_policy.as_str())
             .bind(draft.split_policy.as_str())
+            .bind(draft.policies.payment_provider.as_str())
+            .bind(draft.policies.capture_mode.as_str())
+            .bind(draft.policies.return_window_days)
+            .bind(draft.policies.refund_on.as_str())
+            .bind(draft.policies.restocking_fee_percent)
             .bind(micros(self.now()))
             .bind(current.id.as_str())
             .execute(&mut **tx)

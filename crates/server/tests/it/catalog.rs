@@ -170,6 +170,11 @@ async fn a_channel_is_created_and_read_by_id_and_by_code(app: &TestApp) {
         "ship_from keeps the order given"
     );
     assert_eq!(r.body["shortage_policy"], "reject", "the default policy");
+    assert_eq!(r.body["payment_provider"], "manual");
+    assert_eq!(r.body["capture_mode"], "on_shipment");
+    assert_eq!(r.body["return_window_days"], 30);
+    assert_eq!(r.body["refund_on"], "receipt");
+    assert_eq!(r.body["restocking_fee_percent"], 0);
 
     let by_id = app.get(r.header("location").unwrap()).await;
     assert_eq!(by_id.status, 200, "{}", by_id.body);
@@ -400,6 +405,34 @@ async fn patching_a_location_or_channel_changes_only_the_fields_sent(app: &TestA
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["ship_from"], json!(["MCR"]), "ship_from is replaced");
     assert_eq!(r.body["shortage_policy"], "backorder");
+
+    let r = app
+        .patch(
+            "/api/v1/channels/web",
+            json!({"payment_provider": "test", "capture_mode": "on_placement", "return_window_days": 14,
+                   "refund_on": "authorization", "restocking_fee_percent": 10}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for (field, value) in [
+        ("payment_provider", json!("test")),
+        ("capture_mode", json!("on_placement")),
+        ("return_window_days", json!(14)),
+        ("refund_on", json!("authorization")),
+        ("restocking_fee_percent", json!(10)),
+        ("shortage_policy", json!("backorder")),
+    ] {
+        assert_eq!(r.body[field], value, "{field}");
+    }
+    let before = r.body;
+    let bad = app
+        .patch(
+            "/api/v1/channels/web",
+            json!({"return_window_days": 400, "restocking_fee_percent": 101}),
+        )
+        .await;
+    assert_eq!(bad.invalid_fields(), ["/return_window_days", "/restocking_fee_percent"]);
+    assert_eq!(app.get("/api/v1/channels/web").await.body, before);
 
     let before = app.get("/api/v1/channels/web").await.body;
     let bad = app
