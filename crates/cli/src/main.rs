@@ -47,6 +47,9 @@ enum Command {
         /// Fill an empty database with a demo business and print an admin key.
         #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
+        /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
+        #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
+        easypost_webhook_secret: Option<String>,
     },
     /// Apply migrations only.
     Migrate,
@@ -174,7 +177,11 @@ async fn shutdown_signal() {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { addr, demo } => {
+        Command::Serve {
+            addr,
+            demo,
+            easypost_webhook_secret,
+        } => {
             let store = open(&cli.database_url).await?;
             if demo {
                 demo::load(&store).await?;
@@ -183,7 +190,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
-            switchyard_server::serve(listener, AppState::new(store.clone()), shutdown_signal()).await?;
+            let state = AppState::new(store.clone()).with_easypost_webhook_secret(easypost_webhook_secret);
+            switchyard_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
         }
         Command::Migrate => {

@@ -54,7 +54,8 @@ async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError
     })
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Parses a JSON body read by hand (e.g. after checking its signature); errors name the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let field = pointer(err.path());
@@ -88,7 +89,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !is_json(&req) {
             return Err(not_json());
         }
-        parse(&body(req, state).await?).map(ApiJson)
+        parse_json(&body(req, state).await?).map(ApiJson)
     }
 }
 
@@ -105,7 +106,7 @@ impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for ApiJson<T> 
         if !json {
             return Err(not_json());
         }
-        parse(&bytes).map(|v| Some(ApiJson(v)))
+        parse_json(&bytes).map(|v| Some(ApiJson(v)))
     }
 }
 

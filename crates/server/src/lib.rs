@@ -10,7 +10,7 @@ pub mod middleware;
 pub mod ops;
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -35,6 +35,8 @@ use crate::error::ApiError;
 pub struct AppState {
     pub store: Store,
     pub metrics: PrometheusHandle,
+    /// The secret EasyPost signs its webhooks with; `/webhooks/easypost` is off without it.
+    pub easypost_webhook_secret: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -42,6 +44,15 @@ impl AppState {
         AppState {
             store,
             metrics: metrics_handle(),
+            easypost_webhook_secret: None,
+        }
+    }
+
+    /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
+    pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
+        AppState {
+            easypost_webhook_secret: secret.map(Arc::from),
+            ..self
         }
     }
 }
@@ -88,6 +99,7 @@ fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(api::tracking::easypost_webhook))
         .merge(api)
         .split_for_parts();
     api::document_auth_errors(&mut doc);

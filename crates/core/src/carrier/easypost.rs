@@ -175,3 +175,37 @@ pub fn map(event: &EasyPostEvent) -> Result<TrackerUpdate, Vec<FieldError>> {
         })
     })
 }
+
+/// The header EasyPost signs its webhooks with.
+pub const SIGNATURE_HEADER: &str = "x-hmac-signature";
+
+/// Whether `signature` (the `X-Hmac-Signature` header, `hmac-sha256-hex=<digest>`) is
+/// EasyPost's signature of `body` with the webhook `secret`: HMAC-SHA256 over the raw
+/// body, keyed with the secret in Unicode NFKD form, compared in constant time.
+pub fn signature_matches(secret: &str, body: &[u8], signature: &str) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    use unicode_normalization::UnicodeNormalization;
+
+    let Some(hex) = signature.trim().strip_prefix("hmac-sha256-hex=") else {
+        return false;
+    };
+    let Some(digest) = decode_hex(hex) else {
+        return false;
+    };
+    let key: String = secret.nfkd().collect();
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&digest).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

@@ -212,3 +212,23 @@ fn easypost_events_other_than_trackers_are_refused() {
     assert_eq!(easypost::status("pre_transit"), None);
     assert_eq!(easypost::carrier("DHLExpress"), Some(Carrier::DhlExpress));
 }
+
+/// EasyPost's client libraries share this secret and signature
+/// (`official/fixtures/client-library-fixtures.json`, `webhooks`): the signature of the
+/// shared event body as EasyPost sends it, without the file's trailing newline.
+#[test]
+fn an_easypost_webhook_signature_is_verified() {
+    let file = include_str!("testdata/easypost_event-body_tracker.updated.json");
+    let body = file.strip_suffix('\n').unwrap().as_bytes();
+    let signature = "hmac-sha256-hex=38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db";
+    assert!(easypost::signature_matches("sécret", body, signature));
+    // The secret is normalised (NFKD) before use: the decomposed spelling is the same key.
+    assert!(easypost::signature_matches("se\u{301}cret", body, signature));
+    assert!(!easypost::signature_matches("secret", body, signature), "another secret");
+    assert!(!easypost::signature_matches("sécret", file.as_bytes(), signature), "another body");
+    let upper = signature.to_uppercase().replace("HMAC-SHA256-HEX=", "hmac-sha256-hex=");
+    assert!(easypost::signature_matches("sécret", body, &upper), "hex digits in either case");
+    for bad in ["", "38f3f53c", "hmac-sha256-hex=zz", "hmac-sha256-hex=38f3f5"] {
+        assert!(!easypost::signature_matches("sécret", body, bad), "{bad:?}");
+    }
+}

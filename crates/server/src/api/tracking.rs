@@ -2,7 +2,9 @@
 //! webhooks. Duplicates are ignored and late events never undo a later state.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use switchyard_core::auth::Permission;
 use switchyard_core::carrier::easypost::{self, EasyPostEvent};
@@ -12,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, parse_json};
 
 /// What became of each event, in the order sent.
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,10 +99,57 @@ pub async fn record_easypost_event(
     ApiJson(event): ApiJson<EasyPostEvent>,
 ) -> ApiResult<Json<TrackingResults>> {
     caller.require(Permission::Fulfil)?;
-    let update = easypost::map(&event).map_err(ApiError::validation)?;
+    record_easypost(&s, &event).await
+}
+
+async fn record_easypost(s: &AppState, event: &EasyPostEvent) -> ApiResult<Json<TrackingResults>> {
+    let update = easypost::map(event).map_err(ApiError::validation)?;
     let results = s.store.record_easypost(&update).await?;
     Ok(Json(TrackingResults {
         results,
         skipped: update.skipped,
     }))
+}
+
+/// EasyPost webhook, signed
+///
+/// The address to give EasyPost itself: no API key, but every request must carry
+/// EasyPost's `X-Hmac-Signature` (`hmac-sha256-hex=…`, HMAC-SHA256 of the raw body with
+/// the webhook secret the server was started with, `--easypost-webhook-secret`). A
+/// missing or wrong signature is a 401 and nothing is recorded; without a configured
+/// secret the endpoint answers 404. The event is then handled as by
+/// `POST /api/v1/tracking/easypost`.
+#[utoipa::path(post, path = "/webhooks/easypost", tag = "tracking", security(()), request_body = EasyPostEvent,
+    params(("X-Hmac-Signature" = String, Header, description = "EasyPost's signature of the raw body",
+        example = "hmac-sha256-hex=38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db")),
+    responses(
+        (status = 200, description = "What became of each detail", body = TrackingResults),
+        (status = 401, description = "Missing or wrong signature; nothing recorded", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No webhook secret configured, or no shipment has the tracking code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a tracker event, or invalid details", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn easypost_webhook(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<TrackingResults>> {
+    let Some(secret) = s.easypost_webhook_secret.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            "no EasyPost webhook secret is configured on this server",
+        ));
+    };
+    let signature = headers
+        .get(easypost::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !easypost::signature_matches(secret, &body, signature) {
+        return Err(ApiError::unauthorized(
+            "the X-Hmac-Signature header is missing or does not sign this body with the webhook secret",
+        ));
+    }
+    let event: EasyPostEvent = parse_json(&body)?;
+    record_easypost(&s, &event).await
 }

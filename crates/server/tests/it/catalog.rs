@@ -59,23 +59,8 @@ async fn keys(app: &TestApp, path: &str, key: &str) -> Vec<String> {
 
 /// Sends `body` as-is with the given content type.
 async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: &'static str) -> Resp {
-    let res = app
-        .client
-        .post(format!("{}{path}", app.base))
-        .bearer_auth(&app.admin)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
+    app.post_bytes(path, Some(&app.admin), body.as_bytes(), &[("content-type", content_type)])
         .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = res.bytes().await.unwrap();
-    Resp {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
 }
 
 fn location_body(code: &str) -> Value {

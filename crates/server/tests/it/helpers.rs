@@ -16,6 +16,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The webhook secret of EasyPost's shared client-library fixtures; every test server uses it.
+pub const EASYPOST_WEBHOOK_SECRET: &str = "sécret";
+
 /// Runs an async scenario `fn(TestApp)` on both backends:
 /// `both!(name_of_scenario)` makes `name_of_scenario::sqlite` and `::postgres`.
 #[macro_export]
@@ -131,7 +134,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(switchyard_server::serve(
             listener,
-            AppState::new(store.clone()),
+            AppState::new(store.clone()).with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into())),
             std::future::pending(),
         ));
         TestApp {
@@ -185,6 +188,19 @@ impl TestApp {
         if let Some(body) = body {
             req = req.json(body);
         }
+        Self::respond(req, headers).await
+    }
+
+    /// POSTs `body` byte for byte, with `headers` (say which content type it is).
+    pub async fn post_bytes(&self, path: &str, key: Option<&str>, body: &[u8], headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.client.post(format!("{}{path}", self.base)).body(body.to_vec());
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        Self::respond(req, headers).await
+    }
+
+    async fn respond(mut req: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Resp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

@@ -173,6 +173,8 @@ async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {
         assert!(paths.contains_key(ops), "{ops} is documented");
         assert_eq!(paths[ops]["get"]["security"], json!([{}]), "{ops} needs no key");
     }
+    let webhook = &paths["/webhooks/easypost"]["post"];
+    assert_eq!(webhook["security"], json!([{}]), "EasyPost signs instead of sending a key");
 
     let scheme = &doc["components"]["securitySchemes"]["api_key"];
     assert_eq!(scheme["type"], "http", "{scheme}");

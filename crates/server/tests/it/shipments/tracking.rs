@@ -331,6 +331,61 @@ async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
+/// `X-Hmac-Signature` as EasyPost computes it.
+fn easypost_signature(body: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(EASYPOST_WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("hmac-sha256-hex={hex}")
+}
+
+async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp) {
+    // EasyPost's own published vector: the shared event body (without the file's final
+    // newline), signed with the shared secret. Its tracker ("1") is no shipment of ours,
+    // so an accepted signature shows as a 404 for the tracker, not a 401.
+    let fixture = include_str!("../../../../core/src/carrier/testdata/easypost_event-body_tracker.updated.json");
+    let body = fixture.strip_suffix('\n').unwrap().as_bytes();
+    let published = "hmac-sha256-hex=38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db";
+    let json = ("content-type", "application/json");
+    let r = app
+        .post_bytes("/webhooks/easypost", None, body, &[json, ("x-hmac-signature", published)])
+        .await;
+    r.problem(404, "not_found");
+    assert!(r.body["detail"].as_str().unwrap().contains("1"), "{}", r.body);
+
+    app.clock.set("2024-07-31T10:00:00Z".parse().unwrap());
+    app.shop().await;
+    app.receive("TEE", "LON", 5).await;
+    let number = app.place("E-2", &[("TEE", 1)]).await;
+    let shipment = app.packed(&number).await;
+    let label = json!({"carrier": "fedex", "tracking_number": "986578788855"});
+    assert_eq!(app.act(&shipment, "label", label).await.status, 200);
+    app.act(&shipment, "ship", json!({})).await;
+    let mut payload: Value = serde_json::from_slice(body).unwrap();
+    payload["result"]["tracking_code"] = json!("986578788855");
+    let ours = serde_json::to_vec(&payload).unwrap();
+
+    // Forged, missing or signed for another body: refused, and nothing moves.
+    for signature in [published.to_owned(), String::new(), easypost_signature(b"{}")] {
+        let r = app
+            .post_bytes("/webhooks/easypost", None, &ours, &[json, ("x-hmac-signature", &signature)])
+            .await;
+        r.problem(401, "unauthorized");
+    }
+    assert_eq!(app.shipment_json(&shipment).await["status"], "shipped");
+
+    let signature = easypost_signature(&ours);
+    let r = app
+        .post_bytes("/webhooks/easypost", None, &ours, &[json, ("x-hmac-signature", &signature)])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"].as_array().unwrap().len(), 6);
+    assert_eq!(app.shipment_json(&shipment).await["status"], "in_transit");
+    app.assert_books_balance().await;
+}
+
 async fn the_simulated_carrier_reports_a_journey_as_time_passes(app: &TestApp) {
     app.warehouse().await;
     let number = app.place("SIM-1", &[("TEE", 1)]).await;
@@ -388,5 +443,6 @@ both!(
     a_late_delivery_is_measured_in_days_against_the_promise,
     tracking_before_shipping_is_recorded_and_late_shipments_are_listed,
     an_easypost_tracker_payload_moves_its_shipment,
+    easypost_webhooks_need_easypost_signature_not_an_api_key,
     the_simulated_carrier_reports_a_journey_as_time_passes,
 );
