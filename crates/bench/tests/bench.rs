@@ -71,7 +71,13 @@ async fn verification_fails_loudly_on_a_lost_or_oversold_order() {
     assert!(!run.accepted.is_empty());
     // The server "loses" an accepted order.
     let (lost, _) = run.accepted[0].clone();
-    for table in ["order_event", "reservation", "order_line"] {
+    for table in [
+        "order_event",
+        "reservation",
+        "order_line",
+        "payment_transaction",
+        "payment",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE order_id = $1")))
             .bind(&lost)
             .execute(s.store.pool())

@@ -497,6 +497,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             }),
             totals: None,
             priority: None,
+            payment_token: None,
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
         let placed = match store.place_order(&draft, ACTOR).await {

@@ -26,6 +26,10 @@ pub enum Permission {
     ManageOrders,
     /// Release work to the floor, pick, pack, label and ship; record tracking events.
     Fulfil,
+    /// Give money back by line, shipping or amount.
+    Refund,
+    /// Give a goodwill (appeasement) refund: support may, up to what is refundable.
+    Appease,
 }
 
 impl Role {
@@ -34,7 +38,7 @@ impl Role {
         match self {
             Role::Admin | Role::Manager => true,
             Role::Warehouse => matches!(permission, P::Read | P::MoveStock | P::Fulfil),
-            Role::Support => matches!(permission, P::Read | P::PlaceOrders | P::ManageOrders),
+            Role::Support => matches!(permission, P::Read | P::PlaceOrders | P::ManageOrders | P::Appease),
             Role::Viewer => matches!(permission, P::Read),
         }
     }
@@ -54,5 +58,9 @@ mod tests {
         assert!(!Role::Support.allows(Permission::MoveStock));
         assert!(Role::Warehouse.allows(Permission::Fulfil));
         assert!(!Role::Support.allows(Permission::Fulfil));
+        assert!(Role::Support.allows(Permission::Appease));
+        assert!(!Role::Support.allows(Permission::Refund));
+        assert!(Role::Manager.allows(Permission::Refund));
+        assert!(!Role::Warehouse.allows(Permission::Appease));
     }
 }

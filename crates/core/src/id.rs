@@ -133,6 +133,25 @@ id_type!(
 id_type!(
     /// A line of a purchase order.
     PurchaseOrderLineId, "pol");
+id_type!(
+    /// A return (RMA).
+    ReturnId, "ret");
+id_type!(
+    /// A line of a return.
+    ReturnLineId, "rtl");
+id_type!(
+    /// Items of a return received with one disposition.
+    ReturnReceiptId, "rtr");
+id_type!(
+    /// A claim: goods that went wrong on the way to the customer.
+    ClaimId, "clm");
+
+id_type!(
+    /// An attempt to take an order's money through its provider.
+    PaymentId, "pay");
+id_type!(
+    /// An authorization, capture, void or refund of a payment.
+    PaymentTransactionId, "ptx");
 
 #[cfg(test)]
 mod tests {

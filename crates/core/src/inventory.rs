@@ -56,6 +56,8 @@ string_enum!(
         Release = "release",
         /// Reserved units leave the location in a shipment.
         Ship = "ship",
+        /// Returned units go back to sellable stock.
+        ReturnRestock = "return_restock",
     }
 );
 
@@ -116,6 +118,8 @@ pub enum StockCommand {
     Release(Quantity),
     /// Reserved units leave in a shipment: on hand and reserved both go down.
     Ship(Quantity),
+    /// Units a customer sent back, found fit to sell again: on hand goes up.
+    ReturnRestock(Quantity),
 }
 
 impl StockCommand {
@@ -129,13 +133,14 @@ impl StockCommand {
             StockCommand::Reserve(_) => MovementKind::Reserve,
             StockCommand::Release(_) => MovementKind::Release,
             StockCommand::Ship(_) => MovementKind::Ship,
+            StockCommand::ReturnRestock(_) => MovementKind::ReturnRestock,
         }
     }
 
     /// The delta this command makes to `current`, or why it may not happen.
     pub fn delta(&self, current: Balance) -> Result<Delta, StockError> {
         let delta = match *self {
-            StockCommand::Receive(q) | StockCommand::TransferIn(q) => Delta {
+            StockCommand::Receive(q) | StockCommand::TransferIn(q) | StockCommand::ReturnRestock(q) => Delta {
                 on_hand: q.get(),
                 reserved: 0,
             },
@@ -543,6 +548,23 @@ mod tests {
     }
 
     #[test]
+    fn a_restocked_return_raises_on_hand_only() {
+        let b = Balance {
+            on_hand: 0,
+            reserved: 0,
+        };
+        let restock = StockCommand::ReturnRestock(q(2));
+        assert_eq!(restock.kind(), MovementKind::ReturnRestock);
+        assert_eq!(
+            restock.delta(b),
+            Ok(Delta {
+                on_hand: 2,
+                reserved: 0
+            })
+        );
+    }
+
+    #[test]
     fn shipping_more_than_is_reserved_is_refused() {
         let b = Balance {
             on_hand: 10,
@@ -564,6 +586,7 @@ mod tests {
             (0i64..60).prop_map(StockCommand::Count),
             (1i64..50).prop_map(|n| StockCommand::TransferOut(q(n))),
             (1i64..50).prop_map(|n| StockCommand::TransferIn(q(n))),
+            (1i64..50).prop_map(|n| StockCommand::ReturnRestock(q(n))),
             (1i64..20).prop_map(|n| StockCommand::Reserve(q(n))),
             (1i64..20).prop_map(|n| StockCommand::Release(q(n))),
             (1i64..20).prop_map(|n| StockCommand::Ship(q(n))),

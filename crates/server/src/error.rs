@@ -5,8 +5,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use switchyard_core::FieldError;
 use switchyard_core::inventory::StockError;
+use switchyard_core::{FieldError, Money};
 use switchyard_store::StoreError;
 use switchyard_store::error::ShortLine;
 use utoipa::ToSchema;
@@ -43,6 +43,9 @@ pub struct Problem {
     /// The state that made the action illegal (`invalid_transition`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_status: Option<String>,
+    /// What may still be refunded (`refund_exceeds_captured`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<Money>,
 }
 
 /// One invalid field.
@@ -74,6 +77,7 @@ impl ApiError {
                 errors: Vec::new(),
                 lines: Vec::new(),
                 current_status: None,
+                remaining: None,
             }),
             www_authenticate: false,
         }
@@ -184,6 +188,17 @@ impl From<StoreError> for ApiError {
             StoreError::Transition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
             StoreError::ShipmentTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
             StoreError::PurchaseTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
+            StoreError::ReturnTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
+            StoreError::RefundExceedsCaptured { requested, remaining } => {
+                let mut e = ApiError::new(
+                    StatusCode::CONFLICT,
+                    "refund_exceeds_captured",
+                    "More than can be refunded",
+                    format!("{requested} is more than the {remaining} captured and not yet refunded"),
+                );
+                e.problem.remaining = Some(remaining);
+                e
+            }
             StoreError::ScanMismatch { shipment, errors } => {
                 let detail = format!(
                     "Nothing was packed: the scans do not match shipment {shipment}. {}",

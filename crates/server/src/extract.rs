@@ -156,6 +156,8 @@ impl Caller {
                     Permission::PlaceOrders => "place orders",
                     Permission::ManageOrders => "hold, release or cancel orders",
                     Permission::Fulfil => "pick, pack or ship",
+                    Permission::Refund => "refund orders",
+                    Permission::Appease => "give goodwill refunds",
                 }
             )))
         }

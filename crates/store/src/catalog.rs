@@ -8,9 +8,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use switchyard_core::catalog::{
-    ChannelPolicies,
-    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, ComponentInput, LocationDraft, LocationInput,
-    LocationKind, ProductDraft, ProductPatch, ShortagePolicy, format_cutoff, parse_components,
+    Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, ChannelPolicies, ComponentInput, LocationDraft,
+    LocationInput, LocationKind, ProductDraft, ProductPatch, ShortagePolicy, format_cutoff, parse_components,
 };
 
 use switchyard_core::id::{ChannelId, LocationId, ProductId, ZoneId};
@@ -187,8 +186,7 @@ fn location(row: &AnyRow) -> StoreResult<Location> {
     })
 }
 
-const CHANNEL_COLUMNS: &str =
-    "id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, return_window_days, \
+const CHANNEL_COLUMNS: &str = "id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, return_window_days, \
      refund_on, restocking_fee_percent, created_at, updated_at, archived_at";
 
 /// Adds the catalog filters shared by the three lists; `search` lists the columns `q` looks in.

@@ -1,13 +1,19 @@
 //! `switchyard check`: proves the books balance. Every balance equals the sum of its
 //! ledger movements, `0 <= reserved <= on_hand`, `reserved` equals the reservations
 //! held for it, every reservation belongs to an open, allocated order line, every
-//! allocated line is reserved in full, and every shipment on the floor holds exactly
-//! the stock of what it carries (and no other).
+//! allocated line is reserved in full, every shipment on the floor holds exactly
+//! the stock of what it carries (and no other), and every order's money adds up
+//! (refunded <= captured <= authorized - voided, with the payment status it means),
+//! and returns never exceed what shipped (`returns::check`).
 
 use serde::Serialize;
 use sqlx::Row;
 
+use switchyard_core::Money;
+use switchyard_core::payment::{PaymentProvider, PaymentTotals};
+
 use crate::Store;
+use crate::db::get_currency;
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -174,6 +180,61 @@ impl Store {
                 row.try_get::<i64, _>("held")?,
             ));
         }
+        self.check_payments(&mut report).await?;
+        self.check_returns(&mut report).await?;
         Ok(report)
+    }
+
+    /// Per order: refunded <= captured <= authorized - voided, and the stored payment
+    /// status is the one its records mean.
+    async fn check_payments(&self, report: &mut CheckReport) -> StoreResult<()> {
+        let sum = |kind: &str| {
+            format!(
+                "COALESCE((SELECT CAST(SUM(t.amount) AS BIGINT) FROM payment_transaction t \
+                 WHERE t.order_id = o.id AND t.kind = '{kind}'), 0) AS {kind}_total"
+            )
+        };
+        let sql = format!(
+            "SELECT o.number, o.currency, o.grand_total, o.payment_status, {}, {}, {}, {}, \
+             (SELECT p.provider FROM payment p WHERE p.order_id = o.id AND p.status = 'approved' ORDER BY p.id DESC LIMIT 1) AS provider \
+             FROM sales_order o ORDER BY o.id",
+            sum("authorization"),
+            sum("capture"),
+            sum("void"),
+            sum("refund")
+        );
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+            let number: String = row.try_get("number")?;
+            let c = get_currency(&row, "currency")?;
+            let m = |col: &str| -> StoreResult<Money> { Ok(Money::new(row.try_get(col)?, c)) };
+            let totals = PaymentTotals {
+                authorized: m("authorization_total")?,
+                captured: m("capture_total")?,
+                voided: m("void_total")?,
+                refunded: m("refund_total")?,
+            };
+            let (a, cap, v, r) = (
+                totals.authorized.amount,
+                totals.captured.amount,
+                totals.voided.amount,
+                totals.refunded.amount,
+            );
+            if !(0 <= r && r <= cap && cap <= a - v) {
+                report.problems.push(format!(
+                    "order {number}: refunded {r}, captured {cap}, authorized {a} and voided {v} break \
+                     refunded <= captured <= authorized - voided"
+                ));
+            }
+            let by_channel =
+                row.try_get::<Option<String>, _>("provider")?.as_deref() == Some(PaymentProvider::Channel.as_str());
+            let derived = totals.status(by_channel, m("grand_total")?);
+            let stored: String = row.try_get("payment_status")?;
+            if stored != derived.as_str() {
+                report.problems.push(format!(
+                    "order {number}: payment status is {stored}, but its payment records say {derived}"
+                ));
+            }
+        }
+        Ok(())
     }
 }

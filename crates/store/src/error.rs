@@ -42,6 +42,14 @@ pub enum StoreError {
     ShipmentTransition(#[from] ShipmentTransitionError),
     #[error(transparent)]
     PurchaseTransition(#[from] switchyard_core::purchase::TransitionError),
+    #[error(transparent)]
+    ReturnTransition(#[from] switchyard_core::returns::ReturnTransitionError),
+    /// A refund of more than is captured and not yet refunded; `remaining` is what is.
+    #[error("{requested} is more than the {remaining} captured and not yet refunded")]
+    RefundExceedsCaptured {
+        requested: switchyard_core::Money,
+        remaining: switchyard_core::Money,
+    },
     /// Scans at the pack bench that do not match the shipment: each wrong item and count.
     #[error("the scans do not match shipment {shipment}")]
     ScanMismatch { shipment: String, errors: Vec<FieldError> },

@@ -15,7 +15,9 @@ pub mod inventory;
 pub mod order;
 pub mod outbox;
 pub mod page;
+pub mod payment;
 pub mod purchase;
+pub mod returns;
 mod routing;
 pub mod shipment;
 
@@ -51,6 +53,8 @@ pub struct Store {
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// When it began, by the store's clock: the time its records are stamped with.
+    now: Timestamp,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -67,6 +71,11 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 impl WriteTx {
+    /// When the transaction began, by the store's clock.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
@@ -193,11 +202,16 @@ impl Store {
             Backend::Sqlite => {
                 let turn = Arc::clone(&self.writer).lock_owned().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
+                Ok(WriteTx {
+                    tx,
+                    _turn: Some(turn),
+                    now: self.now(),
+                })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
                 _turn: None,
+                now: self.now(),
             }),
         }
     }

@@ -18,6 +18,8 @@ use switchyard_core::order::{
     self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
     OrderStatus, PaymentStatus, ServiceLevel, Totals,
 };
+use switchyard_core::payment::PaymentTotals;
+use switchyard_core::returns::OrderReturnStatus;
 use switchyard_core::routing::zone::Destination;
 use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
@@ -27,6 +29,8 @@ use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
+use crate::payment;
+use crate::returns::ReturnSummary;
 use crate::routing::Route;
 use crate::shipment::link::{lines_in_progress, refuse_lines_in_progress, withdraw_unstarted_shipments};
 use crate::{Store, WriteTx};
@@ -54,6 +58,8 @@ pub struct OrderSummary {
     pub status: OrderStatus,
     pub fulfilment_status: FulfilmentStatus,
     pub payment_status: PaymentStatus,
+    /// Where the order's returns stand.
+    pub return_status: OrderReturnStatus,
     pub hold: Option<Hold>,
     pub customer: Customer,
     /// Destination country (ISO 3166-1 alpha-2).
@@ -140,6 +146,11 @@ pub struct Order {
     pub notes: Option<String>,
     pub lines: Vec<OrderLine>,
     pub reservations: Vec<Reservation>,
+    /// What its payment transactions add up to (`payment_status` says what that means;
+    /// `GET /orders/{key}/payments` has the records).
+    pub payment: PaymentTotals,
+    /// Its returns (RMAs), oldest first.
+    pub returns: Vec<ReturnSummary>,
     pub timeline: Vec<TimelineEvent>,
 }
 
@@ -174,7 +185,7 @@ pub struct HoldRequest {
 const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, o.external_id, o.status, \
      o.fulfilment_status, o.payment_status, o.hold_reason, o.hold_note, o.hold_until, o.currency, o.customer_email, \
      o.customer_name, o.customer_phone, o.ship_country, o.subtotal, o.discount_total, o.tax_total, o.shipping_amount, \
-     o.shipping_tax, o.grand_total, o.service_level, o.priority, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, \
+     o.shipping_tax, o.grand_total, o.service_level, o.priority, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, o.return_status, \
      o.shipping_address, o.billing_address, o.notes";
 
 fn currency(row: &AnyRow) -> StoreResult<Currency> {
@@ -226,15 +237,16 @@ fn summary(row: &AnyRow) -> StoreResult<OrderSummary> {
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,
         version: row.try_get("version")?,
+        return_status: get_enum(row, "return_status", OrderReturnStatus::parse)?,
     })
 }
 
 /// The parts of an order a lifecycle action needs, read inside its transaction.
-struct Head {
-    id: OrderId,
-    number: String,
-    status: OrderStatus,
-    version: i64,
+pub(crate) struct Head {
+    pub id: OrderId,
+    pub number: String,
+    pub status: OrderStatus,
+    pub version: i64,
 }
 
 /// A product an order line refers to.
@@ -875,6 +887,9 @@ impl Store {
             lines: &route_lines,
         };
         allocate(tx, now, &id, 1, &lines, &routed, actor, "Routed", true).await?;
+        let attempt = payment::authorize_in(tx, now, &id, draft.payment_token.as_ref(), actor).await?;
+        let head = self.head(tx, id.as_str()).await?;
+        self.after_payment_attempt(tx, &head, &attempt, actor, now).await?;
         Ok(id)
     }
 
@@ -970,6 +985,8 @@ impl Store {
                 tax: Money::new(row.try_get("shipping_tax")?, c),
             },
             notes: row.try_get("notes")?,
+            payment: self.order_payment_totals(&summary.id).await?,
+            returns: self.order_returns(&summary.id).await?,
             summary,
             lines,
             reservations,
@@ -1013,7 +1030,7 @@ impl Store {
         Ok(Page::from_rows(items, page.limit(), |o| o.id.to_string()))
     }
 
-    async fn head(&self, tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
+    pub(crate) async fn head(&self, tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
         let column = if OrderId::parse(key).is_some() { "id" } else { "number" };
         let sql = format!("SELECT id, number, status, version FROM sales_order WHERE {column} = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -1030,7 +1047,7 @@ impl Store {
     }
 
     /// Writes the order's new status with an optimistic version check.
-    async fn save_head(
+    pub(crate) async fn save_head(
         &self,
         tx: &mut WriteTx,
         head: &Head,
@@ -1082,6 +1099,12 @@ impl Store {
                 withdraw_unstarted_shipments(&mut tx, now, &head.id, None, actor).await?;
                 let freed = reserved_products(&mut tx, &head.id, None).await?;
                 let released = release_reservations(&mut tx, now, &head.id, None, actor).await?;
+                let cancelled: Vec<i64> = sqlx::query_scalar(
+                    "SELECT line_no FROM order_line WHERE order_id = $1 AND status IN ('allocated', 'backordered')",
+                )
+                .bind(head.id.as_str())
+                .fetch_all(&mut **tx)
+                .await?;
                 sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1 AND status IN ('allocated', 'backordered')")
                     .bind(head.id.as_str())
                     .execute(&mut **tx)
@@ -1101,6 +1124,7 @@ impl Store {
                     json!({ "reason": reason, "released": released }),
                 )
                 .await?;
+                payment::settle_cancellation_in(&mut tx, now, &head.id, &cancelled, actor).await?;
                 Ok((head.id, freed))
             }
             .await;
@@ -1124,7 +1148,8 @@ impl Store {
                 } else {
                     "CAST(line_no AS TEXT)"
                 };
-                let sql = format!("SELECT id, sku, status FROM order_line WHERE order_id = $1 AND {column} = $2");
+                let sql =
+                    format!("SELECT id, line_no, sku, status FROM order_line WHERE order_id = $1 AND {column} = $2");
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(head.id.as_str())
                     .bind(line)
@@ -1132,6 +1157,7 @@ impl Store {
                     .await?
                     .ok_or_else(|| StoreError::not_found("order line", line))?;
                 let line_id: LineId = get_id(&row, "id")?;
+                let line_no: i64 = row.try_get("line_no")?;
                 let sku: String = row.try_get("sku")?;
                 if get_enum(&row, "status", LineStatus::parse)? == LineStatus::Cancelled {
                     return Err(StoreError::Conflict {
@@ -1198,6 +1224,7 @@ impl Store {
                     )
                     .await?;
                 }
+                payment::settle_cancellation_in(&mut tx, now, &head.id, &[line_no], actor).await?;
                 Ok((head.id, freed))
             }
             .await;
@@ -1207,7 +1234,7 @@ impl Store {
         self.order(id.as_str()).await
     }
 
-    async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<HoldRequest>> {
+    pub(crate) async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<HoldRequest>> {
         let row = sqlx::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
             .bind(order.as_str())
             .fetch_one(&mut ***tx)

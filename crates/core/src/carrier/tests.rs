@@ -224,10 +224,19 @@ fn an_easypost_webhook_signature_is_verified() {
     assert!(easypost::signature_matches("sécret", body, signature));
     // The secret is normalised (NFKD) before use: the decomposed spelling is the same key.
     assert!(easypost::signature_matches("se\u{301}cret", body, signature));
-    assert!(!easypost::signature_matches("secret", body, signature), "another secret");
-    assert!(!easypost::signature_matches("sécret", file.as_bytes(), signature), "another body");
+    assert!(
+        !easypost::signature_matches("secret", body, signature),
+        "another secret"
+    );
+    assert!(
+        !easypost::signature_matches("sécret", file.as_bytes(), signature),
+        "another body"
+    );
     let upper = signature.to_uppercase().replace("HMAC-SHA256-HEX=", "hmac-sha256-hex=");
-    assert!(easypost::signature_matches("sécret", body, &upper), "hex digits in either case");
+    assert!(
+        easypost::signature_matches("sécret", body, &upper),
+        "hex digits in either case"
+    );
     for bad in ["", "38f3f53c", "hmac-sha256-hex=zz", "hmac-sha256-hex=38f3f5"] {
         assert!(!easypost::signature_matches("sécret", body, bad), "{bad:?}");
     }

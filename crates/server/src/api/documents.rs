@@ -52,7 +52,7 @@ pub struct LabelQuery {
     format: Option<LabelFormat>,
 }
 
-fn date(t: Option<Timestamp>) -> String {
+pub(crate) fn date(t: Option<Timestamp>) -> String {
     t.map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
@@ -89,7 +89,10 @@ fn label_data(s: &Shipment) -> ApiResult<LabelData> {
     })
 }
 
-async fn render<T: Send + 'static>(data: T, draw: fn(&T) -> Result<Vec<u8>, DocumentError>) -> ApiResult<Vec<u8>> {
+pub(crate) async fn render<T: Send + 'static>(
+    data: T,
+    draw: fn(&T) -> Result<Vec<u8>, DocumentError>,
+) -> ApiResult<Vec<u8>> {
     let rendered = tokio::task::spawn_blocking(move || draw(&data)).await.map_err(|e| {
         tracing::error!(error = %e, "document rendering panicked");
         ApiError::internal()
@@ -100,7 +103,7 @@ async fn render<T: Send + 'static>(data: T, draw: fn(&T) -> Result<Vec<u8>, Docu
     })
 }
 
-fn file(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
+pub(crate) fn file(bytes: Vec<u8>, content_type: &'static str, name: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

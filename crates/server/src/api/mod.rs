@@ -5,8 +5,10 @@ pub mod documents;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
+pub mod payments;
 pub mod pick_lists;
 pub mod purchase_orders;
+pub mod returns;
 pub mod routing;
 pub mod shipments;
 pub mod tracking;
@@ -36,10 +38,12 @@ use crate::AppState;
         (name = "catalog", description = "Products, locations and channels"),
         (name = "inventory", description = "Stock levels and the ledger"),
         (name = "orders", description = "Placing and managing orders"),
+        (name = "payments", description = "Payments and refunds: authorizations, captures on shipment, voids, refunds and goodwill"),
         (name = "routing", description = "Where orders ship from: zones, simulation, re-routing"),
         (name = "fulfilment", description = "Releasing work to the floor, pick lists, packing, labels and shipping"),
         (name = "tracking", description = "Carriers and tracking events to the customer's door"),
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
+        (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -87,6 +91,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel_order_line))
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
+        .routes(routes!(payments::get_payments, payments::create_payment))
+        .routes(routes!(payments::create_refund))
+        .routes(routes!(payments::create_appeasement))
         .routes(routes!(routing::reroute_order))
         .routes(routes!(routing::simulate))
         .routes(routes!(routing::set_zones))
@@ -126,6 +133,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(purchase_orders::receive_purchase_order))
         .routes(routes!(purchase_orders::close_purchase_order))
         .routes(routes!(purchase_orders::cancel_purchase_order))
+        .routes(routes!(returns::list_returns, returns::create_return))
+        .routes(routes!(returns::get_return))
+        .routes(routes!(returns::authorize_return))
+        .routes(routes!(returns::reject_return))
+        .routes(routes!(returns::cancel_return))
+        .routes(routes!(returns::receive_return))
+        .routes(routes!(returns::exchange_return))
+        .routes(routes!(returns::get_return_label_pdf))
+        .routes(routes!(returns::get_return_label_zpl))
+        .routes(routes!(returns::create_claim))
+        .routes(routes!(returns::list_claims))
+        .routes(routes!(returns::list_quarantine))
+        .routes(routes!(returns::returns_report))
 }
 
 /// Adds the 401 and 403 answers every `/api/v1` operation can give, so each

@@ -59,8 +59,13 @@ async fn keys(app: &TestApp, path: &str, key: &str) -> Vec<String> {
 
 /// Sends `body` as-is with the given content type.
 async fn post_raw(app: &TestApp, path: &str, content_type: &str, body: &'static str) -> Resp {
-    app.post_bytes(path, Some(&app.admin), body.as_bytes(), &[("content-type", content_type)])
-        .await
+    app.post_bytes(
+        path,
+        Some(&app.admin),
+        body.as_bytes(),
+        &[("content-type", content_type)],
+    )
+    .await
 }
 
 fn location_body(code: &str) -> Value {

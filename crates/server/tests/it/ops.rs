@@ -104,6 +104,9 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{key}/lines/{line}/cancel", &["post"]),
     ("/api/v1/orders/{key}/hold", &["post"]),
     ("/api/v1/orders/{key}/release", &["post"]),
+    ("/api/v1/orders/{key}/payments", &["get", "post"]),
+    ("/api/v1/orders/{key}/refunds", &["post"]),
+    ("/api/v1/orders/{key}/appeasements", &["post"]),
     ("/api/v1/orders/{key}/reroute", &["post"]),
     ("/api/v1/routing/simulate", &["post"]),
     ("/api/v1/locations/{key}/zones", &["put"]),
@@ -137,6 +140,19 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/carriers", &["get"]),
     ("/api/v1/tracking-events", &["post"]),
     ("/api/v1/tracking/easypost", &["post"]),
+    ("/api/v1/returns", &["get", "post"]),
+    ("/api/v1/returns/{key}", &["get"]),
+    ("/api/v1/returns/{key}/authorize", &["post"]),
+    ("/api/v1/returns/{key}/reject", &["post"]),
+    ("/api/v1/returns/{key}/cancel", &["post"]),
+    ("/api/v1/returns/{key}/receive", &["post"]),
+    ("/api/v1/returns/{key}/exchange", &["post"]),
+    ("/api/v1/returns/{key}/label.pdf", &["get"]),
+    ("/api/v1/returns/{key}/label.zpl", &["get"]),
+    ("/api/v1/orders/{key}/claims", &["post"]),
+    ("/api/v1/claims", &["get"]),
+    ("/api/v1/inventory/quarantine", &["get"]),
+    ("/api/v1/reports/returns", &["get"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {
@@ -174,7 +190,11 @@ async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {
         assert_eq!(paths[ops]["get"]["security"], json!([{}]), "{ops} needs no key");
     }
     let webhook = &paths["/webhooks/easypost"]["post"];
-    assert_eq!(webhook["security"], json!([{}]), "EasyPost signs instead of sending a key");
+    assert_eq!(
+        webhook["security"],
+        json!([{}]),
+        "EasyPost signs instead of sending a key"
+    );
 
     let scheme = &doc["components"]["securitySchemes"]["api_key"];
     assert_eq!(scheme["type"], "http", "{scheme}");

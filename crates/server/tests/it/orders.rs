@@ -22,7 +22,10 @@ async fn placing_an_order_reserves_stock_and_records_it(app: &TestApp) {
     );
     assert_eq!(o["status"], "open");
     assert_eq!(o["fulfilment_status"], "allocated");
-    assert_eq!(o["payment_status"], "pending");
+    assert_eq!(
+        o["payment_status"], "authorized",
+        "the channel's manual provider authorizes on placement"
+    );
     // 3 units at £18, tax £7.20 per unit, shipping £3.99 + £0.80 tax.
     assert_eq!(o["totals"]["subtotal"], gbp(5400));
     assert_eq!(o["totals"]["tax"], gbp(1080 + 80));
@@ -43,7 +46,7 @@ async fn placing_an_order_reserves_stock_and_records_it(app: &TestApp) {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["order.placed", "order.allocated"]);
+    assert_eq!(kinds, ["order.placed", "order.allocated", "order.payment_authorized"]);
     assert_eq!(o["timeline"][0]["actor"], "test admin");
     assert_eq!(app.level("TEE", "LON").await, (10, 2, 8));
     assert_eq!(app.level("MUG", "LON").await, (5, 1, 4));
@@ -237,7 +240,15 @@ async fn a_backorder_channel_accepts_short_orders_with_lines_backordered(app: &T
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["order.placed", "order.allocated", "order.backordered"]);
+    assert_eq!(
+        kinds,
+        [
+            "order.placed",
+            "order.allocated",
+            "order.backordered",
+            "order.payment_authorized"
+        ]
+    );
     assert_eq!(
         app.level("TEE", "LON").await,
         (1, 0, 1),
@@ -298,7 +309,10 @@ async fn cancelling_an_order_releases_its_stock_and_cannot_be_repeated(app: &Tes
     assert_eq!(r.body["status"], "cancelled");
     assert_eq!(r.body["lines"][0]["status"], "cancelled");
     assert!(r.body["reservations"].as_array().unwrap().is_empty());
-    let last = r.body["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(r.body["payment_status"], "voided");
+    let timeline = r.body["timeline"].as_array().unwrap();
+    assert_eq!(timeline.last().unwrap()["kind"], "order.payment_voided");
+    let last = timeline[timeline.len() - 2].clone();
     assert_eq!(last["kind"], "order.cancelled");
     assert!(
         last["message"]

@@ -273,11 +273,14 @@ async fn a_shipment_goes_from_release_through_pick_pack_and_label_to_the_carrier
         [
             "order.placed",
             "order.allocated",
+            "order.payment_authorized",
             "order.shipment_released",
-            "order.shipped"
+            "order.shipped",
+            "order.payment_captured"
         ]
     );
-    assert!(o["timeline"][3]["message"].as_str().unwrap().contains(UPS_NUMBER));
+    assert!(o["timeline"][4]["message"].as_str().unwrap().contains(UPS_NUMBER));
+    assert_eq!(o["payment_status"], "paid");
     let topics = app.topics(&s["id"]).await;
     assert_eq!(
         topics,

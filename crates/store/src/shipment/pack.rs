@@ -23,6 +23,7 @@ use crate::db::{Arg, micros, violates};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, retrying};
 use crate::order::event as order_event;
+use crate::payment::capture_shipment_in;
 
 /// Runs `$body` on the shipment `$key` in a write transaction, retried on lost races,
 /// with `$tx` (the transaction) and `$head` (the shipment, read inside it) in scope;
@@ -192,7 +193,8 @@ impl Store {
 
     /// Ships a labelled shipment: its reserved stock leaves through the ledger (`ship`
     /// movements, on hand and reserved down), its lines become shipped, the order's
-    /// fulfilment status follows, and the outbox hears `shipment.shipped`.
+    /// fulfilment status follows, its share of the order's money is captured, and the
+    /// outbox hears `shipment.shipped`.
     pub async fn ship_shipment(&self, key: &str, actor: &str) -> StoreResult<Shipment> {
         on_shipment!(self, key, |tx, head| {
             let now = self.now();
@@ -264,7 +266,9 @@ impl Store {
                     "tracking_url": head.carrier.map(|c| c.tracking_url(&number)), "fulfilment_status": fulfilment,
                 }),
             )
-            .await
+            .await?;
+            // The money of what left goes with it.
+            capture_shipment_in(tx, now, &head.order_id, &head.id, actor).await
         })
     }
 

@@ -331,10 +331,12 @@ async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
-/// `X-Hmac-Signature` as EasyPost computes it.
+/// `X-Hmac-Signature` as EasyPost computes it: the secret is used in Unicode NFKD form,
+/// so "sécret" (é as one code point) is keyed as "se\u{301}cret".
 fn easypost_signature(body: &[u8]) -> String {
     use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(EASYPOST_WEBHOOK_SECRET.as_bytes()).unwrap();
+    let nfkd = EASYPOST_WEBHOOK_SECRET.replace('\u{e9}', "e\u{301}");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(nfkd.as_bytes()).unwrap();
     mac.update(body);
     let digest = mac.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -350,7 +352,12 @@ async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp)
     let published = "hmac-sha256-hex=38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db";
     let json = ("content-type", "application/json");
     let r = app
-        .post_bytes("/webhooks/easypost", None, body, &[json, ("x-hmac-signature", published)])
+        .post_bytes(
+            "/webhooks/easypost",
+            None,
+            body,
+            &[json, ("x-hmac-signature", published)],
+        )
         .await;
     r.problem(404, "not_found");
     assert!(r.body["detail"].as_str().unwrap().contains("1"), "{}", r.body);
@@ -370,7 +377,12 @@ async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp)
     // Forged, missing or signed for another body: refused, and nothing moves.
     for signature in [published.to_owned(), String::new(), easypost_signature(b"{}")] {
         let r = app
-            .post_bytes("/webhooks/easypost", None, &ours, &[json, ("x-hmac-signature", &signature)])
+            .post_bytes(
+                "/webhooks/easypost",
+                None,
+                &ours,
+                &[json, ("x-hmac-signature", &signature)],
+            )
             .await;
         r.problem(401, "unauthorized");
     }
@@ -378,7 +390,12 @@ async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp)
 
     let signature = easypost_signature(&ours);
     let r = app
-        .post_bytes("/webhooks/easypost", None, &ours, &[json, ("x-hmac-signature", &signature)])
+        .post_bytes(
+            "/webhooks/easypost",
+            None,
+            &ours,
+            &[json, ("x-hmac-signature", &signature)],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["results"].as_array().unwrap().len(), 6);
