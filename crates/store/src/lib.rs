@@ -18,6 +18,8 @@ pub mod page;
 pub mod purchase;
 mod routing;
 pub mod shipment;
+#[cfg(test)]
+mod testing;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +46,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writer: Arc<Mutex<()>>,
+    keys: Arc<api_key::KeyCache>,
     clock: Arc<dyn Clock>,
 }
 
@@ -120,6 +123,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // A SQLite connection is a file handle: pinging it before every use only
+            // costs a round trip to its worker thread.
+            .test_before_acquire(backend == Backend::Postgres)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -140,6 +146,7 @@ impl Store {
             pool,
             backend,
             writer: Arc::new(Mutex::new(())),
+            keys: Arc::default(),
             clock,
         })
     }
