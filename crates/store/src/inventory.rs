@@ -389,7 +389,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("m.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY m.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY m.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(movement).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |m| m.id.to_string()))
@@ -428,8 +428,7 @@ impl Store {
                 .bind(Arg::Text(code.to_owned()))
                 .push("))");
         }
-        sql.push(" ORDER BY p.sku, l.code LIMIT ")
-            .bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY p.sku, l.code").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut items = rows.iter().map(level).collect::<StoreResult<Vec<_>>>()?;
         if items.is_empty() {

@@ -1011,7 +1011,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("o.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY o.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY o.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |o| o.id.to_string()))
