@@ -18,9 +18,11 @@
 //! - Whenever rolling back to a savepoint fails, the state of the transaction is
 //!   unknown: the whole transaction is rolled back and every caller waiting on it gets
 //!   the error (none of them was acknowledged).
-//! - The transaction commits as soon as no caller is waiting for a turn, or once
-//!   `MAX_BATCH` callers wait on it; the COMMIT runs in a task of its own, so a
-//!   cancelled caller cannot interrupt it. After it the connection goes back to the pool.
+//! - The transaction commits as soon as no caller is waiting for a turn; a caller
+//!   that takes the turn and finds `MAX_BATCH` callers waiting on the COMMIT hands
+//!   the turn to the COMMIT first and queues again. The COMMIT runs in a task of its
+//!   own, so a cancelled caller cannot interrupt it. After it the connection goes back
+//!   to the pool.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -189,6 +191,13 @@ impl Group {
     pub(crate) async fn begin(self: &Arc<Self>) -> StoreResult<WriteTx> {
         let waiting = Waiting::enter(self);
         let mut slot = Arc::clone(&self.conn).lock_owned().await;
+        while self.full() {
+            // The full batch commits now, in a task that keeps the turn; this caller
+            // queues again behind the ones already waiting.
+            let group = Arc::clone(self);
+            tokio::spawn(async move { group.commit(slot).await });
+            slot = Arc::clone(&self.conn).lock_owned().await;
+        }
         waiting.served();
         if slot.is_none() {
             *slot = Some(self.pool.acquire().await?);
@@ -263,11 +272,14 @@ impl Group {
         }
     }
 
+    fn full(&self) -> bool {
+        self.batch().members.as_ref().is_some_and(|m| m.len() >= MAX_BATCH)
+    }
+
     /// After a turn: commit now, in a task of its own, when nobody else is waiting
-    /// for a turn or the batch is full.
+    /// for a turn (a full batch is committed by the next caller to take the turn).
     fn after_turn(self: &Arc<Self>) {
-        let full = self.batch().members.as_ref().is_some_and(|m| m.len() >= MAX_BATCH);
-        if full || self.waiting.load(Ordering::SeqCst) == 0 {
+        if self.waiting.load(Ordering::SeqCst) == 0 {
             self.spawn_flush();
         }
     }
@@ -282,10 +294,14 @@ impl Group {
         }
     }
 
-    /// Takes the turn, commits the open transaction, and gives the connection back
-    /// to the pool.
-    async fn flush(&self) {
-        let mut slot = self.conn.lock().await;
+    /// Takes the turn and commits.
+    async fn flush(self: Arc<Self>) {
+        let slot = Arc::clone(&self.conn).lock_owned().await;
+        self.commit(slot).await;
+    }
+
+    /// Commits the open transaction and gives the connection back to the pool.
+    async fn commit(&self, mut slot: OwnedMutexGuard<Option<Conn>>) {
         let Some(conn) = slot.as_mut() else { return };
         self.settle(conn).await;
         if self.batch().members.is_some() {
@@ -487,6 +503,38 @@ mod tests {
         write_row(&mut tx, "w-99").await;
         tx.finish(Ok(())).await.unwrap();
         assert_eq!(rows(store).await.last().map(String::as_str), Some("w-99"));
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_batch_commits_before_the_next_caller_works() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        let mut first = store.write().await.unwrap();
+        write_row(&mut first, "w-000").await;
+        let mut callers = Vec::new();
+        for i in 1..MAX_BATCH {
+            callers.push(caller(store, format!("w-{i:03}"), Then::Commit));
+            until_waiting(store, i).await;
+        }
+        // The next caller finds the batch full: everything before it is durable
+        // (visible outside the writer) by the time it works.
+        let last = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await?;
+                let committed = rows(&store).await.len();
+                write_row(&mut tx, "w-last").await;
+                tx.finish(Ok(committed)).await
+            })
+        };
+        until_waiting(store, MAX_BATCH).await;
+        first.finish(Ok(())).await.unwrap();
+        for handle in callers {
+            handle.await.unwrap().unwrap();
+        }
+        assert_eq!(last.await.unwrap().unwrap(), MAX_BATCH);
+        assert_eq!(rows(store).await.len(), MAX_BATCH + 1);
         db.close().await;
     }
 
