@@ -1,7 +1,10 @@
 //! API keys: random secrets shown once, stored only as SHA-256 hashes (a key is 160
 //! random bits, so a fast hash is enough and keeps every request cheap), each with a role.
 
-use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -34,10 +37,66 @@ pub struct Principal {
 const SECRET_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in Sha256::digest(secret.as_bytes()) {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 15)] as char);
+    }
+    hex
+}
+
+/// How long a process trusts a key it has read: a key revoked by another process
+/// (the CLI, another server) stops working here within this time.
+const KEY_TTL: SignedDuration = SignedDuration::from_secs(5);
+
+/// More live keys than any deployment has; past it the cache starts over.
+const MAX_CACHED_KEYS: usize = 10_000;
+
+/// The principals of keys read lately, by key hash, so a request's key costs a
+/// database read once per `KEY_TTL` rather than on every request. Revoking through
+/// the store empties it at once.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    inner: Mutex<Keys>,
+}
+
+#[derive(Default)]
+struct Keys {
+    by_hash: HashMap<String, (Principal, Timestamp)>,
+    /// Bumped by every revocation, so a read that raced one is not cached.
+    generation: u64,
+}
+
+impl KeyCache {
+    fn keys(&self) -> std::sync::MutexGuard<'_, Keys> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, hash: &str, now: Timestamp) -> Result<Principal, u64> {
+        let keys = self.keys();
+        match keys.by_hash.get(hash) {
+            Some((principal, until)) if now < *until => Ok(principal.clone()),
+            _ => Err(keys.generation),
+        }
+    }
+
+    fn put(&self, hash: String, principal: Principal, until: Timestamp, generation: u64) {
+        let mut keys = self.keys();
+        if keys.generation != generation {
+            return;
+        }
+        if keys.by_hash.len() >= MAX_CACHED_KEYS {
+            keys.by_hash.clear();
+        }
+        keys.by_hash.insert(hash, (principal, until));
+    }
+
+    fn clear(&self) {
+        let mut keys = self.keys();
+        keys.generation += 1;
+        keys.by_hash.clear();
+    }
 }
 
 fn new_secret() -> StoreResult<String> {
@@ -83,20 +142,28 @@ impl Store {
         Ok((key, secret))
     }
 
-    /// The principal a secret belongs to, if it is a live key.
+    /// The principal a secret belongs to, if it is a live key. A key read from the
+    /// database is trusted for `KEY_TTL` without reading it again.
     pub async fn authenticate(&self, secret: &str) -> StoreResult<Option<Principal>> {
+        let hash = hash(secret);
+        let now = self.now();
+        let generation = match self.keys.get(&hash, now) {
+            Ok(principal) => return Ok(Some(principal)),
+            Err(generation) => generation,
+        };
         let row = sqlx::query("SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(hash(secret))
+            .bind(&hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(Principal {
-                key_id: get_id(&r, "id")?,
-                name: r.try_get("name")?,
-                role: get_enum(&r, "role", Role::parse)?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else { return Ok(None) };
+        let principal = Principal {
+            key_id: get_id(&row, "id")?,
+            name: row.try_get("name")?,
+            role: get_enum(&row, "role", Role::parse)?,
+        };
+        let until = now.checked_add(KEY_TTL).unwrap_or(now);
+        self.keys.put(hash, principal.clone(), until, generation);
+        Ok(Some(principal))
     }
 
     pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
@@ -127,6 +194,46 @@ impl Store {
             .await
             .map(|r| r.rows_affected())
             .map_err(StoreError::from);
-        tx.finish(result).await
+        let revoked = tx.finish(result).await;
+        self.keys.clear();
+        revoked
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use jiff::SignedDuration;
+    use switchyard_core::ManualClock;
+    use switchyard_core::auth::Role;
+
+    use super::KEY_TTL;
+    use crate::testing::TempDb;
+
+    #[tokio::test]
+    async fn a_key_revoked_elsewhere_stops_working_within_the_ttl_and_here_at_once() {
+        let clock = Arc::new(ManualClock::new("2026-11-22T10:00:00Z".parse().unwrap()));
+        let db = TempDb::open(clock.clone()).await;
+        let here = &db.store;
+        let elsewhere = db.reopen(clock.clone()).await;
+        let (key, secret) = here.create_api_key("night shift", Role::Warehouse).await.unwrap();
+        assert_eq!(here.authenticate(&secret).await.unwrap().unwrap().key_id, key.id);
+
+        // Another process revokes it: this one trusts what it read until the TTL ends.
+        assert_eq!(elsewhere.revoke_api_keys_named("night shift").await.unwrap(), 1);
+        clock.advance(KEY_TTL - SignedDuration::from_secs(1));
+        assert!(here.authenticate(&secret).await.unwrap().is_some());
+        clock.advance(SignedDuration::from_secs(1));
+        assert!(here.authenticate(&secret).await.unwrap().is_none());
+
+        // Revoked through this store, a key it has cached stops working at once.
+        let (_, other) = here.create_api_key("day shift", Role::Warehouse).await.unwrap();
+        assert!(here.authenticate(&other).await.unwrap().is_some());
+        assert_eq!(here.revoke_api_keys_named("day shift").await.unwrap(), 1);
+        assert!(here.authenticate(&other).await.unwrap().is_none());
+
+        elsewhere.close().await;
+        db.close().await;
     }
 }

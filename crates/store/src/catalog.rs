@@ -207,8 +207,7 @@ fn catalog_filter(sql: &mut Sql, filter: &CatalogFilter, search: &[&str], page: 
     if let Some(cursor) = &page.cursor {
         sql.filter(&format!("{key} > "), Arg::Text(cursor.clone()), "");
     }
-    sql.push(&format!(" ORDER BY {key} LIMIT "))
-        .bind(Arg::Int(page.limit() + 1));
+    sql.push(&format!(" ORDER BY {key}")).limit(page.limit() + 1);
 }
 
 impl Store {

@@ -68,6 +68,14 @@ impl Sql {
         self
     }
 
+    /// Appends ` LIMIT n` with `n` written out: SQLite re-prepares a statement every
+    /// time a parameter in its LIMIT is bound (the planner may use its value), which
+    /// made list queries pay a full parse on every execution.
+    pub fn limit(&mut self, n: i64) -> &mut Self {
+        self.text.push_str(&format!(" LIMIT {n}"));
+        self
+    }
+
     /// Appends a comma-separated list of placeholders bound to `args`.
     pub fn list(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Self {
         for (i, arg) in args.into_iter().enumerate() {

@@ -57,6 +57,10 @@ pub enum StoreError {
     Config(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The write's transaction did not commit (on SQLite it may have failed for
+    /// another write committed with it); nothing of it was kept.
+    #[error("the write did not commit: {0}")]
+    NotCommitted(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }

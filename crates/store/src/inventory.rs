@@ -389,7 +389,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("m.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY m.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY m.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(movement).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |m| m.id.to_string()))
@@ -402,19 +402,23 @@ impl Store {
             "SELECT p.sku, b.product_id, l.code AS location, b.location_id, b.on_hand, b.reserved, b.updated_at \
              FROM stock_balance b JOIN product p ON p.id = b.product_id JOIN location l ON l.id = b.location_id",
         );
-        let product = match &filter.sku {
-            Some(sku) => Some(self.product(sku).await?),
-            None => None,
-        };
-        let location = match &filter.location {
-            Some(code) => Some(self.location(code).await?),
-            None => None,
-        };
-        if let Some(p) = &product {
-            sql.filter("b.product_id = ", Arg::Text(p.id.to_string()), "");
+        // Filtered by key in the one query; the product and location are read on
+        // their own only when it finds nothing, to tell unknown from not stocked.
+        if let Some(sku) = &filter.sku {
+            let column = if ProductId::parse(sku).is_some() {
+                "b.product_id = "
+            } else {
+                "p.sku = "
+            };
+            sql.filter(column, Arg::Text(sku.clone()), "");
         }
-        if let Some(l) = &location {
-            sql.filter("b.location_id = ", Arg::Text(l.id.to_string()), "");
+        if let Some(code) = &filter.location {
+            let column = if LocationId::parse(code).is_some() {
+                "b.location_id = "
+            } else {
+                "l.code = "
+            };
+            sql.filter(column, Arg::Text(code.clone()), "");
         }
         if let Some((sku, code)) = page.cursor.as_deref().and_then(|c| c.split_once('|')) {
             sql.filter("(p.sku > ", Arg::Text(sku.to_owned()), "");
@@ -424,21 +428,30 @@ impl Store {
                 .bind(Arg::Text(code.to_owned()))
                 .push("))");
         }
-        sql.push(" ORDER BY p.sku, l.code LIMIT ")
-            .bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY p.sku, l.code").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut items = rows.iter().map(level).collect::<StoreResult<Vec<_>>>()?;
-        if let (Some(p), Some(l), true) = (product, location, items.is_empty()) {
-            items.push(StockLevel {
-                sku: p.sku,
-                product_id: p.id,
-                location: l.code,
-                location_id: l.id,
-                on_hand: 0,
-                reserved: 0,
-                available: 0,
-                updated_at: p.created_at,
-            });
+        if items.is_empty() {
+            let product = match &filter.sku {
+                Some(sku) => Some(self.product(sku).await?),
+                None => None,
+            };
+            let location = match &filter.location {
+                Some(code) => Some(self.location(code).await?),
+                None => None,
+            };
+            if let (Some(p), Some(l)) = (product, location) {
+                items.push(StockLevel {
+                    sku: p.sku,
+                    product_id: p.id,
+                    location: l.code,
+                    location_id: l.id,
+                    on_hand: 0,
+                    reserved: 0,
+                    available: 0,
+                    updated_at: p.created_at,
+                });
+            }
         }
         Ok(Page::from_rows(items, page.limit(), |s| {
             format!("{}|{}", s.sku, s.location)

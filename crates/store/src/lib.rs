@@ -1,8 +1,9 @@
 //! Switchyard's persistence. One schema and one set of queries serve SQLite (the
 //! embedded default) and PostgreSQL through sqlx's `Any` driver; where the dialects
-//! differ the `Backend` says so. Writes go through `Store::write`, which serialises
-//! writers inside the process on SQLite (and starts them `IMMEDIATE`), so no write
-//! ever waits on a lock held by a reader.
+//! differ the `Backend` says so. Writes go through `Store::write`, which on SQLite
+//! serialises writers inside the process (their transactions start `IMMEDIATE`, so no
+//! write ever waits on a lock held by a reader) and commits concurrent writers
+//! together, one fsync for many.
 
 pub mod api_key;
 pub mod atp;
@@ -20,18 +21,21 @@ pub mod purchase;
 pub mod returns;
 mod routing;
 pub mod shipment;
+#[cfg(test)]
+mod testing;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, AnyPool, Transaction};
 use switchyard_core::Clock;
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use error::{StoreError, StoreResult};
 pub use page::{Page, PageRequest};
+pub use writer::WriteTx;
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,63 +49,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    writer: Arc<Mutex<()>>,
+    /// SQLite's one writer, which commits concurrent writes together.
+    group: Option<Arc<writer::Group>>,
+    keys: Arc<api_key::KeyCache>,
     clock: Arc<dyn Clock>,
-}
-
-/// A write transaction; on SQLite it also holds the process's write turn.
-pub struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _turn: Option<OwnedMutexGuard<()>>,
-    /// When it began, by the store's clock: the time its records are stamped with.
-    now: Timestamp,
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = Transaction<'static, Any>;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
-}
-
-impl WriteTx {
-    /// When the transaction began, by the store's clock.
-    pub fn now(&self) -> Timestamp {
-        self.now
-    }
-
-    pub async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-
-    /// Rolls back now, before the write turn is given up, so the next writer never
-    /// waits for a rollback still in flight.
-    pub async fn rollback(self) {
-        if let Err(error) = self.tx.rollback().await {
-            tracing::warn!(%error, "rollback failed");
-        }
-    }
-
-    /// Commits `result`'s work when it is `Ok`, rolls back otherwise.
-    pub async fn finish<T>(self, result: StoreResult<T>) -> StoreResult<T> {
-        match result {
-            Ok(value) => {
-                self.commit().await?;
-                Ok(value)
-            }
-            Err(error) => {
-                self.rollback().await;
-                Err(error)
-            }
-        }
-    }
 }
 
 impl Store {
@@ -129,6 +80,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // A SQLite connection is a file handle: pinging it before every use only
+            // costs a round trip to its worker thread.
+            .test_before_acquire(backend == Backend::Postgres)
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -145,10 +99,12 @@ impl Store {
             })
             .connect(&url)
             .await?;
+        let group = (backend == Backend::Sqlite).then(|| writer::Group::new(pool.clone()));
         Ok(Store {
             pool,
             backend,
-            writer: Arc::new(Mutex::new(())),
+            group,
+            keys: Arc::default(),
             clock,
         })
     }
@@ -196,23 +152,12 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Begins a write transaction.
+    /// Begins a write transaction: on SQLite a turn in the transaction concurrent
+    /// writers share (see `writer`), on PostgreSQL a transaction of its own.
     pub async fn write(&self) -> StoreResult<WriteTx> {
-        match self.backend {
-            Backend::Sqlite => {
-                let turn = Arc::clone(&self.writer).lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx {
-                    tx,
-                    _turn: Some(turn),
-                    now: self.now(),
-                })
-            }
-            Backend::Postgres => Ok(WriteTx {
-                tx: self.pool.begin().await?,
-                _turn: None,
-                now: self.now(),
-            }),
+        match &self.group {
+            Some(group) => group.begin(self.clock.as_ref()).await,
+            None => writer::postgres(&self.pool, self.clock.as_ref()).await,
         }
     }
 }

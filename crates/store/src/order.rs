@@ -612,6 +612,25 @@ async fn allocate(
     Ok(allocated)
 }
 
+/// The order a channel already has under this external id.
+async fn order_by_external<'c>(
+    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    channel: &ChannelId,
+    external_id: Option<&str>,
+) -> StoreResult<Option<OrderId>> {
+    let Some(external_id) = external_id else {
+        return Ok(None);
+    };
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2")
+            .bind(channel.as_str())
+            .bind(external_id)
+            .fetch_optional(db)
+            .await?;
+    id.map(|id| OrderId::try_from(id).map_err(StoreError::Corrupt))
+        .transpose()
+}
+
 impl Store {
     /// Places an order: validated against the catalog, stock reserved at the best
     /// location the channel may ship from, stored with its ledger rows, timeline and
@@ -636,10 +655,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        if let Some(existing) = self
-            .order_by_external(&channel.id, draft.external_id.as_deref())
-            .await?
-        {
+        if let Some(existing) = order_by_external(&self.pool, &channel.id, draft.external_id.as_deref()).await? {
             return Ok(Placement {
                 order: self.order(existing.as_str()).await?,
                 created: false,
@@ -654,10 +670,12 @@ impl Store {
                     if violates(&e, "sales_order_channel_external_key", "sales_order.channel_id") =>
                 {
                     tx.rollback().await;
-                    match self
-                        .order_by_external(&channel.id, draft.external_id.as_deref())
-                        .await?
-                    {
+                    // The order that won may still wait on its commit (SQLite commits
+                    // writers together): look it up in a write turn, which sees it
+                    // and answers once it is durable.
+                    let mut tx = self.write().await?;
+                    let existing = order_by_external(&mut **tx, &channel.id, draft.external_id.as_deref()).await;
+                    match tx.finish(existing).await? {
                         Some(id) => Ok((id, false)),
                         None => Err(StoreError::Database(e)),
                     }
@@ -680,20 +698,6 @@ impl Store {
             order,
             created: placed.1,
         })
-    }
-
-    async fn order_by_external(&self, channel: &ChannelId, external_id: Option<&str>) -> StoreResult<Option<OrderId>> {
-        let Some(external_id) = external_id else {
-            return Ok(None);
-        };
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2")
-                .bind(channel.as_str())
-                .bind(external_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        id.map(|id| OrderId::try_from(id).map_err(StoreError::Corrupt))
-            .transpose()
     }
 
     /// Looks up every line's SKU, naming each unknown or archived one.
@@ -1024,7 +1028,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("o.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY o.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY o.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |o| o.id.to_string()))

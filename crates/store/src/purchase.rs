@@ -403,7 +403,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("po.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY po.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY po.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |o| o.id.to_string()))

@@ -1094,7 +1094,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("r.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY r.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY r.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |r| r.id.to_string()))

@@ -120,7 +120,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("c.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY c.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY c.id DESC").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {

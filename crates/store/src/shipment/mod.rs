@@ -417,8 +417,7 @@ impl Store {
                         .bind(Arg::Text(id.to_owned()))
                         .push("))");
                 }
-                sql.push(" ORDER BY s.promised_ship_at, s.id LIMIT ")
-                    .bind(Arg::Int(limit + 1));
+                sql.push(" ORDER BY s.promised_ship_at, s.id").limit(limit + 1);
             }
             ShipmentView::All | ShipmentView::Exceptions => {
                 if filter.view == ShipmentView::Exceptions {
@@ -428,7 +427,7 @@ impl Store {
                 if let Some(cursor) = &page.cursor {
                     sql.filter("s.id < ", Arg::Text(cursor.clone()), "");
                 }
-                sql.push(" ORDER BY s.id DESC LIMIT ").bind(Arg::Int(limit + 1));
+                sql.push(" ORDER BY s.id DESC").limit(limit + 1);
             }
         }
         let rows = sql.query().fetch_all(&self.pool).await?;

@@ -180,8 +180,8 @@ async fn choose(tx: &mut WriteTx, location: &LocationId, request: &PickListReque
             sql.push(&format!(" AND {units} > 1"));
         }
     }
-    sql.push(" ORDER BY COALESCE(s.promised_ship_at, 9000000000000000000), s.released_at, s.id LIMIT ")
-        .bind(Arg::Int(request.max_shipments));
+    sql.push(" ORDER BY COALESCE(s.promised_ship_at, 9000000000000000000), s.released_at, s.id")
+        .limit(request.max_shipments);
     sql.query()
         .fetch_all(&mut ***tx)
         .await?
@@ -464,7 +464,7 @@ impl Store {
         if let Some(cursor) = &page.cursor {
             sql.filter("p.id < ", Arg::Text(cursor.clone()), "");
         }
-        sql.push(" ORDER BY p.id DESC LIMIT ").bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY p.id DESC").limit(page.limit() + 1);
         let ids: Vec<String> = sql
             .query()
             .fetch_all(&self.pool)

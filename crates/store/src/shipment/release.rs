@@ -430,8 +430,7 @@ impl Store {
                 .bind(Arg::Text(sku.to_owned()))
                 .push("))");
         }
-        sql.push(" ORDER BY b.bin, p.sku LIMIT ")
-            .bind(Arg::Int(page.limit() + 1));
+        sql.push(" ORDER BY b.bin, p.sku").limit(page.limit() + 1);
         let rows = sql.query().fetch_all(&self.pool).await?;
         let items = rows.iter().map(bin).collect::<StoreResult<Vec<_>>>()?;
         Ok(Page::from_rows(items, page.limit(), |b| format!("{}|{}", b.bin, b.sku)))

@@ -2,36 +2,32 @@
 //! `withdraw_unstarted_shipments`), used as cancellation will use them, against a real
 //! SQLite file: the books stay balanced and started shipments are left alone.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use switchyard_core::ManualClock;
 use switchyard_core::catalog::{ChannelInput, LocationInput, ProductInput};
-use switchyard_core::id::{LineId, OrderId, ShipmentId};
+use switchyard_core::id::{LineId, OrderId};
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::order::OrderInput;
 use switchyard_core::shipment::ShipmentStatus;
 use switchyard_core::shipment::input::{PackInput, ReleaseInput};
-use switchyard_core::{Clock, ManualClock, SystemClock};
 
 use super::link::{refuse_lines_in_progress, withdraw_unstarted_shipments};
 use crate::inventory::MovementContext;
+use crate::testing::TempDb;
 use crate::{Store, StoreError};
 
 struct Db {
     store: Store,
-    path: PathBuf,
+    temp: TempDb,
 }
 
 impl Db {
     async fn open() -> Db {
-        let name = ShipmentId::new_at(SystemClock.now()).to_string();
-        let path = std::env::temp_dir().join(format!("switchyard-{name}.db"));
         let clock = Arc::new(ManualClock::new("2026-11-17T10:00:00Z".parse().unwrap()));
-        let store = Store::connect(&format!("sqlite://{}", path.display()), clock)
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let temp = TempDb::open(clock).await;
+        let store = temp.store.clone();
         let location: LocationInput = serde_json::from_value(json!({
             "code": "LON", "name": "London", "kind": "warehouse",
             "address": {"name": "Goods Ltd", "line1": "1 Dock Road", "city": "London", "postal_code": "E16 2QU", "country": "GB"}
@@ -51,7 +47,7 @@ impl Db {
             let receive = StockCommand::Receive(Quantity::new(10).unwrap());
             store.move_stock(sku, "LON", receive, &ctx).await.unwrap();
         }
-        Db { store, path }
+        Db { store, temp }
     }
 
     async fn place(&self, id: &str, lines: Value) -> (OrderId, String) {
@@ -87,10 +83,7 @@ impl Db {
     }
 
     async fn close(self) {
-        self.store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
-        }
+        self.temp.close().await;
     }
 }
 

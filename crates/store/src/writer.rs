@@ -1,0 +1,644 @@
+//! The write path: `WriteTx`, the one way to change the database.
+//!
+//! PostgreSQL: each `WriteTx` is a plain transaction on a connection of its own.
+//!
+//! SQLite has one writer at a time and pays one fsync per COMMIT, so writers share
+//! transactions (group commit). Callers still take turns one at a time on one
+//! connection, each inside its own SAVEPOINT within a transaction that stays open while
+//! more callers wait for their turn:
+//!
+//! - `finish(Ok)` releases the caller's savepoint, gives up the turn, and waits until
+//!   the COMMIT of the transaction holding its work has succeeded. Nothing is
+//!   acknowledged before it is durable; if that COMMIT fails, every caller in it gets
+//!   the error.
+//! - `finish(Err)` rolls back to the caller's savepoint: the others' work is untouched.
+//! - A `WriteTx` dropped unfinished (its future cancelled) cannot roll back in `drop`,
+//!   so it leaves its savepoint marked; whoever takes the connection next rolls back to
+//!   it before doing anything else, and a COMMIT never runs before that.
+//! - Whenever rolling back to a savepoint fails, the state of the transaction is
+//!   unknown: the whole transaction is rolled back and every caller waiting on it gets
+//!   the error (none of them was acknowledged).
+//! - The transaction commits as soon as no caller is waiting for a turn; a caller
+//!   that takes the turn and finds `MAX_BATCH` callers waiting on the COMMIT hands
+//!   the turn to the COMMIT first and queues again. The COMMIT runs in a task of its
+//!   own, so a cancelled caller cannot interrupt it. After it the connection goes back
+//!   to the pool.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError};
+
+use jiff::Timestamp;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe};
+use switchyard_core::Clock;
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, oneshot};
+
+use crate::error::{StoreError, StoreResult};
+
+/// How many callers' work may wait on one SQLite COMMIT before it runs regardless of
+/// callers still waiting for a turn.
+const MAX_BATCH: usize = 64;
+
+/// A write transaction. It derefs to its connection, so queries run as
+/// `.execute(&mut **tx)`; end it with `finish`.
+pub struct WriteTx {
+    lane: Lane,
+    /// When the caller's turn began, by the store's clock: the time its records are stamped with.
+    now: Timestamp,
+}
+
+enum Lane {
+    /// A turn in the shared SQLite transaction, inside the caller's savepoint.
+    Sqlite(Turn),
+    /// A PostgreSQL transaction of its own.
+    Postgres(Plain),
+}
+
+impl Deref for WriteTx {
+    type Target = PoolConnection<Any>;
+    fn deref(&self) -> &Self::Target {
+        match &self.lane {
+            Lane::Sqlite(turn) => &turn.conn,
+            Lane::Postgres(plain) => &plain.conn,
+        }
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match &mut self.lane {
+            Lane::Sqlite(turn) => &mut turn.conn,
+            Lane::Postgres(plain) => &mut plain.conn,
+        }
+    }
+}
+
+impl WriteTx {
+    /// When this transaction's turn began, by the store's clock.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        self.finish(Ok(())).await
+    }
+
+    /// Undoes this transaction's work now, before the turn is given up.
+    pub async fn rollback(self) {
+        match self.lane {
+            Lane::Sqlite(mut turn) => turn.undo().await,
+            Lane::Postgres(plain) => plain.rollback().await,
+        }
+    }
+
+    /// Commits `result`'s work when it is `Ok` and answers once it is durable; rolls
+    /// it back otherwise.
+    pub async fn finish<T>(self, result: StoreResult<T>) -> StoreResult<T> {
+        match self.lane {
+            Lane::Sqlite(turn) => turn.finish(result).await,
+            Lane::Postgres(plain) => plain.finish(result).await,
+        }
+    }
+}
+
+async fn run(conn: &mut AnyConnection, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A PostgreSQL transaction; dropped while `open`, its connection is closed, which
+/// rolls it back.
+struct Plain {
+    conn: PoolConnection<Any>,
+    open: bool,
+}
+
+impl Drop for Plain {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl Plain {
+    async fn finish<T>(mut self, result: StoreResult<T>) -> StoreResult<T> {
+        match result {
+            Ok(value) => {
+                run(&mut self.conn, "COMMIT").await?;
+                self.open = false;
+                Ok(value)
+            }
+            Err(error) => {
+                self.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn rollback(mut self) {
+        match run(&mut self.conn, "ROLLBACK").await {
+            Ok(()) => self.open = false,
+            Err(error) => tracing::warn!(%error, "rollback failed; closing the connection"),
+        }
+    }
+}
+
+/// Begins a PostgreSQL transaction.
+pub(crate) async fn postgres(pool: &AnyPool, clock: &dyn Clock) -> StoreResult<WriteTx> {
+    let mut conn = pool.acquire().await?;
+    run(&mut conn, "BEGIN").await?;
+    Ok(WriteTx {
+        lane: Lane::Postgres(Plain { conn, open: true }),
+        now: clock.now(),
+    })
+}
+
+/// The SQLite writer of one store: the connection callers take turns on, and the
+/// transaction they share.
+pub(crate) struct Group {
+    pool: AnyPool,
+    /// The writer's connection, held while a transaction is open or callers are
+    /// still coming; locking it is taking the turn (first come, first served).
+    conn: Arc<Mutex<Option<PoolConnection<Any>>>>,
+    /// Callers waiting for a turn.
+    waiting: AtomicUsize,
+    batch: std::sync::Mutex<Batch>,
+}
+
+#[derive(Default)]
+struct Batch {
+    /// While a transaction is open: whom to tell how its COMMIT went.
+    members: Option<Vec<oneshot::Sender<Result<(), String>>>>,
+    /// The savepoint of a caller dropped mid-work, not yet rolled back.
+    undo: Option<String>,
+    /// A ROLLBACK of the whole transaction was cut short: the next user repeats it.
+    rollback: bool,
+    savepoints: u64,
+}
+
+type Conn = PoolConnection<Any>;
+
+impl Group {
+    pub(crate) fn new(pool: AnyPool) -> Arc<Group> {
+        Arc::new(Group {
+            pool,
+            conn: Arc::new(Mutex::new(None)),
+            waiting: AtomicUsize::new(0),
+            batch: std::sync::Mutex::new(Batch::default()),
+        })
+    }
+
+    fn batch(&self) -> std::sync::MutexGuard<'_, Batch> {
+        self.batch.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for the turn and opens a savepoint for the caller, beginning a
+    /// transaction when none is open.
+    pub(crate) async fn begin(self: &Arc<Self>, clock: &dyn Clock) -> StoreResult<WriteTx> {
+        let waiting = Waiting::enter(self);
+        let mut slot = Arc::clone(&self.conn).lock_owned().await;
+        while self.full() {
+            // The full batch commits now, in a task that keeps the turn; this caller
+            // queues again behind the ones already waiting.
+            let group = Arc::clone(self);
+            tokio::spawn(async move { group.commit(slot).await });
+            slot = Arc::clone(&self.conn).lock_owned().await;
+        }
+        waiting.served();
+        if slot.is_none() {
+            *slot = Some(self.pool.acquire().await?);
+        }
+        let conn = OwnedMutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| StoreError::Config("the writer has no connection".into()))?;
+        // From here on, dropping the turn hands the connection on properly.
+        let mut turn = Turn {
+            group: Arc::clone(self),
+            conn,
+            savepoint: None,
+        };
+        self.settle(&mut turn.conn).await;
+        let name = {
+            let mut batch = self.batch();
+            batch.savepoints += 1;
+            format!("w{}", batch.savepoints)
+        };
+        if self.batch().members.is_none() {
+            // Marked open first: should this BEGIN be cut short, it still gets a COMMIT.
+            self.batch().members = Some(Vec::new());
+            if let Err(error) = run(&mut turn.conn, "BEGIN IMMEDIATE").await {
+                self.batch().members = None;
+                return Err(error.into());
+            }
+        }
+        turn.savepoint = Some(name.clone());
+        run(&mut turn.conn, &format!("SAVEPOINT {name}")).await?;
+        Ok(WriteTx {
+            lane: Lane::Sqlite(turn),
+            now: clock.now(),
+        })
+    }
+
+    /// Finishes what a caller that was dropped mid-way left undone.
+    async fn settle(&self, conn: &mut Conn) {
+        let (undo, rollback) = {
+            let mut batch = self.batch();
+            (batch.undo.take(), batch.rollback)
+        };
+        if rollback {
+            self.abort(conn, "the batch was rolled back".into()).await;
+        } else if let Some(name) = undo {
+            self.roll_back_to(conn, &name).await;
+        }
+    }
+
+    /// Undoes one caller's work; if that fails, the whole transaction.
+    async fn roll_back_to(&self, conn: &mut Conn, savepoint: &str) {
+        if let Err(error) = run(conn, &format!("ROLLBACK TO {savepoint}; RELEASE {savepoint}")).await {
+            tracing::warn!(%error, "rollback to a savepoint failed; rolling back the whole batch");
+            self.abort(conn, format!("the batch was rolled back: {error}")).await;
+        }
+    }
+
+    /// Rolls back the open transaction; everyone waiting on it gets `reason`.
+    async fn abort(&self, conn: &mut Conn, reason: String) {
+        let members = {
+            let mut batch = self.batch();
+            batch.rollback = true;
+            batch.members.take()
+        };
+        if let Err(error) = run(conn, "ROLLBACK").await {
+            // Usually SQLite has rolled back on its own already; if not, closing the
+            // connection does.
+            tracing::warn!(%error, "rollback failed; closing the writer's connection");
+            conn.close_on_drop();
+        }
+        self.batch().rollback = false;
+        for member in members.into_iter().flatten() {
+            // A member that stopped waiting needs no answer.
+            let _ = member.send(Err(reason.clone()));
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.batch().members.as_ref().is_some_and(|m| m.len() >= MAX_BATCH)
+    }
+
+    /// After a turn: commit now, in a task of its own, when nobody else is waiting
+    /// for a turn (a full batch is committed by the next caller to take the turn).
+    fn after_turn(self: &Arc<Self>) {
+        if self.waiting.load(Ordering::SeqCst) == 0 {
+            self.spawn_flush();
+        }
+    }
+
+    fn spawn_flush(self: &Arc<Self>) {
+        let group = Arc::clone(self);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { group.flush().await });
+            }
+            Err(_) => tracing::warn!("no runtime to commit the write batch on"),
+        }
+    }
+
+    /// Takes the turn and commits.
+    async fn flush(self: Arc<Self>) {
+        let slot = Arc::clone(&self.conn).lock_owned().await;
+        self.commit(slot).await;
+    }
+
+    /// Commits the open transaction and gives the connection back to the pool.
+    async fn commit(&self, mut slot: OwnedMutexGuard<Option<Conn>>) {
+        let Some(conn) = slot.as_mut() else { return };
+        self.settle(conn).await;
+        if self.batch().members.is_some() {
+            match run(conn, "COMMIT").await {
+                Ok(()) => {
+                    let members = self.batch().members.take();
+                    for member in members.into_iter().flatten() {
+                        let _ = member.send(Ok(()));
+                    }
+                }
+                Err(error) => self.abort(conn, format!("the batch did not commit: {error}")).await,
+            }
+        }
+        *slot = None;
+    }
+}
+
+/// A caller waiting for the turn. One that gives up while waiting may have been the
+/// one a finished caller counted on to commit; if no one else waits, it commits.
+struct Waiting<'a> {
+    group: &'a Arc<Group>,
+    served: bool,
+}
+
+impl<'a> Waiting<'a> {
+    fn enter(group: &'a Arc<Group>) -> Self {
+        group.waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting { group, served: false }
+    }
+
+    fn served(mut self) {
+        self.served = true;
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.group.waiting.fetch_sub(1, Ordering::SeqCst) == 1 && !self.served {
+            self.group.spawn_flush();
+        }
+    }
+}
+
+/// A caller's turn on the SQLite writer, inside its own savepoint.
+struct Turn {
+    group: Arc<Group>,
+    conn: OwnedMappedMutexGuard<Option<Conn>, Conn>,
+    /// The caller's savepoint while its work is neither released nor rolled back.
+    savepoint: Option<String>,
+}
+
+impl Turn {
+    async fn finish<T>(mut self, result: StoreResult<T>) -> StoreResult<T> {
+        let value = match result {
+            Ok(value) => value,
+            Err(error) => {
+                self.undo().await;
+                return Err(error);
+            }
+        };
+        if let Some(name) = &self.savepoint {
+            if let Err(error) = run(&mut self.conn, &format!("RELEASE {name}")).await {
+                self.undo().await;
+                return Err(error.into());
+            }
+            self.savepoint = None;
+        }
+        let (sender, committed) = oneshot::channel();
+        if let Some(members) = &mut self.group.batch().members {
+            members.push(sender);
+        }
+        // Gives up the turn; the COMMIT comes from the last caller in line.
+        drop(self);
+        match committed.await {
+            Ok(Ok(())) => Ok(value),
+            Ok(Err(reason)) => Err(StoreError::NotCommitted(reason)),
+            Err(_) => Err(StoreError::NotCommitted("the batch ended before it committed".into())),
+        }
+    }
+
+    /// Rolls back the caller's work; the turn stays taken until dropped. The savepoint
+    /// is forgotten only once rolled back, so a cut-short rollback is redone.
+    async fn undo(&mut self) {
+        if let Some(name) = self.savepoint.clone() {
+            self.group.roll_back_to(&mut self.conn, &name).await;
+            self.savepoint = None;
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if let Some(name) = self.savepoint.take() {
+            self.group.batch().undo = Some(name);
+        }
+        self.group.after_turn();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Writers that share one SQLite transaction: what each caller's outcome does to
+    //! the others'. Callers are lined up behind a held turn, so they share a batch
+    //! by construction; nothing here depends on timing.
+
+    use std::sync::Arc;
+
+    use switchyard_core::SystemClock;
+    use tokio::task::JoinHandle;
+
+    use super::*;
+    use crate::Store;
+    use crate::testing::TempDb;
+
+    /// What a queued caller does with its turn after writing its row.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Then {
+        Commit,
+        Fail,
+        Drop,
+    }
+
+    async fn write_row(tx: &mut WriteTx, name: &str) {
+        sqlx::query("INSERT INTO counter (name, value) VALUES ($1, 1)")
+            .bind(name)
+            .execute(&mut ***tx)
+            .await
+            .unwrap();
+    }
+
+    fn caller(store: &Store, name: String, then: Then) -> JoinHandle<StoreResult<()>> {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.write().await?;
+            write_row(&mut tx, &name).await;
+            match then {
+                Then::Commit => tx.finish(Ok(())).await,
+                Then::Fail => tx.finish(Err(StoreError::invalid("/", "no", "refused"))).await,
+                Then::Drop => {
+                    drop(tx);
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    /// Waits (without timing anything) until `n` callers wait for the turn.
+    async fn until_waiting(store: &Store, n: usize) {
+        let group = store.group.as_ref().unwrap();
+        while group.waiting.load(Ordering::SeqCst) < n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    async fn rows(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM counter WHERE name LIKE 'w-%' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failed_and_dropped_callers_take_only_their_own_work_with_them() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        let mut first = store.write().await.unwrap();
+        write_row(&mut first, "w-00").await;
+        let plan = [
+            Then::Commit,
+            Then::Fail,
+            Then::Commit,
+            Then::Drop,
+            Then::Commit,
+            Then::Fail,
+            Then::Drop,
+            Then::Commit,
+        ];
+        let mut callers = Vec::new();
+        for (i, then) in plan.iter().enumerate() {
+            callers.push((*then, caller(store, format!("w-{:02}", i + 1), *then)));
+            until_waiting(store, i + 1).await;
+        }
+        first.finish(Ok(())).await.unwrap();
+        let mut expected = vec!["w-00".to_owned()];
+        for (i, (then, handle)) in callers.into_iter().enumerate() {
+            let outcome = handle.await.unwrap();
+            match then {
+                Then::Commit => {
+                    outcome.unwrap();
+                    expected.push(format!("w-{:02}", i + 1));
+                }
+                Then::Fail => assert!(matches!(outcome, Err(StoreError::Invalid(_)))),
+                Then::Drop => outcome.unwrap(),
+            }
+        }
+        assert_eq!(rows(store).await, expected);
+        // The writer is free again and the books are whole.
+        let mut tx = store.write().await.unwrap();
+        write_row(&mut tx, "w-99").await;
+        tx.finish(Ok(())).await.unwrap();
+        assert_eq!(rows(store).await.last().map(String::as_str), Some("w-99"));
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_batch_commits_before_the_next_caller_works() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        let mut first = store.write().await.unwrap();
+        write_row(&mut first, "w-000").await;
+        let mut callers = Vec::new();
+        for i in 1..MAX_BATCH {
+            callers.push(caller(store, format!("w-{i:03}"), Then::Commit));
+            until_waiting(store, i).await;
+        }
+        // The next caller finds the batch full: everything before it is durable
+        // (visible outside the writer) by the time it works.
+        let last = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await?;
+                let committed = rows(&store).await.len();
+                write_row(&mut tx, "w-last").await;
+                tx.finish(Ok(committed)).await
+            })
+        };
+        until_waiting(store, MAX_BATCH).await;
+        first.finish(Ok(())).await.unwrap();
+        for handle in callers {
+            handle.await.unwrap().unwrap();
+        }
+        assert_eq!(last.await.unwrap().unwrap(), MAX_BATCH);
+        assert_eq!(rows(store).await.len(), MAX_BATCH + 1);
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_cancelled_mid_work_is_rolled_back_before_the_next_one_runs() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        let first = store.write().await.unwrap();
+        // Writes its row, then never finishes: its task is cancelled mid-work.
+        let (written, wrote) = oneshot::channel();
+        let stuck = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await.unwrap();
+                write_row(&mut tx, "w-cancelled").await;
+                let _ = written.send(());
+                std::future::pending::<()>().await;
+                drop(tx);
+            })
+        };
+        until_waiting(store, 1).await;
+        // `first` waits on the batch, which cannot commit while `stuck` holds the turn.
+        let first = tokio::spawn(first.finish(Ok(())));
+        wrote.await.unwrap();
+        let next = caller(store, "w-next".into(), Then::Commit);
+        until_waiting(store, 1).await;
+        stuck.abort();
+        assert!(stuck.await.unwrap_err().is_cancelled());
+        next.await.unwrap().unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(rows(store).await, ["w-next"]);
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_waiting_does_not_strand_the_batch() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        let mut first = store.write().await.unwrap();
+        write_row(&mut first, "w-first").await;
+        let waiter = caller(store, "w-gave-up".into(), Then::Commit);
+        until_waiting(store, 1).await;
+        // `first` gives up the turn counting on the waiter to commit, and the waiter is
+        // cancelled: before or after it gets the turn, whichever comes first here.
+        let finished = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let outcome = first.finish(Ok(())).await;
+                (outcome, rows(&store).await)
+            })
+        };
+        waiter.abort();
+        let (outcome, rows_then) = finished.await.unwrap();
+        outcome.unwrap();
+        assert!(rows_then.contains(&"w-first".to_owned()));
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn when_the_commit_fails_every_caller_in_the_batch_is_told() {
+        let db = TempDb::open(Arc::new(SystemClock)).await;
+        let store = &db.store;
+        sqlx::raw_sql(
+            "CREATE TABLE parent (id TEXT PRIMARY KEY); \
+             CREATE TABLE child (parent_id TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let mut first = store.write().await.unwrap();
+        write_row(&mut first, "w-innocent").await;
+        // Breaks a deferred foreign key: only the COMMIT can notice.
+        let breaker = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await?;
+                sqlx::query("INSERT INTO child (parent_id) VALUES ('nobody')")
+                    .execute(&mut **tx)
+                    .await?;
+                tx.finish(Ok(())).await
+            })
+        };
+        until_waiting(store, 1).await;
+        let innocent = first.finish(Ok(())).await;
+        assert!(matches!(innocent, Err(StoreError::NotCommitted(_))), "{innocent:?}");
+        let broken = breaker.await.unwrap();
+        assert!(matches!(broken, Err(StoreError::NotCommitted(_))), "{broken:?}");
+        assert!(rows(store).await.is_empty());
+        // The next batch starts clean.
+        let mut tx = store.write().await.unwrap();
+        write_row(&mut tx, "w-after").await;
+        tx.finish(Ok(())).await.unwrap();
+        assert_eq!(rows(store).await, ["w-after"]);
+        db.close().await;
+    }
+}
