@@ -146,6 +146,15 @@ pub enum ReturnAction {
     Cancel,
 }
 
+/// The operator's note on an action: a rejection must say why; authorizing and
+/// cancelling may. At most 1000 characters.
+pub fn action_note(action: ReturnAction, raw: Option<&str>) -> Result<Option<String>, Invalid> {
+    match (action, raw) {
+        (ReturnAction::Reject, None) => Err(Invalid::new("required", "is required: say why the return is rejected")),
+        (_, raw) => validation::optional_text(raw, 1000),
+    }
+}
+
 impl ReturnAction {
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -337,3 +337,22 @@ proptest! {
     }
 
 }
+
+#[test]
+fn a_rejection_must_say_why_other_actions_may() {
+    use crate::returns::action_note;
+    let missing = action_note(ReturnAction::Reject, None).unwrap_err();
+    assert_eq!(missing.code, "required");
+    assert_eq!(
+        action_note(ReturnAction::Reject, Some("worn")).unwrap().as_deref(),
+        Some("worn")
+    );
+    assert_eq!(action_note(ReturnAction::Authorize, None).unwrap(), None);
+    assert_eq!(action_note(ReturnAction::Cancel, None).unwrap(), None);
+    assert_eq!(
+        action_note(ReturnAction::Cancel, Some(&"x".repeat(1001)))
+            .unwrap_err()
+            .code,
+        "too_long"
+    );
+}

@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchyard_core::auth::Permission;
 use switchyard_core::returns::{
-    ClaimInput, ClaimReason, ClaimResolution, ExchangeInput, ReturnInput, ReturnReason, ReturnReceiptInput,
-    ReturnStatus,
+    self, ClaimInput, ClaimReason, ClaimResolution, ExchangeInput, ReturnAction, ReturnInput, ReturnReason,
+    ReturnReceiptInput, ReturnStatus,
 };
-use switchyard_core::validation;
 use switchyard_documents::{LabelData, Party, label_pdf, label_zpl};
 use switchyard_store::returns::{
     Authorization, Claim, ClaimFilter, QuarantineLevel, Return, ReturnFilter, ReturnRate, ReturnSummary,
@@ -80,12 +79,8 @@ pub struct RejectInput {
     pub note: Option<String>,
 }
 
-fn note(raw: Option<&str>, required: bool) -> ApiResult<Option<String>> {
-    let parsed = match (raw, required) {
-        (None, true) => Err(validation::Invalid::new("required", "is required")),
-        (raw, _) => validation::optional_text(raw, 1000),
-    };
-    parsed.map_err(|e| ApiError::validation(vec![e.at("/note")]))
+fn note(action: ReturnAction, raw: Option<&str>) -> ApiResult<Option<String>> {
+    returns::action_note(action, raw).map_err(|e| ApiError::validation(vec![e.at("/note")]))
 }
 
 /// Request a return
@@ -185,7 +180,7 @@ pub async fn authorize_return(
     let input = body.map(|b| b.0).unwrap_or_default();
     let auth = Authorization {
         location: input.location,
-        note: note(input.note.as_deref(), false)?,
+        note: note(ReturnAction::Authorize, input.note.as_deref())?,
     };
     Ok(Json(s.store.authorize_return(&key, &auth, &caller.actor()).await?))
 }
@@ -210,7 +205,7 @@ pub async fn reject_return(
     ApiJson(input): ApiJson<RejectInput>,
 ) -> ApiResult<Json<Return>> {
     caller.require(Permission::ManageOrders)?;
-    let note = note(input.note.as_deref(), true)?.unwrap_or_default();
+    let note = note(ReturnAction::Reject, input.note.as_deref())?.unwrap_or_default();
     Ok(Json(s.store.reject_return(&key, &note, &caller.actor()).await?))
 }
 
@@ -234,7 +229,7 @@ pub async fn cancel_return(
 ) -> ApiResult<Json<Return>> {
     caller.require(Permission::ManageOrders)?;
     let input = body.map(|b| b.0).unwrap_or_default();
-    let note = note(input.note.as_deref(), false)?;
+    let note = note(ReturnAction::Cancel, input.note.as_deref())?;
     Ok(Json(
         s.store.cancel_return(&key, note.as_deref(), &caller.actor()).await?,
     ))

@@ -266,29 +266,34 @@ async fn tracking_before_shipping_is_recorded_and_late_shipments_are_listed(app:
     app.assert_books_balance().await;
 }
 
-async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
-    // The EasyPost fixture is a FedEx parcel picked up in Orlando on 2024-07-31.
+/// The FedEx number the EasyPost fixture's tracker is given in these tests.
+const FEDEX_NUMBER: &str = "986578788855";
+
+/// A shipment of order `external_id` labelled with `FEDEX_NUMBER` and shipped on
+/// 2024-07-31, the day the EasyPost fixture's FedEx parcel was picked up in Orlando.
+async fn shipped_with_fedex(app: &TestApp, external_id: &str) -> String {
     app.clock.set("2024-07-31T10:00:00Z".parse().unwrap());
     app.shop().await;
     app.receive("TEE", "LON", 5).await;
-    let number = app.place("E-1", &[("TEE", 1)]).await;
+    let number = app.place(external_id, &[("TEE", 1)]).await;
     let shipment = app.packed(&number).await;
-    let r = app
-        .act(
-            &shipment,
-            "label",
-            json!({"carrier": "fedex", "tracking_number": "986578788855"}),
-        )
-        .await;
+    let label = json!({"carrier": "fedex", "tracking_number": FEDEX_NUMBER});
+    let r = app.act(&shipment, "label", label).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    app.act(&shipment, "ship", json!({})).await;
+    let r = app.act(&shipment, "ship", json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    shipment
+}
+
+async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
+    let shipment = shipped_with_fedex(app, "E-1").await;
     app.clock.set("2024-08-03T00:00:00Z".parse().unwrap());
 
     let mut payload: Value = serde_json::from_str(include_str!(
         "../../../../core/src/carrier/testdata/easypost_event-body_tracker.updated.json"
     ))
     .unwrap();
-    payload["result"]["tracking_code"] = json!("986578788855");
+    payload["result"]["tracking_code"] = json!(FEDEX_NUMBER);
     let r = app.post("/api/v1/tracking/easypost", payload.clone()).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["skipped"], 1, "the pre_transit detail");
@@ -362,16 +367,9 @@ async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp)
     r.problem(404, "not_found");
     assert!(r.body["detail"].as_str().unwrap().contains("1"), "{}", r.body);
 
-    app.clock.set("2024-07-31T10:00:00Z".parse().unwrap());
-    app.shop().await;
-    app.receive("TEE", "LON", 5).await;
-    let number = app.place("E-2", &[("TEE", 1)]).await;
-    let shipment = app.packed(&number).await;
-    let label = json!({"carrier": "fedex", "tracking_number": "986578788855"});
-    assert_eq!(app.act(&shipment, "label", label).await.status, 200);
-    app.act(&shipment, "ship", json!({})).await;
+    let shipment = shipped_with_fedex(app, "E-2").await;
     let mut payload: Value = serde_json::from_slice(body).unwrap();
-    payload["result"]["tracking_code"] = json!("986578788855");
+    payload["result"]["tracking_code"] = json!(FEDEX_NUMBER);
     let ours = serde_json::to_vec(&payload).unwrap();
 
     // Forged, missing or signed for another body: refused, and nothing moves.
