@@ -38,6 +38,8 @@ pub fn get_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Stor
 pub enum Arg {
     Text(String),
     Int(i64),
+    /// Text or NULL.
+    OptText(Option<String>),
 }
 
 /// A query assembled from optional filters, with `$n` placeholders numbered in order.
@@ -137,6 +139,7 @@ impl Sql {
             q = match arg {
                 Arg::Text(t) => q.bind(t.clone()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::OptText(t) => q.bind(t.clone()),
             };
         }
         q

@@ -11,6 +11,7 @@ use switchyard_core::inventory::{Balance, Delta, MovementKind, Quantity, StockCo
 
 use crate::db::{Arg, Sql, get_enum, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
+use crate::journal::Journal;
 use crate::page::{Page, PageRequest};
 use crate::{Store, WriteTx};
 
@@ -137,12 +138,22 @@ pub(crate) async fn apply(
         StockCommand::Adjust(_, reason) => Some(reason.as_str()),
         _ => None,
     };
-    record(tx, now, product, location, command.kind(), delta, after, reason, ctx).await
+    Ok(record(
+        tx,
+        now,
+        product,
+        location,
+        command.kind(),
+        delta,
+        after,
+        reason,
+        ctx,
+    ))
 }
 
 /// Writes one ledger row.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn record(
+pub(crate) fn record(
     tx: &mut WriteTx,
     now: Timestamp,
     product: &ProductId,
@@ -152,28 +163,27 @@ pub(crate) async fn record(
     after: Balance,
     reason: Option<&str>,
     ctx: &MovementContext,
-) -> StoreResult<MovementId> {
+) -> MovementId {
     let id = MovementId::new_at(now);
-    sqlx::query(
-        "INSERT INTO stock_movement (id, product_id, location_id, kind, on_hand_delta, reserved_delta, on_hand_after, \
-         reserved_after, reason, note, reference, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(id.as_str())
-    .bind(product.as_str())
-    .bind(location.as_str())
-    .bind(kind.as_str())
-    .bind(delta.on_hand)
-    .bind(delta.reserved)
-    .bind(after.on_hand)
-    .bind(after.reserved)
-    .bind(reason)
-    .bind(ctx.note.as_deref())
-    .bind(ctx.reference.as_deref())
-    .bind(&ctx.actor)
-    .bind(micros(now))
-    .execute(&mut ***tx)
-    .await?;
-    Ok(id)
+    tx.append(
+        Journal::Movement,
+        vec![
+            Arg::Text(id.to_string()),
+            Arg::Text(product.to_string()),
+            Arg::Text(location.to_string()),
+            Arg::Text(kind.as_str().to_owned()),
+            Arg::Int(delta.on_hand),
+            Arg::Int(delta.reserved),
+            Arg::Int(after.on_hand),
+            Arg::Int(after.reserved),
+            Arg::OptText(reason.map(str::to_owned)),
+            Arg::OptText(ctx.note.clone()),
+            Arg::OptText(ctx.reference.clone()),
+            Arg::Text(ctx.actor.clone()),
+            Arg::Int(micros(now)),
+        ],
+    );
+    id
 }
 
 const MOVEMENT_SELECT: &str = "SELECT m.id, p.sku, m.product_id, l.code AS location, m.location_id, m.kind, \

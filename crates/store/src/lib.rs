@@ -13,6 +13,7 @@ mod db;
 pub mod error;
 pub mod idempotency;
 pub mod inventory;
+mod journal;
 pub mod order;
 pub mod outbox;
 pub mod page;

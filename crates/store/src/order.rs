@@ -27,6 +27,7 @@ use crate::catalog::Channel;
 use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros, violates};
 use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
+use crate::journal::Journal;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
 use crate::payment;
@@ -256,7 +257,7 @@ struct LineProduct {
 }
 
 /// Appends an event to the order's timeline and its message to the outbox.
-pub(crate) async fn event(
+pub(crate) fn event(
     tx: &mut WriteTx,
     now: Timestamp,
     order: &OrderId,
@@ -264,21 +265,21 @@ pub(crate) async fn event(
     actor: &str,
     message: String,
     data: serde_json::Value,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO order_event (id, order_id, kind, actor, message, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(EventId::new_at(now).as_str())
-    .bind(order.as_str())
-    .bind(kind.as_str())
-    .bind(actor)
-    .bind(&message)
-    .bind(data.to_string())
-    .bind(micros(now))
-    .execute(&mut ***tx)
-    .await?;
+) {
+    tx.append(
+        Journal::OrderEvent,
+        vec![
+            Arg::Text(EventId::new_at(now).to_string()),
+            Arg::Text(order.to_string()),
+            Arg::Text(kind.as_str().to_owned()),
+            Arg::Text(actor.to_owned()),
+            Arg::Text(message.clone()),
+            Arg::Text(data.to_string()),
+            Arg::Int(micros(now)),
+        ],
+    );
     let payload = json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now });
-    enqueue(tx, now, kind.as_str(), order.as_str(), &payload).await
+    enqueue(tx, now, kind.as_str(), order.as_str(), &payload);
 }
 
 /// Releases the reservations of `order` (of one line when `line` is given), writing a
@@ -344,8 +345,7 @@ async fn release_reservations(
             after,
             None,
             &ctx,
-        )
-        .await?;
+        );
         sqlx::query("DELETE FROM reservation WHERE id = $1")
             .bind(row.try_get::<String, _>("id")?)
             .execute(&mut ***tx)
@@ -503,8 +503,7 @@ async fn allocate(
             after,
             None,
             &ctx,
-        )
-        .await?;
+        );
     }
     let mut allocated = 0;
     for (i, line) in lines.iter().enumerate() {
@@ -589,7 +588,7 @@ async fn allocate(
             "exact": routed.decision.exact,
             "lines": lines.iter().map(|l| &l.sku).collect::<Vec<_>>(),
         });
-        event(tx, now, order, OrderEventKind::Allocated, "system", message, data).await?;
+        event(tx, now, order, OrderEventKind::Allocated, "system", message, data);
     }
     if announce_backorders && !chosen.unserved_lines.is_empty() {
         let short: Vec<String> = chosen
@@ -606,8 +605,7 @@ async fn allocate(
             "system",
             message,
             json!({ "lines": short }),
-        )
-        .await?;
+        );
     }
     Ok(allocated)
 }
@@ -884,7 +882,7 @@ impl Store {
             t.total
         );
         let placed_data = json!({ "number": format!("SO-{number}"), "channel": channel.code, "external_id": draft.external_id, "total": t.total });
-        event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data).await?;
+        event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data);
         let routed = Routed {
             decision: &decision,
             sites: &sites,
@@ -1126,8 +1124,7 @@ impl Store {
                     actor,
                     message,
                     json!({ "reason": reason, "released": released }),
-                )
-                .await?;
+                );
                 payment::settle_cancellation_in(&mut tx, now, &head.id, &cancelled, actor).await?;
                 Ok((head.id, freed))
             }
@@ -1214,8 +1211,7 @@ impl Store {
                     actor,
                     message,
                     json!({ "line_id": line_id, "sku": sku, "reason": reason }),
-                )
-                .await?;
+                );
                 if to == OrderStatus::Cancelled {
                     event(
                         &mut tx,
@@ -1225,8 +1221,7 @@ impl Store {
                         "system",
                         "Cancelled: no lines left".into(),
                         json!({}),
-                    )
-                    .await?;
+                    );
                 }
                 payment::settle_cancellation_in(&mut tx, now, &head.id, &[line_no], actor).await?;
                 Ok((head.id, freed))
@@ -1276,8 +1271,7 @@ impl Store {
                     actor,
                     message,
                     json!({ "reason": hold.reason, "note": hold.note, "until": hold.until }),
-                )
-                .await?;
+                );
                 Ok(head.id)
             }
             .await;
@@ -1303,8 +1297,7 @@ impl Store {
                     actor,
                     "Released from hold".into(),
                     json!({}),
-                )
-                .await?;
+                );
                 Ok(head.id)
             }
             .await;
@@ -1670,8 +1663,7 @@ impl Store {
             actor,
             message,
             json!({ "reason": reason, "released": released }),
-        )
-        .await?;
+        );
         self.route_backordered(tx, &r, actor, "Re-routed", true).await?;
         Ok(held)
     }

@@ -7,29 +7,24 @@ use serde::Serialize;
 use sqlx::Row;
 use switchyard_core::id::MessageId;
 
-use crate::db::{get_time, micros};
+use crate::db::{Arg, get_time, micros};
 use crate::error::StoreResult;
+use crate::journal::Journal;
 use crate::{Store, WriteTx};
 
 /// Adds a message to the outbox inside `tx`.
-pub(crate) async fn enqueue(
-    tx: &mut WriteTx,
-    now: Timestamp,
-    topic: &str,
-    aggregate_id: &str,
-    payload: &serde_json::Value,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO outbox_message (id, topic, aggregate_id, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $5, $5)",
-    )
-    .bind(MessageId::new_at(now).as_str())
-    .bind(topic)
-    .bind(aggregate_id)
-    .bind(payload.to_string())
-    .bind(micros(now))
-    .execute(&mut ***tx)
-    .await?;
-    Ok(())
+pub(crate) fn enqueue(tx: &mut WriteTx, now: Timestamp, topic: &str, aggregate_id: &str, payload: &serde_json::Value) {
+    tx.append(
+        Journal::Outbox,
+        vec![
+            Arg::Text(MessageId::new_at(now).to_string()),
+            Arg::Text(topic.to_owned()),
+            Arg::Text(aggregate_id.to_owned()),
+            Arg::Text(payload.to_string()),
+            Arg::Int(micros(now)),
+            Arg::Int(micros(now)),
+        ],
+    );
 }
 
 /// A message waiting in (or delivered from) the outbox.

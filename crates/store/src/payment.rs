@@ -366,8 +366,7 @@ async fn record(
             "lines": record.lines, "shipping": record.shipping, "provider_reference": record.provider_reference,
             "note": record.note, "settles": record.settles,
         }),
-    )
-    .await?;
+    );
     books.totals = after;
     books.transactions.push(record.clone());
     Ok(Ok(record))
@@ -602,8 +601,7 @@ pub(crate) async fn authorize_in(
                     actor,
                     format!("Payment of {total} with {provider} not approved: {message}"),
                     json!({ "payment_id": attempt.id, "provider": provider, "status": attempt.status, "message": message }),
-                )
-                .await?;
+                );
             }
         }
     }
@@ -819,8 +817,8 @@ impl Store {
                     actor,
                     message,
                     json!({ "payment_id": attempt.id }),
-                )
-                .await
+                );
+                Ok(())
             }
             (OrderStatus::Open, false, _) => {
                 let to = order_rules::transition(head.status, OrderAction::Hold)?;
@@ -835,7 +833,8 @@ impl Store {
                     attempt.message.as_deref().unwrap_or("not approved")
                 );
                 let data = json!({ "reason": HoldReason::Payment, "note": hold.note, "payment_id": attempt.id });
-                event(tx, now, &head.id, OrderEventKind::Held, actor, message, data).await
+                event(tx, now, &head.id, OrderEventKind::Held, actor, message, data);
+                Ok(())
             }
             (status, _, hold) => self.save_head(tx, head, status, hold.as_ref(), now).await,
         }

@@ -178,15 +178,15 @@ fn key_column(key: &str, table: &str) -> String {
     format!("{table}{column}")
 }
 
-async fn event(
+fn event(
     tx: &mut WriteTx,
     now: Timestamp,
     kind: PurchaseOrderEventKind,
     (id, number): (&PurchaseOrderId, &str),
     data: serde_json::Value,
-) -> StoreResult<()> {
+) {
     let payload = json!({ "purchase_order_id": id, "number": number, "kind": kind, "data": data, "at": now });
-    enqueue(tx, now, kind.as_str(), id.as_str(), &payload).await
+    enqueue(tx, now, kind.as_str(), id.as_str(), &payload);
 }
 
 impl Store {
@@ -299,7 +299,8 @@ impl Store {
                 }));
             }
             let data = json!({ "supplier": s, "location": location.code, "lines": lines, "actor": actor });
-            event(&mut tx, now, PurchaseOrderEventKind::Created, (&id, &number), data).await
+            event(&mut tx, now, PurchaseOrderEventKind::Created, (&id, &number), data);
+            Ok(())
         }
         .await;
         tx.finish(result).await?;

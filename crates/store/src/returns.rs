@@ -476,8 +476,7 @@ impl Store {
                     actor,
                     format!("Return {number} requested: {items}"),
                     json!({ "return": number, "return_id": id }),
-                )
-                .await?;
+                );
                 Ok(id)
             }
             .await;
@@ -647,8 +646,8 @@ impl Store {
             actor,
             message,
             json!({ "return": head.number, "settlement": SettlementKind::Refund, "refunded": refunded, "computed": settlement }),
-        )
-        .await
+        );
+        Ok(())
     }
 
     /// What settling `settle` is worth, the order's shipping refunded at most once.
@@ -744,8 +743,7 @@ impl Store {
                     actor,
                     format!("Return {} authorized: send the items to {code}", head.number),
                     json!({ "return": head.number, "location": code, "note": auth.note }),
-                )
-                .await?;
+                );
                 if head.order.refund_on == RefundOn::Authorization {
                     let lines = Self::return_lines(&mut tx, &head).await?;
                     Self::settle_return_in(&mut tx, now, &head, &lines, |l| l.quantity, actor).await?;
@@ -812,8 +810,7 @@ impl Store {
                     actor,
                     format!("Return {} {verb}{why}", head.number),
                     json!({ "return": head.number, "note": note }),
-                )
-                .await?;
+                );
                 Ok(head.id)
             }
             .await;
@@ -940,8 +937,7 @@ impl Store {
                     actor,
                     format!("Return {} received at {code}: {}", head.number, describe(received)),
                     json!({ "return": head.number, "location": code, "complete": completes }),
-                )
-                .await?;
+                );
                 // Refunded on authorization or exchanged, nothing is left to settle.
                 if head.settlement != Some(SettlementKind::Exchange) {
                     Self::settle_return_in(&mut tx, now, &head, &lines, |l| l.received, actor).await?;

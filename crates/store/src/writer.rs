@@ -34,7 +34,9 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe};
 use switchyard_core::Clock;
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, oneshot};
 
+use crate::db::Arg;
 use crate::error::{StoreError, StoreResult};
+use crate::journal::{Appends, Journal};
 
 /// How many callers' work may wait on one SQLite COMMIT before it runs regardless of
 /// callers still waiting for a turn.
@@ -46,6 +48,8 @@ pub struct WriteTx {
     lane: Lane,
     /// When the caller's turn began, by the store's clock: the time its records are stamped with.
     now: Timestamp,
+    /// Timeline, outbox and ledger rows, written when the transaction finishes.
+    appends: Appends,
 }
 
 enum Lane {
@@ -92,12 +96,18 @@ impl WriteTx {
         }
     }
 
+    /// Appends a row to an append-only table; it is written when the transaction
+    /// finishes (see `journal`).
+    pub(crate) fn append(&mut self, table: Journal, row: Vec<Arg>) {
+        self.appends.push(table, row);
+    }
+
     /// Commits `result`'s work when it is `Ok` and answers once it is durable; rolls
     /// it back otherwise.
     pub async fn finish<T>(self, result: StoreResult<T>) -> StoreResult<T> {
         match self.lane {
-            Lane::Sqlite(turn) => turn.finish(result).await,
-            Lane::Postgres(plain) => plain.finish(result).await,
+            Lane::Sqlite(turn) => turn.finish(result, self.appends).await,
+            Lane::Postgres(plain) => plain.finish(result, self.appends).await,
         }
     }
 }
@@ -125,7 +135,11 @@ impl Drop for Plain {
 }
 
 impl Plain {
-    async fn finish<T>(mut self, result: StoreResult<T>) -> StoreResult<T> {
+    async fn finish<T>(mut self, result: StoreResult<T>, mut appends: Appends) -> StoreResult<T> {
+        let result = match result {
+            Ok(value) => appends.write(&mut self.conn).await.map(|()| value),
+            Err(error) => Err(error),
+        };
         match result {
             Ok(value) => {
                 run(&mut self.conn, "COMMIT").await?;
@@ -154,6 +168,7 @@ pub(crate) async fn postgres(pool: &AnyPool, clock: &dyn Clock) -> StoreResult<W
     Ok(WriteTx {
         lane: Lane::Postgres(Plain { conn, open: true }),
         now: clock.now(),
+        appends: Appends::default(),
     })
 }
 
@@ -173,6 +188,9 @@ pub(crate) struct Group {
 struct Batch {
     /// While a transaction is open: whom to tell how its COMMIT went.
     members: Option<Vec<oneshot::Sender<Result<(), String>>>>,
+    /// The timeline, outbox and ledger rows of the callers whose work is in the open
+    /// transaction, written just before its COMMIT.
+    appends: Appends,
     /// The savepoint of a caller dropped mid-work, not yet rolled back.
     undo: Option<String>,
     /// A ROLLBACK of the whole transaction was cut short: the next user repeats it.
@@ -239,6 +257,7 @@ impl Group {
         Ok(WriteTx {
             lane: Lane::Sqlite(turn),
             now: clock.now(),
+            appends: Appends::default(),
         })
     }
 
@@ -268,6 +287,7 @@ impl Group {
         let members = {
             let mut batch = self.batch();
             batch.rollback = true;
+            batch.appends = Appends::default();
             batch.members.take()
         };
         if let Err(error) = run(conn, "ROLLBACK").await {
@@ -316,14 +336,33 @@ impl Group {
         let Some(conn) = slot.as_mut() else { return };
         self.settle(conn).await;
         if self.batch().members.is_some() {
-            match run(conn, "COMMIT").await {
+            let mut appends = {
+                let mut batch = self.batch();
+                // Cut short from here on (its task dropped), the transaction has lost
+                // rows its members wrote: the next user rolls it back.
+                batch.rollback = true;
+                std::mem::take(&mut batch.appends)
+            };
+            let committed = match appends.write(conn).await {
+                Ok(()) => run(conn, "COMMIT")
+                    .await
+                    .map_err(|error| format!("the batch did not commit: {error}")),
+                Err(error) => Err(format!(
+                    "the batch's timeline, outbox and ledger rows were not written: {error}"
+                )),
+            };
+            match committed {
                 Ok(()) => {
-                    let members = self.batch().members.take();
+                    let members = {
+                        let mut batch = self.batch();
+                        batch.rollback = false;
+                        batch.members.take()
+                    };
                     for member in members.into_iter().flatten() {
                         let _ = member.send(Ok(()));
                     }
                 }
-                Err(error) => self.abort(conn, format!("the batch did not commit: {error}")).await,
+                Err(reason) => self.abort(conn, reason).await,
             }
         }
         *slot = None;
@@ -365,7 +404,9 @@ struct Turn {
 }
 
 impl Turn {
-    async fn finish<T>(mut self, result: StoreResult<T>) -> StoreResult<T> {
+    /// Releases the caller's savepoint and hands its appended rows to the batch, or
+    /// rolls its work back; then waits for the batch's COMMIT.
+    async fn finish<T>(mut self, result: StoreResult<T>, appends: Appends) -> StoreResult<T> {
         let value = match result {
             Ok(value) => value,
             Err(error) => {
@@ -381,8 +422,12 @@ impl Turn {
             self.savepoint = None;
         }
         let (sender, committed) = oneshot::channel();
-        if let Some(members) = &mut self.group.batch().members {
-            members.push(sender);
+        {
+            let mut batch = self.group.batch();
+            batch.appends.extend(appends);
+            if let Some(members) = &mut batch.members {
+                members.push(sender);
+            }
         }
         // Gives up the turn; the COMMIT comes from the last caller in line.
         drop(self);

@@ -204,8 +204,7 @@ impl Store {
             PurchaseOrderEventKind::Received,
             (&head.id, &head.number),
             data,
-        )
-        .await?;
+        );
         Ok((head.id, movements))
     }
 
@@ -246,7 +245,7 @@ impl Store {
                 let to = rules::transition(head.status, action)?;
                 save_head(&mut tx, &head, to, reason, now).await?;
                 let data = json!({ "status": to, "reason": reason, "actor": actor });
-                event(&mut tx, now, kind, (&head.id, &head.number), data).await?;
+                event(&mut tx, now, kind, (&head.id, &head.number), data);
                 Ok(head.id)
             }
             .await;

@@ -213,8 +213,7 @@ impl Store {
                     ),
                     json!({ "claim": id, "reason": draft.reason, "resolution": draft.resolution, "refunded": refunded,
                             "replacement_order": replacement.as_ref().map(|(_, n)| n) }),
-                )
-                .await?;
+                );
                 Ok(())
             }
             .await;

@@ -169,8 +169,7 @@ impl Store {
                     ),
                     json!({ "return": head.number, "settlement": SettlementKind::Exchange, "exchange_order": placed.summary.number,
                             "credit": credit, "difference": difference }),
-                )
-                .await?;
+                );
                 Ok(head.id)
             }
             .await;

@@ -159,7 +159,7 @@ pub(crate) async fn save_shipment(
             "status": to, "previous_status": head.status, "carrier": head.carrier,
             "tracking_number": head.tracking_number, "at": now,
         });
-        enqueue(tx, now, &format!("shipment.{to}"), head.id.as_str(), &payload).await?;
+        enqueue(tx, now, &format!("shipment.{to}"), head.id.as_str(), &payload);
     }
     Ok(())
 }
@@ -294,8 +294,8 @@ pub(crate) async fn cancel_shipment_in(
         actor,
         format!("Shipment {} from {} cancelled: {reason}", head.number, head.location),
         json!({ "shipment_id": head.id, "number": head.number, "reason": reason }),
-    )
-    .await
+    );
+    Ok(())
 }
 
 /// Withdraws `line` (or every line) of `order` from the shipments the floor has not

@@ -265,8 +265,7 @@ impl Store {
                     "shipment_id": head.id, "shipment": head.number, "carrier": head.carrier, "tracking_number": number,
                     "tracking_url": head.carrier.map(|c| c.tracking_url(&number)), "fulfilment_status": fulfilment,
                 }),
-            )
-            .await?;
+            );
             // The money of what left goes with it.
             capture_shipment_in(tx, now, &head.order_id, &head.id, actor).await
         })

@@ -288,9 +288,8 @@ async fn short_pick(
         actor,
         message,
         data.clone(),
-    )
-    .await?;
-    enqueue(tx, now, "shipment.short_picked", head.id.as_str(), &data).await?;
+    );
+    enqueue(tx, now, "shipment.short_picked", head.id.as_str(), &data);
     let left = allocations.iter().filter(|a| !pulled.contains(&&a.line)).count();
     Ok(left)
 }

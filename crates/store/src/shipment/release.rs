@@ -200,14 +200,13 @@ async fn release_order_in(
             listed.join(", ")
         ),
         json!({ "shipment_id": id, "number": number, "location": location.code, "items": items }),
-    )
-    .await?;
+    );
     let payload = json!({
         "shipment_id": id, "number": number, "order_id": order, "order_number": head.number,
         "location": location.code, "status": ShipmentStatus::Released, "carrier": carrier,
         "promised_ship_at": ship_by, "promised_delivery_at": deliver_by, "items": items, "at": now,
     });
-    enqueue(tx, now, "shipment.released", id.as_str(), &payload).await?;
+    enqueue(tx, now, "shipment.released", id.as_str(), &payload);
     Ok(Some(id))
 }
 

@@ -185,7 +185,7 @@ async fn after_status_change(
         "delivery": (to == ShipmentStatus::Delivered)
             .then(|| DeliveryPerformance::measure(head.promised_delivery_at, event.occurred_at)),
     });
-    order_event(tx, now, &order.id, kind, source, message, data).await?;
+    order_event(tx, now, &order.id, kind, source, message, data);
     if status != order.status {
         let message = "Completed: every line was delivered".to_owned();
         order_event(
@@ -196,8 +196,7 @@ async fn after_status_change(
             "system",
             message,
             json!({}),
-        )
-        .await?;
+        );
     }
     Ok(())
 }

@@ -1,0 +1,81 @@
+//! Rows for the append-only tables — the order timeline, the outbox and the stock
+//! ledger — written during a write transaction. They are kept on the `WriteTx` and
+//! written as one multi-row INSERT per table just before the commit: on PostgreSQL
+//! when the transaction finishes; on SQLite the rows of every caller whose work went
+//! into the shared transaction are written together before its one COMMIT. A
+//! placement appends half a dozen such rows, and each statement run inside a write
+//! turn holds up every writer queued behind it (SQLite) or keeps the row locks taken
+//! so far (PostgreSQL).
+//!
+//! No write path reads these tables back, so deferring the rows changes nothing a
+//! transaction can see; they commit or roll back with the rest of its work.
+
+use sqlx::AnyConnection;
+
+use crate::db::{Arg, Sql};
+use crate::error::StoreResult;
+
+/// An append-only table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Journal {
+    OrderEvent,
+    Outbox,
+    Movement,
+}
+
+impl Journal {
+    const ALL: [Journal; 3] = [Journal::OrderEvent, Journal::Outbox, Journal::Movement];
+
+    fn insert(self) -> &'static str {
+        match self {
+            Journal::OrderEvent => {
+                "INSERT INTO order_event (id, order_id, kind, actor, message, data, created_at) VALUES "
+            }
+            Journal::Outbox => {
+                "INSERT INTO outbox_message (id, topic, aggregate_id, payload, created_at, available_at) VALUES "
+            }
+            Journal::Movement => {
+                "INSERT INTO stock_movement (id, product_id, location_id, kind, on_hand_delta, reserved_delta, \
+                 on_hand_after, reserved_after, reason, note, reference, actor, created_at) VALUES "
+            }
+        }
+    }
+}
+
+/// Rows per INSERT: well under the bound-parameter limits of both databases.
+const ROWS_PER_INSERT: usize = 256;
+
+/// The rows a transaction has appended and not yet written, per table.
+#[derive(Debug, Default)]
+pub(crate) struct Appends {
+    rows: [Vec<Vec<Arg>>; 3],
+}
+
+impl Appends {
+    pub(crate) fn push(&mut self, table: Journal, row: Vec<Arg>) {
+        self.rows[table as usize].push(row);
+    }
+
+    /// Takes over `other`'s rows, after this one's.
+    pub(crate) fn extend(&mut self, other: Appends) {
+        for (mine, theirs) in self.rows.iter_mut().zip(other.rows) {
+            mine.extend(theirs);
+        }
+    }
+
+    /// Writes the rows, oldest first, and forgets them.
+    pub(crate) async fn write(&mut self, conn: &mut AnyConnection) -> StoreResult<()> {
+        for table in Journal::ALL {
+            let rows = std::mem::take(&mut self.rows[table as usize]);
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut sql = Sql::new(table.insert());
+                for (i, row) in chunk.iter().enumerate() {
+                    sql.push(if i == 0 { "(" } else { ", (" });
+                    sql.list(row.iter().cloned()).push(")");
+                }
+                sql.query().execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+}
