@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe, Row};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use switchyard_core::Currency;
 use switchyard_core::validation::Invalid;
@@ -144,6 +144,23 @@ impl Sql {
         }
         q
     }
+}
+
+/// Rows per multi-row INSERT: well under the bound-parameter limits of both databases.
+const ROWS_PER_INSERT: usize = 256;
+
+/// Inserts `rows` with one statement per `ROWS_PER_INSERT` of them; `insert` is
+/// `INSERT INTO table (columns) VALUES `.
+pub async fn insert_rows(conn: &mut AnyConnection, insert: &str, rows: &[Vec<Arg>]) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(insert);
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.list(row.iter().cloned()).push(")");
+        }
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Whether `error` is the violation of the named constraint. SQLite names only CHECK

@@ -12,7 +12,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::db::{Arg, Sql};
+use crate::db::{Arg, insert_rows};
 use crate::error::StoreResult;
 
 /// An append-only table.
@@ -42,9 +42,6 @@ impl Journal {
     }
 }
 
-/// Rows per INSERT: well under the bound-parameter limits of both databases.
-const ROWS_PER_INSERT: usize = 256;
-
 /// The rows a transaction has appended and not yet written, per table.
 #[derive(Debug, Default)]
 pub(crate) struct Appends {
@@ -67,14 +64,7 @@ impl Appends {
     pub(crate) async fn write(&mut self, conn: &mut AnyConnection) -> StoreResult<()> {
         for table in Journal::ALL {
             let rows = std::mem::take(&mut self.rows[table as usize]);
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let mut sql = Sql::new(table.insert());
-                for (i, row) in chunk.iter().enumerate() {
-                    sql.push(if i == 0 { "(" } else { ", (" });
-                    sql.list(row.iter().cloned()).push(")");
-                }
-                sql.query().execute(&mut *conn).await?;
-            }
+            insert_rows(conn, table.insert(), &rows).await?;
         }
         Ok(())
     }

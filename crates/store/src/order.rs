@@ -18,13 +18,14 @@ use switchyard_core::order::{
     self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
     OrderStatus, PaymentStatus, ServiceLevel, Totals,
 };
-use switchyard_core::payment::PaymentTotals;
+use switchyard_core::payment::{AttemptStatus, PaymentTotals};
 use switchyard_core::returns::OrderReturnStatus;
+use switchyard_core::routing::promise::Promise;
 use switchyard_core::routing::zone::Destination;
 use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
 use crate::catalog::Channel;
-use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros, violates};
+use crate::db::{Arg, Sql, get_enum, insert_rows, get_id, get_json, get_opt_time, get_time, micros, violates};
 use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
 use crate::journal::Journal;
@@ -437,22 +438,16 @@ fn short_lines(
         .collect()
 }
 
-/// Reserves what `routed` assigns to `lines` of `order` — one guarded statement per
-/// (product, location), in a fixed order, each with its ledger row — records the
-/// reservations with their promise, marks the lines, refreshes the order's fulfilment
-/// status and promise under an optimistic `version` check, and tells the timeline why
-/// (the plan, the runner-up and why it lost). Lines left unassigned are backordered.
-#[allow(clippy::too_many_arguments)]
-async fn allocate(
+/// Takes the stock `routed` assigns to `lines` of `order` — one guarded statement per
+/// (product, location), in a fixed order, each with its ledger row — and records the
+/// reservations with their promise. Answers how many lines were assigned.
+async fn reserve(
     tx: &mut WriteTx,
     now: Timestamp,
     order: &OrderId,
-    version: i64,
     lines: &[OpenLine],
     routed: &Routed<'_>,
     actor: &str,
-    verb: &str,
-    announce_backorders: bool,
 ) -> StoreResult<usize> {
     let plan = &routed.decision.chosen;
     let mut take: BTreeMap<(ProductId, LocationId), i64> = BTreeMap::new();
@@ -493,50 +488,68 @@ async fn allocate(
             on_hand: 0,
             reserved: *quantity,
         };
-        record(
-            tx,
-            now,
-            product,
-            location,
-            MovementKind::Reserve,
-            delta,
-            after,
-            None,
-            &ctx,
-        );
+        record(tx, now, product, location, MovementKind::Reserve, delta, after, None, &ctx);
     }
+    let mut rows = Vec::new();
     let mut allocated = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let Some(s) = plan.assignment[i] else {
-            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
-                .bind(line.id.as_str())
-                .execute(&mut ***tx)
-                .await?;
-            continue;
-        };
-        let site = &routed.sites[s];
+    for (i, (line, site)) in lines.iter().zip(&plan.assignment).enumerate() {
+        let Some(s) = site else { continue };
+        let site = &routed.sites[*s];
         for (product, quantity) in &routed.lines[i].needs {
-            sqlx::query(
-                "INSERT INTO reservation (id, order_id, line_id, product_id, location_id, quantity, created_at, \
-                 promised_ship_at, promised_delivery_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(ReservationId::new_at(now).as_str())
-            .bind(order.as_str())
-            .bind(line.id.as_str())
-            .bind(product.as_str())
-            .bind(site.location.as_str())
-            .bind(*quantity)
-            .bind(micros(now))
-            .bind(micros(site.promise.ship_by))
-            .bind(micros(site.promise.deliver_by))
-            .execute(&mut ***tx)
-            .await?;
+            rows.push(vec![
+                Arg::Text(ReservationId::new_at(now).to_string()),
+                Arg::Text(order.to_string()),
+                Arg::Text(line.id.to_string()),
+                Arg::Text(product.to_string()),
+                Arg::Text(site.location.to_string()),
+                Arg::Int(*quantity),
+                Arg::Int(micros(now)),
+                Arg::Int(micros(site.promise.ship_by)),
+                Arg::Int(micros(site.promise.deliver_by)),
+            ]);
         }
-        sqlx::query("UPDATE order_line SET status = 'allocated', expected_at = NULL WHERE id = $1")
-            .bind(line.id.as_str())
-            .execute(&mut ***tx)
-            .await?;
         allocated += 1;
+    }
+    insert_rows(
+        tx,
+        "INSERT INTO reservation (id, order_id, line_id, product_id, location_id, quantity, created_at, \
+         promised_ship_at, promised_delivery_at) VALUES ",
+        &rows,
+    )
+    .await?;
+    Ok(allocated)
+}
+
+/// Reserves what `routed` assigns to `lines` of an existing `order` (see `reserve`),
+/// marks the lines allocated or backordered, refreshes the order's fulfilment status
+/// and promise under an optimistic `version` check, and tells the timeline why (see
+/// `announce`).
+#[allow(clippy::too_many_arguments)]
+async fn allocate(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    version: i64,
+    lines: &[OpenLine],
+    routed: &Routed<'_>,
+    actor: &str,
+    verb: &str,
+    announce_backorders: bool,
+) -> StoreResult<usize> {
+    let allocated = reserve(tx, now, order, lines, routed, actor).await?;
+    let assignment = &routed.decision.chosen.assignment;
+    for (assigned, status) in [(true, "status = 'allocated', expected_at = NULL"), (false, "status = 'backordered'")] {
+        let ids: Vec<Arg> = lines
+            .iter()
+            .zip(assignment)
+            .filter(|(_, site)| site.is_some() == assigned)
+            .map(|(line, _)| Arg::Text(line.id.to_string()))
+            .collect();
+        if !ids.is_empty() {
+            let mut sql = Sql::new(&format!("UPDATE order_line SET {status} WHERE id IN ("));
+            sql.list(ids).push(")");
+            sql.query().execute(&mut ***tx).await?;
+        }
     }
     let statuses: Vec<LineStatus> =
         sqlx::query_scalar::<_, String>("SELECT status FROM order_line WHERE order_id = $1")
@@ -564,8 +577,24 @@ async fn allocate(
             message: "the order changed while it was routed; retry".into(),
         });
     }
+    announce(tx, now, order, lines, routed, verb, announce_backorders);
+    Ok(allocated)
+}
+
+/// Tells the order's timeline where `routed` sent `lines` (the plan, the runner-up and
+/// why it lost) and, when `backorders`, which lines no location could serve.
+fn announce(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    lines: &[OpenLine],
+    routed: &Routed<'_>,
+    verb: &str,
+    backorders: bool,
+) {
+    let plan = &routed.decision.chosen;
     let chosen = plan.summarize(routed.lines, routed.sites);
-    if allocated > 0 {
+    if plan.assignment.iter().any(Option::is_some) {
         let runner_up = routed
             .decision
             .runner_up
@@ -590,7 +619,7 @@ async fn allocate(
         });
         event(tx, now, order, OrderEventKind::Allocated, "system", message, data);
     }
-    if announce_backorders && !chosen.unserved_lines.is_empty() {
+    if backorders && !chosen.unserved_lines.is_empty() {
         let short: Vec<String> = chosen
             .unserved_lines
             .iter()
@@ -607,7 +636,6 @@ async fn allocate(
             json!({ "lines": short }),
         );
     }
-    Ok(allocated)
 }
 
 /// The order a channel already has under this external id.
@@ -809,13 +837,23 @@ impl Store {
             })
             .collect();
         let fulfilment = rules::fulfilment_status(statuses.iter().copied());
+        // The order's promise is the latest of its reservations'.
+        let promised = |by: fn(&Promise) -> Timestamp| {
+            plan.assignment
+                .iter()
+                .flatten()
+                .map(|s| by(&sites[*s].promise))
+                .max()
+                .map(micros)
+        };
         let t = &draft.totals;
         sqlx::query(
             "INSERT INTO sales_order (id, number, channel_id, external_id, status, fulfilment_status, payment_status, \
              currency, customer_email, customer_name, customer_phone, shipping_address, billing_address, ship_country, \
              subtotal, discount_total, tax_total, shipping_amount, shipping_tax, grand_total, service_level, notes, tags, \
-             placed_at, created_at, updated_at, version, priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25, 1, $26)",
+             placed_at, created_at, updated_at, version, priority, promised_ship_at, promised_delivery_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+             $24, $25, $25, 1, $26, $27, $28)",
         )
         .bind(id.as_str())
         .bind(format!("SO-{number}"))
@@ -843,36 +881,42 @@ impl Store {
         .bind(micros(draft.placed_at.unwrap_or(now)))
         .bind(micros(now))
         .bind(draft.priority)
+        .bind(promised(|p| p.ship_by))
+        .bind(promised(|p| p.deliver_by))
         .execute(&mut ***tx)
         .await?;
 
         let mut lines = Vec::with_capacity(draft.lines.len());
+        let mut rows = Vec::with_capacity(draft.lines.len());
         for (i, (line, status)) in draft.lines.iter().zip(&statuses).enumerate() {
             let line_id = LineId::new_at(now);
-            sqlx::query(
-                "INSERT INTO order_line (id, order_id, line_no, product_id, sku, title, quantity, unit_price, discount, tax, \
-                 total, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(line_id.as_str())
-            .bind(id.as_str())
-            .bind(i as i64 + 1)
-            .bind(wanted[i].0.as_str())
-            .bind(&line.sku)
-            .bind(&products[&line.sku].title)
-            .bind(line.quantity.get())
-            .bind(line.unit_price.amount)
-            .bind(line.discount.amount)
-            .bind(line.tax.amount)
-            .bind(line.total.amount)
-            .bind(status.as_str())
-            .execute(&mut ***tx)
-            .await?;
+            rows.push(vec![
+                Arg::Text(line_id.to_string()),
+                Arg::Text(id.to_string()),
+                Arg::Int(i as i64 + 1),
+                Arg::Text(wanted[i].0.to_string()),
+                Arg::Text(line.sku.clone()),
+                Arg::Text(products[&line.sku].title.clone()),
+                Arg::Int(line.quantity.get()),
+                Arg::Int(line.unit_price.amount),
+                Arg::Int(line.discount.amount),
+                Arg::Int(line.tax.amount),
+                Arg::Int(line.total.amount),
+                Arg::Text(status.as_str().to_owned()),
+            ]);
             lines.push(OpenLine {
                 id: line_id,
                 sku: line.sku.clone(),
                 quantity: line.quantity.get(),
             });
         }
+        insert_rows(
+            tx,
+            "INSERT INTO order_line (id, order_id, line_no, product_id, sku, title, quantity, unit_price, discount, tax, \
+             total, status) VALUES ",
+            &rows,
+        )
+        .await?;
 
         let placed_message = format!(
             "Placed on {} ({} line{}, {})",
@@ -888,10 +932,23 @@ impl Store {
             sites: &sites,
             lines: &route_lines,
         };
-        allocate(tx, now, &id, 1, &lines, &routed, actor, "Routed", true).await?;
-        let attempt = payment::authorize_in(tx, now, &id, draft.payment_token.as_ref(), actor).await?;
-        let head = self.head(tx, id.as_str()).await?;
-        self.after_payment_attempt(tx, &head, &attempt, actor, now).await?;
+        reserve(tx, now, &id, &lines, &routed, actor).await?;
+        announce(tx, now, &id, &lines, &routed, "Routed", true);
+        let terms = payment::Terms {
+            provider: channel.policies.payment_provider,
+            mode: channel.policies.capture_mode,
+        };
+        let token = draft.payment_token.as_ref();
+        let attempt = payment::authorize_new(tx, now, &id, t.total, terms, token, actor).await?;
+        if attempt.status != AttemptStatus::Approved {
+            let head = Head {
+                id: id.clone(),
+                number: format!("SO-{number}"),
+                status: OrderStatus::Open,
+                version: 1,
+            };
+            self.after_payment_attempt(tx, &head, &attempt, actor, now).await?;
+        }
         Ok(id)
     }
 

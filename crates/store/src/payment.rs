@@ -96,6 +96,17 @@ struct Books {
 }
 
 impl Books {
+    /// The books of an order with no payment yet.
+    fn new(due: Money) -> Self {
+        Books {
+            currency: due.currency,
+            due,
+            payments: Vec::new(),
+            transactions: Vec::new(),
+            totals: PaymentTotals::zero(due.currency),
+        }
+    }
+
     /// The approved payment transactions go against.
     fn approved(&self) -> Option<&Payment> {
         self.payments.iter().rev().find(|p| p.status == AttemptStatus::Approved)
@@ -529,23 +540,54 @@ pub(crate) async fn authorize_in(
     token: Option<&PaymentToken>,
     actor: &str,
 ) -> StoreResult<Payment> {
-    let mut books = books(tx, order).await?;
+    let books = books(tx, order).await?;
     if books.totals.capturable().amount > 0 || books.totals.captured.amount > 0 {
         return Err(StoreError::Conflict {
             code: "payment_not_needed",
             message: format!("the order's money is already {}", books.status()),
         });
     }
-    let row = sqlx::query(
-        "SELECT o.grand_total, c.payment_provider, c.capture_mode FROM sales_order o JOIN channel c ON c.id = o.channel_id \
-         WHERE o.id = $1",
-    )
-    .bind(order.as_str())
-    .fetch_one(&mut ***tx)
-    .await?;
-    let provider = get_enum(&row, "payment_provider", PaymentProvider::parse)?;
-    let mode = get_enum(&row, "capture_mode", rules::CaptureMode::parse)?;
-    let total = Money::new(row.try_get("grand_total")?, books.currency);
+    let row = sqlx::query("SELECT c.payment_provider, c.capture_mode FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1")
+        .bind(order.as_str())
+        .fetch_one(&mut ***tx)
+        .await?;
+    let terms = Terms {
+        provider: get_enum(&row, "payment_provider", PaymentProvider::parse)?,
+        mode: get_enum(&row, "capture_mode", rules::CaptureMode::parse)?,
+    };
+    authorize_with(tx, now, order, books, terms, token, actor).await
+}
+
+/// How a channel takes its orders' money.
+pub(crate) struct Terms {
+    pub provider: PaymentProvider,
+    pub mode: rules::CaptureMode,
+}
+
+/// The first authorization of a new order, whose total is `due`: `authorize_in`
+/// without reading the books and terms the caller already knows.
+pub(crate) async fn authorize_new(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    due: Money,
+    terms: Terms,
+    token: Option<&PaymentToken>,
+    actor: &str,
+) -> StoreResult<Payment> {
+    authorize_with(tx, now, order, Books::new(due), terms, token, actor).await
+}
+
+async fn authorize_with(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    mut books: Books,
+    Terms { provider, mode }: Terms,
+    token: Option<&PaymentToken>,
+    actor: &str,
+) -> StoreResult<Payment> {
+    let total = books.due;
     let mut attempt = Payment {
         id: PaymentId::new_at(now),
         provider,
