@@ -25,7 +25,7 @@ use switchyard_core::routing::zone::Destination;
 use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
 use crate::catalog::Channel;
-use crate::db::{Arg, Sql, get_enum, insert_rows, get_id, get_json, get_opt_time, get_time, micros, violates};
+use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, insert_rows, micros, violates};
 use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
 use crate::journal::Journal;
@@ -488,7 +488,17 @@ async fn reserve(
             on_hand: 0,
             reserved: *quantity,
         };
-        record(tx, now, product, location, MovementKind::Reserve, delta, after, None, &ctx);
+        record(
+            tx,
+            now,
+            product,
+            location,
+            MovementKind::Reserve,
+            delta,
+            after,
+            None,
+            &ctx,
+        );
     }
     let mut rows = Vec::new();
     let mut allocated = 0;
@@ -538,7 +548,10 @@ async fn allocate(
 ) -> StoreResult<usize> {
     let allocated = reserve(tx, now, order, lines, routed, actor).await?;
     let assignment = &routed.decision.chosen.assignment;
-    for (assigned, status) in [(true, "status = 'allocated', expected_at = NULL"), (false, "status = 'backordered'")] {
+    for (assigned, status) in [
+        (true, "status = 'allocated', expected_at = NULL"),
+        (false, "status = 'backordered'"),
+    ] {
         let ids: Vec<Arg> = lines
             .iter()
             .zip(assignment)

@@ -901,6 +901,8 @@ impl Store {
                         }
                         Disposition::Scrap => None,
                     };
+                    // The receipt refers to its ledger row.
+                    tx.write_appends().await?;
                     sqlx::query(
                         "INSERT INTO return_receipt (id, return_id, return_line_id, product_id, location_id, disposition, \
                          quantity, movement_id, note, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

@@ -18,6 +18,10 @@
 //! - Whenever rolling back to a savepoint fails, the state of the transaction is
 //!   unknown: the whole transaction is rolled back and every caller waiting on it gets
 //!   the error (none of them was acknowledged).
+//! - Rows a caller appended to the timeline, outbox and ledger (see `journal`) join
+//!   the batch when its savepoint is released and are written just before the COMMIT;
+//!   a rolled-back caller's rows are dropped with it. Should writing them fail, or the
+//!   committing task be cut short, the whole transaction rolls back.
 //! - The transaction commits as soon as no caller is waiting for a turn; a caller
 //!   that takes the turn and finds `MAX_BATCH` callers waiting on the COMMIT hands
 //!   the turn to the COMMIT first and queues again. The COMMIT runs in a task of its
@@ -100,6 +104,12 @@ impl WriteTx {
     /// finishes (see `journal`).
     pub(crate) fn append(&mut self, table: Journal, row: Vec<Arg>) {
         self.appends.push(table, row);
+    }
+
+    /// Writes the rows appended so far now, for a row about to refer to one of them.
+    pub(crate) async fn write_appends(&mut self) -> StoreResult<()> {
+        let mut appends = std::mem::take(&mut self.appends);
+        appends.write(self).await
     }
 
     /// Commits `result`'s work when it is `Ok` and answers once it is durable; rolls
@@ -480,12 +490,15 @@ mod tests {
         Drop,
     }
 
+    /// Writes a counter row and appends an outbox message, both named `name`.
     async fn write_row(tx: &mut WriteTx, name: &str) {
         sqlx::query("INSERT INTO counter (name, value) VALUES ($1, 1)")
             .bind(name)
             .execute(&mut ***tx)
             .await
             .unwrap();
+        let now = tx.now();
+        crate::outbox::enqueue(tx, now, "test.row", name, &serde_json::json!({}));
     }
 
     fn caller(store: &Store, name: String, then: Then) -> JoinHandle<StoreResult<()>> {
@@ -514,6 +527,14 @@ mod tests {
 
     async fn rows(store: &Store) -> Vec<String> {
         sqlx::query_scalar("SELECT name FROM counter WHERE name LIKE 'w-%' ORDER BY name")
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+    }
+
+    /// The names of the outbox messages `write_row` appended, in the order written.
+    async fn messages(store: &Store) -> Vec<String> {
+        sqlx::query_scalar("SELECT aggregate_id FROM outbox_message WHERE topic = 'test.row' ORDER BY id")
             .fetch_all(store.pool())
             .await
             .unwrap()
@@ -554,6 +575,9 @@ mod tests {
             }
         }
         assert_eq!(rows(store).await, expected);
+        // Appended rows go with their caller's work: written for the ones that
+        // committed, in their order, and for no one else.
+        assert_eq!(messages(store).await, expected);
         // The writer is free again and the books are whole.
         let mut tx = store.write().await.unwrap();
         write_row(&mut tx, "w-99").await;

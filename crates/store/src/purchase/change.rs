@@ -183,6 +183,8 @@ impl Store {
             let item = (&line.open.product_id, line.open.sku.as_str());
             let place = (&head.location_id, head.location.as_str());
             let movement = apply(tx, now, item, place, StockCommand::Receive(*quantity), &ctx).await?;
+            // The receipt refers to its ledger row.
+            tx.write_appends().await?;
             sqlx::query(
                 "INSERT INTO purchase_order_receipt (movement_id, purchase_order_id, line_id, quantity) \
                  VALUES ($1, $2, $3, $4)",
