@@ -1,10 +1,10 @@
 //! The load generator. It sets up a network over the public API (two locations, a
 //! channel, N SKUs with stock), then runs a mix of order placements (1 to 5 lines,
 //! SKU popularity Zipf-distributed so a few SKUs are hot and run out), availability
-//! reads and order look-ups at a given concurrency, for a bounded count or time. It
-//! reports throughput and latency per operation and errors by status, and then
-//! verifies the server's books from the outside: every accepted order is stored once,
-//! and no SKU has more units reserved than were received.
+//! reads, order look-ups and order lists at a given concurrency, for a bounded count
+//! or time. It reports throughput and latency per operation and errors by status, and
+//! then verifies the server's books from the outside: every accepted order is stored
+//! once, and no SKU has more units reserved than were received.
 
 mod report;
 mod workload;
@@ -33,7 +33,7 @@ pub struct Config {
     /// ... or after this long, whichever comes first.
     pub duration: Option<Duration>,
     /// Shares of placements, availability reads and order look-ups (they need not add to 100).
-    pub mix: (u32, u32, u32),
+    pub mix: (u32, u32, u32, u32),
     /// The Zipf exponent of SKU popularity.
     pub zipf: f64,
     pub seed: u64,
@@ -50,7 +50,7 @@ impl Default for Config {
             max_lines: 5,
             operations: Some(10_000),
             duration: None,
-            mix: (80, 15, 5),
+            mix: (80, 15, 5, 0),
             zipf: 1.1,
             seed: 42,
         }

@@ -58,7 +58,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verification) -> Report {
     let seconds = run.elapsed.as_secs_f64().max(1e-9);
     let mut operations = Vec::new();
-    for op in [Op::Place, Op::Availability, Op::Lookup] {
+    for op in Op::ALL {
         let Some(latencies) = run.latencies.get_mut(&op) else {
             continue;
         };

@@ -143,14 +143,18 @@ pub enum Op {
     Place,
     Availability,
     Lookup,
+    List,
 }
 
 impl Op {
+    pub const ALL: [Op; 4] = [Op::Place, Op::Availability, Op::Lookup, Op::List];
+
     pub fn name(self) -> &'static str {
         match self {
             Op::Place => "place order",
             Op::Availability => "availability read",
             Op::Lookup => "order look-up",
+            Op::List => "order list",
         }
     }
 }
@@ -188,8 +192,8 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
         tasks.spawn(async move {
             let mut rng = Rng::new(config.seed.wrapping_mul(31).wrapping_add(worker as u64 + 1));
             let mut run = Run::default();
-            let (place, read, lookup) = config.mix;
-            let total = u64::from(place + read + lookup).max(1);
+            let (place, read, lookup, list) = config.mix;
+            let total = u64::from(place + read + lookup + list).max(1);
             loop {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     break;
@@ -203,8 +207,10 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                     Op::Place
                 } else if roll < u64::from(place + read) {
                     Op::Availability
-                } else {
+                } else if roll < u64::from(place + read + lookup) {
                     Op::Lookup
+                } else {
+                    Op::List
                 };
                 let begin = Instant::now();
                 let outcome = match op {
@@ -244,6 +250,11 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                             Some(id) => call(&client, &config, reqwest::Method::GET, &format!("/api/v1/orders/{id}"), None).await.map(|(s, _)| s),
                             None => continue,
                         }
+                    }
+                    Op::List => {
+                        // The newest page, of all orders or of the open ones.
+                        let path = if rng.below(2) == 0 { "/api/v1/orders?limit=50" } else { "/api/v1/orders?status=open&limit=50" };
+                        call(&client, &config, reqwest::Method::GET, path, None).await.map(|(s, _)| s)
                     }
                 };
                 let micros = u32::try_from(begin.elapsed().as_micros()).unwrap_or(u32::MAX);

@@ -46,9 +46,13 @@ async fn server() -> Server {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_places_reads_and_looks_up_and_verifies_clean() {
+async fn a_run_places_reads_looks_up_and_lists_and_verifies_clean() {
     let s = server().await;
-    let report = switchyard_bench::run(&s.config).await.unwrap();
+    let config = Config {
+        mix: (70, 15, 5, 10),
+        ..s.config.clone()
+    };
+    let report = switchyard_bench::run(&config).await.unwrap();
     assert!(report.verification.passed(), "{report}");
     let place = report.operations.iter().find(|o| o.operation == "place order").unwrap();
     assert!(place.count > 200, "{report}");
@@ -57,6 +61,8 @@ async fn a_run_places_reads_and_looks_up_and_verifies_clean() {
     assert!(place.statuses.iter().any(|(s, _)| s == "201"), "{report}");
     assert_eq!(report.verification.oversold_units, 0);
     assert!(report.operations.iter().any(|o| o.operation == "availability read"));
+    let list = report.operations.iter().find(|o| o.operation == "order list").unwrap();
+    assert!(list.statuses.iter().all(|(s, _)| s == "200"), "{report}");
     let json = serde_json::to_value(&report).unwrap();
     assert!(json["operations"][0]["p99_ms"].is_number());
     assert!(s.store.check().await.unwrap().is_clean());

@@ -91,7 +91,8 @@ struct BenchArgs {
     /// Stop after this many seconds.
     #[arg(long)]
     seconds: Option<u64>,
-    /// Shares of placements, availability reads and order look-ups, e.g. 80,15,5.
+    /// Shares of placements, availability reads, order look-ups and (optional) order
+    /// lists (the newest page of all orders or of the open ones), e.g. 80,15,5 or 70,15,5,10.
     #[arg(long, default_value = "80,15,5")]
     mix: String,
     /// Zipf exponent of SKU popularity (higher: fewer, hotter SKUs).
@@ -107,15 +108,17 @@ struct BenchArgs {
     json: bool,
 }
 
-fn parse_mix(raw: &str) -> anyhow::Result<(u32, u32, u32)> {
+fn parse_mix(raw: &str) -> anyhow::Result<(u32, u32, u32, u32)> {
+    const USAGE: &str = "--mix takes three or four whole numbers like 80,15,5 or 70,15,5,10";
     let parts: Vec<u32> = raw
         .split(',')
         .map(|p| p.trim().parse())
         .collect::<Result<_, _>>()
-        .context("--mix takes three whole numbers like 80,15,5")?;
+        .context(USAGE)?;
     match parts.as_slice() {
-        [a, b, c] if a + b + c > 0 => Ok((*a, *b, *c)),
-        _ => anyhow::bail!("--mix takes three whole numbers like 80,15,5, not all zero"),
+        [a, b, c] if a + b + c > 0 => Ok((*a, *b, *c, 0)),
+        [a, b, c, d] if a + b + c + d > 0 => Ok((*a, *b, *c, *d)),
+        _ => anyhow::bail!("{USAGE}, not all zero"),
     }
 }
 

@@ -33,7 +33,7 @@ use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
 use crate::payment;
 use crate::returns::ReturnSummary;
-use crate::routing::Route;
+use crate::routing::{Network, Route};
 use crate::shipment::link::{lines_in_progress, refuse_lines_in_progress, withdraw_unstarted_shipments};
 use crate::{Store, WriteTx};
 
@@ -651,6 +651,33 @@ fn announce(
     }
 }
 
+/// Where a draft goes and how fast.
+fn route_of<'a>(draft: &'a OrderDraft, channel: &'a Channel) -> Route<'a> {
+    let address = &draft.shipping_address;
+    Route {
+        channel: &channel.id,
+        destination: Destination {
+            country: &address.country,
+            region: address.region.as_deref(),
+            postal_code: address.postal_code.as_deref(),
+        },
+        level: draft.service_level,
+        currency: draft.currency,
+        policy: channel.split_policy,
+    }
+}
+
+/// An order being placed: the draft, its channel, its lines' products and the
+/// network it is routed over, all read before the write turn.
+struct NewOrder {
+    draft: OrderDraft,
+    channel: Channel,
+    products: BTreeMap<String, LineProduct>,
+    /// Each line's product and quantity.
+    wanted: Vec<(ProductId, i64)>,
+    network: Network,
+}
+
 /// The order a channel already has under this external id.
 async fn order_by_external<'c>(
     db: impl sqlx::Executor<'c, Database = sqlx::Any>,
@@ -701,27 +728,29 @@ impl Store {
             });
         }
         let products = self.line_products(draft).await?;
-        let placed = retrying!({
-            let mut tx = self.write().await?;
-            let result = self.place_in(&mut tx, draft, &channel, &products, actor).await;
-            match result {
-                Err(StoreError::Database(e))
-                    if violates(&e, "sales_order_channel_external_key", "sales_order.channel_id") =>
-                {
-                    tx.rollback().await;
-                    // The order that won may still wait on its commit (SQLite commits
-                    // writers together): look it up in a write turn, which sees it
-                    // and answers once it is durable.
-                    let mut tx = self.write().await?;
-                    let existing = order_by_external(&mut **tx, &channel.id, draft.external_id.as_deref()).await;
-                    match tx.finish(existing).await? {
-                        Some(id) => Ok((id, false)),
-                        None => Err(StoreError::Database(e)),
-                    }
-                }
-                other => tx.finish(other.map(|id| (id, true))).await,
-            }
-        })?;
+        let wanted = draft
+            .lines
+            .iter()
+            .map(|line| {
+                let product = products
+                    .get(&line.sku)
+                    .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
+                Ok((product.id.clone(), line.quantity.get()))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let network = {
+            let ids = wanted.iter().map(|(p, _)| p.clone()).collect();
+            let mut conn = self.pool.acquire().await?;
+            self.network(&mut conn, &route_of(draft, &channel), &ids).await?
+        };
+        let order = NewOrder {
+            draft: draft.clone(),
+            channel,
+            products,
+            wanted,
+            network,
+        };
+        let placed = self.place_new(&order, actor).await?;
         let mut order = self.order(placed.0.as_str()).await?;
         let waiting: Vec<ProductId> = order
             .lines
@@ -790,40 +819,48 @@ impl Store {
         }
     }
 
-    async fn place_in(
-        &self,
-        tx: &mut WriteTx,
-        draft: &OrderDraft,
-        channel: &Channel,
-        products: &BTreeMap<String, LineProduct>,
-        actor: &str,
-    ) -> StoreResult<OrderId> {
+    /// Writes a new order in a write turn; answers its id and whether it is new
+    /// (false when the same channel and external id won a race to be placed).
+    async fn place_new(&self, order: &NewOrder, actor: &str) -> StoreResult<(OrderId, bool)> {
+        retrying!({
+            let mut tx = self.write().await?;
+            let result = self.place_in(&mut tx, order, actor).await;
+            match result {
+                Err(StoreError::Database(e))
+                    if violates(&e, "sales_order_channel_external_key", "sales_order.channel_id") =>
+                {
+                    tx.rollback().await;
+                    // The order that won may still wait on its commit (SQLite commits
+                    // writers together): look it up in a write turn, which sees it
+                    // and answers once it is durable.
+                    let mut tx = self.write().await?;
+                    let existing =
+                        order_by_external(&mut **tx, &order.channel.id, order.draft.external_id.as_deref()).await;
+                    match tx.finish(existing).await? {
+                        Some(id) => Ok((id, false)),
+                        None => Err(StoreError::Database(e)),
+                    }
+                }
+                other => tx.finish(other.map(|id| (id, true))).await,
+            }
+        })
+    }
+
+    async fn place_in(&self, tx: &mut WriteTx, order: &NewOrder, actor: &str) -> StoreResult<OrderId> {
+        let NewOrder {
+            draft,
+            channel,
+            products,
+            wanted,
+            network,
+        } = order;
         let now = self.now();
-        let mut wanted = Vec::with_capacity(draft.lines.len());
-        for line in &draft.lines {
-            let product = products
-                .get(&line.sku)
-                .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
-            wanted.push((product.id.clone(), line.quantity.get()));
-        }
-        let address = &draft.shipping_address;
-        let route = Route {
-            channel: &channel.id,
-            destination: Destination {
-                country: &address.country,
-                region: address.region.as_deref(),
-                postal_code: address.postal_code.as_deref(),
-            },
-            level: draft.service_level,
-            currency: draft.currency,
-            policy: channel.split_policy,
-        };
-        let (decision, sites, route_lines) = self.plan(tx, &route, &wanted, now).await?;
+        let (decision, sites, route_lines) = self.route_on(tx, network, channel.split_policy, wanted, now).await?;
         let plan = &decision.chosen;
         if plan.score.unserved > 0 && channel.shortage_policy == ShortagePolicy::Reject {
             return Err(StoreError::InsufficientStock(short_lines(
                 draft,
-                &wanted,
+                wanted,
                 &route_lines,
                 &sites,
                 &plan.assignment,

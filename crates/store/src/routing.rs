@@ -91,17 +91,40 @@ pub(crate) struct Route<'a> {
     pub policy: SplitPolicy,
 }
 
+/// A location the channel may ship an order from, with its zone for the destination.
+#[derive(Debug, Clone)]
+struct Candidate {
+    location: LocationId,
+    code: String,
+    priority: i64,
+    tz: jiff::tz::TimeZone,
+    cutoff_minutes: i64,
+    handling_days: i64,
+    cost_per_shipment: Money,
+    cost_per_kg: Money,
+    transit_days: i64,
+}
+
+/// What routing an order takes besides stock: what each of its products takes from
+/// stock, and the locations that may ship it. It changes only when the catalog or the
+/// network is edited, so placement reads it before its write turn.
+#[derive(Debug, Clone)]
+pub(crate) struct Network {
+    needs: BTreeMap<ProductId, UnitNeed>,
+    candidates: Vec<Candidate>,
+}
+
 impl Store {
-    /// The channel's locations that may ship to the destination now — not archived, not
+    /// The channel's locations that may ship to the destination — not archived, not
     /// disabled, shipping to customers, with a zone for the destination and service
-    /// level (or no zones at all) — with stock of `products`, in priority order.
-    pub(crate) async fn sites(
+    /// level (or no zones at all) — in priority order, and the unit needs of `products`.
+    pub(crate) async fn network(
         &self,
         conn: &mut AnyConnection,
         route: &Route<'_>,
         products: &BTreeSet<ProductId>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<Site>> {
+    ) -> StoreResult<Network> {
+        let needs = unit_needs(conn, products).await?;
         let rows = sqlx::query(
             "SELECT l.id, l.code, l.priority, l.timezone, l.cutoff_minutes, l.handling_days \
              FROM channel_location cl JOIN location l ON l.id = cl.location_id \
@@ -113,9 +136,9 @@ impl Store {
         .await?;
         let ids: Vec<LocationId> = rows.iter().map(|r| get_id(r, "id")).collect::<StoreResult<_>>()?;
         let zones = crate::catalog::zones_of(&mut *conn, &ids).await?;
-        let mut sites = Vec::new();
+        let mut candidates = Vec::new();
         for (row, location) in rows.iter().zip(ids) {
-            let (cost, per_kg, transit) = match zones.get(&location) {
+            let (cost_per_shipment, cost_per_kg, transit_days) = match zones.get(&location) {
                 None => (
                     Money::zero(route.currency),
                     Money::zero(route.currency),
@@ -129,53 +152,37 @@ impl Store {
             let tz_name: String = row.try_get("timezone")?;
             let tz = promise::time_zone(&tz_name)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown time zone {tz_name}")))?;
-            sites.push(Site {
+            candidates.push(Candidate {
                 location,
                 code: row.try_get("code")?,
                 priority: row.try_get("priority")?,
-                available: BTreeMap::new(),
-                cost_per_shipment: cost,
-                cost_per_kg: per_kg,
-                promise: promise::promise(
-                    now,
-                    &tz,
-                    row.try_get("cutoff_minutes")?,
-                    row.try_get("handling_days")?,
-                    transit,
-                ),
+                tz,
+                cutoff_minutes: row.try_get("cutoff_minutes")?,
+                handling_days: row.try_get("handling_days")?,
+                cost_per_shipment,
+                cost_per_kg,
+                transit_days,
             });
         }
-        if sites.is_empty() || products.is_empty() {
-            return Ok(sites);
-        }
-        let mut sql =
-            Sql::new("SELECT product_id, location_id, on_hand, reserved FROM stock_balance WHERE product_id IN (");
-        sql.list(products.iter().map(|p| Arg::Text(p.to_string()))).push(")");
-        for row in sql.query().fetch_all(&mut *conn).await? {
-            let location: LocationId = get_id(&row, "location_id")?;
-            if let Some(site) = sites.iter_mut().find(|s| s.location == location) {
-                let available = row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
-                site.available.insert(get_id(&row, "product_id")?, available);
-            }
-        }
-        Ok(sites)
+        Ok(Network { needs, candidates })
     }
 
-    /// Routes `lines` (product, quantity) for `route`: the decision, with the sites and
-    /// routing lines it refers to.
-    pub(crate) async fn plan(
+    /// Routes `lines` (product, quantity) over `network` with the stock `conn` sees
+    /// now: the decision, with the sites and routing lines it refers to. A location
+    /// disabled or archived since the network was read gets no stock.
+    pub(crate) async fn route_on(
         &self,
         conn: &mut AnyConnection,
-        route: &Route<'_>,
+        network: &Network,
+        policy: SplitPolicy,
         lines: &[(ProductId, i64)],
         now: Timestamp,
     ) -> StoreResult<(Decision, Vec<Site>, Vec<Line>)> {
-        let products: BTreeSet<ProductId> = lines.iter().map(|(p, _)| p.clone()).collect();
-        let needs = unit_needs(conn, &products).await?;
         let route_lines: Vec<Line> = lines
             .iter()
             .map(|(p, q)| {
-                needs
+                network
+                    .needs
                     .get(p)
                     .map(|n| n.line(*q))
                     .ok_or_else(|| StoreError::not_found("product", p.as_str()))
@@ -185,8 +192,49 @@ impl Store {
             .iter()
             .flat_map(|l| l.needs.iter().map(|(p, _)| p.clone()))
             .collect();
-        let sites = self.sites(conn, route, &stocked, now).await?;
-        let decision = routing::route(&route_lines, &sites, route.policy);
+        let mut sites: Vec<Site> = network
+            .candidates
+            .iter()
+            .map(|c| Site {
+                location: c.location.clone(),
+                code: c.code.clone(),
+                priority: c.priority,
+                available: BTreeMap::new(),
+                cost_per_shipment: c.cost_per_shipment,
+                cost_per_kg: c.cost_per_kg,
+                promise: promise::promise(now, &c.tz, c.cutoff_minutes, c.handling_days, c.transit_days),
+            })
+            .collect();
+        if !sites.is_empty() && !stocked.is_empty() {
+            let mut sql = Sql::new(
+                "SELECT b.product_id, b.location_id, b.on_hand, b.reserved FROM stock_balance b \
+                 JOIN location l ON l.id = b.location_id \
+                 WHERE l.archived_at IS NULL AND l.disabled_at IS NULL AND b.product_id IN (",
+            );
+            sql.list(stocked.iter().map(|p| Arg::Text(p.to_string()))).push(")");
+            for row in sql.query().fetch_all(&mut *conn).await? {
+                let location: LocationId = get_id(&row, "location_id")?;
+                if let Some(site) = sites.iter_mut().find(|s| s.location == location) {
+                    let available = row.try_get::<i64, _>("on_hand")? - row.try_get::<i64, _>("reserved")?;
+                    site.available.insert(get_id(&row, "product_id")?, available);
+                }
+            }
+        }
+        let decision = routing::route(&route_lines, &sites, policy);
         Ok((decision, sites, route_lines))
+    }
+
+    /// Routes `lines` (product, quantity) for `route` on what `conn` sees now: the
+    /// decision, with the sites and routing lines it refers to.
+    pub(crate) async fn plan(
+        &self,
+        conn: &mut AnyConnection,
+        route: &Route<'_>,
+        lines: &[(ProductId, i64)],
+        now: Timestamp,
+    ) -> StoreResult<(Decision, Vec<Site>, Vec<Line>)> {
+        let products: BTreeSet<ProductId> = lines.iter().map(|(p, _)| p.clone()).collect();
+        let network = self.network(conn, route, &products).await?;
+        self.route_on(conn, &network, route.policy, lines, now).await
     }
 }
