@@ -5,11 +5,12 @@
 -- stock and have no reservations, so `switchyard check` stays clean; their timelines,
 -- payments and ledger rows are not copied.
 --
---   sqlite3 bench.db ".parameter set :copies 140" ".read crates/bench/sql/inflate-sqlite.sql"
+--   sqlite3 -bail bench.db ".parameter set :copies 94" ".read crates/bench/sql/inflate-sqlite.sql"
 --
 -- The copy of order X with row number r in the copy table keeps X's time part (the
--- first 10 characters of the id body, so copies sort with their original) and puts r,
--- in the id's own base32 alphabet, in the next six.
+-- first 10 characters of the id body, so copies sort with their original) and puts r
+-- + 2^29, in the id's own base32 alphabet, in the next six: where an id made by the
+-- server has its sequence number, which never reaches 2^29 in one run.
 
 PRAGMA foreign_keys = ON;
 BEGIN;
@@ -25,14 +26,15 @@ UPDATE order_copy SET original = id;
 CREATE TEMP TABLE b32 AS SELECT '0123456789abcdefghjkmnpqrstvwxyz' AS a;
 UPDATE order_copy SET
     id = substr(original, 1, 14)
-        || (SELECT substr(a, (rowid >> 25) % 32 + 1, 1) || substr(a, (rowid >> 20) % 32 + 1, 1)
-                || substr(a, (rowid >> 15) % 32 + 1, 1) || substr(a, (rowid >> 10) % 32 + 1, 1)
-                || substr(a, (rowid >> 5) % 32 + 1, 1) || substr(a, rowid % 32 + 1, 1) FROM b32)
+        || (SELECT substr(a, (order_copy.rowid >> 25) % 32 + 17, 1) || substr(a, (order_copy.rowid >> 20) % 32 + 1, 1)
+                || substr(a, (order_copy.rowid >> 15) % 32 + 1, 1) || substr(a, (order_copy.rowid >> 10) % 32 + 1, 1)
+                || substr(a, (order_copy.rowid >> 5) % 32 + 1, 1) || substr(a, order_copy.rowid % 32 + 1, 1) FROM b32)
         || substr(original, 21),
     number = 'SO-C' || rowid,
     external_id = CASE WHEN external_id IS NULL THEN NULL ELSE external_id || '-c' || rowid END,
     status = 'cancelled',
-    fulfilment_status = 'cancelled',
+    fulfilment_status = 'unallocated',
+    payment_status = 'pending',
     hold_reason = NULL,
     hold_note = NULL,
     hold_until = NULL;
@@ -47,9 +49,9 @@ CREATE TEMP TABLE line_copy AS
 SELECT l.*, m.id AS copy_of_order FROM order_line l JOIN id_map m ON m.original = l.order_id;
 UPDATE line_copy SET
     id = substr(id, 1, 14)
-        || (SELECT substr(a, (rowid >> 25) % 32 + 1, 1) || substr(a, (rowid >> 20) % 32 + 1, 1)
-                || substr(a, (rowid >> 15) % 32 + 1, 1) || substr(a, (rowid >> 10) % 32 + 1, 1)
-                || substr(a, (rowid >> 5) % 32 + 1, 1) || substr(a, rowid % 32 + 1, 1) FROM b32)
+        || (SELECT substr(a, (line_copy.rowid >> 25) % 32 + 17, 1) || substr(a, (line_copy.rowid >> 20) % 32 + 1, 1)
+                || substr(a, (line_copy.rowid >> 15) % 32 + 1, 1) || substr(a, (line_copy.rowid >> 10) % 32 + 1, 1)
+                || substr(a, (line_copy.rowid >> 5) % 32 + 1, 1) || substr(a, line_copy.rowid % 32 + 1, 1) FROM b32)
         || substr(id, 21),
     order_id = copy_of_order,
     status = 'cancelled',
