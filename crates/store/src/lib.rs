@@ -81,9 +81,13 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            // A SQLite connection is a file handle: pinging it before every use only
-            // costs a round trip to its worker thread.
-            .test_before_acquire(backend == Backend::Postgres)
+            // No ping before every use: a SQLite connection is a file handle, and on
+            // PostgreSQL the ping is a network round trip per acquire (a placement
+            // acquires a dozen times). A connection that broke fails its next query,
+            // which answers an error that acknowledges nothing, and is not reused;
+            // idle ones are closed before a server or proxy would drop them.
+            .test_before_acquire(false)
+            .idle_timeout(Duration::from_secs(300))
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 Box::pin(async move {

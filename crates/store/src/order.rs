@@ -982,7 +982,6 @@ impl Store {
             sites: &sites,
             lines: &route_lines,
         };
-        reserve(tx, now, &id, &lines, &routed, actor).await?;
         announce(tx, now, &id, &lines, &routed, "Routed", true);
         let terms = payment::Terms {
             provider: channel.policies.payment_provider,
@@ -999,6 +998,9 @@ impl Store {
             };
             self.after_payment_attempt(tx, &head, &attempt, actor, now).await?;
         }
+        // Stock last: on PostgreSQL the balance rows stay locked from here until the
+        // commit, and hot SKUs' rows are wanted by many orders at once.
+        reserve(tx, now, &id, &lines, &routed, actor).await?;
         Ok(id)
     }
 
