@@ -121,12 +121,15 @@ impl Store {
         let mut shared = sqlx::migrate!("./migrations");
         shared.set_ignore_missing(true);
         shared.run(&self.pool).await.map_err(failed)?;
-        if self.backend == Backend::Postgres {
-            // What only PostgreSQL has (sequences), numbered from 1001 so the sets never clash.
-            let mut postgres = sqlx::migrate!("./migrations-postgres");
-            postgres.set_ignore_missing(true);
-            postgres.run(&self.pool).await.map_err(failed)?;
-        }
+        // What only one backend has, numbered apart so the sets never clash:
+        // PostgreSQL's sequences and trigram indexes from 1001, SQLite's full-text
+        // index from 2001.
+        let mut own = match self.backend {
+            Backend::Postgres => sqlx::migrate!("./migrations-postgres"),
+            Backend::Sqlite => sqlx::migrate!("./migrations-sqlite"),
+        };
+        own.set_ignore_missing(true);
+        own.run(&self.pool).await.map_err(failed)?;
         Ok(())
     }
 

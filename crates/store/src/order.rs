@@ -1130,7 +1130,18 @@ impl Store {
             sql.filter("o.updated_at >= ", Arg::Int(micros(since)), "");
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            sql.search(&["o.number", "o.external_id", "o.customer_email", "o.customer_name"], q);
+            // SQLite's trigram index finds substrings of three or more characters;
+            // PostgreSQL's trigram indexes serve the LIKE search itself.
+            if self.backend == crate::Backend::Sqlite && q.chars().count() >= 3 {
+                let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+                sql.filter(
+                    "o.id IN (SELECT order_id FROM order_search WHERE order_search MATCH ",
+                    Arg::Text(phrase),
+                    ")",
+                );
+            } else {
+                sql.search(&["o.number", "o.external_id", "o.customer_email", "o.customer_name"], q);
+            }
         }
         if let Some(cursor) = &page.cursor {
             sql.filter("o.id < ", Arg::Text(cursor.clone()), "");
