@@ -252,9 +252,14 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                         }
                     }
                     Op::List => {
-                        // The newest page, of all orders or of the open ones.
-                        let path = if rng.below(2) == 0 { "/api/v1/orders?limit=50" } else { "/api/v1/orders?status=open&limit=50" };
-                        call(&client, &config, reqwest::Method::GET, path, None).await.map(|(s, _)| s)
+                        // The newest page of all orders, of the open ones, or of one
+                        // customer's (a search by the email the placements use).
+                        let path = match rng.below(3) {
+                            0 => "/api/v1/orders?limit=50".to_owned(),
+                            1 => "/api/v1/orders?status=open&limit=50".to_owned(),
+                            _ => format!("/api/v1/orders?q=buyer{}%40&limit=50", rng.below(n.max(1))),
+                        };
+                        call(&client, &config, reqwest::Method::GET, &path, None).await.map(|(s, _)| s)
                     }
                 };
                 let micros = u32::try_from(begin.elapsed().as_micros()).unwrap_or(u32::MAX);

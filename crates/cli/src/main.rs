@@ -92,7 +92,8 @@ struct BenchArgs {
     #[arg(long)]
     seconds: Option<u64>,
     /// Shares of placements, availability reads, order look-ups and (optional) order
-    /// lists (the newest page of all orders or of the open ones), e.g. 80,15,5 or 70,15,5,10.
+    /// lists (the newest page of all orders, of the open ones, or a search by customer
+    /// email), e.g. 80,15,5 or 70,15,5,10.
     #[arg(long, default_value = "80,15,5")]
     mix: String,
     /// Zipf exponent of SKU popularity (higher: fewer, hotter SKUs).
