@@ -146,19 +146,36 @@ impl Sql {
     }
 }
 
-/// Rows per multi-row INSERT: well under the bound-parameter limits of both databases.
+/// Rows per multi-row INSERT at most: well under the bound-parameter limits of both
+/// databases.
 const ROWS_PER_INSERT: usize = 256;
 
-/// Inserts `rows` with one statement per `ROWS_PER_INSERT` of them; `insert` is
+/// How many of `left` rows the next INSERT takes: all of up to four, else the largest
+/// power of two. Each row count is a statement of its own in every connection's
+/// statement cache; this keeps a table to ten of them however batch sizes vary,
+/// instead of one per size, which crowded the cache and had statements prepared again.
+fn next_chunk(left: usize) -> usize {
+    if left <= 4 {
+        left
+    } else {
+        let most = left.min(ROWS_PER_INSERT);
+        1 << most.ilog2()
+    }
+}
+
+/// Inserts `rows` in as few statements as `next_chunk` allows; `insert` is
 /// `INSERT INTO table (columns) VALUES `.
 pub async fn insert_rows(conn: &mut AnyConnection, insert: &str, rows: &[Vec<Arg>]) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(next_chunk(rest.len()));
         let mut sql = Sql::new(insert);
         for (i, row) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.list(row.iter().cloned()).push(")");
         }
         sql.query().execute(&mut *conn).await?;
+        rest = after;
     }
     Ok(())
 }
@@ -204,4 +221,27 @@ pub fn get_id<T: TryFrom<String, Error = String>>(row: &AnyRow, col: &str) -> St
 pub fn get_enum<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
     let raw: String = row.try_get(col)?;
     parse(&raw).map_err(|_| StoreError::Corrupt(format!("unknown {col} {raw:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_chunk;
+
+    #[test]
+    fn inserts_come_in_a_few_sizes_that_add_up() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for total in 0..1000 {
+            let (mut left, mut statements) = (total, 0);
+            while left > 0 {
+                let n = next_chunk(left);
+                assert!((1..=left).contains(&n));
+                sizes.insert(n);
+                left -= n;
+                statements += 1;
+            }
+            // Never more statements than a power-of-two split needs, plus one.
+            assert!(statements <= total / 256 + 9, "{total}: {statements}");
+        }
+        assert_eq!(sizes.len(), 10, "{sizes:?}");
+    }
 }
