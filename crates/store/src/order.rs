@@ -20,7 +20,6 @@ use switchyard_core::order::{
 };
 use switchyard_core::payment::{AttemptStatus, PaymentTotals};
 use switchyard_core::returns::OrderReturnStatus;
-use switchyard_core::routing::promise::Promise;
 use switchyard_core::routing::zone::Destination;
 use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
@@ -669,13 +668,14 @@ fn route_of<'a>(draft: &'a OrderDraft, channel: &'a Channel) -> Route<'a> {
 
 /// An order being placed: the draft, its channel, its lines' products and the
 /// network it is routed over, all read before the write turn.
-struct NewOrder {
-    draft: OrderDraft,
-    channel: Channel,
-    products: BTreeMap<String, LineProduct>,
+#[derive(Clone, Copy)]
+struct NewOrder<'a> {
+    draft: &'a OrderDraft,
+    channel: &'a Channel,
+    products: &'a BTreeMap<String, LineProduct>,
     /// Each line's product and quantity.
-    wanted: Vec<(ProductId, i64)>,
-    network: Network,
+    wanted: &'a [(ProductId, i64)],
+    network: &'a Network,
 }
 
 /// The order a channel already has under this external id.
@@ -744,11 +744,11 @@ impl Store {
             self.network(&mut conn, &route_of(draft, &channel), &ids).await?
         };
         let order = NewOrder {
-            draft: draft.clone(),
-            channel,
-            products,
-            wanted,
-            network,
+            draft,
+            channel: &channel,
+            products: &products,
+            wanted: &wanted,
+            network: &network,
         };
         let placed = self.place_new(&order, actor).await?;
         let mut order = self.order(placed.0.as_str()).await?;
@@ -821,7 +821,7 @@ impl Store {
 
     /// Writes a new order in a write turn; answers its id and whether it is new
     /// (false when the same channel and external id won a race to be placed).
-    async fn place_new(&self, order: &NewOrder, actor: &str) -> StoreResult<(OrderId, bool)> {
+    async fn place_new(&self, order: &NewOrder<'_>, actor: &str) -> StoreResult<(OrderId, bool)> {
         retrying!({
             let mut tx = self.write().await?;
             let result = self.place_in(&mut tx, order, actor).await;
@@ -846,14 +846,14 @@ impl Store {
         })
     }
 
-    async fn place_in(&self, tx: &mut WriteTx, order: &NewOrder, actor: &str) -> StoreResult<OrderId> {
+    async fn place_in(&self, tx: &mut WriteTx, order: &NewOrder<'_>, actor: &str) -> StoreResult<OrderId> {
         let NewOrder {
             draft,
             channel,
             products,
             wanted,
             network,
-        } = order;
+        } = *order;
         let now = self.now();
         let (decision, sites, route_lines) = self.route_on(tx, network, channel.split_policy, wanted, now).await?;
         let plan = &decision.chosen;
@@ -887,15 +887,7 @@ impl Store {
             })
             .collect();
         let fulfilment = rules::fulfilment_status(statuses.iter().copied());
-        // The order's promise is the latest of its reservations'.
-        let promised = |by: fn(&Promise) -> Timestamp| {
-            plan.assignment
-                .iter()
-                .flatten()
-                .map(|s| by(&sites[*s].promise))
-                .max()
-                .map(micros)
-        };
+        let promise = plan.promise(&sites);
         let t = &draft.totals;
         sqlx::query(
             "INSERT INTO sales_order (id, number, channel_id, external_id, status, fulfilment_status, payment_status, \
@@ -931,8 +923,8 @@ impl Store {
         .bind(micros(draft.placed_at.unwrap_or(now)))
         .bind(micros(now))
         .bind(draft.priority)
-        .bind(promised(|p| p.ship_by))
-        .bind(promised(|p| p.deliver_by))
+        .bind(promise.map(|p| micros(p.ship_by)))
+        .bind(promise.map(|p| micros(p.deliver_by)))
         .execute(&mut ***tx)
         .await?;
 

@@ -547,10 +547,13 @@ pub(crate) async fn authorize_in(
             message: format!("the order's money is already {}", books.status()),
         });
     }
-    let row = sqlx::query("SELECT c.payment_provider, c.capture_mode FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1")
-        .bind(order.as_str())
-        .fetch_one(&mut ***tx)
-        .await?;
+    let row = sqlx::query(
+        "SELECT c.payment_provider, c.capture_mode FROM sales_order o JOIN channel c ON c.id = o.channel_id \
+         WHERE o.id = $1",
+    )
+    .bind(order.as_str())
+    .fetch_one(&mut ***tx)
+    .await?;
     let terms = Terms {
         provider: get_enum(&row, "payment_provider", PaymentProvider::parse)?,
         mode: get_enum(&row, "capture_mode", rules::CaptureMode::parse)?,

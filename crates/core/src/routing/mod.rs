@@ -393,6 +393,17 @@ fn whole(cost_milli: i64) -> i64 {
 }
 
 impl Plan {
+    /// The order's promise under this plan: the latest ship-by and deliver-by of the
+    /// locations it ships from (an order is delivered when its last shipment is).
+    /// None when no line is served.
+    pub fn promise(&self, sites: &[Site]) -> Option<promise::Promise> {
+        let used = || self.assignment.iter().flatten().map(|s| &sites[*s].promise);
+        Some(promise::Promise {
+            ship_by: used().map(|p| p.ship_by).max()?,
+            deliver_by: used().map(|p| p.deliver_by).max()?,
+        })
+    }
+
     pub fn summarize(&self, lines: &[Line], sites: &[Site]) -> PlanSummary {
         let mut by_site: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         let mut unserved_lines = Vec::new();

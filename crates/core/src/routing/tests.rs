@@ -65,17 +65,20 @@ fn a_split_happens_only_when_no_single_location_can_ship() {
     let p = products(2);
     let sites = vec![
         site(0, &[(p[0].clone(), 5)], 100, 1, 1),
-        site(1, &[(p[1].clone(), 5)], 200, 1, 2),
+        site(1, &[(p[1].clone(), 5)], 200, 3, 2),
     ];
     let lines = vec![line(&p[0], 1), line(&p[1], 1)];
     let d = route(&lines, &sites, SplitPolicy::Allow);
     assert_eq!(d.chosen.assignment, vec![Some(0), Some(1)]);
+    // A split order is promised by its slower shipment.
+    assert_eq!(d.chosen.promise(&sites), Some(sites[1].promise));
     let complete = route(&lines, &sites, SplitPolicy::ShipComplete);
     assert_eq!(
         complete.chosen.assignment,
         vec![None, None],
         "ship_complete waits rather than split"
     );
+    assert_eq!(complete.chosen.promise(&sites), None);
 }
 
 #[test]

@@ -480,6 +480,11 @@ async fn orders_are_listed_newest_first_with_filters_search_and_cursors(app: &Te
     assert_eq!(count("/api/v1/orders?q=BUYER5%40example".into()).await, 1);
     assert_eq!(count("/api/v1/orders?q=number2".into()).await, 1);
     assert_eq!(count("/api/v1/orders?q=F-6".into()).await, 1);
+    // Shorter than a trigram: still a substring search, of every F-n order.
+    assert_eq!(count("/api/v1/orders?q=F-".into()).await, 7);
+    // Quotes and search operators are text to find, not syntax.
+    assert_eq!(count("/api/v1/orders?q=%22F-6%22%20OR%20x*".into()).await, 0);
+    assert_eq!(count("/api/v1/orders?q=uyer%20Number4".into()).await, 1);
     // Placed 10, 9, ... 4 hours ago: three in the last six and a half hours.
     let from = app.now().checked_sub(jiff::SignedDuration::from_mins(390)).unwrap();
     assert_eq!(
