@@ -84,13 +84,13 @@ async fn verification_fails_loudly_on_a_lost_or_oversold_order() {
         "payment_transaction",
         "payment",
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE order_id = $1")))
+        switchyard_store::db::query(format!("DELETE FROM {table} WHERE order_id = $1"))
             .bind(&lost)
             .execute(s.store.pool())
             .await
             .unwrap();
     }
-    sqlx::query("DELETE FROM sales_order WHERE id = $1")
+    switchyard_store::db::query("DELETE FROM sales_order WHERE id = $1")
         .bind(&lost)
         .execute(s.store.pool())
         .await

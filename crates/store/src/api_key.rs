@@ -1,13 +1,13 @@
 //! API keys: random secrets shown once, stored only as SHA-256 hashes (a key is 160
 //! random bits, so a fast hash is enough and keeps every request cheap), each with a role.
 
+use crate::db;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use switchyard_core::auth::Role;
 use switchyard_core::id::ApiKeyId;
 
@@ -125,7 +125,7 @@ impl Store {
             revoked_at: None,
         };
         let mut tx = self.write().await?;
-        let result = sqlx::query(
+        let result = db::query(
             "INSERT INTO api_key (id, name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(key.id.as_str())
@@ -151,7 +151,7 @@ impl Store {
             Ok(principal) => return Ok(Some(principal)),
             Err(generation) => generation,
         };
-        let row = sqlx::query("SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL")
+        let row = db::query("SELECT id, name, role FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL")
             .bind(&hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -167,7 +167,7 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        let rows = sqlx::query("SELECT id, name, role, prefix, created_at, revoked_at FROM api_key ORDER BY id")
+        let rows = db::query("SELECT id, name, role, prefix, created_at, revoked_at FROM api_key ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -187,7 +187,7 @@ impl Store {
     /// Revokes every live key with this name; returns how many.
     pub async fn revoke_api_keys_named(&self, name: &str) -> StoreResult<u64> {
         let mut tx = self.write().await?;
-        let result = sqlx::query("UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+        let result = db::query("UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
             .bind(micros(self.now()))
             .bind(name)
             .execute(&mut **tx)

@@ -1,9 +1,9 @@
 //! Available-to-promise for one SKU: reads its balances, its inbound purchase-order
 //! lines and its backordered demand, and lets `core::atp` project them by date.
 
+use crate::db;
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::Row;
 use switchyard_core::atp::{self, Arrival, Step, TotalProjection};
 use switchyard_core::id::{LocationId, ProductId};
 use switchyard_core::inventory::Balance;
@@ -49,7 +49,7 @@ impl Store {
         let product = self.product(sku).await?;
         // Microseconds, like every stored time.
         let as_of = time(micros(self.now()));
-        let stock = sqlx::query(
+        let stock = db::query(
             "SELECT l.code, b.location_id, b.on_hand, b.reserved FROM stock_balance b \
              JOIN location l ON l.id = b.location_id WHERE b.product_id = $1",
         )
@@ -78,7 +78,7 @@ impl Store {
             .collect();
         // A backordered kit waits for its components: it counts as many units of this
         // product as one kit holds.
-        let backordered: i64 = sqlx::query_scalar(
+        let backordered: i64 = db::query_scalar(
             "SELECT CAST(COALESCE(SUM(ol.quantity * COALESCE(kc.quantity, 1)), 0) AS BIGINT) FROM order_line ol \
              JOIN sales_order o ON o.id = ol.order_id \
              LEFT JOIN kit_component kc ON kc.kit_id = ol.product_id AND kc.component_id = $1 \

@@ -2,10 +2,9 @@
 //! product's `sku`, a location's or channel's `code`), cursor-paged lists, changes and
 //! archiving.
 
+use crate::db::{self, DbError, Row};
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use switchyard_core::catalog::{
     Address, AddressInput, ChannelDraft, ChannelInput, ChannelKind, ChannelPolicies, ComponentInput, LocationDraft,
@@ -106,7 +105,7 @@ pub struct CatalogFilter {
     pub updated_since: Option<Timestamp>,
 }
 
-fn money(row: &AnyRow, amount: &str, currency: &str) -> StoreResult<Option<Money>> {
+fn money(row: &Row, amount: &str, currency: &str) -> StoreResult<Option<Money>> {
     let amount: Option<i64> = row.try_get(amount)?;
     let currency: Option<String> = row.try_get(currency)?;
     Ok(match (amount, currency) {
@@ -121,7 +120,7 @@ fn money(row: &AnyRow, amount: &str, currency: &str) -> StoreResult<Option<Money
 const PRODUCT_COLUMNS: &str = "id, sku, title, barcode, weight_grams, price_amount, price_currency, \
      cost_amount, cost_currency, created_at, updated_at, archived_at";
 
-fn product(row: &AnyRow) -> StoreResult<Product> {
+fn product(row: &Row) -> StoreResult<Product> {
     Ok(Product {
         id: id(row, "id")?,
         sku: row.try_get("sku")?,
@@ -144,10 +143,7 @@ const LOCATION_COLUMNS: &str = "id, code, name, kind, address, latitude, longitu
 const LOCATION_FIELDS: &str = "code, name, kind, address, country, latitude, longitude, priority, timezone, \
      cutoff_minutes, handling_days, ships_to_customers, allows_pickup";
 
-fn bind_location<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    d: &'q LocationDraft,
-) -> StoreResult<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>> {
+fn bind_location(q: db::Query, d: &LocationDraft) -> StoreResult<db::Query> {
     Ok(q.bind(&d.code)
         .bind(&d.name)
         .bind(d.kind.as_str())
@@ -163,7 +159,7 @@ fn bind_location<'q>(
         .bind(i64::from(d.allows_pickup)))
 }
 
-fn location(row: &AnyRow) -> StoreResult<Location> {
+fn location(row: &Row) -> StoreResult<Location> {
     Ok(Location {
         id: id(row, "id")?,
         code: row.try_get("code")?,
@@ -215,7 +211,7 @@ impl Store {
         let now = self.now();
         let id = ProductId::new_at(now);
         let mut tx = self.write().await?;
-        let result = sqlx::query(
+        let result = db::query(
             "INSERT INTO product (id, sku, title, barcode, weight_grams, price_amount, price_currency, \
              cost_amount, cost_currency, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
@@ -253,10 +249,10 @@ impl Store {
         key_column: &str,
         is_id: bool,
         key: &str,
-    ) -> StoreResult<AnyRow> {
+    ) -> StoreResult<Row> {
         let column = if is_id { "id" } else { key_column };
         let sql = format!("SELECT {columns} FROM {table} WHERE {column} = $1");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        db::query(sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
@@ -270,7 +266,7 @@ impl Store {
         search: &[&str],
         filter: &CatalogFilter,
         page: &PageRequest,
-    ) -> StoreResult<Vec<AnyRow>> {
+    ) -> StoreResult<Vec<Row>> {
         let mut sql = Sql::new(&format!("SELECT {columns} FROM {table}"));
         catalog_filter(&mut sql, filter, search, page, key_column);
         Ok(sql.query().fetch_all(&self.pool).await?)
@@ -341,16 +337,15 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let stocked: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM stock_balance WHERE product_id = $1 AND on_hand > 0")
-                .bind(kit.id.as_str())
-                .fetch_one(&self.pool)
-                .await?;
-        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_component WHERE component_id = $1")
+        let stocked: i64 = db::query_scalar("SELECT COUNT(*) FROM stock_balance WHERE product_id = $1 AND on_hand > 0")
             .bind(kit.id.as_str())
             .fetch_one(&self.pool)
             .await?;
-        let ordered: i64 = sqlx::query_scalar(
+        let used: i64 = db::query_scalar("SELECT COUNT(*) FROM kit_component WHERE component_id = $1")
+            .bind(kit.id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        let ordered: i64 = db::query_scalar(
             "SELECT COUNT(*) FROM order_line l JOIN sales_order o ON o.id = l.order_id \
              WHERE l.product_id = $1 AND l.status IN ('allocated', 'backordered') AND o.status IN ('open', 'on_hold')",
         )
@@ -379,19 +374,19 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let result = async {
-            sqlx::query("DELETE FROM kit_component WHERE kit_id = $1")
+            db::query("DELETE FROM kit_component WHERE kit_id = $1")
                 .bind(kit.id.as_str())
                 .execute(&mut **tx)
                 .await?;
             for (component, quantity) in &resolved {
-                sqlx::query("INSERT INTO kit_component (kit_id, component_id, quantity) VALUES ($1, $2, $3)")
+                db::query("INSERT INTO kit_component (kit_id, component_id, quantity) VALUES ($1, $2, $3)")
                     .bind(kit.id.as_str())
                     .bind(component.as_str())
                     .bind(*quantity)
                     .execute(&mut **tx)
                     .await?;
             }
-            sqlx::query("UPDATE product SET updated_at = $1 WHERE id = $2")
+            db::query("UPDATE product SET updated_at = $1 WHERE id = $2")
                 .bind(micros(self.now()))
                 .bind(kit.id.as_str())
                 .execute(&mut **tx)
@@ -431,7 +426,7 @@ impl Store {
             })
             .map_err(StoreError::Invalid)?;
         let mut tx = self.write().await?;
-        let result = sqlx::query(
+        let result = db::query(
             "UPDATE product SET title = $1, barcode = $2, weight_grams = $3, price_amount = $4, price_currency = $5, \
              cost_amount = $6, cost_currency = $7, updated_at = $8 WHERE id = $9",
         )
@@ -462,12 +457,7 @@ impl Store {
         let now = micros(self.now());
         let sql = format!("UPDATE {table} SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL");
         let mut tx = self.write().await?;
-        let result = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map(|_| ());
+        let result = db::query(sql).bind(now).bind(id).execute(&mut **tx).await.map(|_| ());
         tx.finish(result.map_err(StoreError::from)).await
     }
 
@@ -479,7 +469,7 @@ impl Store {
             "INSERT INTO location ({LOCATION_FIELDS}, id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)"
         );
-        let result = bind_location(sqlx::query(sqlx::AssertSqlSafe(sql)), draft)?
+        let result = bind_location(db::query(sql), draft)?
             .bind(id.as_str())
             .bind(micros(now))
             .execute(&mut **tx)
@@ -521,9 +511,9 @@ impl Store {
         let now = self.now();
         let mut tx = self.write().await?;
         let result = async {
-            sqlx::query("DELETE FROM shipping_zone WHERE location_id = $1").bind(location.id.as_str()).execute(&mut **tx).await?;
+            db::query("DELETE FROM shipping_zone WHERE location_id = $1").bind(location.id.as_str()).execute(&mut **tx).await?;
             for z in &zones {
-                sqlx::query(
+                db::query(
                     "INSERT INTO shipping_zone (id, location_id, country, region, postal_prefix, service_level, currency, \
                      cost_per_shipment, cost_per_kg, transit_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
@@ -541,7 +531,7 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
             }
-            sqlx::query("UPDATE location SET updated_at = $1 WHERE id = $2").bind(micros(now)).bind(location.id.as_str()).execute(&mut **tx).await?;
+            db::query("UPDATE location SET updated_at = $1 WHERE id = $2").bind(micros(now)).bind(location.id.as_str()).execute(&mut **tx).await?;
             Ok(())
         }
         .await;
@@ -555,7 +545,7 @@ impl Store {
         let location = self.location(key).await?;
         let now = micros(self.now());
         let mut tx = self.write().await?;
-        let result = sqlx::query("UPDATE location SET disabled_at = $1, updated_at = $2 WHERE id = $3")
+        let result = db::query("UPDATE location SET disabled_at = $1, updated_at = $2 WHERE id = $3")
             .bind(disabled.then_some(now))
             .bind(now)
             .bind(location.id.as_str())
@@ -623,7 +613,7 @@ impl Store {
             "UPDATE location SET {}, updated_at = $15 WHERE id = $14",
             assignments.join(", ")
         );
-        let result = bind_location(sqlx::query(sqlx::AssertSqlSafe(sql)), &draft)?
+        let result = bind_location(db::query(sql), &draft)?
             .bind(current.id.as_str())
             .bind(micros(self.now()))
             .execute(&mut **tx)
@@ -637,7 +627,7 @@ impl Store {
     pub async fn archive_location(&self, key: &str) -> StoreResult<Location> {
         let current = self.location(key).await?;
         let reserved: Option<i64> =
-            sqlx::query_scalar("SELECT CAST(SUM(reserved) AS BIGINT) FROM stock_balance WHERE location_id = $1")
+            db::query_scalar("SELECT CAST(SUM(reserved) AS BIGINT) FROM stock_balance WHERE location_id = $1")
                 .bind(current.id.as_str())
                 .fetch_one(&self.pool)
                 .await?;
@@ -687,7 +677,7 @@ impl Store {
         let id = ChannelId::new_at(now);
         let mut tx = self.write().await?;
         let result = async {
-            sqlx::query(
+            db::query(
                 "INSERT INTO channel (id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, \
                  return_window_days, refund_on, restocking_fee_percent, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
@@ -723,11 +713,11 @@ impl Store {
         channels.pop().ok_or_else(|| StoreError::not_found("channel", key))
     }
 
-    async fn channels_from(&self, rows: &[AnyRow]) -> StoreResult<Vec<Channel>> {
+    async fn channels_from(&self, rows: &[Row]) -> StoreResult<Vec<Channel>> {
         let mut channels = Vec::with_capacity(rows.len());
         for row in rows {
             let id: ChannelId = id(row, "id")?;
-            let ship_from: Vec<String> = sqlx::query_scalar(
+            let ship_from: Vec<String> = db::query_scalar(
                 "SELECT l.code FROM channel_location cl JOIN location l ON l.id = cl.location_id \
                  WHERE cl.channel_id = $1 ORDER BY cl.position",
             )
@@ -792,7 +782,7 @@ impl Store {
         };
         let mut tx = self.write().await?;
         let result = async {
-            sqlx::query(
+            db::query(
                 "UPDATE channel SET code = $1, name = $2, kind = $3, shortage_policy = $4, split_policy = $5, \
                  payment_provider = $6, capture_mode = $7, return_window_days = $8, refund_on = $9, \
                  restocking_fee_percent = $10, updated_at = $11 WHERE id = $12",
@@ -830,12 +820,12 @@ impl Store {
 }
 
 async fn set_ship_from(tx: &mut crate::WriteTx, channel: &ChannelId, locations: &[LocationId]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM channel_location WHERE channel_id = $1")
+    db::query("DELETE FROM channel_location WHERE channel_id = $1")
         .bind(channel.as_str())
         .execute(&mut ***tx)
         .await?;
     for (position, location) in locations.iter().enumerate() {
-        sqlx::query("INSERT INTO channel_location (channel_id, location_id, position) VALUES ($1, $2, $3)")
+        db::query("INSERT INTO channel_location (channel_id, location_id, position) VALUES ($1, $2, $3)")
             .bind(channel.as_str())
             .bind(location.as_str())
             .bind(position as i64)
@@ -845,7 +835,7 @@ async fn set_ship_from(tx: &mut crate::WriteTx, channel: &ChannelId, locations: 
     Ok(())
 }
 
-fn duplicate_code(e: sqlx::Error, table: &'static str, code: &str) -> StoreError {
+fn duplicate_code(e: DbError, table: &'static str, code: &str) -> StoreError {
     let constraint = format!("{table}_code_key");
     if violates(&e, &constraint, &format!("{table}.code")) {
         StoreError::Conflict {
@@ -860,7 +850,7 @@ fn duplicate_code(e: sqlx::Error, table: &'static str, code: &str) -> StoreError
 /// The shipping zones of each of `locations`, read through `db` (the pool, or the
 /// connection of a transaction in progress).
 pub(crate) async fn zones_of<'c>(
-    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    db: impl Into<db::Target<'c>>,
     locations: &[LocationId],
 ) -> StoreResult<BTreeMap<LocationId, Vec<Zone>>> {
     let mut zones: BTreeMap<LocationId, Vec<Zone>> = BTreeMap::new();

@@ -6,8 +6,8 @@
 //! (refunded <= captured <= authorized - voided, with the payment status it means),
 //! and returns never exceed what shipped (`returns::check`).
 
+use crate::db;
 use serde::Serialize;
-use sqlx::Row;
 
 use switchyard_core::Money;
 use switchyard_core::payment::{PaymentProvider, PaymentTotals};
@@ -36,9 +36,7 @@ impl Store {
     pub async fn check(&self) -> StoreResult<CheckReport> {
         let count = |table: &'static str| async move {
             let sql = format!("SELECT COUNT(*) FROM {table}");
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .fetch_one(&self.pool)
-                .await
+            db::query_scalar::<i64>(sql).fetch_one(&self.pool).await
         };
         let mut report = CheckReport {
             balances: count("stock_balance").await?,
@@ -61,7 +59,7 @@ impl Store {
                  ON m.product_id = b.product_id AND m.location_id = b.location_id
              ) x WHERE x.on_hand <> x.ledger_on_hand OR x.reserved <> x.ledger_reserved"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(ledger)).fetch_all(&self.pool).await? {
+        for row in db::query(ledger).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: balance on_hand {} reserved {}, but the ledger sums to on_hand {} reserved {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
@@ -76,7 +74,7 @@ impl Store {
         let bounds = format!(
             "SELECT x.on_hand, x.reserved, {item} FROM stock_balance x WHERE x.reserved < 0 OR x.reserved > x.on_hand"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(bounds)).fetch_all(&self.pool).await? {
+        for row in db::query(bounds).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: reserved {} is outside 0..=on_hand {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
@@ -94,7 +92,7 @@ impl Store {
                FROM stock_balance b) x
              WHERE x.reserved <> x.held"
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(held)).fetch_all(&self.pool).await? {
+        for row in db::query(held).fetch_all(&self.pool).await? {
             report.problems.push(format!(
                 "{} at {}: reserved {}, but reservations hold {}",
                 row.try_get::<Option<String>, _>("sku")?.unwrap_or_default(),
@@ -104,7 +102,7 @@ impl Store {
             ));
         }
 
-        let orphans = sqlx::query(
+        let orphans = db::query(
             "SELECT r.id, o.number, o.status, l.status AS line_status FROM reservation r
              JOIN order_line l ON l.id = r.line_id JOIN sales_order o ON o.id = r.order_id
              WHERE o.status NOT IN ('open', 'on_hold') OR l.status <> 'allocated' OR l.order_id <> r.order_id",
@@ -122,7 +120,7 @@ impl Store {
         }
 
         // A kit line holds its components: quantity × the units of components per kit.
-        let unreserved = sqlx::query(
+        let unreserved = db::query(
             "SELECT x.number, x.sku, x.expected, x.held FROM (
                SELECT o.number, l.sku,
                       l.quantity * COALESCE((SELECT CAST(SUM(k.quantity) AS BIGINT) FROM kit_component k WHERE k.kit_id = l.product_id), 1) AS expected,
@@ -144,7 +142,7 @@ impl Store {
         }
         // A reservation in a shipment is stock that shipment holds for its own order at
         // its own location, and only until the shipment leaves or is cancelled.
-        let astray = sqlx::query(
+        let astray = db::query(
             "SELECT r.id, s.number, s.status FROM reservation r JOIN shipment s ON s.id = r.shipment_id
              WHERE s.order_id <> r.order_id OR s.location_id <> r.location_id
                 OR s.status NOT IN ('released', 'picking', 'packed', 'label_created')",
@@ -161,7 +159,7 @@ impl Store {
         }
 
         // A shipment on the floor holds the stock of every line it carries.
-        let unheld = sqlx::query(
+        let unheld = db::query(
             "SELECT x.number, x.carried, x.held FROM (
                SELECT s.number,
                       COALESCE((SELECT CAST(SUM(l.quantity) AS BIGINT) FROM shipment_line l
@@ -203,7 +201,7 @@ impl Store {
             sum("void"),
             sum("refund")
         );
-        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
+        for row in db::query(sql).fetch_all(&self.pool).await? {
             let number: String = row.try_get("number")?;
             let c = get_currency(&row, "currency")?;
             let m = |col: &str| -> StoreResult<Money> { Ok(Money::new(row.try_get(col)?, c)) };

@@ -56,13 +56,25 @@ pub enum StoreError {
     #[error("configuration: {0}")]
     Config(String),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] crate::db::DbError),
     /// The write's transaction did not commit (on SQLite it may have failed for
     /// another write committed with it); nothing of it was kept.
     #[error("the write did not commit: {0}")]
     NotCommitted(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.into())
+    }
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -91,8 +103,9 @@ impl StoreError {
     /// PostgreSQL, or a busy SQLite database.
     pub fn is_retryable(&self) -> bool {
         match self {
-            StoreError::Database(sqlx::Error::Database(db)) => {
-                matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517"))
+            StoreError::Database(db) => {
+                let code = db.code();
+                matches!(code.as_deref(), Some("40001" | "40P01" | "5" | "6" | "517"))
             }
             _ => false,
         }

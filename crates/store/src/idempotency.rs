@@ -2,9 +2,8 @@
 //! a retry with the same key and body gets the stored response, a different body is
 //! refused, and a retry while the first is still running is told to wait.
 
-use sqlx::Row;
-
 use crate::Store;
+use crate::db;
 use crate::db::micros;
 use crate::error::StoreResult;
 
@@ -33,7 +32,7 @@ impl Store {
         let now = micros(self.now());
         let mut tx = self.write().await?;
         let result = async {
-            let inserted = sqlx::query(
+            let inserted = db::query(
                 "INSERT INTO idempotency_key (principal, key, request_hash, state, created_at) VALUES ($1, $2, $3, 'in_flight', $4) \
                  ON CONFLICT (principal, key) DO NOTHING",
             )
@@ -46,7 +45,7 @@ impl Store {
             if inserted.rows_affected() == 1 {
                 return Ok(Begin::Proceed);
             }
-            let row = sqlx::query(
+            let row = db::query(
                 "SELECT request_hash, state, status_code, response_headers, response_body, created_at FROM idempotency_key \
                  WHERE principal = $1 AND key = $2",
             )
@@ -69,7 +68,7 @@ impl Store {
             }
             if now - row.try_get::<i64, _>("created_at")? > STALE_AFTER_MICROS {
                 // The first request died without an answer: this one takes the key over.
-                sqlx::query("UPDATE idempotency_key SET created_at = $1, request_hash = $2 WHERE principal = $3 AND key = $4")
+                db::query("UPDATE idempotency_key SET created_at = $1, request_hash = $2 WHERE principal = $3 AND key = $4")
                     .bind(now)
                     .bind(request_hash)
                     .bind(principal)
@@ -96,7 +95,7 @@ impl Store {
     ) -> StoreResult<()> {
         let headers = serde_json::to_string(headers)?;
         let mut tx = self.write().await?;
-        let result = sqlx::query(
+        let result = db::query(
             "UPDATE idempotency_key SET state = 'done', status_code = $1, response_headers = $2, response_body = $3 \
              WHERE principal = $4 AND key = $5",
         )
@@ -115,7 +114,7 @@ impl Store {
     /// Forgets `key` so the request can be retried (after a server-side failure).
     pub async fn idempotency_abandon(&self, principal: &str, key: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query("DELETE FROM idempotency_key WHERE principal = $1 AND key = $2")
+        let result = db::query("DELETE FROM idempotency_key WHERE principal = $1 AND key = $2")
             .bind(principal)
             .bind(key)
             .execute(&mut **tx)

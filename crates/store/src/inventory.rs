@@ -2,10 +2,9 @@
 //! update plus one ledger row in the same transaction; the guard compares the balance
 //! with what was read, so concurrent writers on PostgreSQL cannot both pass a check.
 
+use crate::db::{self, Row};
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use switchyard_core::id::{LocationId, MovementId, ProductId};
 use switchyard_core::inventory::{Balance, Delta, MovementKind, Quantity, StockCommand};
 
@@ -88,7 +87,7 @@ pub(crate) async fn apply(
     command: StockCommand,
     ctx: &MovementContext,
 ) -> StoreResult<MovementId> {
-    sqlx::query(
+    db::query(
         "INSERT INTO stock_balance (product_id, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, 0, 0, $3) \
          ON CONFLICT (product_id, location_id) DO NOTHING",
     )
@@ -97,7 +96,7 @@ pub(crate) async fn apply(
     .bind(micros(now))
     .execute(&mut ***tx)
     .await?;
-    let row = sqlx::query("SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2")
+    let row = db::query("SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2")
         .bind(product.as_str())
         .bind(location.as_str())
         .fetch_one(&mut ***tx)
@@ -111,7 +110,7 @@ pub(crate) async fn apply(
         location: code.to_owned(),
         error,
     })?;
-    let updated = sqlx::query(
+    let updated = db::query(
         "UPDATE stock_balance SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3 \
          WHERE product_id = $4 AND location_id = $5 AND on_hand = $6 AND reserved = $7",
     )
@@ -190,7 +189,7 @@ const MOVEMENT_SELECT: &str = "SELECT m.id, p.sku, m.product_id, l.code AS locat
      m.on_hand_delta, m.reserved_delta, m.on_hand_after, m.reserved_after, m.reason, m.note, m.reference, m.actor, \
      m.created_at FROM stock_movement m JOIN product p ON p.id = m.product_id JOIN location l ON l.id = m.location_id";
 
-fn movement(row: &AnyRow) -> StoreResult<Movement> {
+fn movement(row: &Row) -> StoreResult<Movement> {
     Ok(Movement {
         id: get_id(row, "id")?,
         sku: row.try_get("sku")?,
@@ -210,7 +209,7 @@ fn movement(row: &AnyRow) -> StoreResult<Movement> {
     })
 }
 
-fn level(row: &AnyRow) -> StoreResult<StockLevel> {
+fn level(row: &Row) -> StoreResult<StockLevel> {
     let on_hand: i64 = row.try_get("on_hand")?;
     let reserved: i64 = row.try_get("reserved")?;
     Ok(StockLevel {
@@ -363,10 +362,7 @@ impl Store {
 
     pub async fn movement(&self, id: &MovementId) -> StoreResult<Movement> {
         let sql = format!("{MOVEMENT_SELECT} WHERE m.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = db::query(sql).bind(id.as_str()).fetch_optional(&self.pool).await?;
         row.as_ref()
             .map(movement)
             .transpose()?

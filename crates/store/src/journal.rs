@@ -10,7 +10,7 @@
 //! No write path reads these tables back, so deferring the rows changes nothing a
 //! transaction can see; they commit or roll back with the rest of its work.
 
-use sqlx::AnyConnection;
+use crate::db::Link;
 
 use crate::db::{Arg, insert_rows};
 use crate::error::StoreResult;
@@ -61,7 +61,7 @@ impl Appends {
     }
 
     /// Writes the rows, oldest first, and forgets them.
-    pub(crate) async fn write(&mut self, conn: &mut AnyConnection) -> StoreResult<()> {
+    pub(crate) async fn write(&mut self, conn: &mut Link) -> StoreResult<()> {
         for table in Journal::ALL {
             let rows = std::mem::take(&mut self.rows[table as usize]);
             insert_rows(conn, table.insert(), &rows).await?;

@@ -9,7 +9,7 @@ pub mod api_key;
 pub mod atp;
 pub mod catalog;
 pub mod check;
-mod db;
+pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod inventory;
@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::AnyPool;
+use sqlx::Connection;
 use sqlx::any::AnyPoolOptions;
 use switchyard_core::Clock;
 
@@ -48,8 +48,10 @@ pub enum Backend {
 /// The database and the clock every write is stamped with.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pool: db::Pool,
     backend: Backend,
+    /// Where the database is, as given.
+    url: Arc<str>,
     /// SQLite's one writer, which commits concurrent writes together.
     group: Option<Arc<writer::Group>>,
     keys: Arc<api_key::KeyCache>,
@@ -71,56 +73,50 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://..."
             )));
         };
-        let (url, max) = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                (format!("{url}{sep}mode=rwc"), 8)
+        let pool = match backend {
+            Backend::Sqlite => {
+                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                let path = path.split('?').next().unwrap_or(path);
+                db::Pool::Sqlite(db::lite::Pool::open(path)?)
             }
-            Backend::Sqlite => (url.to_owned(), 8),
-            Backend::Postgres => (url.to_owned(), 16),
+            Backend::Postgres => db::Pool::Postgres(
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    // No ping before every use: it is a network round trip per acquire
+                    // (a placement acquires a dozen times). A connection that broke
+                    // fails its next query, which answers an error that acknowledges
+                    // nothing, and is not reused; idle ones are closed before a server
+                    // or proxy would drop them.
+                    .test_before_acquire(false)
+                    .idle_timeout(Duration::from_secs(300))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?,
+            ),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            // No ping before every use: a SQLite connection is a file handle, and on
-            // PostgreSQL the ping is a network round trip per acquire (a placement
-            // acquires a dozen times). A connection that broke fails its next query,
-            // which answers an error that acknowledges nothing, and is not reused;
-            // idle ones are closed before a server or proxy would drop them.
-            .test_before_acquire(false)
-            .idle_timeout(Duration::from_secs(300))
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;",
-                        )
-                        .execute(&mut *conn)
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
         let group = (backend == Backend::Sqlite).then(|| writer::Group::new(pool.clone()));
         Ok(Store {
             pool,
             backend,
+            url: url.into(),
             group,
             keys: Arc::default(),
             clock,
         })
     }
 
-    /// Applies the migrations that have not run yet.
+    /// Applies the migrations that have not run yet (through sqlx, on a connection of
+    /// their own).
     pub async fn migrate(&self) -> StoreResult<()> {
         let failed = |e: sqlx::migrate::MigrateError| StoreError::Config(format!("migration failed: {e}"));
+        let mut conn = match &self.pool {
+            db::Pool::Postgres(pool) => pool.acquire().await?.detach(),
+            db::Pool::Sqlite(_) => sqlx::AnyConnection::connect(&self.url).await?,
+        };
         // The portable schema, for both backends.
         let mut shared = sqlx::migrate!("./migrations");
         shared.set_ignore_missing(true);
-        shared.run(&self.pool).await.map_err(failed)?;
+        shared.run(&mut conn).await.map_err(failed)?;
         // What only one backend has, numbered apart so the sets never clash:
         // PostgreSQL's sequences and trigram indexes from 1001, SQLite's full-text
         // index from 2001.
@@ -129,7 +125,8 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations-sqlite"),
         };
         own.set_ignore_missing(true);
-        own.run(&self.pool).await.map_err(failed)?;
+        own.run(&mut conn).await.map_err(failed)?;
+        conn.close().await?;
         Ok(())
     }
 
@@ -146,13 +143,13 @@ impl Store {
         self.clock.now()
     }
 
-    pub fn pool(&self) -> &AnyPool {
+    pub fn pool(&self) -> &db::Pool {
         &self.pool
     }
 
     /// Succeeds when the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        db::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
@@ -173,7 +170,7 @@ impl Store {
 impl Store {
     /// Whether a named marker (e.g. "demo loaded") was set.
     pub async fn has_marker(&self, name: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT value FROM counter WHERE name = $1")
+        let found: Option<i64> = db::query_scalar("SELECT value FROM counter WHERE name = $1")
             .bind(format!("marker:{name}"))
             .fetch_optional(&self.pool)
             .await?;
@@ -183,7 +180,7 @@ impl Store {
     /// Sets a named marker; setting it twice is harmless.
     pub async fn set_marker(&self, name: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        let result = sqlx::query("INSERT INTO counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        let result = db::query("INSERT INTO counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(format!("marker:{name}"))
             .bind(db::micros(self.now()))
             .execute(&mut **tx)

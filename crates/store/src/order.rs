@@ -2,13 +2,12 @@
 //! store, record, enqueue — one transaction), reads with lines, reservations and
 //! timeline, filtered lists, and the lifecycle actions hold, release and cancel.
 
+use crate::db::{self, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use switchyard_core::FieldError;
 use switchyard_core::catalog::{Address, ShortagePolicy};
 use switchyard_core::id::{ChannelId, EventId, LineId, LocationId, OrderId, ProductId, ReservationId};
@@ -189,12 +188,12 @@ const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, 
      o.shipping_tax, o.grand_total, o.service_level, o.priority, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, o.return_status, \
      o.shipping_address, o.billing_address, o.notes";
 
-fn currency(row: &AnyRow) -> StoreResult<Currency> {
+fn currency(row: &Row) -> StoreResult<Currency> {
     let raw: String = row.try_get("currency")?;
     Currency::parse(&raw).map_err(|e| StoreError::Corrupt(e.message))
 }
 
-fn summary(row: &AnyRow) -> StoreResult<OrderSummary> {
+fn summary(row: &Row) -> StoreResult<OrderSummary> {
     let c = currency(row)?;
     let m = |col: &str| -> StoreResult<Money> { Ok(Money::new(row.try_get(col)?, c)) };
     let hold = match row.try_get::<Option<String>, _>("hold_reason")? {
@@ -312,7 +311,7 @@ async fn release_reservations(
         let product: ProductId = get_id(row, "product_id")?;
         let location: LocationId = get_id(row, "location_id")?;
         let quantity: i64 = row.try_get("quantity")?;
-        let after = sqlx::query(
+        let after = db::query(
             "UPDATE stock_balance SET reserved = reserved - $1, updated_at = $2 \
              WHERE product_id = $3 AND location_id = $4 AND reserved >= $1 RETURNING on_hand, reserved",
         )
@@ -346,7 +345,7 @@ async fn release_reservations(
             None,
             &ctx,
         );
-        sqlx::query("DELETE FROM reservation WHERE id = $1")
+        db::query("DELETE FROM reservation WHERE id = $1")
             .bind(row.try_get::<String, _>("id")?)
             .execute(&mut ***tx)
             .await?;
@@ -463,7 +462,7 @@ async fn reserve(
         reference: Some(order.to_string()),
     };
     for ((product, location), quantity) in &take {
-        let row = sqlx::query(
+        let row = db::query(
             "UPDATE stock_balance SET reserved = reserved + $1, updated_at = $2 \
              WHERE product_id = $3 AND location_id = $4 AND on_hand - reserved >= $1 RETURNING on_hand, reserved",
         )
@@ -563,15 +562,14 @@ async fn allocate(
             sql.query().execute(&mut ***tx).await?;
         }
     }
-    let statuses: Vec<LineStatus> =
-        sqlx::query_scalar::<_, String>("SELECT status FROM order_line WHERE order_id = $1")
-            .bind(order.as_str())
-            .fetch_all(&mut ***tx)
-            .await?
-            .iter()
-            .map(|s| LineStatus::parse(s).map_err(|e| StoreError::Corrupt(e.message)))
-            .collect::<StoreResult<_>>()?;
-    let updated = sqlx::query(
+    let statuses: Vec<LineStatus> = db::query_scalar::<String>("SELECT status FROM order_line WHERE order_id = $1")
+        .bind(order.as_str())
+        .fetch_all(&mut ***tx)
+        .await?
+        .iter()
+        .map(|s| LineStatus::parse(s).map_err(|e| StoreError::Corrupt(e.message)))
+        .collect::<StoreResult<_>>()?;
+    let updated = db::query(
         "UPDATE sales_order SET fulfilment_status = $1, updated_at = $2, version = version + 1, \
          promised_ship_at = (SELECT MAX(promised_ship_at) FROM reservation WHERE order_id = $3), \
          promised_delivery_at = (SELECT MAX(promised_delivery_at) FROM reservation WHERE order_id = $3) \
@@ -680,19 +678,18 @@ struct NewOrder<'a> {
 
 /// The order a channel already has under this external id.
 async fn order_by_external<'c>(
-    db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    db: impl Into<db::Target<'c>>,
     channel: &ChannelId,
     external_id: Option<&str>,
 ) -> StoreResult<Option<OrderId>> {
     let Some(external_id) = external_id else {
         return Ok(None);
     };
-    let id: Option<String> =
-        sqlx::query_scalar("SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2")
-            .bind(channel.as_str())
-            .bind(external_id)
-            .fetch_optional(db)
-            .await?;
+    let id: Option<String> = db::query_scalar("SELECT id FROM sales_order WHERE channel_id = $1 AND external_id = $2")
+        .bind(channel.as_str())
+        .bind(external_id)
+        .fetch_optional(db)
+        .await?;
     id.map(|id| OrderId::try_from(id).map_err(StoreError::Corrupt))
         .transpose()
 }
@@ -873,7 +870,7 @@ impl Store {
             }
             crate::Backend::Postgres => "SELECT nextval('order_number_seq')",
         };
-        let number: i64 = sqlx::query_scalar(next_number).fetch_one(&mut ***tx).await?;
+        let number: i64 = db::query_scalar(next_number).fetch_one(&mut ***tx).await?;
         let id = OrderId::new_at(now);
         let statuses: Vec<LineStatus> = plan
             .assignment
@@ -889,7 +886,7 @@ impl Store {
         let fulfilment = rules::fulfilment_status(statuses.iter().copied());
         let promise = plan.promise(&sites);
         let t = &draft.totals;
-        sqlx::query(
+        db::query(
             "INSERT INTO sales_order (id, number, channel_id, external_id, status, fulfilment_status, payment_status, \
              currency, customer_email, customer_name, customer_phone, shipping_address, billing_address, ship_country, \
              subtotal, discount_total, tax_total, shipping_amount, shipping_tax, grand_total, service_level, notes, tags, \
@@ -1006,7 +1003,7 @@ impl Store {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE {column} = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
@@ -1014,7 +1011,7 @@ impl Store {
         let summary = summary(&row)?;
         let c = summary.currency;
         let id = summary.id.to_string();
-        let lines = sqlx::query(
+        let lines = db::query(
             "SELECT id, line_no, sku, product_id, title, quantity, unit_price, discount, tax, total, status, expected_at \
              FROM order_line WHERE order_id = $1 ORDER BY line_no",
         )
@@ -1039,7 +1036,7 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let reservations = sqlx::query(
+        let reservations = db::query(
             "SELECT r.id, r.line_id, p.sku, l.code, r.location_id, r.quantity, r.promised_ship_at, r.promised_delivery_at, r.created_at \
              FROM reservation r \
              JOIN product p ON p.id = r.product_id JOIN location l ON l.id = r.location_id WHERE r.order_id = $1 ORDER BY r.id",
@@ -1062,7 +1059,7 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let timeline = sqlx::query(
+        let timeline = db::query(
             "SELECT id, kind, actor, message, data, created_at FROM order_event WHERE order_id = $1 ORDER BY id",
         )
         .bind(&id)
@@ -1147,7 +1144,7 @@ impl Store {
     pub(crate) async fn head(&self, tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
         let column = if OrderId::parse(key).is_some() { "id" } else { "number" };
         let sql = format!("SELECT id, number, status, version FROM sales_order WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&mut ***tx)
             .await?
@@ -1169,16 +1166,15 @@ impl Store {
         hold: Option<&HoldRequest>,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let statuses: Vec<LineStatus> =
-            sqlx::query_scalar::<_, String>("SELECT status FROM order_line WHERE order_id = $1")
-                .bind(head.id.as_str())
-                .fetch_all(&mut ***tx)
-                .await?
-                .iter()
-                .map(|s| LineStatus::parse(s).map_err(|e| StoreError::Corrupt(e.message)))
-                .collect::<StoreResult<_>>()?;
+        let statuses: Vec<LineStatus> = db::query_scalar::<String>("SELECT status FROM order_line WHERE order_id = $1")
+            .bind(head.id.as_str())
+            .fetch_all(&mut ***tx)
+            .await?
+            .iter()
+            .map(|s| LineStatus::parse(s).map_err(|e| StoreError::Corrupt(e.message)))
+            .collect::<StoreResult<_>>()?;
         let fulfilment = rules::fulfilment_status(statuses);
-        let updated = sqlx::query(
+        let updated = db::query(
             "UPDATE sales_order SET status = $1, fulfilment_status = $2, hold_reason = $3, hold_note = $4, hold_until = $5, \
              updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
         )
@@ -1213,13 +1209,13 @@ impl Store {
                 withdraw_unstarted_shipments(&mut tx, now, &head.id, None, actor).await?;
                 let freed = reserved_products(&mut tx, &head.id, None).await?;
                 let released = release_reservations(&mut tx, now, &head.id, None, actor).await?;
-                let cancelled: Vec<i64> = sqlx::query_scalar(
+                let cancelled: Vec<i64> = db::query_scalar(
                     "SELECT line_no FROM order_line WHERE order_id = $1 AND status IN ('allocated', 'backordered')",
                 )
                 .bind(head.id.as_str())
                 .fetch_all(&mut **tx)
                 .await?;
-                sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1 AND status IN ('allocated', 'backordered')")
+                db::query("UPDATE order_line SET status = 'cancelled' WHERE order_id = $1 AND status IN ('allocated', 'backordered')")
                     .bind(head.id.as_str())
                     .execute(&mut **tx)
                     .await?;
@@ -1263,7 +1259,7 @@ impl Store {
                 };
                 let sql =
                     format!("SELECT id, line_no, sku, status FROM order_line WHERE order_id = $1 AND {column} = $2");
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let row = db::query(sql)
                     .bind(head.id.as_str())
                     .bind(line)
                     .fetch_optional(&mut **tx)
@@ -1282,17 +1278,17 @@ impl Store {
                 withdraw_unstarted_shipments(&mut tx, now, &head.id, Some(&line_id), actor).await?;
                 let freed = reserved_products(&mut tx, &head.id, Some(&line_id)).await?;
                 let released = release_reservations(&mut tx, now, &head.id, Some(&line_id), actor).await?;
-                sqlx::query("UPDATE order_line SET status = 'cancelled' WHERE id = $1")
+                db::query("UPDATE order_line SET status = 'cancelled' WHERE id = $1")
                     .bind(line_id.as_str())
                     .execute(&mut **tx)
                     .await?;
                 let open: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status <> 'cancelled'")
+                    db::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status <> 'cancelled'")
                         .bind(head.id.as_str())
                         .fetch_one(&mut **tx)
                         .await?;
                 let delivered: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'delivered'")
+                    db::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'delivered'")
                         .bind(head.id.as_str())
                         .fetch_one(&mut **tx)
                         .await?;
@@ -1346,7 +1342,7 @@ impl Store {
     }
 
     pub(crate) async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<HoldRequest>> {
-        let row = sqlx::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
+        let row = db::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
             .bind(order.as_str())
             .fetch_one(&mut ***tx)
             .await?;
@@ -1420,7 +1416,7 @@ impl Store {
 
     /// Releases every hold whose `until` has passed; returns how many.
     pub async fn release_expired_holds(&self) -> StoreResult<usize> {
-        let due: Vec<String> = sqlx::query_scalar(
+        let due: Vec<String> = db::query_scalar(
             "SELECT id FROM sales_order WHERE status = 'on_hold' AND hold_until IS NOT NULL AND hold_until <= $1",
         )
         .bind(micros(self.now()))
@@ -1472,7 +1468,7 @@ struct RoutingHead {
 impl Store {
     async fn routing_head(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<RoutingHead> {
         let head = self.head(tx, order.as_str()).await?;
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT o.channel_id, c.split_policy, o.service_level, o.currency, o.shipping_address FROM sales_order o \
              JOIN channel c ON c.id = o.channel_id WHERE o.id = $1",
         )
@@ -1500,7 +1496,7 @@ impl Store {
         announce_backorders: bool,
     ) -> StoreResult<usize> {
         let now = self.now();
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, sku, product_id, quantity FROM order_line WHERE order_id = $1 AND status = 'backordered' ORDER BY line_no",
         )
         .bind(r.head.id.as_str())
@@ -1510,7 +1506,7 @@ impl Store {
             return Ok(0);
         }
         let allocated_lines: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'allocated'")
+            db::query_scalar("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status = 'allocated'")
                 .bind(r.head.id.as_str())
                 .fetch_one(&mut ***tx)
                 .await?;
@@ -1654,7 +1650,7 @@ impl Store {
         let wanted: Vec<ProductId> = wanted.into_iter().collect();
         let mut inbound = self.inbound(&wanted).await?;
         let mut ships_from: BTreeMap<ChannelId, BTreeSet<LocationId>> = BTreeMap::new();
-        for row in sqlx::query("SELECT channel_id, location_id FROM channel_location")
+        for row in db::query("SELECT channel_id, location_id FROM channel_location")
             .fetch_all(&self.pool)
             .await?
         {
@@ -1696,7 +1692,7 @@ impl Store {
         let mut tx = self.write().await?;
         let result = async {
             for (line, expected) in &changes {
-                sqlx::query("UPDATE order_line SET expected_at = $1 WHERE id = $2 AND status = 'backordered'")
+                db::query("UPDATE order_line SET expected_at = $1 WHERE id = $2 AND status = 'backordered'")
                     .bind(*expected)
                     .bind(line.as_str())
                     .execute(&mut **tx)
@@ -1757,7 +1753,7 @@ impl Store {
         let mut released = Vec::new();
         for line in &line_ids {
             released.extend(release_reservations(tx, now, order, Some(line), actor).await?);
-            sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
+            db::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
                 .bind(line.as_str())
                 .execute(&mut ***tx)
                 .await?;
@@ -1800,7 +1796,7 @@ impl Store {
     /// Takes a location out of routing and re-routes what was reserved there.
     pub async fn disable_location(&self, key: &str, actor: &str) -> StoreResult<crate::catalog::Location> {
         let location = self.set_disabled(key, true).await?;
-        let orders: Vec<OrderId> = sqlx::query_scalar::<_, String>(
+        let orders: Vec<OrderId> = db::query_scalar::<String>(
             "SELECT DISTINCT r.order_id FROM reservation r JOIN sales_order o ON o.id = r.order_id \
              WHERE r.location_id = $1 AND o.status IN ('open', 'on_hold') ORDER BY r.order_id",
         )

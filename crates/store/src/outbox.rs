@@ -2,9 +2,9 @@
 //! written in the same transaction as the change that caused them, so none is lost
 //! and none is sent for a change that rolled back. Delivery workers come later.
 
+use crate::db;
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::Row;
 use switchyard_core::id::MessageId;
 
 use crate::db::{Arg, get_time, micros};
@@ -39,7 +39,7 @@ pub struct OutboxMessage {
 impl Store {
     /// The messages written for one aggregate, oldest first.
     pub async fn outbox_for(&self, aggregate_id: &str) -> StoreResult<Vec<OutboxMessage>> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT topic, aggregate_id, payload, created_at FROM outbox_message WHERE aggregate_id = $1 ORDER BY id",
         )
         .bind(aggregate_id)

@@ -4,11 +4,11 @@
 //! `payment_status` is derived from the records by `core::payment` and written in the
 //! same transaction. The rules (shares, refundable, status) all live in core.
 
+use crate::db;
+use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use switchyard_core::id::{OrderId, PaymentId, PaymentTransactionId, ShipmentId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{
@@ -136,7 +136,7 @@ impl Books {
     }
 }
 
-fn payment(row: &AnyRow, c: Currency) -> StoreResult<Payment> {
+fn payment(row: &Row, c: Currency) -> StoreResult<Payment> {
     Ok(Payment {
         id: get_id(row, "id")?,
         provider: get_enum(row, "provider", PaymentProvider::parse)?,
@@ -150,7 +150,7 @@ fn payment(row: &AnyRow, c: Currency) -> StoreResult<Payment> {
     })
 }
 
-fn transaction(row: &AnyRow, c: Currency) -> StoreResult<PaymentTransaction> {
+fn transaction(row: &Row, c: Currency) -> StoreResult<PaymentTransaction> {
     let text = |col: &str| row.try_get::<Option<String>, _>(col);
     Ok(PaymentTransaction {
         id: get_id(row, "id")?,
@@ -176,14 +176,14 @@ fn transaction(row: &AnyRow, c: Currency) -> StoreResult<PaymentTransaction> {
     })
 }
 
-async fn books(conn: &mut AnyConnection, order: &OrderId) -> StoreResult<Books> {
-    let head = sqlx::query("SELECT currency, grand_total FROM sales_order WHERE id = $1")
+async fn books(conn: &mut Link, order: &OrderId) -> StoreResult<Books> {
+    let head = db::query("SELECT currency, grand_total FROM sales_order WHERE id = $1")
         .bind(order.as_str())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::not_found("order", order.as_str()))?;
     let currency = get_currency(&head, "currency")?;
-    let payments = sqlx::query(
+    let payments = db::query(
         "SELECT id, provider, method_token, amount, status, reference, message, actor, created_at FROM payment \
          WHERE order_id = $1 ORDER BY id",
     )
@@ -193,7 +193,7 @@ async fn books(conn: &mut AnyConnection, order: &OrderId) -> StoreResult<Books> 
     .iter()
     .map(|r| payment(r, currency))
     .collect::<StoreResult<Vec<_>>>()?;
-    let transactions = sqlx::query(
+    let transactions = db::query(
         "SELECT id, payment_id, kind, amount, shipment_id, refund_reason, appeasement_reason, note, settles, lines, \
          shipping, provider_reference, actor, created_at FROM payment_transaction WHERE order_id = $1 ORDER BY id",
     )
@@ -319,7 +319,7 @@ async fn record(
         actor: actor.to_owned(),
         created_at: now,
     };
-    sqlx::query(
+    db::query(
         "INSERT INTO payment_transaction (id, payment_id, order_id, kind, amount, currency, shipment_id, refund_reason, \
          appeasement_reason, note, settles, lines, shipping, provider_reference, actor, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
@@ -385,7 +385,7 @@ async fn record(
 
 /// Writes the payment status `books` mean onto the order.
 async fn save_status(tx: &mut WriteTx, now: Timestamp, order: &OrderId, books: &Books) -> StoreResult<()> {
-    sqlx::query("UPDATE sales_order SET payment_status = $1, updated_at = $2 WHERE id = $3")
+    db::query("UPDATE sales_order SET payment_status = $1, updated_at = $2 WHERE id = $3")
         .bind(books.status().as_str())
         .bind(micros(now))
         .bind(order.as_str())
@@ -398,7 +398,7 @@ async fn save_status(tx: &mut WriteTx, now: Timestamp, order: &OrderId, books: &
 /// payment changes of one order queue behind each other and each reads what the
 /// previous one wrote. Call it after any optimistic check of the order's version.
 async fn lock_order(tx: &mut WriteTx, now: Timestamp, order: &OrderId) -> StoreResult<()> {
-    let locked = sqlx::query("UPDATE sales_order SET version = version + 1, updated_at = $1 WHERE id = $2")
+    let locked = db::query("UPDATE sales_order SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(micros(now))
         .bind(order.as_str())
         .execute(&mut ***tx)
@@ -414,7 +414,7 @@ async fn lock_order(tx: &mut WriteTx, now: Timestamp, order: &OrderId) -> StoreR
 async fn refund_ledger(tx: &mut WriteTx, order: &OrderId, books: &Books) -> StoreResult<RefundLedger> {
     let c = books.currency;
     let shipping = shipping(tx, order, c).await?;
-    let lines = sqlx::query("SELECT line_no, quantity, total FROM order_line WHERE order_id = $1 ORDER BY line_no")
+    let lines = db::query("SELECT line_no, quantity, total FROM order_line WHERE order_id = $1 ORDER BY line_no")
         .bind(order.as_str())
         .fetch_all(&mut ***tx)
         .await?
@@ -488,7 +488,7 @@ async fn line_parts(
     c: Currency,
     only: Option<&[i64]>,
 ) -> StoreResult<Vec<LinePart>> {
-    let rows = sqlx::query("SELECT line_no, total, quantity FROM order_line WHERE order_id = $1 ORDER BY line_no")
+    let rows = db::query("SELECT line_no, total, quantity FROM order_line WHERE order_id = $1 ORDER BY line_no")
         .bind(order.as_str())
         .fetch_all(&mut ***tx)
         .await?;
@@ -509,7 +509,7 @@ async fn line_parts(
 
 /// The order's shipping and its tax.
 async fn shipping(tx: &mut WriteTx, order: &OrderId, c: Currency) -> StoreResult<Money> {
-    let row = sqlx::query("SELECT shipping_amount, shipping_tax FROM sales_order WHERE id = $1")
+    let row = db::query("SELECT shipping_amount, shipping_tax FROM sales_order WHERE id = $1")
         .bind(order.as_str())
         .fetch_one(&mut ***tx)
         .await?;
@@ -522,10 +522,7 @@ async fn shipping(tx: &mut WriteTx, order: &OrderId, c: Currency) -> StoreResult
 /// How many of the order's lines are in `statuses`.
 async fn count_lines(tx: &mut WriteTx, order: &OrderId, statuses: &str) -> StoreResult<i64> {
     let sql = format!("SELECT COUNT(*) FROM order_line WHERE order_id = $1 AND status IN ({statuses})");
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(order.as_str())
-        .fetch_one(&mut ***tx)
-        .await?)
+    Ok(db::query_scalar(sql).bind(order.as_str()).fetch_one(&mut ***tx).await?)
 }
 
 /// Asks the channel's provider to authorize the order's total — and to capture it,
@@ -547,7 +544,7 @@ pub(crate) async fn authorize_in(
             message: format!("the order's money is already {}", books.status()),
         });
     }
-    let row = sqlx::query(
+    let row = db::query(
         "SELECT c.payment_provider, c.capture_mode FROM sales_order o JOIN channel c ON c.id = o.channel_id \
          WHERE o.id = $1",
     )
@@ -603,7 +600,7 @@ async fn authorize_with(
         created_at: now,
     };
     // Written first (transactions refer to it) and settled below.
-    sqlx::query(
+    db::query(
         "INSERT INTO payment (id, order_id, provider, method_token, amount, currency, status, actor, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -650,7 +647,7 @@ async fn authorize_with(
             }
         }
     }
-    sqlx::query("UPDATE payment SET status = $1, reference = $2, message = $3 WHERE id = $4")
+    db::query("UPDATE payment SET status = $1, reference = $2, message = $3 WHERE id = $4")
         .bind(attempt.status.as_str())
         .bind(attempt.reference.as_deref())
         .bind(attempt.message.as_deref())
@@ -691,7 +688,7 @@ pub(crate) async fn capture_shipment_in(
     if books.approved().is_none() || books.totals.capturable().amount <= 0 {
         return Ok(());
     }
-    let shipped: Vec<i64> = sqlx::query_scalar(
+    let shipped: Vec<i64> = db::query_scalar(
         "SELECT DISTINCT l.line_no FROM order_line l JOIN shipment_line x ON x.line_id = l.id \
          WHERE x.shipment_id = $1 AND x.status = 'open' AND l.status = 'shipped' ORDER BY l.line_no",
     )
@@ -778,7 +775,7 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let column = if OrderId::parse(key).is_some() { "id" } else { "number" };
         let sql = format!("SELECT id, number FROM sales_order WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&mut *conn)
             .await?

@@ -3,13 +3,12 @@
 //! close and cancel are in `change`. Every change writes its outbox message in the same
 //! transaction.
 
+use crate::db::{self, Row};
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use switchyard_core::FieldError;
 use switchyard_core::id::{LocationId, MovementId, ProductId, PurchaseOrderId, PurchaseOrderLineId};
 use switchyard_core::money::{Currency, Money};
@@ -144,7 +143,7 @@ const SUMMARY_SELECT: &str = "SELECT po.id, po.number, po.status, po.supplier_na
      (SELECT CAST(COALESCE(SUM(pl.received), 0) AS BIGINT) FROM purchase_order_line pl WHERE pl.purchase_order_id = po.id) AS units_received \
      FROM purchase_order po JOIN location l ON l.id = po.location_id";
 
-fn summary(row: &AnyRow) -> StoreResult<PurchaseOrderSummary> {
+fn summary(row: &Row) -> StoreResult<PurchaseOrderSummary> {
     Ok(PurchaseOrderSummary {
         id: get_id(row, "id")?,
         number: row.try_get("number")?,
@@ -254,10 +253,10 @@ impl Store {
                 }
                 crate::Backend::Postgres => "SELECT nextval('purchase_order_number_seq')",
             };
-            let number: i64 = sqlx::query_scalar(next_number).fetch_one(&mut **tx).await?;
+            let number: i64 = db::query_scalar(next_number).fetch_one(&mut **tx).await?;
             let number = format!("PO-{number}");
             let s = &draft.supplier;
-            sqlx::query(
+            db::query(
                 "INSERT INTO purchase_order (id, number, status, supplier_name, supplier_reference, supplier_email, \
                  location_id, currency, notes, created_by, created_at, updated_at, version) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1)",
@@ -280,7 +279,7 @@ impl Store {
                 let product = products
                     .get(line.sku.as_str())
                     .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
-                sqlx::query(
+                db::query(
                     "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id, sku, quantity, \
                      received, unit_cost, expected_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
                 )
@@ -314,7 +313,7 @@ impl Store {
     /// A purchase order by id or number, with its lines and receipts.
     pub async fn purchase_order(&self, key: &str) -> StoreResult<PurchaseOrder> {
         let sql = format!("{SUMMARY_SELECT} WHERE {} = $1", key_column(key, "po."));
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
@@ -322,7 +321,7 @@ impl Store {
         let summary = summary(&row)?;
         let expecting = rules::expects_goods(summary.status);
         let c = summary.currency;
-        let lines = sqlx::query(
+        let lines = db::query(
             "SELECT id, line_no, sku, product_id, quantity, received, unit_cost, expected_at FROM purchase_order_line \
              WHERE purchase_order_id = $1 ORDER BY line_no",
         )
@@ -345,7 +344,7 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let receipts = sqlx::query(
+        let receipts = db::query(
             "SELECT r.movement_id, pl.line_no, pl.sku, r.quantity, m.note, m.actor, m.created_at \
              FROM purchase_order_receipt r JOIN purchase_order_line pl ON pl.id = r.line_id \
              JOIN stock_movement m ON m.id = r.movement_id WHERE r.purchase_order_id = $1 ORDER BY r.movement_id",

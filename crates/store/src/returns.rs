@@ -8,13 +8,13 @@ mod check;
 mod claim;
 mod exchange;
 
+use crate::db;
 use std::collections::BTreeMap;
 
+use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use switchyard_core::catalog::Address;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ReturnId, ReturnLineId, ReturnReceiptId};
 use switchyard_core::inventory::{Quantity, StockCommand};
@@ -191,7 +191,7 @@ const SUMMARY_SELECT: &str = "SELECT r.id, r.number, r.order_id, o.number AS ord
      COALESCE((SELECT CAST(SUM(received) AS BIGINT) FROM return_line WHERE return_id = r.id), 0) AS units_received \
      FROM return_request r JOIN sales_order o ON o.id = r.order_id";
 
-fn summary(row: &AnyRow) -> StoreResult<ReturnSummary> {
+fn summary(row: &Row) -> StoreResult<ReturnSummary> {
     let c = get_currency(row, "currency")?;
     let m = |col: &str| -> StoreResult<Money> { Ok(Money::new(row.try_get(col)?, c)) };
     Ok(ReturnSummary {
@@ -279,13 +279,13 @@ fn id_column<T: TryFrom<String>>(key: &str, id: &'static str, number: &'static s
     }
 }
 
-async fn order_facts(conn: &mut AnyConnection, key: &str) -> StoreResult<OrderFacts> {
+async fn order_facts(conn: &mut Link, key: &str) -> StoreResult<OrderFacts> {
     let column = id_column::<OrderId>(key, "o.id", "o.number");
     let sql = format!(
         "SELECT o.id, o.currency, o.shipping_amount, o.shipping_tax, c.return_window_days, c.refund_on, \
          c.restocking_fee_percent FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE {column} = $1"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = db::query(sql)
         .bind(key)
         .fetch_optional(&mut *conn)
         .await?
@@ -306,8 +306,8 @@ async fn order_facts(conn: &mut AnyConnection, key: &str) -> StoreResult<OrderFa
 
 /// The order's lines with what shipped, when, and what is already on returns and
 /// claims that count.
-async fn order_lines(conn: &mut AnyConnection, order: &OrderId) -> StoreResult<Vec<OrderLineRow>> {
-    let rows = sqlx::query(
+async fn order_lines(conn: &mut Link, order: &OrderId) -> StoreResult<Vec<OrderLineRow>> {
+    let rows = db::query(
         "SELECT l.id, l.line_no, l.sku, l.product_id, l.quantity, l.status, \
          (SELECT MAX(s.shipped_at) FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id \
           WHERE sl.line_id = l.id AND sl.status = 'open') AS shipped_at, \
@@ -348,7 +348,7 @@ async fn order_lines(conn: &mut AnyConnection, order: &OrderId) -> StoreResult<V
 /// Takes the order's row, so concurrent returns and claims of one order queue and each
 /// sees what the one before it put on returns.
 async fn lock_order(tx: &mut WriteTx, order: &OrderId) -> StoreResult<()> {
-    sqlx::query("UPDATE sales_order SET updated_at = updated_at WHERE id = $1")
+    db::query("UPDATE sales_order SET updated_at = updated_at WHERE id = $1")
         .bind(order.as_str())
         .execute(&mut ***tx)
         .await?;
@@ -357,7 +357,7 @@ async fn lock_order(tx: &mut WriteTx, order: &OrderId) -> StoreResult<()> {
 
 /// Recomputes the order's `return_status` from its returns and bumps its version.
 async fn refresh_order(tx: &mut WriteTx, now: Timestamp, order: &OrderId) -> StoreResult<OrderReturnStatus> {
-    let row = sqlx::query(
+    let row = db::query(
         "SELECT COALESCE((SELECT CAST(SUM(quantity) AS BIGINT) FROM order_line \
                           WHERE order_id = $1 AND status IN ('shipped', 'delivered')), 0) AS shipped, \
                 COALESCE((SELECT CAST(SUM(rl.received) AS BIGINT) FROM return_line rl \
@@ -373,7 +373,7 @@ async fn refresh_order(tx: &mut WriteTx, now: Timestamp, order: &OrderId) -> Sto
         row.try_get("received")?,
         row.try_get::<i64, _>("open")? > 0,
     );
-    sqlx::query("UPDATE sales_order SET return_status = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+    db::query("UPDATE sales_order SET return_status = $1, updated_at = $2, version = version + 1 WHERE id = $3")
         .bind(status.as_str())
         .bind(micros(now))
         .bind(order.as_str())
@@ -398,7 +398,7 @@ impl Store {
             }
             crate::Backend::Postgres => "SELECT nextval('return_number_seq')",
         };
-        let n: i64 = sqlx::query_scalar(next).fetch_one(&mut ***tx).await?;
+        let n: i64 = db::query_scalar(next).fetch_one(&mut ***tx).await?;
         Ok(format!("RMA-{n}"))
     }
 
@@ -424,7 +424,7 @@ impl Store {
                 rules::check_request(&returnable, &asked, now, Some(order.window_days)).map_err(StoreError::Invalid)?;
                 let id = ReturnId::new_at(now);
                 let number = self.next_return_number(&mut tx).await?;
-                sqlx::query(
+                db::query(
                     "INSERT INTO return_request (id, number, order_id, status, currency, customer_note, created_by, \
                      created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
                 )
@@ -443,7 +443,7 @@ impl Store {
                         .iter()
                         .find(|o| o.returnable.line_no == l.line_no)
                         .ok_or_else(|| StoreError::not_found("order line", l.line_no.to_string()))?;
-                    sqlx::query(
+                    db::query(
                         "INSERT INTO return_line (id, return_id, line_id, line_no, product_id, sku, quantity, reason, note) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
@@ -485,12 +485,12 @@ impl Store {
         self.return_request(id.as_str()).await
     }
 
-    async fn return_head(conn: &mut AnyConnection, key: &str) -> StoreResult<Head> {
+    async fn return_head(conn: &mut Link, key: &str) -> StoreResult<Head> {
         let column = id_column::<ReturnId>(key, "id", "number");
         let sql = format!(
             "SELECT id, number, order_id, status, version, location_id, settlement FROM return_request WHERE {column} = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&mut *conn)
             .await?
@@ -514,8 +514,8 @@ impl Store {
         })
     }
 
-    async fn return_lines(conn: &mut AnyConnection, head: &Head) -> StoreResult<Vec<LineRow>> {
-        let rows = sqlx::query(
+    async fn return_lines(conn: &mut Link, head: &Head) -> StoreResult<Vec<LineRow>> {
+        let rows = db::query(
             "SELECT rl.id, rl.line_no, rl.sku, rl.product_id, p.barcode, rl.quantity, rl.reason, rl.received, rl.settled, \
              l.total, l.quantity AS line_quantity FROM return_line rl JOIN order_line l ON l.id = rl.line_id \
              JOIN product p ON p.id = rl.product_id WHERE rl.return_id = $1 ORDER BY rl.line_no, rl.id",
@@ -547,7 +547,7 @@ impl Store {
     /// the first did.
     async fn take_return(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
         let mut head = Self::return_head(tx, key).await?;
-        let taken = sqlx::query("UPDATE return_request SET version = version + 1 WHERE id = $1 AND version = $2")
+        let taken = db::query("UPDATE return_request SET version = version + 1 WHERE id = $1 AND version = $2")
             .bind(head.id.as_str())
             .bind(head.version)
             .execute(&mut ***tx)
@@ -573,7 +573,7 @@ impl Store {
             "UPDATE return_request SET status = $2, updated_at = $1, version = version + 1{extra} \
              WHERE id = $3 AND version = $4"
         );
-        let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let updated = db::query(sql)
             .bind(micros(now))
             .bind(to.as_str())
             .bind(head.id.as_str())
@@ -618,7 +618,7 @@ impl Store {
         };
         Self::record_settlement(tx, now, head, SettlementKind::Refund, &settlement, refunded).await?;
         for l in lines.iter().filter(|l| upto(l) > l.settled) {
-            sqlx::query("UPDATE return_line SET settled = $1 WHERE id = $2")
+            db::query("UPDATE return_line SET settled = $1 WHERE id = $2")
                 .bind(upto(l))
                 .bind(l.id.as_str())
                 .execute(&mut ***tx)
@@ -651,13 +651,9 @@ impl Store {
     }
 
     /// What settling `settle` is worth, the order's shipping refunded at most once.
-    async fn return_settlement(
-        conn: &mut AnyConnection,
-        head: &Head,
-        settle: &[SettleLine],
-    ) -> StoreResult<Settlement> {
+    async fn return_settlement(conn: &mut Link, head: &Head, settle: &[SettleLine]) -> StoreResult<Settlement> {
         let shipping_refunded: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM return_request WHERE order_id = $1 AND shipping_refunded > 0")
+            db::query_scalar("SELECT COUNT(*) FROM return_request WHERE order_id = $1 AND shipping_refunded > 0")
                 .bind(head.order.id.as_str())
                 .fetch_one(&mut *conn)
                 .await?;
@@ -678,7 +674,7 @@ impl Store {
         settlement: &Settlement,
         credited: Money,
     ) -> StoreResult<()> {
-        sqlx::query(
+        db::query(
             "UPDATE return_request SET settlement = $1, credited = credited + $2, restocking_fee = restocking_fee + $3, \
              shipping_refunded = shipping_refunded + $4, updated_at = $5 WHERE id = $6",
         )
@@ -721,7 +717,7 @@ impl Store {
                     None => shipped_from(&mut tx, &head.id).await?,
                 };
                 Self::save_return(&mut tx, now, &head, to, Some("authorized_at")).await?;
-                sqlx::query(
+                db::query(
                     "UPDATE return_request SET location_id = $1, decision_note = $2, decided_at = $3 WHERE id = $4",
                 )
                 .bind(location.as_str())
@@ -730,7 +726,7 @@ impl Store {
                 .bind(head.id.as_str())
                 .execute(&mut **tx)
                 .await?;
-                let code: String = sqlx::query_scalar("SELECT code FROM location WHERE id = $1")
+                let code: String = db::query_scalar("SELECT code FROM location WHERE id = $1")
                     .bind(location.as_str())
                     .fetch_one(&mut **tx)
                     .await?;
@@ -794,7 +790,7 @@ impl Store {
                 let head = Self::take_return(&mut tx, key).await?;
                 let to = rules::transition(head.status, action)?;
                 Self::save_return(&mut tx, now, &head, to, Some("decided_at")).await?;
-                sqlx::query("UPDATE return_request SET decision_note = $1 WHERE id = $2")
+                db::query("UPDATE return_request SET decision_note = $1 WHERE id = $2")
                     .bind(note)
                     .bind(head.id.as_str())
                     .execute(&mut **tx)
@@ -837,7 +833,7 @@ impl Store {
                     .location
                     .clone()
                     .ok_or_else(|| StoreError::Corrupt(format!("return {} has no location", head.number)))?;
-                let code: String = sqlx::query_scalar("SELECT code FROM location WHERE id = $1")
+                let code: String = db::query_scalar("SELECT code FROM location WHERE id = $1")
                     .bind(location.as_str())
                     .fetch_one(&mut **tx)
                     .await?;
@@ -865,7 +861,7 @@ impl Store {
                     };
                     let movement = match r.disposition {
                         Disposition::Restock => {
-                            let kit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_component WHERE kit_id = $1")
+                            let kit: i64 = db::query_scalar("SELECT COUNT(*) FROM kit_component WHERE kit_id = $1")
                                 .bind(line.product_id.as_str())
                                 .fetch_one(&mut **tx)
                                 .await?;
@@ -885,7 +881,7 @@ impl Store {
                             )
                         }
                         Disposition::Quarantine => {
-                            sqlx::query(
+                            db::query(
                                 "INSERT INTO stock_quarantine (product_id, location_id, quantity, updated_at) \
                                  VALUES ($1, $2, $3, $4) ON CONFLICT (product_id, location_id) \
                                  DO UPDATE SET quantity = stock_quarantine.quantity + excluded.quantity, \
@@ -903,7 +899,7 @@ impl Store {
                     };
                     // The receipt refers to its ledger row.
                     tx.write_appends().await?;
-                    sqlx::query(
+                    db::query(
                         "INSERT INTO return_receipt (id, return_id, return_line_id, product_id, location_id, disposition, \
                          quantity, movement_id, note, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
@@ -920,7 +916,7 @@ impl Store {
                     .bind(micros(now))
                     .execute(&mut **tx)
                     .await?;
-                    sqlx::query("UPDATE return_line SET received = received + $1 WHERE id = $2")
+                    db::query("UPDATE return_line SET received = received + $1 WHERE id = $2")
                         .bind(r.quantity.get())
                         .bind(line.id.as_str())
                         .execute(&mut **tx)
@@ -944,7 +940,7 @@ impl Store {
                 if head.settlement != Some(SettlementKind::Exchange) {
                     Self::settle_return_in(&mut tx, now, &head, &lines, |l| l.received, actor).await?;
                 }
-                let settled: i64 = sqlx::query_scalar(
+                let settled: i64 = db::query_scalar(
                     "SELECT COUNT(*) FROM return_line WHERE return_id = $1 AND settled < quantity",
                 )
                 .bind(head.id.as_str())
@@ -952,7 +948,7 @@ impl Store {
                 .await?;
                 if to == ReturnStatus::Received && settled == 0 {
                     to = rules::transition(to, ReturnAction::Close)?;
-                    sqlx::query("UPDATE return_request SET status = $1, closed_at = $2 WHERE id = $3")
+                    db::query("UPDATE return_request SET status = $1, closed_at = $2 WHERE id = $3")
                         .bind(to.as_str())
                         .bind(micros(now))
                         .bind(head.id.as_str())
@@ -975,25 +971,25 @@ impl Store {
     pub async fn return_request(&self, key: &str) -> StoreResult<Return> {
         let column = id_column::<ReturnId>(key, "r.id", "r.number");
         let sql = format!("{SUMMARY_SELECT} WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::not_found("return", key))?;
         let summary = summary(&row)?;
-        let order = sqlx::query(
+        let order = db::query(
             "SELECT customer_email, customer_name, customer_phone, shipping_address FROM sales_order WHERE id = $1",
         )
         .bind(summary.order_id.as_str())
         .fetch_one(&self.pool)
         .await?;
-        let ship_to: Option<String> = sqlx::query_scalar(
+        let ship_to: Option<String> = db::query_scalar(
             "SELECT l.address FROM return_request r JOIN location l ON l.id = r.location_id WHERE r.id = $1",
         )
         .bind(summary.id.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        let receipts = sqlx::query(
+        let receipts = db::query(
             "SELECT x.id, rl.line_no, rl.sku, l.code, x.disposition, x.quantity, x.movement_id, x.note, x.actor, x.created_at \
              FROM return_receipt x JOIN return_line rl ON rl.id = x.return_line_id JOIN location l ON l.id = x.location_id \
              WHERE x.return_id = $1 ORDER BY x.id",
@@ -1017,7 +1013,7 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let lines = sqlx::query(
+        let lines = db::query(
             "SELECT id, line_no, line_id, sku, product_id, quantity, reason, note, received, settled \
              FROM return_line WHERE return_id = $1 ORDER BY line_no, id",
         )
@@ -1101,7 +1097,7 @@ impl Store {
     /// The returns of one order, oldest first.
     pub async fn order_returns(&self, order: &OrderId) -> StoreResult<Vec<ReturnSummary>> {
         let sql = format!("{SUMMARY_SELECT} WHERE r.order_id = $1 ORDER BY r.id");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+        db::query(sql)
             .bind(order.as_str())
             .fetch_all(&self.pool)
             .await?
@@ -1144,13 +1140,13 @@ impl Store {
 
     /// The return rate of every SKU that shipped or came back, highest first.
     pub async fn returns_report(&self) -> StoreResult<Vec<ReturnRate>> {
-        let shipped = sqlx::query(
+        let shipped = db::query(
             "SELECT p.sku, l.product_id, CAST(SUM(l.quantity) AS BIGINT) AS units FROM order_line l \
              JOIN product p ON p.id = l.product_id WHERE l.status IN ('shipped', 'delivered') GROUP BY p.sku, l.product_id",
         )
         .fetch_all(&self.pool)
         .await?;
-        let returned = sqlx::query(
+        let returned = db::query(
             "SELECT p.sku, rl.product_id, rl.reason, CAST(SUM(rl.quantity) AS BIGINT) AS units FROM return_line rl \
              JOIN return_request r ON r.id = rl.return_id JOIN product p ON p.id = rl.product_id \
              WHERE r.status NOT IN ('rejected', 'cancelled') GROUP BY p.sku, rl.product_id, rl.reason",
@@ -1158,7 +1154,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut rates: BTreeMap<String, ReturnRate> = BTreeMap::new();
-        let mut entry = |row: &AnyRow| -> StoreResult<String> {
+        let mut entry = |row: &Row| -> StoreResult<String> {
             let sku: String = row.try_get("sku")?;
             if !rates.contains_key(&sku) {
                 rates.insert(
@@ -1250,7 +1246,7 @@ fn replacement_draft(
 
 /// The location that shipped the first line of a return: where it goes back by default.
 async fn shipped_from(tx: &mut WriteTx, id: &ReturnId) -> StoreResult<LocationId> {
-    let location: Option<String> = sqlx::query_scalar(
+    let location: Option<String> = db::query_scalar(
         "SELECT s.location_id FROM return_line rl JOIN shipment_line sl ON sl.line_id = rl.line_id AND sl.status = 'open' \
          JOIN shipment s ON s.id = sl.shipment_id WHERE rl.return_id = $1 AND s.shipped_at IS NOT NULL \
          ORDER BY rl.line_no, s.shipped_at DESC LIMIT 1",

@@ -4,10 +4,11 @@
 //! `switchyard_core::routing` on it. Used by placement, simulation, backorder
 //! catch-up and re-routing alike.
 
+use crate::db;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::db::Link;
 use jiff::Timestamp;
-use sqlx::{AnyConnection, Row};
 use switchyard_core::id::{ChannelId, LocationId, ProductId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::ServiceLevel;
@@ -37,7 +38,7 @@ impl UnitNeed {
 
 /// The unit needs of `products`: kits expand into their components.
 pub(crate) async fn unit_needs(
-    conn: &mut AnyConnection,
+    conn: &mut Link,
     products: &BTreeSet<ProductId>,
 ) -> StoreResult<BTreeMap<ProductId, UnitNeed>> {
     let mut needs = BTreeMap::new();
@@ -120,12 +121,12 @@ impl Store {
     /// level (or no zones at all) — in priority order, and the unit needs of `products`.
     pub(crate) async fn network(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Link,
         route: &Route<'_>,
         products: &BTreeSet<ProductId>,
     ) -> StoreResult<Network> {
         let needs = unit_needs(conn, products).await?;
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT l.id, l.code, l.priority, l.timezone, l.cutoff_minutes, l.handling_days \
              FROM channel_location cl JOIN location l ON l.id = cl.location_id \
              WHERE cl.channel_id = $1 AND l.archived_at IS NULL AND l.disabled_at IS NULL AND l.ships_to_customers = 1 \
@@ -172,7 +173,7 @@ impl Store {
     /// disabled or archived since the network was read gets no stock.
     pub(crate) async fn route_on(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Link,
         network: &Network,
         policy: SplitPolicy,
         lines: &[(ProductId, i64)],
@@ -228,7 +229,7 @@ impl Store {
     /// decision, with the sites and routing lines it refers to.
     pub(crate) async fn plan(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Link,
         route: &Route<'_>,
         lines: &[(ProductId, i64)],
         now: Timestamp,

@@ -33,12 +33,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError};
 
 use jiff::Timestamp;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe};
 use switchyard_core::Clock;
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, oneshot};
 
-use crate::db::Arg;
+use crate::db::{self, Arg, Conn, DbError, Link, Pool};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appends, Journal};
 
@@ -64,7 +62,7 @@ enum Lane {
 }
 
 impl Deref for WriteTx {
-    type Target = PoolConnection<Any>;
+    type Target = Conn;
     fn deref(&self) -> &Self::Target {
         match &self.lane {
             Lane::Sqlite(turn) => &turn.conn,
@@ -122,17 +120,14 @@ impl WriteTx {
     }
 }
 
-async fn run(conn: &mut AnyConnection, sql: &str) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(conn)
-        .await
-        .map(|_| ())
+async fn run(conn: &mut Link, sql: &str) -> Result<(), DbError> {
+    db::batch(sql, conn).await
 }
 
 /// A PostgreSQL transaction; dropped while `open`, its connection is closed, which
 /// rolls it back.
 struct Plain {
-    conn: PoolConnection<Any>,
+    conn: Conn,
     open: bool,
 }
 
@@ -172,7 +167,7 @@ impl Plain {
 }
 
 /// Begins a PostgreSQL transaction.
-pub(crate) async fn postgres(pool: &AnyPool, clock: &dyn Clock) -> StoreResult<WriteTx> {
+pub(crate) async fn postgres(pool: &Pool, clock: &dyn Clock) -> StoreResult<WriteTx> {
     let mut conn = pool.acquire().await?;
     run(&mut conn, "BEGIN").await?;
     Ok(WriteTx {
@@ -185,10 +180,10 @@ pub(crate) async fn postgres(pool: &AnyPool, clock: &dyn Clock) -> StoreResult<W
 /// The SQLite writer of one store: the connection callers take turns on, and the
 /// transaction they share.
 pub(crate) struct Group {
-    pool: AnyPool,
+    pool: Pool,
     /// The writer's connection, held while a transaction is open or callers are
     /// still coming; locking it is taking the turn (first come, first served).
-    conn: Arc<Mutex<Option<PoolConnection<Any>>>>,
+    conn: Arc<Mutex<Option<Conn>>>,
     /// Callers waiting for a turn.
     waiting: AtomicUsize,
     batch: std::sync::Mutex<Batch>,
@@ -208,10 +203,8 @@ struct Batch {
     savepoints: u64,
 }
 
-type Conn = PoolConnection<Any>;
-
 impl Group {
-    pub(crate) fn new(pool: AnyPool) -> Arc<Group> {
+    pub(crate) fn new(pool: Pool) -> Arc<Group> {
         Arc::new(Group {
             pool,
             conn: Arc::new(Mutex::new(None)),
@@ -492,7 +485,7 @@ mod tests {
 
     /// Writes a counter row and appends an outbox message, both named `name`.
     async fn write_row(tx: &mut WriteTx, name: &str) {
-        sqlx::query("INSERT INTO counter (name, value) VALUES ($1, 1)")
+        db::query("INSERT INTO counter (name, value) VALUES ($1, 1)")
             .bind(name)
             .execute(&mut ***tx)
             .await
@@ -526,7 +519,7 @@ mod tests {
     }
 
     async fn rows(store: &Store) -> Vec<String> {
-        sqlx::query_scalar("SELECT name FROM counter WHERE name LIKE 'w-%' ORDER BY name")
+        db::query_scalar("SELECT name FROM counter WHERE name LIKE 'w-%' ORDER BY name")
             .fetch_all(store.pool())
             .await
             .unwrap()
@@ -534,7 +527,7 @@ mod tests {
 
     /// The names of the outbox messages `write_row` appended, in the order written.
     async fn messages(store: &Store) -> Vec<String> {
-        sqlx::query_scalar("SELECT aggregate_id FROM outbox_message WHERE topic = 'test.row' ORDER BY id")
+        db::query_scalar("SELECT aggregate_id FROM outbox_message WHERE topic = 'test.row' ORDER BY id")
             .fetch_all(store.pool())
             .await
             .unwrap()
@@ -677,11 +670,11 @@ mod tests {
     async fn when_the_commit_fails_every_caller_in_the_batch_is_told() {
         let db = TempDb::open(Arc::new(SystemClock)).await;
         let store = &db.store;
-        sqlx::raw_sql(
+        db::batch(
             "CREATE TABLE parent (id TEXT PRIMARY KEY); \
              CREATE TABLE child (parent_id TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+            store.pool(),
         )
-        .execute(store.pool())
         .await
         .unwrap();
         let mut first = store.write().await.unwrap();
@@ -691,7 +684,7 @@ mod tests {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut tx = store.write().await?;
-                sqlx::query("INSERT INTO child (parent_id) VALUES ('nobody')")
+                db::query("INSERT INTO child (parent_id) VALUES ('nobody')")
                     .execute(&mut **tx)
                     .await?;
                 tx.finish(Ok(())).await

@@ -113,7 +113,7 @@ impl TestApp {
             Backend::Postgres => {
                 let schema = format!("t_{}", switchyard_core::id::new_body(SystemClock.now()));
                 let admin = Store::connect(&postgres_url(), Arc::new(SystemClock)).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                switchyard_store::db::query(format!("CREATE SCHEMA {schema}"))
                     .execute(admin.pool())
                     .await
                     .unwrap();
@@ -153,7 +153,7 @@ impl TestApp {
         self.store.close().await;
         if let Some(schema) = self.schema {
             let admin = Store::connect(&postgres_url(), Arc::new(SystemClock)).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            switchyard_store::db::query(format!("DROP SCHEMA {schema} CASCADE"))
                 .execute(admin.pool())
                 .await
                 .unwrap();

@@ -464,20 +464,24 @@ async fn check_finds_money_that_does_not_add_up(app: &TestApp) {
     app.assert_books_balance().await;
     // A refund of more than was captured, recorded behind the rules' back, and a
     // status that is not what the records say.
-    sqlx::query("UPDATE payment_transaction SET amount = amount + 1 WHERE order_id = $1 AND kind = 'capture'")
-        .bind(id)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    switchyard_store::db::query(
+        "UPDATE payment_transaction SET amount = amount + 1 WHERE order_id = $1 AND kind = 'capture'",
+    )
+    .bind(id)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
     let report = app.store.check().await.unwrap();
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert!(report.problems[0].contains("refunded <= captured <= authorized - voided"));
-    sqlx::query("UPDATE payment_transaction SET amount = amount - 1 WHERE order_id = $1 AND kind = 'capture'")
-        .bind(id)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE sales_order SET payment_status = 'authorized' WHERE id = $1")
+    switchyard_store::db::query(
+        "UPDATE payment_transaction SET amount = amount - 1 WHERE order_id = $1 AND kind = 'capture'",
+    )
+    .bind(id)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    switchyard_store::db::query("UPDATE sales_order SET payment_status = 'authorized' WHERE id = $1")
         .bind(id)
         .execute(app.store.pool())
         .await

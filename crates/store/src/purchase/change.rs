@@ -3,9 +3,9 @@
 //! asks `core::purchase` whether the change is legal, and writes the new status with an
 //! optimistic version check, so a lost race on PostgreSQL is retried.
 
+use crate::db;
 use jiff::Timestamp;
 use serde_json::json;
-use sqlx::Row;
 use switchyard_core::id::{LocationId, MovementId, ProductId, PurchaseOrderId, PurchaseOrderLineId};
 use switchyard_core::inventory::StockCommand;
 use switchyard_core::purchase::{
@@ -42,7 +42,7 @@ async fn head(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
          FROM purchase_order po JOIN location l ON l.id = po.location_id WHERE {} = $1",
         key_column(key, "po.")
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = db::query(sql)
         .bind(key)
         .fetch_optional(&mut ***tx)
         .await?
@@ -59,7 +59,7 @@ async fn head(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
 }
 
 async fn stored_lines(tx: &mut WriteTx, order: &PurchaseOrderId) -> StoreResult<Vec<StoredLine>> {
-    let rows = sqlx::query(
+    let rows = db::query(
         "SELECT id, line_no, sku, product_id, quantity, received, expected_at FROM purchase_order_line \
          WHERE purchase_order_id = $1 ORDER BY line_no",
     )
@@ -93,7 +93,7 @@ async fn save_head(
     now: Timestamp,
 ) -> StoreResult<()> {
     let closed_at = matches!(to, PurchaseOrderStatus::Closed | PurchaseOrderStatus::Cancelled).then(|| micros(now));
-    let updated = sqlx::query(
+    let updated = db::query(
         "UPDATE purchase_order SET status = $1, close_reason = $2, closed_at = $3, updated_at = $4, \
          version = version + 1 WHERE id = $5 AND version = $6",
     )
@@ -173,7 +173,7 @@ impl Store {
                 .find(|l| l.open.line_no == *line_no)
                 .ok_or_else(|| StoreError::Corrupt(format!("{} has no line {line_no}", head.number)))?;
             let updated =
-                sqlx::query("UPDATE purchase_order_line SET received = received + $1 WHERE id = $2 AND received = $3")
+                db::query("UPDATE purchase_order_line SET received = received + $1 WHERE id = $2 AND received = $3")
                     .bind(quantity.get())
                     .bind(line.id.as_str())
                     .bind(line.received)
@@ -185,7 +185,7 @@ impl Store {
             let movement = apply(tx, now, item, place, StockCommand::Receive(*quantity), &ctx).await?;
             // The receipt refers to its ledger row.
             tx.write_appends().await?;
-            sqlx::query(
+            db::query(
                 "INSERT INTO purchase_order_receipt (movement_id, purchase_order_id, line_id, quantity) \
                  VALUES ($1, $2, $3, $4)",
             )

@@ -1,9 +1,8 @@
 //! The returns part of `switchyard check`.
 
-use sqlx::Row;
-
 use crate::Store;
 use crate::check::CheckReport;
+use crate::db;
 use crate::error::StoreResult;
 
 impl Store {
@@ -11,7 +10,7 @@ impl Store {
     /// line received exactly what its receipts say, each unit with one disposition; and
     /// quarantined stock is what returns put there.
     pub(crate) async fn check_returns(&self, report: &mut CheckReport) -> StoreResult<()> {
-        let over = sqlx::query(
+        let over = db::query(
             "SELECT x.number, x.sku, x.shipped, x.returned FROM (
                SELECT o.number, l.sku,
                       CASE WHEN l.status IN ('shipped', 'delivered') THEN l.quantity ELSE 0 END AS shipped,
@@ -32,7 +31,7 @@ impl Store {
                 row.try_get::<i64, _>("shipped")?,
             ));
         }
-        let unexplained = sqlx::query(
+        let unexplained = db::query(
             "SELECT x.number, x.sku, x.received, x.disposed FROM (
                SELECT r.number, rl.sku, rl.received,
                       COALESCE((SELECT CAST(SUM(x.quantity) AS BIGINT) FROM return_receipt x WHERE x.return_line_id = rl.id), 0) AS disposed
@@ -50,7 +49,7 @@ impl Store {
                 row.try_get::<i64, _>("disposed")?,
             ));
         }
-        let quarantine = sqlx::query(
+        let quarantine = db::query(
             "SELECT x.held, x.received, (SELECT sku FROM product WHERE id = x.product_id) AS sku,
                     (SELECT code FROM location WHERE id = x.location_id) AS code FROM (
                SELECT COALESCE(q.product_id, r.product_id) AS product_id, COALESCE(q.location_id, r.location_id) AS location_id,

@@ -2,11 +2,10 @@
 //! item), made good by a refund or a free replacement without anything coming back.
 //! Their reasons stay for reporting.
 
+use crate::db::{self, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use switchyard_core::id::{ClaimId, OrderId};
 use switchyard_core::inventory::Quantity;
 use switchyard_core::money::Money;
@@ -63,9 +62,9 @@ const CLAIM_SELECT: &str = "SELECT c.id, c.order_id, o.number AS order_number, c
      c.created_by, c.created_at FROM claim c JOIN sales_order o ON o.id = c.order_id";
 
 impl Store {
-    async fn claim_from(&self, row: &AnyRow) -> StoreResult<Claim> {
+    async fn claim_from(&self, row: &Row) -> StoreResult<Claim> {
         let id: ClaimId = get_id(row, "id")?;
-        let lines = sqlx::query("SELECT line_no, sku, quantity FROM claim_line WHERE claim_id = $1 ORDER BY line_no")
+        let lines = db::query("SELECT line_no, sku, quantity FROM claim_line WHERE claim_id = $1 ORDER BY line_no")
             .bind(id.as_str())
             .fetch_all(&self.pool)
             .await?
@@ -96,7 +95,7 @@ impl Store {
     /// A claim by id.
     pub async fn claim(&self, id: &str) -> StoreResult<Claim> {
         let sql = format!("{CLAIM_SELECT} WHERE c.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -163,7 +162,7 @@ impl Store {
                     }
                     ClaimResolution::Replacement => Money::zero(currency),
                 };
-                sqlx::query(
+                db::query(
                     "INSERT INTO claim (id, order_id, reason, resolution, note, currency, refunded, replacement_order_id, \
                      created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
@@ -184,7 +183,7 @@ impl Store {
                         .iter()
                         .find(|l| l.returnable.line_no == *line_no)
                         .ok_or_else(|| StoreError::not_found("order line", line_no.to_string()))?;
-                    sqlx::query(
+                    db::query(
                         "INSERT INTO claim_line (claim_id, line_id, line_no, product_id, sku, quantity) VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(id.as_str())

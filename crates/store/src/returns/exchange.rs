@@ -3,6 +3,7 @@
 //! to the return and its order; the return's credit pays for it and the difference is
 //! charged on the new order or refunded on the original.
 
+use crate::db;
 use serde_json::json;
 use switchyard_core::FieldError;
 use switchyard_core::money::{Currency, Money};
@@ -137,11 +138,11 @@ impl Store {
                     crate::payment::refund_in(&mut tx, &head.order.id, &refund, actor).await?;
                 }
                 Self::record_settlement(&mut tx, now, &head, SettlementKind::Exchange, &credit, credit.total).await?;
-                sqlx::query("UPDATE return_line SET settled = quantity WHERE return_id = $1")
+                db::query("UPDATE return_line SET settled = quantity WHERE return_id = $1")
                     .bind(head.id.as_str())
                     .execute(&mut **tx)
                     .await?;
-                let updated = sqlx::query(
+                let updated = db::query(
                     "UPDATE return_request SET exchange_order_id = $1, exchange_difference = $2, version = version + 1 \
                      WHERE id = $3 AND version = $4",
                 )

@@ -5,9 +5,10 @@
 //! which lines the floor has started on (`lines_in_progress`), and withdrawing the
 //! shipments it has not (`withdraw_unstarted_shipments`).
 
+use crate::db;
+use crate::db::Link;
 use jiff::Timestamp;
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
 use switchyard_core::carrier::Carrier;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
 use switchyard_core::inventory::{Quantity, StockCommand};
@@ -29,8 +30,8 @@ pub(crate) struct OrderRef {
     pub version: i64,
 }
 
-pub(crate) async fn order_ref(conn: &mut AnyConnection, order: &OrderId) -> StoreResult<OrderRef> {
-    let row = sqlx::query("SELECT number, status, version FROM sales_order WHERE id = $1")
+pub(crate) async fn order_ref(conn: &mut Link, order: &OrderId) -> StoreResult<OrderRef> {
+    let row = db::query("SELECT number, status, version FROM sales_order WHERE id = $1")
         .bind(order.as_str())
         .fetch_optional(&mut *conn)
         .await?
@@ -51,7 +52,7 @@ pub(crate) async fn save_order(
     status: OrderStatus,
     now: Timestamp,
 ) -> StoreResult<FulfilmentStatus> {
-    let rows = sqlx::query("SELECT status FROM order_line WHERE order_id = $1")
+    let rows = db::query("SELECT status FROM order_line WHERE order_id = $1")
         .bind(order.id.as_str())
         .fetch_all(&mut ***tx)
         .await?;
@@ -96,8 +97,8 @@ pub(crate) struct ShipmentHead {
     pub promised_delivery_at: Option<Timestamp>,
 }
 
-pub(crate) async fn shipment_head(conn: &mut AnyConnection, id: &ShipmentId) -> StoreResult<ShipmentHead> {
-    let row = sqlx::query(
+pub(crate) async fn shipment_head(conn: &mut Link, id: &ShipmentId) -> StoreResult<ShipmentHead> {
+    let row = db::query(
         "SELECT s.number, s.order_id, s.location_id, l.code, s.status, s.version, s.service_level, s.carrier, \
          s.tracking_number, s.last_event_at, s.promised_delivery_at FROM shipment s JOIN location l ON l.id = s.location_id WHERE s.id = $1",
     )
@@ -174,7 +175,7 @@ pub(crate) async fn consume_reservations(
     lines: Option<&[&LineId]>,
     (command, ctx): (fn(Quantity) -> StockCommand, &MovementContext),
 ) -> StoreResult<()> {
-    let rows = sqlx::query(
+    let rows = db::query(
         "SELECT r.id, r.line_id, r.product_id, p.sku, r.quantity FROM reservation r JOIN product p ON p.id = r.product_id \
          WHERE r.shipment_id = $1 ORDER BY r.product_id, r.id",
     )
@@ -191,7 +192,7 @@ pub(crate) async fn consume_reservations(
         let quantity = Quantity::new(r.try_get("quantity")?).map_err(|e| StoreError::Corrupt(e.message))?;
         let item = (&head.location_id, head.location.as_str());
         apply(tx, now, (&product, &sku), item, command(quantity), ctx).await?;
-        sqlx::query("DELETE FROM reservation WHERE id = $1")
+        db::query("DELETE FROM reservation WHERE id = $1")
             .bind(r.try_get::<String, _>("id")?)
             .execute(&mut ***tx)
             .await?;
@@ -211,7 +212,7 @@ pub(crate) struct LineInProgress {
 /// picks confirmed, packed, labelled, or shipped. Cancelling or re-routing such a line
 /// must be refused (see `refuse_lines_in_progress`).
 pub(crate) async fn lines_in_progress(
-    conn: &mut AnyConnection,
+    conn: &mut Link,
     order: &OrderId,
     line: Option<&LineId>,
 ) -> StoreResult<Vec<LineInProgress>> {
@@ -244,7 +245,7 @@ pub(crate) async fn lines_in_progress(
 /// Fails with `409 shipment_in_progress` when any line of `order` (or `line`) is in a
 /// shipment the floor has started on; the message names the shipment and its state.
 pub(crate) async fn refuse_lines_in_progress(
-    conn: &mut AnyConnection,
+    conn: &mut Link,
     order: &OrderId,
     line: Option<&LineId>,
 ) -> StoreResult<()> {
@@ -277,11 +278,11 @@ pub(crate) async fn cancel_shipment_in(
     (reason, actor): (&str, &str),
 ) -> StoreResult<()> {
     let to = flow::transition(head.status, ShipmentAction::Cancel)?;
-    sqlx::query("UPDATE reservation SET shipment_id = NULL WHERE shipment_id = $1")
+    db::query("UPDATE reservation SET shipment_id = NULL WHERE shipment_id = $1")
         .bind(head.id.as_str())
         .execute(&mut ***tx)
         .await?;
-    sqlx::query("UPDATE shipment_line SET status = 'withdrawn' WHERE shipment_id = $1 AND status = 'open'")
+    db::query("UPDATE shipment_line SET status = 'withdrawn' WHERE shipment_id = $1 AND status = 'open'")
         .bind(head.id.as_str())
         .execute(&mut ***tx)
         .await?;
@@ -310,7 +311,7 @@ pub(crate) async fn withdraw_unstarted_shipments(
     line: Option<&LineId>,
     actor: &str,
 ) -> StoreResult<Vec<String>> {
-    let ids: Vec<ShipmentId> = sqlx::query_scalar::<_, String>(
+    let ids: Vec<ShipmentId> = db::query_scalar::<String>(
         "SELECT id FROM shipment WHERE order_id = $1 AND (status = 'released' OR (status = 'picking' AND picked_at IS NULL)) \
          ORDER BY id",
     )
@@ -328,7 +329,7 @@ pub(crate) async fn withdraw_unstarted_shipments(
             touched.push(head.number);
             continue;
         };
-        let withdrawn = sqlx::query(
+        let withdrawn = db::query(
             "UPDATE shipment_line SET status = 'withdrawn' WHERE shipment_id = $1 AND line_id = $2 AND status = 'open'",
         )
         .bind(id.as_str())
@@ -339,13 +340,13 @@ pub(crate) async fn withdraw_unstarted_shipments(
         if withdrawn == 0 {
             continue;
         }
-        sqlx::query("UPDATE reservation SET shipment_id = NULL WHERE shipment_id = $1 AND line_id = $2")
+        db::query("UPDATE reservation SET shipment_id = NULL WHERE shipment_id = $1 AND line_id = $2")
             .bind(id.as_str())
             .bind(line.as_str())
             .execute(&mut ***tx)
             .await?;
         let open: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM shipment_line WHERE shipment_id = $1 AND status = 'open'")
+            db::query_scalar("SELECT COUNT(*) FROM shipment_line WHERE shipment_id = $1 AND status = 'open'")
                 .bind(id.as_str())
                 .fetch_one(&mut ***tx)
                 .await?;

@@ -10,10 +10,10 @@ mod pick;
 mod release;
 mod track;
 
+use crate::db;
+use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::Address;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId, TrackingEventId};
@@ -186,7 +186,7 @@ const SUMMARY_SELECT: &str = "SELECT s.id, s.number, s.order_id, o.number AS ord
 pub(crate) const ON_THE_FLOOR: &str = "('released', 'picking', 'packed', 'label_created')";
 
 fn opt_enum<T>(
-    row: &AnyRow,
+    row: &Row,
     col: &str,
     parse: fn(&str) -> Result<T, switchyard_core::validation::Invalid>,
 ) -> StoreResult<Option<T>> {
@@ -195,7 +195,7 @@ fn opt_enum<T>(
         .transpose()
 }
 
-fn summary(row: &AnyRow, now: Timestamp) -> StoreResult<ShipmentSummary> {
+fn summary(row: &Row, now: Timestamp) -> StoreResult<ShipmentSummary> {
     let status = get_enum(row, "status", ShipmentStatus::parse)?;
     let carrier = opt_enum(row, "carrier", Carrier::parse)?;
     let tracking_number: Option<String> = row.try_get("tracking_number")?;
@@ -266,24 +266,21 @@ fn summary(row: &AnyRow, now: Timestamp) -> StoreResult<ShipmentSummary> {
 }
 
 /// The id of the shipment named by `key` (an id or a number).
-pub(crate) async fn shipment_id(conn: &mut AnyConnection, key: &str) -> StoreResult<ShipmentId> {
+pub(crate) async fn shipment_id(conn: &mut Link, key: &str) -> StoreResult<ShipmentId> {
     let column = if ShipmentId::parse(key).is_some() {
         "id"
     } else {
         "number"
     };
     let sql = format!("SELECT id FROM shipment WHERE {column} = $1");
-    let id: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(key)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let id: Option<String> = db::query_scalar(sql).bind(key).fetch_optional(&mut *conn).await?;
     let id = id.ok_or_else(|| StoreError::not_found("shipment", key))?;
     ShipmentId::try_from(id).map_err(StoreError::Corrupt)
 }
 
 /// The lines of a shipment with their products and bins, in order-line order.
-pub(crate) async fn shipment_lines(conn: &mut AnyConnection, id: &ShipmentId) -> StoreResult<Vec<ShipmentLine>> {
-    let rows = sqlx::query(
+pub(crate) async fn shipment_lines(conn: &mut Link, id: &ShipmentId) -> StoreResult<Vec<ShipmentLine>> {
+    let rows = db::query(
         "SELECT x.line_id, ol.line_no, p.sku, x.product_id, p.title, p.barcode, b.bin, x.quantity, x.picked_quantity, \
          x.status FROM shipment_line x JOIN shipment s ON s.id = x.shipment_id JOIN order_line ol ON ol.id = x.line_id \
          JOIN product p ON p.id = x.product_id \
@@ -317,12 +314,9 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let id = shipment_id(&mut conn, key).await?;
         let sql = format!("{SUMMARY_SELECT} WHERE s.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
+        let row = db::query(sql).bind(id.as_str()).fetch_one(&mut *conn).await?;
         let summary = summary(&row, self.now())?;
-        let extra = sqlx::query(
+        let extra = db::query(
             "SELECT c.code AS channel, c.name AS seller, o.customer_name, o.customer_email, o.customer_phone, \
              o.shipping_address, l.name AS location_name, l.address AS location_address \
              FROM shipment s JOIN sales_order o ON o.id = s.order_id JOIN channel c ON c.id = o.channel_id \
@@ -332,7 +326,7 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         let lines = shipment_lines(&mut conn, &id).await?;
-        let timeline = sqlx::query(
+        let timeline = db::query(
             "SELECT id, status, occurred_at, location, description, source, applied, note, received_at \
              FROM shipment_event WHERE shipment_id = $1 ORDER BY occurred_at, id",
         )
@@ -460,7 +454,7 @@ impl Store {
     pub async fn order_shipments(&self, key: &str) -> StoreResult<Vec<ShipmentSummary>> {
         let order = self.order(key).await?;
         let sql = format!("{SUMMARY_SELECT} WHERE s.order_id = $1 ORDER BY s.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = db::query(sql)
             .bind(order.summary.id.as_str())
             .fetch_all(&self.pool)
             .await?;

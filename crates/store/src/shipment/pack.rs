@@ -3,8 +3,8 @@
 //! provider, shipping (the stock leaves through the ledger, lines become shipped), and
 //! cancelling a shipment that has not shipped.
 
+use crate::db;
 use serde_json::json;
-use sqlx::Row;
 use switchyard_core::carrier::LabelOrder;
 use switchyard_core::id::{LineId, ShipmentId};
 use switchyard_core::inventory::StockCommand;
@@ -56,7 +56,7 @@ impl Store {
             let to = flow::transition(head.status, ShipmentAction::Pack)?;
             let order = order_ref(tx, &head.order_id).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
-            let items = sqlx::query(
+            let items = db::query(
                 "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
                  JOIN product p ON p.id = x.product_id WHERE x.shipment_id = $1 AND x.status = 'open' \
                  GROUP BY p.sku, p.barcode, p.title ORDER BY p.sku",
@@ -78,12 +78,11 @@ impl Store {
             if !report.is_clean() {
                 let mut known = Vec::new();
                 for stray in &report.stray {
-                    let row = sqlx::query(
-                        "SELECT sku, title FROM product WHERE sku = $1 OR barcode = $1 ORDER BY sku LIMIT 1",
-                    )
-                    .bind(&stray.code)
-                    .fetch_optional(&mut ***tx)
-                    .await?;
+                    let row =
+                        db::query("SELECT sku, title FROM product WHERE sku = $1 OR barcode = $1 ORDER BY sku LIMIT 1")
+                            .bind(&stray.code)
+                            .fetch_optional(&mut ***tx)
+                            .await?;
                     if let Some(row) = row {
                         let sku: String = row.try_get("sku")?;
                         let title: String = row.try_get("title")?;
@@ -201,13 +200,13 @@ impl Store {
             let to = flow::transition(head.status, ShipmentAction::Ship)?;
             let order = order_ref(tx, &head.order_id).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
-            let held: i64 = sqlx::query_scalar(
+            let held: i64 = db::query_scalar(
                 "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM reservation WHERE shipment_id = $1",
             )
             .bind(head.id.as_str())
             .fetch_one(&mut ***tx)
             .await?;
-            let travelling: i64 = sqlx::query_scalar(
+            let travelling: i64 = db::query_scalar(
                 "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM shipment_line WHERE shipment_id = $1 AND status = 'open'",
             )
             .bind(head.id.as_str())
@@ -228,7 +227,7 @@ impl Store {
                 reference: Some(head.id.to_string()),
             };
             consume_reservations(tx, now, &head, None, (StockCommand::Ship, &ctx)).await?;
-            let lines: Vec<LineId> = sqlx::query_scalar::<_, String>(
+            let lines: Vec<LineId> = db::query_scalar::<String>(
                 "SELECT DISTINCT line_id FROM shipment_line WHERE shipment_id = $1 AND status = 'open' ORDER BY line_id",
             )
             .bind(head.id.as_str())
@@ -239,7 +238,7 @@ impl Store {
             .collect::<StoreResult<_>>()?;
             for line in &lines {
                 // A line ships when none of its stock is held anywhere any more.
-                sqlx::query(
+                db::query(
                     "UPDATE order_line SET status = 'shipped' WHERE id = $1 AND status = 'allocated' \
                      AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.line_id = $1)",
                 )

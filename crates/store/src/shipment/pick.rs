@@ -5,12 +5,12 @@
 //! list), releases the line's reservation and sends the line back to routing as a
 //! backorder; a ship-complete order sends all its lines back with it.
 
+use crate::db;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 use switchyard_core::FieldError;
 use switchyard_core::id::{LineId, LocationId, PickListId, ProductId, ShipmentId};
 use switchyard_core::inventory::{AdjustmentReason, StockCommand};
@@ -204,7 +204,7 @@ async fn short_pick(
     actor: &str,
 ) -> StoreResult<usize> {
     let order = order_ref(tx, &head.order_id).await?;
-    let policy: String = sqlx::query_scalar(
+    let policy: String = db::query_scalar(
         "SELECT c.split_policy FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1",
     )
     .bind(head.order_id.as_str())
@@ -245,13 +245,13 @@ async fn short_pick(
     }
     for line in &pulled {
         let status = if short.contains(line) { "short" } else { "withdrawn" };
-        sqlx::query("UPDATE shipment_line SET status = $1 WHERE shipment_id = $2 AND line_id = $3")
+        db::query("UPDATE shipment_line SET status = $1 WHERE shipment_id = $2 AND line_id = $3")
             .bind(status)
             .bind(head.id.as_str())
             .bind(line.as_str())
             .execute(&mut ***tx)
             .await?;
-        sqlx::query("UPDATE order_line SET status = 'backordered' WHERE id = $1 AND status = 'allocated'")
+        db::query("UPDATE order_line SET status = 'backordered' WHERE id = $1 AND status = 'allocated'")
             .bind(line.as_str())
             .execute(&mut ***tx)
             .await?;
@@ -313,13 +313,13 @@ impl Store {
                         message: format!("no released shipment at {} matches the request", location.code),
                     });
                 }
-                let value: i64 = sqlx::query_scalar(
+                let value: i64 = db::query_scalar(
                     "UPDATE counter SET value = value + 1 WHERE name = 'pick_list_number' RETURNING value",
                 )
                 .fetch_one(&mut **tx)
                 .await?;
                 let id = PickListId::new_at(now);
-                sqlx::query(
+                db::query(
                     "INSERT INTO pick_list (id, number, location_id, status, criteria, created_by, created_at) \
                      VALUES ($1, $2, $3, 'open', $4, $5, $6)",
                 )
@@ -361,13 +361,13 @@ impl Store {
             "SELECT p.id, p.number, l.code, p.location_id, p.status, p.criteria, p.created_by, p.created_at, \
              p.completed_by, p.completed_at FROM pick_list p JOIN location l ON l.id = p.location_id WHERE {column} = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let row = db::query(sql)
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::not_found("pick list", key))?;
         let id: PickListId = get_id(&row, "id")?;
-        let shipments = sqlx::query(
+        let shipments = db::query(
             "SELECT s.pick_slot, s.id, s.number, o.number AS order_number, s.status, s.promised_ship_at, \
              COALESCE((SELECT CAST(SUM(x.quantity) AS BIGINT) FROM shipment_line x WHERE x.shipment_id = s.id AND x.status = 'open'), 0) AS units \
              FROM shipment s JOIN sales_order o ON o.id = s.order_id WHERE s.pick_list_id = $1 ORDER BY s.pick_slot",
@@ -389,7 +389,7 @@ impl Store {
         })
         .collect::<StoreResult<Vec<_>>>()?;
         // Lines withdrawn before anything was picked are not to be picked at all.
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT x.product_id, p.sku, p.title, p.barcode, b.bin, s.pick_slot, s.number, x.quantity, x.picked_quantity \
              FROM shipment_line x JOIN shipment s ON s.id = x.shipment_id JOIN product p ON p.id = x.product_id \
              LEFT JOIN product_bin b ON b.product_id = x.product_id AND b.location_id = s.location_id \
@@ -527,7 +527,7 @@ impl Store {
         actor: &str,
     ) -> StoreResult<()> {
         let now = self.now();
-        let completed = sqlx::query(
+        let completed = db::query(
             "UPDATE pick_list SET status = 'completed', completed_by = $1, completed_at = $2 WHERE id = $3 AND status = 'open'",
         )
         .bind(actor)
@@ -541,7 +541,7 @@ impl Store {
                 message: format!("pick list {} was already confirmed", list.number),
             });
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT x.shipment_id, x.line_id, x.product_id, p.sku, x.quantity FROM shipment_line x \
              JOIN shipment s ON s.id = x.shipment_id JOIN product p ON p.id = x.product_id \
              WHERE s.pick_list_id = $1 AND s.status = 'picking' AND x.status = 'open' ORDER BY s.pick_slot, x.line_id, p.sku",
@@ -583,7 +583,7 @@ impl Store {
         }
         for (a, n) in allocations.iter_mut().zip(picked) {
             a.picked = n;
-            sqlx::query("UPDATE shipment_line SET picked_quantity = $1 WHERE shipment_id = $2 AND line_id = $3 AND product_id = $4")
+            db::query("UPDATE shipment_line SET picked_quantity = $1 WHERE shipment_id = $2 AND line_id = $3 AND product_id = $4")
                 .bind(n)
                 .bind(a.shipment.as_str())
                 .bind(a.line.as_str())

@@ -3,12 +3,12 @@
 //! reserved. Locations release by hand (`manual`) or as work comes (`auto`, by the
 //! server's background loop). Also the location's fulfilment settings and product bins.
 
+use crate::db::{self, Row};
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 use switchyard_core::FieldError;
 use switchyard_core::carrier::Carrier;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
@@ -78,7 +78,7 @@ async fn release_order_in(
     if rules::transition(head.status, OrderAction::Fulfil).is_err() {
         return Ok(None);
     }
-    let rows = sqlx::query(
+    let rows = db::query(
         "SELECT r.id, r.line_id, r.product_id, r.quantity, r.promised_ship_at, r.promised_delivery_at \
          FROM reservation r JOIN order_line ol ON ol.id = r.line_id \
          WHERE r.order_id = $1 AND r.location_id = $2 AND r.shipment_id IS NULL AND ol.status = 'allocated' ORDER BY r.id",
@@ -106,11 +106,11 @@ async fn release_order_in(
     // Bumping the order first makes a concurrent release of the same order wait here
     // (PostgreSQL) and then retry, so shipment numbers never collide.
     save_order(tx, &head, head.status, now).await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shipment WHERE order_id = $1")
+    let count: i64 = db::query_scalar("SELECT COUNT(*) FROM shipment WHERE order_id = $1")
         .bind(order.as_str())
         .fetch_one(&mut ***tx)
         .await?;
-    let level: String = sqlx::query_scalar("SELECT service_level FROM sales_order WHERE id = $1")
+    let level: String = db::query_scalar("SELECT service_level FROM sales_order WHERE id = $1")
         .bind(order.as_str())
         .fetch_one(&mut ***tx)
         .await?;
@@ -154,7 +154,7 @@ async fn release_order_in(
     let mut lines: BTreeMap<(&LineId, &ProductId), i64> = BTreeMap::new();
     for w in &waiting {
         *lines.entry((&w.line_id, &w.product_id)).or_insert(0) += w.quantity;
-        let taken = sqlx::query("UPDATE reservation SET shipment_id = $1 WHERE id = $2 AND shipment_id IS NULL")
+        let taken = db::query("UPDATE reservation SET shipment_id = $1 WHERE id = $2 AND shipment_id IS NULL")
             .bind(id.as_str())
             .bind(&w.id)
             .execute(&mut ***tx)
@@ -167,7 +167,7 @@ async fn release_order_in(
         }
     }
     for ((line, product), quantity) in &lines {
-        sqlx::query(
+        db::query(
             "INSERT INTO shipment_line (shipment_id, line_id, product_id, quantity, status) VALUES ($1, $2, $3, $4, 'open')",
         )
         .bind(id.as_str())
@@ -177,7 +177,7 @@ async fn release_order_in(
         .execute(&mut ***tx)
         .await?;
     }
-    let items: Vec<(String, i64)> = sqlx::query(
+    let items: Vec<(String, i64)> = db::query(
         "SELECT p.sku, x.quantity FROM shipment_line x JOIN product p ON p.id = x.product_id \
          WHERE x.shipment_id = $1 ORDER BY p.sku",
     )
@@ -328,7 +328,7 @@ impl Store {
     /// Releases everything waiting at `auto` locations; returns how many shipments
     /// were made. The server calls this from its background loop.
     pub async fn release_due_shipments(&self) -> StoreResult<usize> {
-        let codes: Vec<String> = sqlx::query_scalar(
+        let codes: Vec<String> = db::query_scalar(
             "SELECT code FROM location WHERE release_mode = 'auto' AND archived_at IS NULL ORDER BY code",
         )
         .fetch_all(&self.pool)
@@ -344,14 +344,14 @@ impl Store {
     /// A location's fulfilment settings and what is waiting there.
     pub async fn fulfilment_settings(&self, key: &str) -> StoreResult<FulfilmentSettings> {
         let location = self.location(key).await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = db::query(format!(
             "SELECT l.release_mode, \
              COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r JOIN sales_order o ON o.id = r.order_id \
                        WHERE r.location_id = l.id AND r.shipment_id IS NULL AND o.status = 'open'), 0) AS waiting, \
              (SELECT COUNT(*) FROM shipment s WHERE s.location_id = l.id AND s.status IN {}) AS on_floor \
              FROM location l WHERE l.id = $1",
             super::ON_THE_FLOOR
-        )))
+        ))
         .bind(location.id.as_str())
         .fetch_one(&self.pool)
         .await?;
@@ -446,7 +446,7 @@ async fn place_bins(
 ) -> StoreResult<()> {
     for (product, (_, bin)) in products.iter().zip(bins) {
         let query = match bin {
-            Some(bin) => sqlx::query(
+            Some(bin) => db::query(
                 "INSERT INTO product_bin (product_id, location_id, bin, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (product_id, location_id) DO UPDATE SET bin = excluded.bin, updated_at = excluded.updated_at",
             )
@@ -454,7 +454,7 @@ async fn place_bins(
             .bind(location.as_str())
             .bind(bin)
             .bind(now),
-            None => sqlx::query("DELETE FROM product_bin WHERE product_id = $1 AND location_id = $2")
+            None => db::query("DELETE FROM product_bin WHERE product_id = $1 AND location_id = $2")
                 .bind(product)
                 .bind(location.as_str()),
         };
@@ -466,7 +466,7 @@ async fn place_bins(
 const BIN_SELECT: &str = "SELECT p.sku, b.product_id, l.code AS location, b.bin, b.updated_at FROM product_bin b \
      JOIN product p ON p.id = b.product_id JOIN location l ON l.id = b.location_id";
 
-fn bin(row: &sqlx::any::AnyRow) -> StoreResult<Bin> {
+fn bin(row: &Row) -> StoreResult<Bin> {
     Ok(Bin {
         sku: row.try_get("sku")?,
         product_id: get_id(row, "product_id")?,

@@ -5,9 +5,9 @@
 //! (`shipment::track`). Delivery marks the lines delivered, measures the promise, and
 //! completes the order when nothing else is on its way.
 
+use crate::db;
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
 use switchyard_core::FieldError;
 use switchyard_core::carrier::easypost::TrackerUpdate;
 use switchyard_core::carrier::{Carrier, Parcel, Provider};
@@ -69,7 +69,7 @@ async fn track_in(
         TrackingOutcome::Applied(_) => (1, None),
         TrackingOutcome::Recorded(why) => (0, Some(why)),
     };
-    let inserted = sqlx::query(
+    let inserted = db::query(
         "INSERT INTO shipment_event (id, shipment_id, status, occurred_at, location, description, source, applied, note, \
          received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (shipment_id, status, occurred_at, location, description) DO NOTHING",
@@ -130,7 +130,7 @@ async fn after_status_change(
     };
     let (kind, message) = match to {
         ShipmentStatus::Delivered => {
-            sqlx::query(
+            db::query(
                 "UPDATE order_line SET status = 'delivered' WHERE status = 'shipped' AND id IN \
                  (SELECT line_id FROM shipment_line WHERE shipment_id = $1 AND status = 'open')",
             )
@@ -166,7 +166,7 @@ async fn after_status_change(
         _ => return Ok(()),
     };
     let order = order_ref(tx, &head.order_id).await?;
-    let lines = sqlx::query("SELECT status FROM order_line WHERE order_id = $1")
+    let lines = db::query("SELECT status FROM order_line WHERE order_id = $1")
         .bind(order.id.as_str())
         .fetch_all(&mut ***tx)
         .await?
@@ -206,14 +206,14 @@ impl Store {
     async fn by_tracking_number(&self, number: &str, carrier: Option<Carrier>) -> StoreResult<Vec<ShipmentId>> {
         let rows: Vec<String> = match carrier {
             Some(c) => {
-                sqlx::query_scalar("SELECT id FROM shipment WHERE tracking_number = $1 AND carrier = $2 ORDER BY id")
+                db::query_scalar("SELECT id FROM shipment WHERE tracking_number = $1 AND carrier = $2 ORDER BY id")
                     .bind(number)
                     .bind(c.as_str())
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query_scalar("SELECT id FROM shipment WHERE tracking_number = $1 ORDER BY id")
+                db::query_scalar("SELECT id FROM shipment WHERE tracking_number = $1 ORDER BY id")
                     .bind(number)
                     .fetch_all(&self.pool)
                     .await?
@@ -322,7 +322,7 @@ impl Store {
     /// calls this from its background loop; the simulated carrier's parcels move here.
     /// Manual carriers report by API, so their parcels are not asked about.
     pub async fn sync_carrier_tracking(&self) -> StoreResult<usize> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT s.id, s.carrier, s.provider, s.tracking_number, s.shipped_at, s.promised_delivery_at, \
              l.address AS origin, o.shipping_address AS destination FROM shipment s \
              JOIN location l ON l.id = s.location_id JOIN sales_order o ON o.id = s.order_id \

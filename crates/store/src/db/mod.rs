@@ -1,10 +1,12 @@
 //! Small helpers shared by the repositories: time and JSON columns, dynamic filters
 //! with numbered placeholders, and the names of the constraints we map to errors.
 
+pub mod lite;
+mod query;
+
+pub use query::{Column, Conn, DbError, Decode, Done, Link, Pool, Query, Row, Target, batch, query, query_scalar};
+
 use jiff::Timestamp;
-use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use switchyard_core::Currency;
 use switchyard_core::validation::Invalid;
@@ -20,15 +22,15 @@ pub fn time(micros: i64) -> Timestamp {
     Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-pub fn get_time(row: &AnyRow, col: &str) -> StoreResult<Timestamp> {
+pub fn get_time(row: &Row, col: &str) -> StoreResult<Timestamp> {
     Ok(time(row.try_get::<i64, _>(col)?))
 }
 
-pub fn get_opt_time(row: &AnyRow, col: &str) -> StoreResult<Option<Timestamp>> {
+pub fn get_opt_time(row: &Row, col: &str) -> StoreResult<Option<Timestamp>> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(time))
 }
 
-pub fn get_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<T> {
+pub fn get_json<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> StoreResult<T> {
     let raw: String = row.try_get(col)?;
     Ok(serde_json::from_str(&raw)?)
 }
@@ -40,6 +42,77 @@ pub enum Arg {
     Int(i64),
     /// Text or NULL.
     OptText(Option<String>),
+    /// An integer or NULL.
+    OptInt(Option<i64>),
+    Bool(bool),
+    Real(f64),
+    OptReal(Option<f64>),
+}
+
+impl From<Option<f64>> for Arg {
+    fn from(r: Option<f64>) -> Self {
+        Arg::OptReal(r)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(i: i64) -> Self {
+        Arg::Int(i)
+    }
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(i: Option<i64>) -> Self {
+        Arg::OptInt(i)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(b: bool) -> Self {
+        Arg::Bool(b)
+    }
+}
+
+impl From<f64> for Arg {
+    fn from(r: f64) -> Self {
+        Arg::Real(r)
+    }
+}
+
+impl From<String> for Arg {
+    fn from(t: String) -> Self {
+        Arg::Text(t)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(t: &str) -> Self {
+        Arg::Text(t.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(t: &String) -> Self {
+        Arg::Text(t.clone())
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(t: Option<String>) -> Self {
+        Arg::OptText(t)
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(t: Option<&str>) -> Self {
+        Arg::OptText(t.map(str::to_owned))
+    }
+}
+
+impl From<Option<&String>> for Arg {
+    fn from(t: Option<&String>) -> Self {
+        Arg::OptText(t.cloned())
+    }
 }
 
 /// A query assembled from optional filters, with `$n` placeholders numbered in order.
@@ -133,16 +206,8 @@ impl Sql {
         self
     }
 
-    pub fn query(&self) -> Query<'_, Any, AnyArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
-        for arg in &self.args {
-            q = match arg {
-                Arg::Text(t) => q.bind(t.clone()),
-                Arg::Int(i) => q.bind(*i),
-                Arg::OptText(t) => q.bind(t.clone()),
-            };
-        }
-        q
+    pub fn query(&self) -> Query {
+        Query::with_args(self.text.clone(), self.args.clone())
     }
 }
 
@@ -165,7 +230,7 @@ fn next_chunk(left: usize) -> usize {
 
 /// Inserts `rows` in as few statements as `next_chunk` allows; `insert` is
 /// `INSERT INTO table (columns) VALUES `.
-pub async fn insert_rows(conn: &mut AnyConnection, insert: &str, rows: &[Vec<Arg>]) -> StoreResult<()> {
+pub async fn insert_rows(conn: &mut Link, insert: &str, rows: &[Vec<Arg>]) -> StoreResult<()> {
     let mut rest = rows;
     while !rest.is_empty() {
         let (chunk, after) = rest.split_at(next_chunk(rest.len()));
@@ -180,28 +245,19 @@ pub async fn insert_rows(conn: &mut AnyConnection, insert: &str, rows: &[Vec<Arg
     Ok(())
 }
 
-/// Whether `error` is the violation of the named constraint. SQLite names only CHECK
-/// constraints in its messages, so UNIQUE violations are recognised by their columns.
-pub fn violates(error: &sqlx::Error, constraint: &str, sqlite_columns: &str) -> bool {
-    let sqlx::Error::Database(db) = error else {
-        return false;
-    };
-    if db.constraint() == Some(constraint) {
-        return true;
-    }
-    let message = db.message();
-    message.contains(constraint)
-        || (!sqlite_columns.is_empty() && message.contains(&format!("UNIQUE constraint failed: {sqlite_columns}")))
+/// Whether `error` is the violation of the named constraint (see `DbError::violates`).
+pub fn violates(error: &DbError, constraint: &str, sqlite_columns: &str) -> bool {
+    error.violates(constraint, sqlite_columns)
 }
 
 /// A currency column.
-pub fn get_currency(row: &AnyRow, col: &str) -> StoreResult<Currency> {
+pub fn get_currency(row: &Row, col: &str) -> StoreResult<Currency> {
     Currency::parse(&row.try_get::<String, _>(col)?).map_err(|e| StoreError::Corrupt(e.message))
 }
 
 /// Checks that a guarded update changed its one row; none means another writer got
 /// there first (`concurrent_update`, which `retrying!` retries). `what` names the row.
-pub fn changed_one(result: &AnyQueryResult, what: impl FnOnce() -> String) -> StoreResult<()> {
+pub fn changed_one(result: &Done, what: impl FnOnce() -> String) -> StoreResult<()> {
     if result.rows_affected() == 1 {
         Ok(())
     } else {
@@ -213,12 +269,12 @@ pub fn changed_one(result: &AnyQueryResult, what: impl FnOnce() -> String) -> St
 }
 
 /// A typed id column.
-pub fn get_id<T: TryFrom<String, Error = String>>(row: &AnyRow, col: &str) -> StoreResult<T> {
+pub fn get_id<T: TryFrom<String, Error = String>>(row: &Row, col: &str) -> StoreResult<T> {
     T::try_from(row.try_get::<String, _>(col)?).map_err(StoreError::Corrupt)
 }
 
 /// An enum column, spelled as the enum spells itself.
-pub fn get_enum<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
+pub fn get_enum<T>(row: &Row, col: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<T> {
     let raw: String = row.try_get(col)?;
     parse(&raw).map_err(|_| StoreError::Corrupt(format!("unknown {col} {raw:?}")))
 }
