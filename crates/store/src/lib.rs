@@ -1,6 +1,6 @@
 //! Switchyard's persistence. One schema and one set of queries serve SQLite (the
-//! embedded default) and PostgreSQL through sqlx's `Any` driver; where the dialects
-//! differ the `Backend` says so. Writes go through `Store::write`, which on SQLite
+//! embedded default, called directly through rusqlite) and PostgreSQL (through sqlx);
+//! `db` runs a query on either, and where the dialects differ the `Backend` says so. Writes go through `Store::write`, which on SQLite
 //! serialises writers inside the process (their transactions start `IMMEDIATE`, so no
 //! write ever waits on a lock held by a reader) and commits concurrent writers
 //! together, one fsync for many.

@@ -25,8 +25,8 @@
 //! - The transaction commits as soon as no caller is waiting for a turn; a caller
 //!   that takes the turn and finds `MAX_BATCH` callers waiting on the COMMIT hands
 //!   the turn to the COMMIT first and queues again. The COMMIT runs in a task of its
-//!   own, so a cancelled caller cannot interrupt it. After it the connection goes back
-//!   to the pool.
+//!   own, so a cancelled caller cannot interrupt it. The writer keeps its connection
+//!   (and with it a page cache no other connection's writes make stale).
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -230,7 +230,7 @@ impl Group {
             slot = Arc::clone(&self.conn).lock_owned().await;
         }
         waiting.served();
-        if slot.is_none() {
+        if !slot.as_ref().is_some_and(|conn| conn.is_open()) {
             *slot = Some(self.pool.acquire().await?);
         }
         let conn = OwnedMutexGuard::try_map(slot, Option::as_mut)
@@ -334,7 +334,7 @@ impl Group {
         self.commit(slot).await;
     }
 
-    /// Commits the open transaction and gives the connection back to the pool.
+    /// Commits the open transaction.
     async fn commit(&self, mut slot: OwnedMutexGuard<Option<Conn>>) {
         let Some(conn) = slot.as_mut() else { return };
         self.settle(conn).await;
@@ -368,7 +368,11 @@ impl Group {
                 Err(reason) => self.abort(conn, reason).await,
             }
         }
-        *slot = None;
+        // The writer keeps its connection, and with it a page cache no other
+        // connection's writes have made stale; one closed on a failure is replaced.
+        if slot.as_ref().is_some_and(|conn| !conn.is_open()) {
+            *slot = None;
+        }
     }
 }
 

@@ -55,7 +55,9 @@ impl Pool {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = rusqlite::Connection::open_with_flags(&self.shared.path, flags)?;
         conn.busy_timeout(Duration::from_secs(30))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
@@ -100,6 +102,10 @@ impl Conn {
                 Some("the connection was closed".into()),
             )
         })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.conn.is_some()
     }
 
     /// Closes the connection instead of handing it back (its state is unknown).

@@ -92,6 +92,14 @@ pub enum Link {
 }
 
 impl Link {
+    /// Whether the connection can still be used (not closed after a failure).
+    pub fn is_open(&self) -> bool {
+        match self {
+            Link::Postgres(_) => true,
+            Link::Sqlite(conn) => conn.is_open(),
+        }
+    }
+
     /// Closes the connection when dropped instead of handing it back.
     pub fn close_on_drop(&mut self) {
         match self {
