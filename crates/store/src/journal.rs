@@ -1,5 +1,5 @@
-//! Rows for the append-only tables — the order timeline, the outbox and the stock
-//! ledger — written during a write transaction. They are kept on the `WriteTx` and
+//! Rows for the append-only tables — the order timeline, the outbox, the stock
+//! ledger and (SQLite) the order search index — written during a write transaction. They are kept on the `WriteTx` and
 //! written as one multi-row INSERT per table just before the commit: on PostgreSQL
 //! when the transaction finishes; on SQLite the rows of every caller whose work went
 //! into the shared transaction are written together before its one COMMIT. A
@@ -21,10 +21,18 @@ pub(crate) enum Journal {
     OrderEvent,
     Outbox,
     Movement,
+    /// SQLite's full-text index of orders (`order_search`); PostgreSQL indexes the
+    /// order's own columns.
+    OrderSearch,
 }
 
 impl Journal {
-    const ALL: [Journal; 3] = [Journal::OrderEvent, Journal::Outbox, Journal::Movement];
+    const ALL: [Journal; 4] = [
+        Journal::OrderEvent,
+        Journal::Outbox,
+        Journal::Movement,
+        Journal::OrderSearch,
+    ];
 
     fn insert(self) -> &'static str {
         match self {
@@ -38,6 +46,9 @@ impl Journal {
                 "INSERT INTO stock_movement (id, product_id, location_id, kind, on_hand_delta, reserved_delta, \
                  on_hand_after, reserved_after, reason, note, reference, actor, created_at) VALUES "
             }
+            Journal::OrderSearch => {
+                "INSERT INTO order_search (order_id, number, external_id, customer_email, customer_name) VALUES "
+            }
         }
     }
 }
@@ -45,7 +56,7 @@ impl Journal {
 /// The rows a transaction has appended and not yet written, per table.
 #[derive(Debug, Default)]
 pub(crate) struct Appends {
-    rows: [Vec<Vec<Arg>>; 3],
+    rows: [Vec<Vec<Arg>>; 4],
 }
 
 impl Appends {

@@ -966,6 +966,18 @@ impl Store {
         );
         let placed_data = json!({ "number": format!("SO-{number}"), "channel": channel.code, "external_id": draft.external_id, "total": t.total });
         event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data);
+        if self.backend() == crate::Backend::Sqlite {
+            tx.append(
+                Journal::OrderSearch,
+                vec![
+                    Arg::Text(id.to_string()),
+                    Arg::Text(format!("SO-{number}")),
+                    Arg::OptText(draft.external_id.clone()),
+                    Arg::Text(draft.customer.email.clone()),
+                    Arg::Text(draft.customer.name.clone()),
+                ],
+            );
+        }
         let routed = Routed {
             decision: &decision,
             sites: &sites,
