@@ -30,30 +30,41 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared value, so the copy each request's
+/// middleware and handler take is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     pub metrics: PrometheusHandle,
     /// The secret EasyPost signs its webhooks with; `/webhooks/easypost` is off without it.
     pub easypost_webhook_secret: Option<Arc<str>>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             metrics: metrics_handle(),
             easypost_webhook_secret: None,
-        }
+        }))
     }
 
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
     pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
+            store: self.store.clone(),
+            metrics: self.metrics.clone(),
             easypost_webhook_secret: secret.map(Arc::from),
-            ..self
-        }
+        }))
     }
 }
 
