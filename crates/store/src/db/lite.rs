@@ -7,8 +7,7 @@
 //! CPU time. Here a statement costs what SQLite costs: a cached prepared statement, a
 //! few binds and steps.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::OpenFlags;
@@ -22,8 +21,6 @@ const STATEMENT_CACHE: usize = 512;
 /// Idle connections kept for reuse; statements run without awaiting, so at most one
 /// per runtime thread is busy at a time, plus the writer's and those held across awaits.
 const IDLE: usize = 16;
-/// How often the checkpointer copies the write-ahead log into the database.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Connections to one database file.
 #[derive(Clone)]
@@ -34,8 +31,6 @@ pub struct Pool {
 struct Shared {
     path: String,
     idle: Mutex<Vec<rusqlite::Connection>>,
-    /// Whether a thread checkpoints, so connections leave it to that thread.
-    checkpointer: AtomicBool,
 }
 
 impl Pool {
@@ -46,46 +41,11 @@ impl Pool {
             shared: Arc::new(Shared {
                 path: path.to_owned(),
                 idle: Mutex::new(Vec::new()),
-                checkpointer: AtomicBool::new(false),
             }),
         };
         let first = pool.connect()?;
         pool.give(first);
-        pool.checkpoint_in_background()?;
         Ok(pool)
-    }
-
-    /// Copies the write-ahead log into the database from a thread of its own, so the
-    /// writer does not: left to SQLite, the COMMIT that crosses 1,000 pages of log
-    /// runs the checkpoint (reads, writes and an fsync of the database) while every
-    /// queued writer waits. PASSIVE: it never blocks readers or the writer, and copies
-    /// what it can. The thread ends with the pool.
-    fn checkpoint_in_background(&self) -> rusqlite::Result<()> {
-        let conn = self.connect()?;
-        let pool: Weak<Shared> = Arc::downgrade(&self.shared);
-        let spawned = std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || {
-                loop {
-                    std::thread::sleep(CHECKPOINT_EVERY);
-                    if pool.upgrade().is_none() {
-                        break;
-                    }
-                    if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
-                        tracing::warn!(%error, "checkpoint failed");
-                    }
-                }
-            });
-        if let Err(error) = spawned {
-            // Without the thread, COMMITs checkpoint as SQLite does by default.
-            tracing::warn!(%error, "no checkpoint thread; the writer checkpoints");
-            return Ok(());
-        }
-        for conn in self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner).iter() {
-            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
-        }
-        self.shared.checkpointer.store(true, Ordering::Relaxed);
-        Ok(())
     }
 
     fn connect(&self) -> rusqlite::Result<rusqlite::Connection> {
@@ -99,9 +59,6 @@ impl Pool {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        if self.shared.checkpointer.load(Ordering::Relaxed) {
-            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
-        }
         Ok(conn)
     }
 
