@@ -1,7 +1,6 @@
 //! API keys: random secrets shown once, stored only as SHA-256 hashes (a key is 160
 //! random bits, so a fast hash is enough and keeps every request cheap), each with a role.
 
-use crate::db;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
@@ -12,7 +11,7 @@ use switchyard_core::auth::Role;
 use switchyard_core::id::ApiKeyId;
 
 use crate::Store;
-use crate::db::{get_enum, get_id, get_opt_time, get_time, micros};
+use crate::db::{self, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]

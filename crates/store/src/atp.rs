@@ -1,7 +1,6 @@
 //! Available-to-promise for one SKU: reads its balances, its inbound purchase-order
 //! lines and its backordered demand, and lets `core::atp` project them by date.
 
-use crate::db;
 use jiff::Timestamp;
 use serde::Serialize;
 use switchyard_core::atp::{self, Arrival, Step, TotalProjection};
@@ -10,7 +9,7 @@ use switchyard_core::inventory::Balance;
 use switchyard_core::order::{LineStatus, OrderStatus};
 
 use crate::Store;
-use crate::db::{get_id, micros, time};
+use crate::db::{self, get_id, micros, time};
 use crate::error::StoreResult;
 
 /// Available-to-promise of one SKU at one location.

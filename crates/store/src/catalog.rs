@@ -2,7 +2,6 @@
 //! product's `sku`, a location's or channel's `code`), cursor-paged lists, changes and
 //! archiving.
 
-use crate::db::{self, DbError, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,7 +19,7 @@ use switchyard_core::routing::zone::{Zone, ZoneInput, parse_zones};
 use switchyard_core::{Currency, Money};
 
 use crate::Store;
-use crate::db::{Arg, Sql, get_enum, get_id as id, get_json, get_opt_time, get_time, micros, violates};
+use crate::db::{self, Arg, DbError, Row, Sql, get_enum, get_id as id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 
@@ -228,7 +227,7 @@ impl Store {
         .execute(&mut **tx)
         .await
         .map_err(|e| {
-            if violates(&e, "product_sku_key", "product.sku") {
+            if e.violates("product_sku_key", "product.sku") {
                 StoreError::Conflict {
                     code: "duplicate_sku",
                     message: format!("a product with SKU {} already exists", draft.sku),
@@ -837,7 +836,7 @@ async fn set_ship_from(tx: &mut crate::WriteTx, channel: &ChannelId, locations: 
 
 fn duplicate_code(e: DbError, table: &'static str, code: &str) -> StoreError {
     let constraint = format!("{table}_code_key");
-    if violates(&e, &constraint, &format!("{table}.code")) {
+    if e.violates(&constraint, &format!("{table}.code")) {
         StoreError::Conflict {
             code: "duplicate_code",
             message: format!("a {table} with code {code} already exists"),

@@ -6,14 +6,13 @@
 //! (refunded <= captured <= authorized - voided, with the payment status it means),
 //! and returns never exceed what shipped (`returns::check`).
 
-use crate::db;
 use serde::Serialize;
 
 use switchyard_core::Money;
 use switchyard_core::payment::{PaymentProvider, PaymentTotals};
 
 use crate::Store;
-use crate::db::get_currency;
+use crate::db::{self, get_currency};
 use crate::error::StoreResult;
 
 #[derive(Debug, Clone, Default, Serialize)]

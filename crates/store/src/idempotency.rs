@@ -3,8 +3,7 @@
 //! refused, and a retry while the first is still running is told to wait.
 
 use crate::Store;
-use crate::db;
-use crate::db::micros;
+use crate::db::{self, micros};
 use crate::error::StoreResult;
 
 /// A key left `in_flight` longer than this (the server died mid-request) may be reused.

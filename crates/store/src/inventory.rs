@@ -2,13 +2,12 @@
 //! update plus one ledger row in the same transaction; the guard compares the balance
 //! with what was read, so concurrent writers on PostgreSQL cannot both pass a check.
 
-use crate::db::{self, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use switchyard_core::id::{LocationId, MovementId, ProductId};
 use switchyard_core::inventory::{Balance, Delta, MovementKind, Quantity, StockCommand};
 
-use crate::db::{Arg, Sql, get_enum, get_id, get_time, micros};
+use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::Journal;
 use crate::page::{Page, PageRequest};

@@ -10,9 +10,8 @@
 //! No write path reads these tables back, so deferring the rows changes nothing a
 //! transaction can see; they commit or roll back with the rest of its work.
 
-use crate::db::Link;
+use crate::db::{Arg, Link, insert_rows};
 
-use crate::db::{Arg, insert_rows};
 use crate::error::StoreResult;
 
 /// An append-only table.

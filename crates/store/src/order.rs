@@ -2,7 +2,6 @@
 //! store, record, enqueue — one transaction), reads with lines, reservations and
 //! timeline, filtered lists, and the lifecycle actions hold, release and cancel.
 
-use crate::db::{self, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -23,7 +22,7 @@ use switchyard_core::routing::zone::Destination;
 use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraft, Site, SplitPolicy};
 
 use crate::catalog::Channel;
-use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, insert_rows, micros, violates};
+use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_json, get_opt_time, get_time, insert_rows, micros};
 use crate::error::{ShortLine, StoreError, StoreResult};
 use crate::inventory::{MovementContext, record, retrying};
 use crate::journal::Journal;
@@ -824,7 +823,7 @@ impl Store {
             let result = self.place_in(&mut tx, order, actor).await;
             match result {
                 Err(StoreError::Database(e))
-                    if violates(&e, "sales_order_channel_external_key", "sales_order.channel_id") =>
+                    if e.violates("sales_order_channel_external_key", "sales_order.channel_id") =>
                 {
                     tx.rollback().await;
                     // The order that won may still wait on its commit (SQLite commits
@@ -1577,17 +1576,28 @@ impl Store {
     /// were allocated.
     pub async fn allocate_backorders(&self, products: &[ProductId]) -> StoreResult<usize> {
         // Driven from the waiting lines (indexed by product and status), not from every
-        // open order.
+        // open order: the kits made of `products` are looked up first, so the lines
+        // are found by one list of products. (With the kits as an OR'ed sub-query,
+        // SQLite read every open order instead: 200 ms at a million orders, on every
+        // receipt.)
         let mut sql = Sql::new(
             "SELECT o.id, o.priority, o.placed_at FROM order_line l JOIN sales_order o ON o.id = l.order_id \
              WHERE l.status = 'backordered' AND o.status IN ('open', 'on_hold')",
         );
         if !products.is_empty() {
             let ids = || products.iter().map(|p| Arg::Text(p.to_string()));
-            sql.push(" AND (l.product_id IN (").list(ids());
-            sql.push(") OR l.product_id IN (SELECT kit_id FROM kit_component WHERE component_id IN (")
-                .list(ids())
-                .push(")))");
+            let mut kits = Sql::new("SELECT DISTINCT kit_id FROM kit_component WHERE component_id IN (");
+            kits.list(ids()).push(")");
+            let kits: Vec<String> = kits
+                .query()
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+            sql.push(" AND l.product_id IN (")
+                .list(ids().chain(kits.into_iter().map(Arg::Text)))
+                .push(")");
         }
         sql.push(" GROUP BY o.id, o.priority, o.placed_at ORDER BY o.priority DESC, o.placed_at, o.id");
         let orders: Vec<OrderId> = sql

@@ -2,12 +2,11 @@
 //! written in the same transaction as the change that caused them, so none is lost
 //! and none is sent for a change that rolled back. Delivery workers come later.
 
-use crate::db;
 use jiff::Timestamp;
 use serde::Serialize;
 use switchyard_core::id::MessageId;
 
-use crate::db::{Arg, get_time, micros};
+use crate::db::{self, Arg, get_time, micros};
 use crate::error::StoreResult;
 use crate::journal::Journal;
 use crate::{Store, WriteTx};

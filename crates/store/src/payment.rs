@@ -4,8 +4,6 @@
 //! `payment_status` is derived from the records by `core::payment` and written in the
 //! same transaction. The rules (shares, refundable, status) all live in core.
 
-use crate::db;
-use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
@@ -20,7 +18,7 @@ use switchyard_core::payment::{
     RefundRequest, Share, TransactionKind,
 };
 
-use crate::db::{get_currency, get_enum, get_id, get_json, get_time, micros};
+use crate::db::{self, Link, Row, get_currency, get_enum, get_id, get_json, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::order::{Head, HoldRequest, event};
 use crate::{Store, WriteTx};

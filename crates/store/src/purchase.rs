@@ -3,7 +3,6 @@
 //! close and cancel are in `change`. Every change writes its outbox message in the same
 //! transaction.
 
-use crate::db::{self, Row};
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -17,7 +16,7 @@ use switchyard_core::purchase::{
 };
 
 use crate::catalog::Product;
-use crate::db::{Arg, Sql, get_currency, get_enum, get_id, get_opt_time, get_time, micros};
+use crate::db::{self, Arg, Row, Sql, get_currency, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::Movement;
 use crate::outbox::enqueue;

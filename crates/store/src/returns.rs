@@ -8,10 +8,8 @@ mod check;
 mod claim;
 mod exchange;
 
-use crate::db;
 use std::collections::BTreeMap;
 
-use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
@@ -28,7 +26,9 @@ use switchyard_core::returns::{
 
 pub use claim::{Claim, ClaimFilter, ClaimLine};
 
-use crate::db::{Arg, Sql, changed_one, get_currency, get_enum, get_id, get_json, get_opt_time, get_time, micros};
+use crate::db::{
+    self, Arg, Link, Row, Sql, changed_one, get_currency, get_enum, get_id, get_json, get_opt_time, get_time, micros,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply, retrying};
 use crate::order::{Order, event};

@@ -4,10 +4,8 @@
 //! `switchyard_core::routing` on it. Used by placement, simulation, backorder
 //! catch-up and re-routing alike.
 
-use crate::db;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::db::Link;
 use jiff::Timestamp;
 use switchyard_core::id::{ChannelId, LocationId, ProductId};
 use switchyard_core::money::{Currency, Money};
@@ -16,7 +14,7 @@ use switchyard_core::routing::zone::{Destination, best_zone, default_transit_day
 use switchyard_core::routing::{self, Decision, Line, Site, SplitPolicy, promise};
 
 use crate::Store;
-use crate::db::{Arg, Sql, get_id};
+use crate::db::{self, Arg, Link, Sql, get_id};
 use crate::error::{StoreError, StoreResult};
 
 /// What one unit of a product takes from a location's stock, and what it weighs.

@@ -8,7 +8,7 @@
 //! few binds and steps.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::OpenFlags;
 use rusqlite::types::{Value, ValueRef};
@@ -21,6 +21,8 @@ const STATEMENT_CACHE: usize = 512;
 /// Idle connections kept for reuse; statements run without awaiting, so at most one
 /// per runtime thread is busy at a time, plus the writer's and those held across awaits.
 const IDLE: usize = 16;
+/// A statement that takes this long is logged as a warning.
+const SLOW: Duration = Duration::from_secs(1);
 
 /// Connections to one database file.
 #[derive(Clone)]
@@ -115,8 +117,18 @@ impl Conn {
 
     /// Runs `sql` with `args` bound to `$1`, `$2`, ... and answers its rows (at most
     /// `limit`) and how many rows it changed.
+    /// Statements are logged at debug level (`switchyard_store::sql`), and at warn
+    /// level when one takes a second or more.
     pub fn run(&self, sql: &str, args: &[Arg], limit: usize) -> rusqlite::Result<Output> {
-        run(self.get()?, sql, args, limit)
+        let started = Instant::now();
+        let output = run(self.get()?, sql, args, limit);
+        let elapsed = started.elapsed();
+        if elapsed >= SLOW {
+            tracing::warn!(target: "switchyard_store::sql", ?elapsed, sql, "slow statement");
+        } else {
+            tracing::debug!(target: "switchyard_store::sql", ?elapsed, sql);
+        }
+        output
     }
 
     /// Runs statements without parameters, one after the other.

@@ -245,11 +245,6 @@ pub async fn insert_rows(conn: &mut Link, insert: &str, rows: &[Vec<Arg>]) -> St
     Ok(())
 }
 
-/// Whether `error` is the violation of the named constraint (see `DbError::violates`).
-pub fn violates(error: &DbError, constraint: &str, sqlite_columns: &str) -> bool {
-    error.violates(constraint, sqlite_columns)
-}
-
 /// A currency column.
 pub fn get_currency(row: &Row, col: &str) -> StoreResult<Currency> {
     Currency::parse(&row.try_get::<String, _>(col)?).map_err(|e| StoreError::Corrupt(e.message))

@@ -3,7 +3,6 @@
 //! asks `core::purchase` whether the change is legal, and writes the new status with an
 //! optimistic version check, so a lost race on PostgreSQL is retried.
 
-use crate::db;
 use jiff::Timestamp;
 use serde_json::json;
 use switchyard_core::id::{LocationId, MovementId, ProductId, PurchaseOrderId, PurchaseOrderLineId};
@@ -13,7 +12,7 @@ use switchyard_core::purchase::{
 };
 
 use super::{PurchaseOrder, ReceiptOutcome, event, key_column};
-use crate::db::{changed_one, get_enum, get_id, get_opt_time, get_time, micros};
+use crate::db::{self, changed_one, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply, retrying};
 use crate::{Store, WriteTx};

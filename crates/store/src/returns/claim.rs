@@ -2,7 +2,6 @@
 //! item), made good by a refund or a free replacement without anything coming back.
 //! Their reasons stay for reporting.
 
-use crate::db::{self, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
@@ -16,7 +15,7 @@ use switchyard_core::returns::{
 
 use super::{OrderLineRow, describe, lock_order, order_facts, order_lines, replacement_draft};
 use crate::Store;
-use crate::db::{Arg, Sql, get_currency, get_enum, get_id, get_time, micros};
+use crate::db::{self, Arg, Row, Sql, get_currency, get_enum, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
 use crate::order::event;

@@ -3,7 +3,6 @@
 //! to the return and its order; the return's credit pays for it and the difference is
 //! charged on the new order or refunded on the original.
 
-use crate::db;
 use serde_json::json;
 use switchyard_core::FieldError;
 use switchyard_core::money::{Currency, Money};
@@ -13,7 +12,7 @@ use switchyard_core::returns::{self as rules, ReplacementLine, ReturnAction, Set
 
 use super::{LineRow, Return, replacement_draft};
 use crate::Store;
-use crate::db::changed_one;
+use crate::db::{self, changed_one};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
 use crate::order::event;

@@ -5,8 +5,6 @@
 //! which lines the floor has started on (`lines_in_progress`), and withdrawing the
 //! shipments it has not (`withdraw_unstarted_shipments`).
 
-use crate::db;
-use crate::db::Link;
 use jiff::Timestamp;
 use serde_json::json;
 use switchyard_core::carrier::Carrier;
@@ -16,7 +14,7 @@ use switchyard_core::order::{self as rules, FulfilmentStatus, LineStatus, OrderE
 use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentStatus};
 
 use crate::WriteTx;
-use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, micros};
+use crate::db::{self, Arg, Link, Sql, get_enum, get_id, get_opt_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply};
 use crate::order::event as order_event;

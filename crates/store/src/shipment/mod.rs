@@ -10,8 +10,6 @@ mod pick;
 mod release;
 mod track;
 
-use crate::db;
-use crate::db::{Link, Row};
 use jiff::Timestamp;
 use serde::Serialize;
 use switchyard_core::carrier::{Carrier, Provider};
@@ -23,7 +21,7 @@ use switchyard_core::shipment::input::Package;
 use switchyard_core::shipment::{DeliveryPerformance, ShipmentLineStatus, ShipmentStatus, TrackingStatus};
 
 use crate::Store;
-use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
+use crate::db::{self, Arg, Link, Row, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 

@@ -3,7 +3,6 @@
 //! provider, shipping (the stock leaves through the ledger, lines become shipped), and
 //! cancelling a shipment that has not shipped.
 
-use crate::db;
 use serde_json::json;
 use switchyard_core::carrier::LabelOrder;
 use switchyard_core::id::{LineId, ShipmentId};
@@ -19,7 +18,7 @@ use super::link::{
 };
 use super::{Shipment, shipment_id};
 use crate::Store;
-use crate::db::{Arg, micros, violates};
+use crate::db::{self, Arg, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, retrying};
 use crate::order::event as order_event;
@@ -157,7 +156,7 @@ impl Store {
                 ..head
             };
             match save_shipment(tx, &head, to, columns, now).await {
-                Err(StoreError::Database(e)) if violates(&e, "shipment_tracking_key", "shipment.carrier") => {
+                Err(StoreError::Database(e)) if e.violates("shipment_tracking_key", "shipment.carrier") => {
                     return Err(StoreError::Conflict {
                         code: "duplicate_tracking_number",
                         message: format!(

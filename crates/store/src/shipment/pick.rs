@@ -5,7 +5,6 @@
 //! list), releases the line's reservation and sends the line back to routing as a
 //! backorder; a ship-complete order sends all its lines back with it.
 
-use crate::db;
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -22,7 +21,7 @@ use switchyard_core::shipment::{self as flow, PickListStatus, ShipmentAction, Sh
 
 use super::link::{ShipmentHead, consume_reservations, order_ref, save_order, save_shipment, shipment_head};
 use super::shipment_id;
-use crate::db::{Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
+use crate::db::{self, Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply, retrying};
 use crate::order::event as order_event;

@@ -3,7 +3,6 @@
 //! reserved. Locations release by hand (`manual`) or as work comes (`auto`, by the
 //! server's background loop). Also the location's fulfilment settings and product bins.
 
-use crate::db::{self, Row};
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -20,7 +19,7 @@ use switchyard_core::shipment::{ReleaseMode, ShipmentStatus};
 use super::ShipmentSummary;
 use super::link::{order_ref, save_order};
 use crate::catalog::Location;
-use crate::db::{Arg, Sql, get_enum, get_id, get_opt_time, get_time, micros};
+use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
 use crate::order::event as order_event;

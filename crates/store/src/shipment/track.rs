@@ -5,7 +5,6 @@
 //! (`shipment::track`). Delivery marks the lines delivered, measures the promise, and
 //! completes the order when nothing else is on its way.
 
-use crate::db;
 use serde::Serialize;
 use serde_json::json;
 use switchyard_core::FieldError;
@@ -22,7 +21,7 @@ use switchyard_core::shipment::{
 
 use super::link::{ShipmentHead, order_ref, save_order, save_shipment, shipment_head};
 use super::shipment_id;
-use crate::db::{Arg, get_enum, get_json, micros};
+use crate::db::{self, Arg, get_enum, get_json, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
 use crate::order::event as order_event;
