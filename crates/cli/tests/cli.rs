@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use switchyard_core::SystemClock;
 use switchyard_store::Store;
+use switchyard_store::db;
 
 struct Db {
     _dir: tempfile::TempDir,
@@ -48,7 +49,7 @@ async fn api_key_create_prints_the_key_alone_on_the_last_line_and_stores_only_it
     let store = store(&db).await;
     let principal = store.authenticate(key).await.unwrap().unwrap();
     assert_eq!(principal.name, "ops bot");
-    let hashes: Vec<String> = switchyard_store::db::query_scalar("SELECT key_hash FROM api_key")
+    let hashes: Vec<String> = db::query_scalar("SELECT key_hash FROM api_key")
         .fetch_all(store.pool())
         .await
         .unwrap();
@@ -73,7 +74,7 @@ async fn the_demo_loads_a_believable_business_once() {
     let count = |table: &'static str| {
         let pool = store.pool().clone();
         async move {
-            switchyard_store::db::query_scalar::<i64>(format!("SELECT COUNT(*) FROM {table}"))
+            db::query_scalar::<i64>(format!("SELECT COUNT(*) FROM {table}"))
                 .fetch_one(&pool)
                 .await
                 .unwrap()
@@ -90,13 +91,13 @@ async fn the_demo_loads_a_believable_business_once() {
         before.0 >= 3 && before.1 >= 4 && before.2 >= 50 && before.3 >= 300,
         "{before:?}"
     );
-    let countries: Vec<String> = switchyard_store::db::query_scalar("SELECT DISTINCT country FROM location")
+    let countries: Vec<String> = db::query_scalar("SELECT DISTINCT country FROM location")
         .fetch_all(store.pool())
         .await
         .unwrap();
     assert!(countries.len() >= 3, "{countries:?}");
     // Orders are spread over the last 90 days, mostly in waking hours.
-    let placed: Vec<i64> = switchyard_store::db::query_scalar("SELECT placed_at FROM sales_order")
+    let placed: Vec<i64> = db::query_scalar("SELECT placed_at FROM sales_order")
         .fetch_all(store.pool())
         .await
         .unwrap();
@@ -125,7 +126,7 @@ async fn check_exits_non_zero_and_names_a_balance_that_disagrees_with_the_ledger
     assert!(switchyard(&db, &["demo"]).status.success());
     assert!(switchyard(&db, &["check"]).status.success());
     let store = store(&db).await;
-    switchyard_store::db::query("UPDATE stock_balance SET on_hand = on_hand + 7 WHERE location_id = (SELECT id FROM location WHERE code = 'LON') AND product_id = (SELECT id FROM product WHERE sku = 'MUG-FERN')")
+    db::query("UPDATE stock_balance SET on_hand = on_hand + 7 WHERE location_id = (SELECT id FROM location WHERE code = 'LON') AND product_id = (SELECT id FROM product WHERE sku = 'MUG-FERN')")
         .execute(store.pool())
         .await
         .unwrap();

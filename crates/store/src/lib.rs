@@ -1,6 +1,7 @@
 //! Switchyard's persistence. One schema and one set of queries serve SQLite (the
 //! embedded default, called directly through rusqlite) and PostgreSQL (through sqlx);
-//! `db` runs a query on either, and where the dialects differ the `Backend` says so. Writes go through `Store::write`, which on SQLite
+//! `db` runs a query on either, and where the dialects differ the `Backend` says so.
+//! Writes go through `Store::write`, which on SQLite
 //! serialises writers inside the process (their transactions start `IMMEDIATE`, so no
 //! write ever waits on a lock held by a reader) and commits concurrent writers
 //! together, one fsync for many.
@@ -58,6 +59,25 @@ pub struct Store {
     clock: Arc<dyn Clock>,
 }
 
+/// The file a `sqlite:` URL names. Every connection opens the same file, so an
+/// in-memory database (one per connection) is refused, and so are URL options: the
+/// store sets the connection's options itself.
+fn sqlite_path(url: &str) -> StoreResult<&str> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    if path.is_empty() || path.contains(":memory:") || path.contains("mode=memory") {
+        return Err(StoreError::Config(format!(
+            "{url:?} is not a database file: use sqlite://FILE"
+        )));
+    }
+    if path.contains('?') {
+        return Err(StoreError::Config(format!(
+            "{url:?}: options in a SQLite URL are not supported (the store sets WAL, synchronous=FULL \
+             and the rest itself): use sqlite://FILE"
+        )));
+    }
+    Ok(path)
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://path` or `postgres://...`). A SQLite file is created
     /// when missing and opened in WAL mode with `synchronous=FULL`: an acknowledged
@@ -74,11 +94,7 @@ impl Store {
             )));
         };
         let pool = match backend {
-            Backend::Sqlite => {
-                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-                let path = path.split('?').next().unwrap_or(path);
-                db::Pool::Sqlite(db::lite::Pool::open(path)?)
-            }
+            Backend::Sqlite => db::Pool::Sqlite(db::lite::Pool::open(sqlite_path(url)?)?),
             Backend::Postgres => db::Pool::Postgres(
                 AnyPoolOptions::new()
                     .max_connections(16)
@@ -188,5 +204,27 @@ impl Store {
             .map(|_| ())
             .map_err(StoreError::from);
         tx.finish(result).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn a_sqlite_url_names_a_file_or_is_refused_with_why() {
+        assert_eq!(sqlite_path("sqlite://shop.db").unwrap(), "shop.db");
+        assert_eq!(sqlite_path("sqlite:shop.db").unwrap(), "shop.db");
+        assert_eq!(sqlite_path("sqlite:///var/lib/shop.db").unwrap(), "/var/lib/shop.db");
+        for url in [
+            "sqlite::memory:",
+            "sqlite://",
+            "sqlite://shop.db?mode=memory&cache=shared",
+        ] {
+            let error = sqlite_path(url).unwrap_err().to_string();
+            assert!(error.contains("not a database file"), "{url}: {error}");
+        }
+        let error = sqlite_path("sqlite://shop.db?mode=ro").unwrap_err().to_string();
+        assert!(error.contains("options in a SQLite URL are not supported"), "{error}");
     }
 }

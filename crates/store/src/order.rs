@@ -869,7 +869,10 @@ impl Store {
             }
             crate::Backend::Postgres => "SELECT nextval('order_number_seq')",
         };
-        let number: i64 = db::query_scalar(next_number).fetch_one(&mut ***tx).await?;
+        let number = format!(
+            "SO-{}",
+            db::query_scalar::<i64>(next_number).fetch_one(&mut ***tx).await?
+        );
         let id = OrderId::new_at(now);
         let statuses: Vec<LineStatus> = plan
             .assignment
@@ -894,7 +897,7 @@ impl Store {
              $24, $25, $25, 1, $26, $27, $28)",
         )
         .bind(id.as_str())
-        .bind(format!("SO-{number}"))
+        .bind(&number)
         .bind(channel.id.as_str())
         .bind(draft.external_id.as_deref())
         .bind(OrderStatus::Open.as_str())
@@ -963,14 +966,15 @@ impl Store {
             if draft.lines.len() == 1 { "" } else { "s" },
             t.total
         );
-        let placed_data = json!({ "number": format!("SO-{number}"), "channel": channel.code, "external_id": draft.external_id, "total": t.total });
+        let placed_data =
+            json!({ "number": number, "channel": channel.code, "external_id": draft.external_id, "total": t.total });
         event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data);
         if self.backend() == crate::Backend::Sqlite {
             tx.append(
                 Journal::OrderSearch,
                 vec![
                     Arg::Text(id.to_string()),
-                    Arg::Text(format!("SO-{number}")),
+                    Arg::Text(number.clone()),
                     Arg::OptText(draft.external_id.clone()),
                     Arg::Text(draft.customer.email.clone()),
                     Arg::Text(draft.customer.name.clone()),
@@ -992,7 +996,7 @@ impl Store {
         if attempt.status != AttemptStatus::Approved {
             let head = Head {
                 id: id.clone(),
-                number: format!("SO-{number}"),
+                number,
                 status: OrderStatus::Open,
                 version: 1,
             };

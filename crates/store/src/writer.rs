@@ -36,7 +36,7 @@ use jiff::Timestamp;
 use switchyard_core::Clock;
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, oneshot};
 
-use crate::db::{self, Arg, Conn, DbError, Link, Pool};
+use crate::db::{self, Arg, Conn, Pool};
 use crate::error::{StoreError, StoreResult};
 use crate::journal::{Appends, Journal};
 
@@ -120,10 +120,6 @@ impl WriteTx {
     }
 }
 
-async fn run(conn: &mut Link, sql: &str) -> Result<(), DbError> {
-    db::batch(sql, conn).await
-}
-
 /// A PostgreSQL transaction; dropped while `open`, its connection is closed, which
 /// rolls it back.
 struct Plain {
@@ -147,7 +143,7 @@ impl Plain {
         };
         match result {
             Ok(value) => {
-                run(&mut self.conn, "COMMIT").await?;
+                db::batch("COMMIT", &mut self.conn).await?;
                 self.open = false;
                 Ok(value)
             }
@@ -159,7 +155,7 @@ impl Plain {
     }
 
     async fn rollback(mut self) {
-        match run(&mut self.conn, "ROLLBACK").await {
+        match db::batch("ROLLBACK", &mut self.conn).await {
             Ok(()) => self.open = false,
             Err(error) => tracing::warn!(%error, "rollback failed; closing the connection"),
         }
@@ -169,7 +165,7 @@ impl Plain {
 /// Begins a PostgreSQL transaction.
 pub(crate) async fn postgres(pool: &Pool, clock: &dyn Clock) -> StoreResult<WriteTx> {
     let mut conn = pool.acquire().await?;
-    run(&mut conn, "BEGIN").await?;
+    db::batch("BEGIN", &mut conn).await?;
     Ok(WriteTx {
         lane: Lane::Postgres(Plain { conn, open: true }),
         now: clock.now(),
@@ -250,13 +246,13 @@ impl Group {
         if self.batch().members.is_none() {
             // Marked open first: should this BEGIN be cut short, it still gets a COMMIT.
             self.batch().members = Some(Vec::new());
-            if let Err(error) = run(&mut turn.conn, "BEGIN IMMEDIATE").await {
+            if let Err(error) = db::batch("BEGIN IMMEDIATE", &mut **turn.conn).await {
                 self.batch().members = None;
                 return Err(error.into());
             }
         }
         turn.savepoint = Some(name.clone());
-        run(&mut turn.conn, &format!("SAVEPOINT {name}")).await?;
+        db::batch(&format!("SAVEPOINT {name}"), &mut **turn.conn).await?;
         Ok(WriteTx {
             lane: Lane::Sqlite(turn),
             now: clock.now(),
@@ -279,7 +275,7 @@ impl Group {
 
     /// Undoes one caller's work; if that fails, the whole transaction.
     async fn roll_back_to(&self, conn: &mut Conn, savepoint: &str) {
-        if let Err(error) = run(conn, &format!("ROLLBACK TO {savepoint}; RELEASE {savepoint}")).await {
+        if let Err(error) = db::batch(&format!("ROLLBACK TO {savepoint}; RELEASE {savepoint}"), &mut *conn).await {
             tracing::warn!(%error, "rollback to a savepoint failed; rolling back the whole batch");
             self.abort(conn, format!("the batch was rolled back: {error}")).await;
         }
@@ -293,7 +289,7 @@ impl Group {
             batch.appends = Appends::default();
             batch.members.take()
         };
-        if let Err(error) = run(conn, "ROLLBACK").await {
+        if let Err(error) = db::batch("ROLLBACK", &mut *conn).await {
             // Usually SQLite has rolled back on its own already; if not, closing the
             // connection does.
             tracing::warn!(%error, "rollback failed; closing the writer's connection");
@@ -347,7 +343,7 @@ impl Group {
                 std::mem::take(&mut batch.appends)
             };
             let committed = match appends.write(conn).await {
-                Ok(()) => run(conn, "COMMIT")
+                Ok(()) => db::batch("COMMIT", &mut *conn)
                     .await
                     .map_err(|error| format!("the batch did not commit: {error}")),
                 Err(error) => Err(format!(
@@ -422,7 +418,7 @@ impl Turn {
             }
         };
         if let Some(name) = &self.savepoint {
-            if let Err(error) = run(&mut self.conn, &format!("RELEASE {name}")).await {
+            if let Err(error) = db::batch(&format!("RELEASE {name}"), &mut **self.conn).await {
                 self.undo().await;
                 return Err(error.into());
             }

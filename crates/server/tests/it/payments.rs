@@ -464,28 +464,19 @@ async fn check_finds_money_that_does_not_add_up(app: &TestApp) {
     app.assert_books_balance().await;
     // A refund of more than was captured, recorded behind the rules' back, and a
     // status that is not what the records say.
-    switchyard_store::db::query(
-        "UPDATE payment_transaction SET amount = amount + 1 WHERE order_id = $1 AND kind = 'capture'",
-    )
-    .bind(id)
-    .execute(app.store.pool())
-    .await
-    .unwrap();
+    let tamper = |sql: &'static str| async move {
+        switchyard_store::db::query(sql)
+            .bind(id)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+    };
+    tamper("UPDATE payment_transaction SET amount = amount + 1 WHERE order_id = $1 AND kind = 'capture'").await;
     let report = app.store.check().await.unwrap();
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert!(report.problems[0].contains("refunded <= captured <= authorized - voided"));
-    switchyard_store::db::query(
-        "UPDATE payment_transaction SET amount = amount - 1 WHERE order_id = $1 AND kind = 'capture'",
-    )
-    .bind(id)
-    .execute(app.store.pool())
-    .await
-    .unwrap();
-    switchyard_store::db::query("UPDATE sales_order SET payment_status = 'authorized' WHERE id = $1")
-        .bind(id)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    tamper("UPDATE payment_transaction SET amount = amount - 1 WHERE order_id = $1 AND kind = 'capture'").await;
+    tamper("UPDATE sales_order SET payment_status = 'authorized' WHERE id = $1").await;
     let report = app.store.check().await.unwrap();
     assert_eq!(
         report.problems,

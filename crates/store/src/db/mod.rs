@@ -1,5 +1,7 @@
-//! Small helpers shared by the repositories: time and JSON columns, dynamic filters
-//! with numbered placeholders, and the names of the constraints we map to errors.
+//! How the repositories talk to the database: `query` runs a statement on either
+//! backend (`lite` is SQLite's side), and small helpers read time, JSON, id and enum
+//! columns, build queries from optional filters with numbered placeholders, and insert
+//! many rows at once.
 
 pub mod lite;
 mod query;
@@ -49,70 +51,29 @@ pub enum Arg {
     OptReal(Option<f64>),
 }
 
-impl From<Option<f64>> for Arg {
-    fn from(r: Option<f64>) -> Self {
-        Arg::OptReal(r)
-    }
+/// `From` conversions into `Arg`, one per Rust type a query binds.
+macro_rules! arg_from {
+    ($($ty:ty => |$v:ident| $arg:expr;)*) => {
+        $(impl From<$ty> for Arg {
+            fn from($v: $ty) -> Self {
+                $arg
+            }
+        })*
+    };
 }
 
-impl From<i64> for Arg {
-    fn from(i: i64) -> Self {
-        Arg::Int(i)
-    }
-}
-
-impl From<Option<i64>> for Arg {
-    fn from(i: Option<i64>) -> Self {
-        Arg::OptInt(i)
-    }
-}
-
-impl From<bool> for Arg {
-    fn from(b: bool) -> Self {
-        Arg::Bool(b)
-    }
-}
-
-impl From<f64> for Arg {
-    fn from(r: f64) -> Self {
-        Arg::Real(r)
-    }
-}
-
-impl From<String> for Arg {
-    fn from(t: String) -> Self {
-        Arg::Text(t)
-    }
-}
-
-impl From<&str> for Arg {
-    fn from(t: &str) -> Self {
-        Arg::Text(t.to_owned())
-    }
-}
-
-impl From<&String> for Arg {
-    fn from(t: &String) -> Self {
-        Arg::Text(t.clone())
-    }
-}
-
-impl From<Option<String>> for Arg {
-    fn from(t: Option<String>) -> Self {
-        Arg::OptText(t)
-    }
-}
-
-impl From<Option<&str>> for Arg {
-    fn from(t: Option<&str>) -> Self {
-        Arg::OptText(t.map(str::to_owned))
-    }
-}
-
-impl From<Option<&String>> for Arg {
-    fn from(t: Option<&String>) -> Self {
-        Arg::OptText(t.cloned())
-    }
+arg_from! {
+    i64 => |i| Arg::Int(i);
+    Option<i64> => |i| Arg::OptInt(i);
+    bool => |b| Arg::Bool(b);
+    f64 => |r| Arg::Real(r);
+    Option<f64> => |r| Arg::OptReal(r);
+    String => |t| Arg::Text(t);
+    &str => |t| Arg::Text(t.to_owned());
+    &String => |t| Arg::Text(t.clone());
+    Option<String> => |t| Arg::OptText(t);
+    Option<&str> => |t| Arg::OptText(t.map(str::to_owned));
+    Option<&String> => |t| Arg::OptText(t.cloned());
 }
 
 /// A query assembled from optional filters, with `$n` placeholders numbered in order.

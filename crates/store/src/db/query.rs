@@ -215,8 +215,8 @@ impl Query {
         };
         for arg in &self.args {
             q = match arg {
-                Arg::Text(t) => q.bind(t.clone()),
-                Arg::OptText(t) => q.bind(t.clone()),
+                Arg::Text(t) => q.bind(t.as_str()),
+                Arg::OptText(t) => q.bind(t.as_deref()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::OptInt(i) => q.bind(*i),
                 Arg::Bool(b) => q.bind(*b),
