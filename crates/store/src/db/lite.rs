@@ -117,24 +117,28 @@ impl Conn {
 
     /// Runs `sql` with `args` bound to `$1`, `$2`, ... and answers its rows (at most
     /// `limit`) and how many rows it changed.
-    /// Statements are logged at debug level (`switchyard_store::sql`), and at warn
-    /// level when one takes a second or more.
     pub fn run(&self, sql: &str, args: &[Arg], limit: usize) -> rusqlite::Result<Output> {
-        let started = Instant::now();
-        let output = run(self.get()?, sql, args, limit);
-        let elapsed = started.elapsed();
-        if elapsed >= SLOW {
-            tracing::warn!(target: "switchyard_store::sql", ?elapsed, sql, "slow statement");
-        } else {
-            tracing::debug!(target: "switchyard_store::sql", ?elapsed, sql);
-        }
-        output
+        logged(sql, || run(self.get()?, sql, args, limit))
     }
 
     /// Runs statements without parameters, one after the other.
     pub fn batch(&self, sql: &str) -> rusqlite::Result<()> {
-        self.get()?.execute_batch(sql)
+        logged(sql, || self.get()?.execute_batch(sql))
     }
+}
+
+/// Runs `statement`, logging `sql` at debug level (`switchyard_store::sql`) with how
+/// long it took, and at warn level when it took a second or more.
+fn logged<T>(sql: &str, statement: impl FnOnce() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = Instant::now();
+    let output = statement();
+    let elapsed = started.elapsed();
+    if elapsed >= SLOW {
+        tracing::warn!(target: "switchyard_store::sql", ?elapsed, sql, "slow statement");
+    } else {
+        tracing::debug!(target: "switchyard_store::sql", ?elapsed, sql);
+    }
+    output
 }
 
 impl Drop for Conn {
