@@ -21,6 +21,12 @@ const STATEMENT_CACHE: usize = 512;
 /// Idle connections kept for reuse; statements run without awaiting, so at most one
 /// per runtime thread is busy at a time, plus the writer's and those held across awaits.
 const IDLE: usize = 16;
+/// The write-ahead log is copied back into the database file (a checkpoint, inside
+/// the COMMIT that crosses the mark) each time it has grown by this many pages, 16 MB.
+/// A page changed again and again between checkpoints is copied once, so fewer, larger
+/// checkpoints copy less: against SQLite's default of 1,000 pages, placements ran 7 %
+/// faster at the same p99 (docs/benchmarks.md).
+const CHECKPOINT_PAGES: u32 = 4000;
 /// A statement that takes this long is logged as a warning.
 const SLOW: Duration = Duration::from_secs(1);
 
@@ -60,6 +66,7 @@ impl Pool {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )?;
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
