@@ -32,8 +32,9 @@ pub struct Config {
     pub operations: Option<u64>,
     /// ... or after this long, whichever comes first.
     pub duration: Option<Duration>,
-    /// Shares of placements, availability reads and order look-ups (they need not add to 100).
-    pub mix: (u32, u32, u32, u32),
+    /// Each operation's share of the mix, in the order of `Op::ALL` (they need not add
+    /// to 100).
+    pub mix: [u32; 5],
     /// The Zipf exponent of SKU popularity.
     pub zipf: f64,
     pub seed: u64,
@@ -50,7 +51,7 @@ impl Default for Config {
             max_lines: 5,
             operations: Some(10_000),
             duration: None,
-            mix: (80, 15, 5, 0),
+            mix: [80, 15, 5, 0, 0],
             zipf: 1.1,
             seed: 42,
         }

@@ -144,10 +144,11 @@ pub enum Op {
     Availability,
     Lookup,
     List,
+    Search,
 }
 
 impl Op {
-    pub const ALL: [Op; 4] = [Op::Place, Op::Availability, Op::Lookup, Op::List];
+    pub const ALL: [Op; 5] = [Op::Place, Op::Availability, Op::Lookup, Op::List, Op::Search];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -155,6 +156,7 @@ impl Op {
             Op::Availability => "availability read",
             Op::Lookup => "order look-up",
             Op::List => "order list",
+            Op::Search => "order search",
         }
     }
 }
@@ -192,8 +194,7 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
         tasks.spawn(async move {
             let mut rng = Rng::new(config.seed.wrapping_mul(31).wrapping_add(worker as u64 + 1));
             let mut run = Run::default();
-            let (place, read, lookup, list) = config.mix;
-            let total = u64::from(place + read + lookup + list).max(1);
+            let total = config.mix.iter().copied().map(u64::from).sum::<u64>().max(1);
             loop {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     break;
@@ -202,16 +203,15 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                 if config.operations.is_some_and(|max| n >= max) {
                     break;
                 }
-                let roll = rng.below(total);
-                let op = if roll < u64::from(place) {
-                    Op::Place
-                } else if roll < u64::from(place + read) {
-                    Op::Availability
-                } else if roll < u64::from(place + read + lookup) {
-                    Op::Lookup
-                } else {
-                    Op::List
-                };
+                let mut roll = rng.below(total);
+                let mut op = Op::Place;
+                for (candidate, share) in Op::ALL.into_iter().zip(config.mix) {
+                    op = candidate;
+                    if roll < u64::from(share) {
+                        break;
+                    }
+                    roll -= u64::from(share);
+                }
                 let begin = Instant::now();
                 let outcome = match op {
                     Op::Place => {
@@ -252,13 +252,17 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                         }
                     }
                     Op::List => {
-                        // The newest page of all orders, of the open ones, or of one
-                        // customer's (a search by the email the placements use).
-                        let path = match rng.below(3) {
-                            0 => "/api/v1/orders?limit=50".to_owned(),
-                            1 => "/api/v1/orders?status=open&limit=50".to_owned(),
-                            _ => format!("/api/v1/orders?q=buyer{}%40&limit=50", rng.below(n.max(1))),
+                        // The newest page of all orders, or of the open ones.
+                        let path = if rng.below(2) == 0 {
+                            "/api/v1/orders?limit=50"
+                        } else {
+                            "/api/v1/orders?status=open&limit=50"
                         };
+                        call(&client, &config, reqwest::Method::GET, path, None).await.map(|(s, _)| s)
+                    }
+                    Op::Search => {
+                        // One customer's orders, by the email the placements use.
+                        let path = format!("/api/v1/orders?q=buyer{}%40&limit=50", rng.below(n.max(1)));
                         call(&client, &config, reqwest::Method::GET, &path, None).await.map(|(s, _)| s)
                     }
                 };

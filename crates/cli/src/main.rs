@@ -98,8 +98,8 @@ struct BenchArgs {
     #[arg(long)]
     seconds: Option<u64>,
     /// Shares of placements, availability reads, order look-ups and (optional) order
-    /// lists (the newest page of all orders, of the open ones, or a search by customer
-    /// email), e.g. 80,15,5 or 70,15,5,10.
+    /// lists (the newest page of all orders or of the open ones) and order searches (by
+    /// customer email), e.g. 80,15,5 or 60,15,5,10,10.
     #[arg(long, default_value = "80,15,5")]
     mix: String,
     /// Zipf exponent of SKU popularity (higher: fewer, hotter SKUs).
@@ -115,18 +115,19 @@ struct BenchArgs {
     json: bool,
 }
 
-fn parse_mix(raw: &str) -> anyhow::Result<(u32, u32, u32, u32)> {
-    const USAGE: &str = "--mix takes three or four whole numbers like 80,15,5 or 70,15,5,10";
+fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
+    const USAGE: &str = "--mix takes three to five whole numbers like 80,15,5 or 60,15,5,10,10";
     let parts: Vec<u32> = raw
         .split(',')
         .map(|p| p.trim().parse())
         .collect::<Result<_, _>>()
         .context(USAGE)?;
-    match parts.as_slice() {
-        [a, b, c] if a + b + c > 0 => Ok((*a, *b, *c, 0)),
-        [a, b, c, d] if a + b + c + d > 0 => Ok((*a, *b, *c, *d)),
-        _ => anyhow::bail!("{USAGE}, not all zero"),
+    if !(3..=5).contains(&parts.len()) || parts.iter().all(|&p| p == 0) {
+        anyhow::bail!("{USAGE}, not all zero");
     }
+    let mut mix = [0; 5];
+    mix[..parts.len()].copy_from_slice(&parts);
+    Ok(mix)
 }
 
 #[derive(Debug, Subcommand)]

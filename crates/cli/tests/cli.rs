@@ -172,3 +172,18 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
 }
+
+#[tokio::test]
+async fn bench_refuses_a_mix_it_cannot_run_before_touching_any_server() {
+    let db = db();
+    for mix in ["80,20", "1,2,3,4,5,6", "0,0,0,0", "80,x,5"] {
+        // Nothing listens on this port: a mix that passed would fail on the set-up instead.
+        let out = switchyard(
+            &db,
+            &["bench", "--url", "http://127.0.0.1:9", "--key", "k", "--mix", mix],
+        );
+        assert!(!out.status.success(), "--mix {mix} was taken");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("three to five whole numbers"), "--mix {mix}: {text}");
+    }
+}
