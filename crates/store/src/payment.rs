@@ -283,12 +283,29 @@ async fn record(
     entry: Entry<'_>,
     actor: &str,
 ) -> StoreResult<Result<PaymentTransaction, GatewayError>> {
-    let payment = books.approved().cloned().ok_or_else(|| StoreError::Conflict {
+    let asked = ask(now, books, kind, entry, actor)?;
+    if let Ok(record) = &asked {
+        write(tx, now, order, books, record).await?;
+    }
+    Ok(asked)
+}
+
+/// Asks the provider for one transaction of `books`' approved payment, once the rules
+/// accept it: the record to write, or what the provider said instead. Nothing is
+/// written yet.
+fn ask(
+    now: Timestamp,
+    books: &Books,
+    kind: TransactionKind,
+    entry: Entry<'_>,
+    actor: &str,
+) -> StoreResult<Result<PaymentTransaction, GatewayError>> {
+    let payment = books.approved().ok_or_else(|| StoreError::Conflict {
         code: "no_payment",
         message: "the order has no approved payment".into(),
     })?;
     let amount = entry.share.amount;
-    let after = books.totals.apply(kind, amount).map_err(refused)?;
+    books.totals.apply(kind, amount).map_err(refused)?;
     let id = PaymentTransactionId::new_at(now);
     let asked = payment.provider.gateway().execute(&GatewayRequest {
         kind,
@@ -301,7 +318,7 @@ async fn record(
         Err(e) => return Ok(Err(e)),
     };
     let refund = entry.refund;
-    let record = PaymentTransaction {
+    Ok(Ok(PaymentTransaction {
         id,
         payment_id: payment.id.clone(),
         kind,
@@ -316,7 +333,26 @@ async fn record(
         provider_reference: reference,
         actor: actor.to_owned(),
         created_at: now,
-    };
+    }))
+}
+
+/// Writes a transaction the provider accepted, with its timeline event, and enters it
+/// in `books`.
+async fn write(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    order: &OrderId,
+    books: &mut Books,
+    record: &PaymentTransaction,
+) -> StoreResult<()> {
+    let (kind, amount, actor) = (record.kind, record.amount, record.actor.as_str());
+    let provider = books
+        .payments
+        .iter()
+        .find(|p| p.id == record.payment_id)
+        .map(|p| p.provider)
+        .ok_or_else(|| StoreError::Corrupt(format!("transaction {} has no payment in the books", record.id)))?;
+    let after = books.totals.apply(kind, amount).map_err(refused)?;
     db::query(
         "INSERT INTO payment_transaction (id, payment_id, order_id, kind, amount, currency, shipment_id, refund_reason, \
          appeasement_reason, note, settles, lines, shipping, provider_reference, actor, created_at) \
@@ -344,7 +380,7 @@ async fn record(
     let (event_kind, message) = match kind {
         TransactionKind::Authorization => (
             OrderEventKind::PaymentAuthorized,
-            format!("Authorized {amount} with {}", payment.provider),
+            format!("Authorized {amount} with {provider}"),
         ),
         TransactionKind::Capture => (OrderEventKind::PaymentCaptured, format!("Captured {amount}{covered}")),
         TransactionKind::Void => (OrderEventKind::PaymentVoided, format!("Voided {amount}{covered}")),
@@ -378,7 +414,7 @@ async fn record(
     );
     books.totals = after;
     books.transactions.push(record.clone());
-    Ok(Ok(record))
+    Ok(())
 }
 
 /// Writes the payment status `books` mean onto the order.
@@ -597,23 +633,10 @@ async fn authorize_with(
         actor: actor.to_owned(),
         created_at: now,
     };
-    // Written first (transactions refer to it) and settled below.
-    db::query(
-        "INSERT INTO payment (id, order_id, provider, method_token, amount, currency, status, actor, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(attempt.id.as_str())
-    .bind(order.as_str())
-    .bind(provider.as_str())
-    .bind(attempt.method_token.as_deref())
-    .bind(total.amount)
-    .bind(total.currency.to_string())
-    .bind(attempt.status.as_str())
-    .bind(actor)
-    .bind(micros(now))
-    .execute(&mut ***tx)
-    .await?;
     books.payments.push(attempt.clone());
+    // The provider is asked first, so the payment is written once, with its outcome,
+    // before the authorization that refers to it.
+    let mut authorization = None;
     if total.amount > 0 {
         let entry = Entry {
             share: Share {
@@ -624,8 +647,11 @@ async fn authorize_with(
             shipment: None,
             refund: None,
         };
-        match record(tx, now, order, &mut books, TransactionKind::Authorization, entry, actor).await? {
-            Ok(t) => attempt.reference = Some(t.provider_reference),
+        match ask(now, &books, TransactionKind::Authorization, entry, actor)? {
+            Ok(t) => {
+                attempt.reference = Some(t.provider_reference.clone());
+                authorization = Some(t);
+            }
             Err(e) => {
                 attempt.status = match e {
                     GatewayError::Declined(_) => AttemptStatus::Declined,
@@ -645,13 +671,26 @@ async fn authorize_with(
             }
         }
     }
-    db::query("UPDATE payment SET status = $1, reference = $2, message = $3 WHERE id = $4")
-        .bind(attempt.status.as_str())
-        .bind(attempt.reference.as_deref())
-        .bind(attempt.message.as_deref())
-        .bind(attempt.id.as_str())
-        .execute(&mut ***tx)
-        .await?;
+    db::query(
+        "INSERT INTO payment (id, order_id, provider, method_token, amount, currency, status, reference, message, \
+         actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(attempt.id.as_str())
+    .bind(order.as_str())
+    .bind(provider.as_str())
+    .bind(attempt.method_token.as_deref())
+    .bind(total.amount)
+    .bind(total.currency.to_string())
+    .bind(attempt.status.as_str())
+    .bind(attempt.reference.as_deref())
+    .bind(attempt.message.as_deref())
+    .bind(actor)
+    .bind(micros(now))
+    .execute(&mut ***tx)
+    .await?;
+    if let Some(authorization) = &authorization {
+        write(tx, now, order, &mut books, authorization).await?;
+    }
     if attempt.status == AttemptStatus::Approved && total.amount > 0 && provider.captures_at_placement(mode) {
         let parts = line_parts(tx, order, books.currency, None).await?;
         let shipping = shipping(tx, order, books.currency).await?;
