@@ -1,8 +1,9 @@
 //! Rows for the append-only tables — the order timeline, the outbox, the stock
-//! ledger and (SQLite) the order search index — written during a write transaction. They are kept on the `WriteTx` and
-//! written as one multi-row INSERT per table just before the commit: on PostgreSQL
-//! when the transaction finishes; on SQLite the rows of every caller whose work went
-//! into the shared transaction are written together before its one COMMIT. A
+//! ledger and (SQLite) the order search index — written during a write transaction.
+//! They are kept on the `WriteTx` and written as one multi-row INSERT per table just
+//! before the commit: on PostgreSQL when the transaction finishes; on SQLite the rows
+//! of every caller whose work went into the shared transaction are written together
+//! before its one COMMIT. A
 //! placement appends half a dozen such rows, and each statement run inside a write
 //! turn holds up every writer queued behind it (SQLite) or keeps the row locks taken
 //! so far (PostgreSQL).

@@ -202,9 +202,42 @@ fn run(conn: &rusqlite::Connection, sql: &str, args: &[Arg], limit: usize) -> ru
         rows.push(values);
     }
     drop(cursor);
-    Ok(Output {
-        names,
-        rows,
-        changed: conn.changes(),
-    })
+    // SQLite counts the changes of the last INSERT, UPDATE or DELETE; a read changes
+    // nothing, whatever ran before it.
+    let changed = if stmt.readonly() { 0 } else { conn.changes() };
+    Ok(Output { names, rows, changed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_reports_its_own_changes_and_a_read_none() {
+        let path = std::env::temp_dir().join(format!("switchyard-lite-{}.db", std::process::id()));
+        let pool = Pool::open(path.to_str().unwrap()).unwrap();
+        let conn = pool.take().unwrap();
+        conn.batch("CREATE TABLE t (x INTEGER NOT NULL)").unwrap();
+        let insert = conn.run(
+            "INSERT INTO t (x) VALUES ($1), ($2)",
+            &[Arg::Int(1), Arg::Int(2)],
+            usize::MAX,
+        );
+        assert_eq!(insert.unwrap().changed, 2);
+        let read = conn
+            .run("SELECT x FROM t WHERE x >= $1 ORDER BY x", &[Arg::Int(2)], usize::MAX)
+            .unwrap();
+        assert_eq!((read.changed, read.rows), (0, vec![vec![Value::Integer(2)]]));
+        let limited = conn.run("SELECT x FROM t ORDER BY x", &[], 1).unwrap();
+        assert_eq!(limited.rows, vec![vec![Value::Integer(1)]]);
+        let none = conn
+            .run("UPDATE t SET x = 3 WHERE x = $1", &[Arg::Int(9)], usize::MAX)
+            .unwrap();
+        assert_eq!(none.changed, 0);
+        drop(conn);
+        pool.close();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
