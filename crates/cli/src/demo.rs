@@ -14,6 +14,7 @@ use switchyard_core::catalog::{
 };
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
+use switchyard_core::order::Hold;
 use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
 use switchyard_core::payment::{CaptureMode, PaymentProvider};
 use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
@@ -21,7 +22,6 @@ use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
 use switchyard_store::inventory::MovementContext;
-use switchyard_store::order::HoldRequest;
 use switchyard_store::{Store, StoreError};
 
 const MARKER: &str = "demo";
@@ -515,7 +515,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
                     .await?;
             }
             2 => {
-                let hold = HoldRequest {
+                let hold = Hold {
                     reason: HoldReason::FraudReview,
                     note: Some("billing and shipping countries differ".into()),
                     until: None,

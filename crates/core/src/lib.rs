@@ -22,6 +22,12 @@ pub mod routing;
 pub mod shipment;
 pub mod validation;
 
+/// A closed set of values with one spelling (every `string_enum!`), so other layers
+/// can write a state the way core spells it.
+pub trait Spelled: Copy {
+    fn spelling(&self) -> &'static str;
+}
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use money::{Currency, Money, MoneyError};
 pub use validation::{FieldError, Validator};

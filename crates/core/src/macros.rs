@@ -33,6 +33,12 @@ macro_rules! string_enum {
             }
         }
 
+        impl $crate::Spelled for $name {
+            fn spelling(&self) -> &'static str {
+                self.as_str()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

@@ -123,6 +123,14 @@ pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, In
     }
 }
 
+/// Longest reason an operator gives for an action (a cancellation, a rejection).
+pub const REASON_MAX: usize = 500;
+
+/// An operator's reason for an action: trimmed, at most 500 characters, blank is none.
+pub fn reason(raw: Option<&str>) -> Result<Option<String>, Invalid> {
+    optional_text(raw, REASON_MAX)
+}
+
 /// A code that identifies a resource for people and integrations: 1 to 64 characters
 /// of letters, digits, `-`, `_`, `.` and `/`, no spaces.
 pub fn code(raw: &str, what: &str) -> Result<String, Invalid> {

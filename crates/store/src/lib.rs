@@ -6,6 +6,34 @@
 //! write ever waits on a lock held by a reader) and commits concurrent writers
 //! together, one fsync for many.
 
+/// Runs `$body` in a write transaction of `$store` with `$tx: &mut WriteTx`, and
+/// commits what it did, or rolls it back when it fails (`?` inside the body fails the
+/// transaction, not the caller). A transaction that lost a race (`concurrent_update`,
+/// a serialisation failure or deadlock on PostgreSQL, a busy SQLite) runs again from
+/// the start, up to 8 times, so the body must read everything it decides on inside
+/// the transaction. Evaluates to the body's result.
+///
+/// A macro rather than a function taking an async closure: the closure's future would
+/// have to be `Send` for every borrow of the transaction, which the compiler cannot
+/// yet prove for the handlers' futures.
+macro_rules! transact {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut guard = $store.write().await?;
+            let result = {
+                let $tx: &mut $crate::WriteTx = &mut guard;
+                async { $body }.await
+            };
+            match guard.finish(result).await {
+                Err(e) if tries < 8 && e.is_contention() => continue,
+                other => break other,
+            }
+        }
+    }};
+}
+
 pub mod api_key;
 pub mod atp;
 pub mod catalog;

@@ -13,7 +13,7 @@ use switchyard_core::id::{ChannelId, EventId, LineId, LocationId, OrderId, Produ
 use switchyard_core::inventory::{Balance, Delta, MovementKind};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{
-    self as rules, Customer, FulfilmentStatus, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
+    self as rules, Customer, FulfilmentStatus, Hold, HoldReason, LineStatus, OrderAction, OrderDraft, OrderEventKind,
     OrderStatus, PaymentStatus, ServiceLevel, Totals,
 };
 use switchyard_core::payment::{AttemptStatus, PaymentTotals};
@@ -33,15 +33,6 @@ use crate::returns::ReturnSummary;
 use crate::routing::{Network, Route};
 use crate::shipment::link::{lines_in_progress, refuse_lines_in_progress, withdraw_unstarted_shipments};
 use crate::{Store, WriteTx};
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Hold {
-    pub reason: HoldReason,
-    pub note: Option<String>,
-    /// The hold is meant to end then; release it by hand or let the hold worker do it.
-    pub until: Option<Timestamp>,
-}
 
 /// An order as lists show it.
 #[derive(Debug, Clone, Serialize)]
@@ -171,14 +162,6 @@ pub struct OrderFilter {
     pub updated_since: Option<Timestamp>,
     /// Text to find in the number, the external id, the customer's email or name.
     pub q: Option<String>,
-}
-
-/// A hold request.
-#[derive(Debug, Clone)]
-pub struct HoldRequest {
-    pub reason: HoldReason,
-    pub note: Option<String>,
-    pub until: Option<Timestamp>,
 }
 
 const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, o.external_id, o.status, \
@@ -1178,7 +1161,7 @@ impl Store {
         tx: &mut WriteTx,
         head: &Head,
         status: OrderStatus,
-        hold: Option<&HoldRequest>,
+        hold: Option<&Hold>,
         now: Timestamp,
     ) -> StoreResult<()> {
         let statuses: Vec<LineStatus> = db::query_scalar::<String>("SELECT status FROM order_line WHERE order_id = $1")
@@ -1356,13 +1339,13 @@ impl Store {
         self.order(id.as_str()).await
     }
 
-    pub(crate) async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<HoldRequest>> {
+    pub(crate) async fn current_hold(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<Option<Hold>> {
         let row = db::query("SELECT hold_reason, hold_note, hold_until FROM sales_order WHERE id = $1")
             .bind(order.as_str())
             .fetch_one(&mut ***tx)
             .await?;
         Ok(match row.try_get::<Option<String>, _>("hold_reason")? {
-            Some(reason) => Some(HoldRequest {
+            Some(reason) => Some(Hold {
                 reason: HoldReason::parse(&reason).map_err(|e| StoreError::Corrupt(e.message))?,
                 note: row.try_get("hold_note")?,
                 until: get_opt_time(&row, "hold_until")?,
@@ -1372,59 +1355,32 @@ impl Store {
     }
 
     /// Puts an order on hold: it keeps its reservations but is not fulfilled.
-    pub async fn hold_order(&self, key: &str, hold: &HoldRequest, actor: &str) -> StoreResult<Order> {
-        if let Some(until) = hold.until {
-            rules::hold_until(until, self.now()).map_err(|e| StoreError::Invalid(vec![e.at("/until")]))?;
-        }
-        let id = retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let now = self.now();
-                let head = self.head(&mut tx, key).await?;
-                let to = rules::transition(head.status, OrderAction::Hold)?;
-                self.save_head(&mut tx, &head, to, Some(hold), now).await?;
-                let until = hold.until.map(|u| format!(" until {u}")).unwrap_or_default();
-                let note = hold.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default();
-                let message = format!("Held for {}{until}{note}", hold.reason.as_str().replace('_', " "));
-                event(
-                    &mut tx,
-                    now,
-                    &head.id,
-                    OrderEventKind::Held,
-                    actor,
-                    message,
-                    json!({ "reason": hold.reason, "note": hold.note, "until": hold.until }),
-                );
-                Ok(head.id)
-            }
-            .await;
-            tx.finish(result).await
+    pub async fn hold_order(&self, key: &str, hold: &Hold, actor: &str) -> StoreResult<Order> {
+        let id = transact!(self, |tx| {
+            let now = tx.now();
+            let head = self.head(tx, key).await?;
+            let to = rules::transition(head.status, OrderAction::Hold)?;
+            self.save_head(tx, &head, to, Some(hold), now).await?;
+            let until = hold.until.map(|u| format!(" until {u}")).unwrap_or_default();
+            let note = hold.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default();
+            let message = format!("Held for {}{until}{note}", hold.reason.as_str().replace('_', " "));
+            let data = json!({ "reason": hold.reason, "note": hold.note, "until": hold.until });
+            event(tx, now, &head.id, OrderEventKind::Held, actor, message, data);
+            Ok(head.id)
         })?;
         self.order(id.as_str()).await
     }
 
     /// Releases a held order back to fulfilment.
     pub async fn release_order(&self, key: &str, actor: &str) -> StoreResult<Order> {
-        let id = retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let now = self.now();
-                let head = self.head(&mut tx, key).await?;
-                let to = rules::transition(head.status, OrderAction::Release)?;
-                self.save_head(&mut tx, &head, to, None, now).await?;
-                event(
-                    &mut tx,
-                    now,
-                    &head.id,
-                    OrderEventKind::Released,
-                    actor,
-                    "Released from hold".into(),
-                    json!({}),
-                );
-                Ok(head.id)
-            }
-            .await;
-            tx.finish(result).await
+        let id = transact!(self, |tx| {
+            let now = tx.now();
+            let head = self.head(tx, key).await?;
+            let to = rules::transition(head.status, OrderAction::Release)?;
+            self.save_head(tx, &head, to, None, now).await?;
+            let message = "Released from hold".to_owned();
+            event(tx, now, &head.id, OrderEventKind::Released, actor, message, json!({}));
+            Ok(head.id)
         })?;
         self.order(id.as_str()).await
     }

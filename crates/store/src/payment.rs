@@ -20,7 +20,7 @@ use switchyard_core::payment::{
 
 use crate::db::{self, Link, Row, get_currency, get_enum, get_id, get_json, get_time, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::order::{Head, HoldRequest, event};
+use crate::order::{Head, event};
 use crate::{Store, WriteTx};
 
 /// One attempt to get an order's money authorized.
@@ -901,7 +901,7 @@ impl Store {
             }
             (OrderStatus::Open, false, _) => {
                 let to = order_rules::transition(head.status, OrderAction::Hold)?;
-                let hold = HoldRequest {
+                let hold = switchyard_core::order::Hold {
                     reason: HoldReason::Payment,
                     note: attempt.message.clone(),
                     until: None,

@@ -3,8 +3,11 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
+use crate::catalog::AddressInput;
 use crate::id::{LocationId, ProductId};
+use crate::inventory::Quantity;
 use crate::inventory::{Balance, StockCommand};
+use crate::money::{Currency, Money};
 use crate::routing;
 
 fn gbp(amount: i64) -> Money {

@@ -8,9 +8,9 @@ use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
 use switchyard_core::auth::Permission;
-use switchyard_core::order::{FulfilmentStatus, HoldReason, OrderInput, OrderStatus};
-use switchyard_core::validation::{self, Validator};
-use switchyard_store::order::{HoldRequest, Order, OrderFilter, OrderSummary};
+use switchyard_core::order::{FulfilmentStatus, HoldInput, OrderInput, OrderStatus};
+use switchyard_core::validation;
+use switchyard_store::order::{Order, OrderFilter, OrderSummary};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,20 +45,9 @@ pub struct CancelInput {
     pub reason: Option<String>,
 }
 
-/// A hold and its reason.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HoldInput {
-    pub reason: Option<HoldReason>,
-    #[schema(example = "AVS mismatch, calling the customer")]
-    pub note: Option<String>,
-    /// When the hold should end (RFC 3339); the server releases it then.
-    pub until: Option<Timestamp>,
-}
-
 pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
     let raw = input.and_then(|i| i.reason);
-    validation::optional_text(raw.as_deref(), 500).map_err(|e| ApiError::validation(vec![e.at("/reason")]))
+    validation::reason(raw.as_deref()).map_err(|e| ApiError::validation(vec![e.at("/reason")]))
 }
 
 /// Place an order
@@ -222,18 +211,7 @@ pub async fn hold_order(
     ApiJson(input): ApiJson<HoldInput>,
 ) -> ApiResult<Json<Order>> {
     caller.require(Permission::ManageOrders)?;
-    let mut v = Validator::new();
-    let reason = v.require("/reason", input.reason);
-    let note = v.check("/note", validation::optional_text(input.note.as_deref(), 1000));
-    let hold = v
-        .finish(|| {
-            Some(HoldRequest {
-                reason: reason?,
-                note: note?,
-                until: input.until,
-            })
-        })
-        .map_err(ApiError::validation)?;
+    let hold = input.parse(s.store.now()).map_err(ApiError::validation)?;
     Ok(Json(s.store.hold_order(&key, &hold, &caller.actor()).await?))
 }
 

@@ -16,6 +16,14 @@ use switchyard_core::validation::Invalid;
 use crate::error::{StoreError, StoreResult};
 
 /// Microseconds since the epoch: how every time is stored.
+/// A SQL list of states as core spells them, for `status IN (...)`: the set comes from
+/// the core enum's own constant (e.g. `LineStatus::WAITING`), never from a literal.
+/// The spellings are fixed identifiers, so they are written inline, not bound.
+pub fn one_of<E: switchyard_core::Spelled>(states: &[E]) -> String {
+    let quoted: Vec<String> = states.iter().map(|s| format!("'{}'", s.spelling())).collect();
+    format!("({})", quoted.join(", "))
+}
+
 pub fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
