@@ -118,6 +118,8 @@ string_enum!(
         /// The provider declined or failed; the order is held for payment.
         PaymentDeclined = "order.payment_declined",
         PaymentCaptured = "order.payment_captured",
+        /// The provider did not approve a capture, void or refund; the money stays where it was.
+        PaymentFailed = "order.payment_failed",
         PaymentVoided = "order.payment_voided",
         Refunded = "order.refunded",
         ReturnRequested = "order.return_requested",

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, MoneyError};
 use crate::order::PaymentStatus;
-use crate::validation::{self, FieldError, Invalid, Validator};
+use crate::validation::{self, Invalid};
 
 string_enum!(
     /// Who takes an order's money.
@@ -185,6 +185,12 @@ impl PaymentTotals {
         )
     }
 
+    /// Whether the order may ask for its money (again): not while any is authorized
+    /// and not yet captured or voided, nor once any was captured.
+    pub fn needs_authorization(&self) -> bool {
+        self.capturable().amount <= 0 && self.captured.amount <= 0
+    }
+
     /// Captured money that may still be given back: `captured - refunded`.
     pub fn refundable(&self) -> Money {
         Money::new(self.captured.amount - self.refunded.amount, self.captured.currency)
@@ -351,427 +357,36 @@ pub fn void_share(totals: &PaymentTotals, parts: &[LinePart], left: bool) -> Res
     share(totals, parts, Money::zero(totals.capturable().currency), !left)
 }
 
-/// One line of a refund request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RefundLine {
-    #[cfg_attr(feature = "openapi", schema(example = 1))]
-    pub line_no: i64,
-    #[cfg_attr(feature = "openapi", schema(example = 1))]
-    pub quantity: i64,
+/// The order's shipping charge: the shipping and its tax.
+pub fn shipping_charge(shipping: Money, tax: Money) -> Result<Money, MoneyError> {
+    shipping.checked_add(tax)
 }
 
-/// What to give back and why. The store prices it against what was charged and
-/// already refunded, inside the transaction that records it (`plan_refund`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefundRequest {
-    /// Units of lines, each priced at its share of the line total (discount and tax
-    /// included).
-    pub lines: Vec<RefundLine>,
-    /// The shipping and its tax, once.
-    pub shipping: bool,
-    /// Any further amount (goodwill, a price difference).
-    pub amount: Option<Money>,
-    /// Kept back from the lines (a restocking fee).
-    pub fee: Option<Money>,
-    pub reason: RefundReason,
-    /// Required when `reason` is `appeasement`, refused otherwise.
-    pub appeasement: Option<AppeasementReason>,
-    pub note: Option<String>,
-    /// What the refund settles, for people and reports: an RMA or claim number.
-    pub reference: Option<String>,
-}
-
-impl RefundRequest {
-    /// A refund of just `amount`.
-    pub fn amount(amount: Money, reason: RefundReason) -> Self {
-        RefundRequest {
-            amount: Some(amount),
-            ..RefundRequest::new(reason)
-        }
+/// What transactions cover of one order line: units and money, summed with checks.
+pub fn covered_line<'a>(
+    currency: crate::Currency,
+    covered: impl IntoIterator<Item = &'a CoveredLine>,
+    line_no: i64,
+) -> Result<(i64, Money), MoneyError> {
+    let mut units = 0i64;
+    let mut amount = Money::zero(currency);
+    for line in covered.into_iter().filter(|l| l.line_no == line_no) {
+        units = units.checked_add(line.quantity).ok_or(MoneyError::Overflow)?;
+        amount = amount.checked_add(line.amount)?;
     }
-
-    /// A refund of nothing yet, for `reason`.
-    pub fn new(reason: RefundReason) -> Self {
-        RefundRequest {
-            lines: Vec::new(),
-            shipping: false,
-            amount: None,
-            fee: None,
-            reason,
-            appeasement: None,
-            note: None,
-            reference: None,
-        }
-    }
+    Ok((units, amount))
 }
 
-/// What an order line has been charged and given back, read with the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineLedger {
-    pub line_no: i64,
-    pub total: Money,
-    pub ordered: i64,
-    /// Units whose money was captured.
-    pub charged: i64,
-    /// Units already refunded, and for how much.
-    pub refunded: i64,
-    pub refunded_amount: Money,
-}
+/// How long a payment request may wait for its provider's answer before the sweep
+/// asks the provider again (by the request's id, so it is never charged twice): a
+/// request older than this was left by a process that stopped before it heard back.
+pub const PENDING_REQUEST_SWEEP_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
-/// What a refund is priced against.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefundLedger {
-    pub totals: PaymentTotals,
-    pub lines: Vec<LineLedger>,
-    /// The order's shipping and its tax.
-    pub shipping: Money,
-    pub shipping_charged: bool,
-    pub shipping_refunded: Money,
-}
+mod gateway;
+mod refund;
 
-/// A priced refund.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefundPlan {
-    pub amount: Money,
-    pub lines: Vec<CoveredLine>,
-    pub shipping: Money,
-    pub reason: RefundReason,
-    pub appeasement: Option<AppeasementReason>,
-    pub note: Option<String>,
-    pub reference: Option<String>,
-}
-
-/// A refund the rules refuse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RefundError {
-    #[error("the refund has invalid fields")]
-    Invalid(Vec<FieldError>),
-    #[error("{requested} is more than the {remaining} captured and not yet refunded")]
-    ExceedsRefundable { requested: Money, remaining: Money },
-}
-
-fn same_currency(m: Money, currency: crate::Currency) -> Result<Money, Invalid> {
-    if m.currency != currency {
-        Err(Invalid::new(
-            "currency_mismatch",
-            format!("is in {}, but the order is in {currency}", m.currency),
-        ))
-    } else if m.amount <= 0 {
-        Err(Invalid::new("out_of_range", "must be more than zero"))
-    } else {
-        Ok(m)
-    }
-}
-
-/// Prices `request` without the refundable check.
-fn price(ledger: &RefundLedger, request: &RefundRequest) -> Result<RefundPlan, RefundError> {
-    let currency = ledger.totals.captured.currency;
-    let mut v = Validator::new();
-    let mut lines: Vec<CoveredLine> = Vec::new();
-    for (i, wanted) in request.lines.iter().enumerate() {
-        let Some(line) = ledger.lines.iter().find(|l| l.line_no == wanted.line_no) else {
-            v.push(
-                Invalid::new("unknown_line", format!("the order has no line {}", wanted.line_no))
-                    .at(format!("/lines/{i}/line_no")),
-            );
-            continue;
-        };
-        let before: i64 = lines
-            .iter()
-            .filter(|l| l.line_no == line.line_no)
-            .map(|l| l.quantity)
-            .sum();
-        let open = line.charged - line.refunded - before;
-        if wanted.quantity < 1 {
-            v.push(Invalid::new("out_of_range", "must be at least 1").at(format!("/lines/{i}/quantity")));
-            continue;
-        }
-        if wanted.quantity > open {
-            let message = format!(
-                "line {} has {} unit(s) charged and not yet refunded; {} asked",
-                line.line_no,
-                open.max(0),
-                wanted.quantity
-            );
-            v.push(Invalid::new("exceeds_refundable_quantity", message).at(format!("/lines/{i}/quantity")));
-            continue;
-        }
-        let done = line.refunded + before + wanted.quantity;
-        let given: i64 = lines
-            .iter()
-            .filter(|l| l.line_no == line.line_no)
-            .map(|l| l.amount.amount)
-            .sum();
-        // The unit that completes a line takes what is left of its total: no drift.
-        let amount = if done == line.ordered {
-            Money::new(line.total.amount - line.refunded_amount.amount - given, currency)
-        } else {
-            line_share(line.total, line.ordered, wanted.quantity)
-        };
-        lines.push(CoveredLine {
-            line_no: line.line_no,
-            quantity: wanted.quantity,
-            amount,
-        });
-    }
-    let shipping = if request.shipping {
-        let left = ledger.shipping.amount - ledger.shipping_refunded.amount;
-        if !ledger.shipping_charged {
-            v.push(Invalid::new("not_charged", "the shipping has not been charged").at("/shipping"));
-        } else if left <= 0 {
-            v.push(Invalid::new("already_refunded", "the shipping has already been refunded").at("/shipping"));
-        }
-        Money::new(left.max(0), currency)
-    } else {
-        Money::zero(currency)
-    };
-    let extra = v.check_opt("/amount", request.amount, |m| same_currency(m, currency));
-    let fee = v.check_opt("/fee", request.fee, |m| same_currency(m, currency));
-    match (request.reason, request.appeasement) {
-        (RefundReason::Appeasement, None) => {
-            v.push(Invalid::new("required", "is required for an appeasement").at("/appeasement_reason"))
-        }
-        (RefundReason::Appeasement, Some(_)) | (_, None) => {}
-        (_, Some(_)) => v.push(Invalid::new("not_allowed", "is only for appeasements").at("/appeasement_reason")),
-    }
-    let note = v.check("/note", validation::optional_text(request.note.as_deref(), 1000));
-    let reference = v.check(
-        "/reference",
-        validation::optional_text(request.reference.as_deref(), 128),
-    );
-    let goods = lines.iter().map(|l| l.amount.amount).sum::<i64>();
-    let (extra, fee) = (extra.flatten(), fee.flatten());
-    if let Some(fee) = fee
-        && fee.amount > goods
-    {
-        v.push(
-            Invalid::new(
-                "out_of_range",
-                format!(
-                    "is more than the {} refunded for the lines",
-                    Money::new(goods, currency)
-                ),
-            )
-            .at("/fee"),
-        );
-    }
-    let amount = goods + shipping.amount + extra.map_or(0, |m| m.amount) - fee.map_or(0, |m| m.amount);
-    v.finish(|| {
-        Some(RefundPlan {
-            amount: Money::new(amount, currency),
-            lines,
-            shipping,
-            reason: request.reason,
-            appeasement: request.appeasement,
-            note: note?,
-            reference: reference?,
-        })
-    })
-    .map_err(RefundError::Invalid)
-}
-
-/// Prices a refund: lines at their share of the line total (the unit that completes a
-/// line takes what is left of it), the shipping once, plus any amount, less any fee.
-/// A line's units are refunded at most once and only once charged; the whole refund
-/// is never more than is captured and not yet refunded (the error names what is).
-pub fn plan_refund(ledger: &RefundLedger, request: &RefundRequest) -> Result<RefundPlan, RefundError> {
-    let plan = price(ledger, request)?;
-    if plan.amount.amount <= 0 {
-        let nothing = Invalid::new("required", "nothing to refund: give lines, shipping or an amount");
-        return Err(RefundError::Invalid(vec![nothing.at("")]));
-    }
-    let remaining = ledger.totals.refundable();
-    if plan.amount.amount > remaining.amount {
-        return Err(RefundError::ExceedsRefundable {
-            requested: plan.amount,
-            remaining,
-        });
-    }
-    Ok(plan)
-}
-
-/// Prices the refund a cancellation owes: like `plan_refund`, but never more than is
-/// left to refund; `None` when that is nothing.
-pub fn plan_cancellation_refund(
-    ledger: &RefundLedger,
-    request: &RefundRequest,
-) -> Result<Option<RefundPlan>, RefundError> {
-    let mut plan = price(ledger, request)?;
-    let remaining = ledger.totals.refundable();
-    plan.amount = Money::new(plan.amount.amount.min(remaining.amount), remaining.currency);
-    Ok((plan.amount.amount > 0).then_some(plan))
-}
-
-/// What a provider is asked to do.
-#[derive(Debug, Clone, Copy)]
-pub struct GatewayRequest<'a> {
-    pub kind: TransactionKind,
-    pub amount: Money,
-    /// The payment method's token, when the customer gave one.
-    pub token: Option<&'a str>,
-    /// Our id for the transaction; providers derive their reference from it.
-    pub transaction: &'a str,
-}
-
-/// Why a provider did not approve.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
-    /// The customer's bank or the provider said no; retry with another method.
-    #[error("declined: {0}")]
-    Declined(String),
-    /// The provider failed to answer; the same request may be retried.
-    #[error("payment provider error: {0}")]
-    Provider(String),
-}
-
-/// A payment provider. The built-in providers are local and deterministic, so they are
-/// asked synchronously, inside the transaction that records the answer. A networked
-/// provider would need a `pending` record written first, the call made outside the
-/// transaction, and its answer recorded in a second one (with the provider's
-/// idempotency key), so a slow or lost answer never holds a database transaction.
-pub trait PaymentGateway: Send + Sync {
-    /// Performs `request`; answers the provider's reference for it.
-    fn execute(&self, request: &GatewayRequest<'_>) -> Result<String, GatewayError>;
-}
-
-/// Offline money (invoices, cash or card at a till): everything is approved and
-/// recorded; the reference is ours.
-#[derive(Debug, Default)]
-pub struct ManualGateway;
-
-impl PaymentGateway for ManualGateway {
-    fn execute(&self, request: &GatewayRequest<'_>) -> Result<String, GatewayError> {
-        Ok(format!("manual_{}", request.transaction))
-    }
-}
-
-/// The marketplace collected the money: its capture at placement and its refunds are
-/// recorded, never asked of anyone.
-#[derive(Debug, Default)]
-pub struct ChannelGateway;
-
-impl PaymentGateway for ChannelGateway {
-    fn execute(&self, request: &GatewayRequest<'_>) -> Result<String, GatewayError> {
-        Ok(format!("channel_{}", request.transaction))
-    }
-}
-
-/// Deterministic outcomes for demos and tests. Authorizations and refunds: the token
-/// `tok_decline` is declined and `tok_error` fails; an amount whose minor units end in
-/// 51 is declined, in 52 fails; anything else is approved. Captures and voids of an
-/// approved authorization are always approved.
-#[derive(Debug, Default)]
-pub struct TestGateway;
-
-impl PaymentGateway for TestGateway {
-    fn execute(&self, request: &GatewayRequest<'_>) -> Result<String, GatewayError> {
-        if matches!(request.kind, TransactionKind::Authorization | TransactionKind::Refund) {
-            match (request.token, request.amount.amount % 100) {
-                (Some("tok_decline"), _) => return Err(GatewayError::Declined("card declined (tok_decline)".into())),
-                (Some("tok_error"), _) => {
-                    return Err(GatewayError::Provider("processor unavailable (tok_error)".into()));
-                }
-                (_, 51) => {
-                    return Err(GatewayError::Declined(format!(
-                        "{} declined (ends in 51)",
-                        request.amount
-                    )));
-                }
-                (_, 52) => {
-                    return Err(GatewayError::Provider(format!(
-                        "{} failed (ends in 52)",
-                        request.amount
-                    )));
-                }
-                _ => {}
-            }
-        }
-        Ok(format!("test_{}", request.transaction))
-    }
-}
-
-impl PaymentProvider {
-    /// The implementation behind this provider.
-    pub fn gateway(self) -> &'static dyn PaymentGateway {
-        match self {
-            PaymentProvider::Manual => &ManualGateway,
-            PaymentProvider::Channel => &ChannelGateway,
-            PaymentProvider::Test => &TestGateway,
-        }
-    }
-
-    /// Whether the money is captured at placement whatever the channel's capture mode
-    /// says: a marketplace has already collected it.
-    pub fn captures_at_placement(self, mode: CaptureMode) -> bool {
-        self == PaymentProvider::Channel || mode == CaptureMode::OnPlacement
-    }
-}
-
-/// A refund as an API client asks for it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RefundInput {
-    /// Units of lines to refund, at their share of the line total (discount and tax
-    /// included).
-    pub lines: Option<Vec<RefundLine>>,
-    /// Refund the shipping and its tax (once).
-    pub shipping: Option<bool>,
-    /// A further amount.
-    pub amount: Option<Money>,
-    pub reason: Option<RefundReason>,
-    #[cfg_attr(feature = "openapi", schema(example = "customer returned one tee"))]
-    pub note: Option<String>,
-}
-
-impl RefundInput {
-    pub fn parse(&self) -> Result<RefundRequest, Vec<FieldError>> {
-        let mut v = Validator::new();
-        let reason = v.require("/reason", self.reason);
-        if reason == Some(RefundReason::Appeasement) {
-            v.push(Invalid::new("not_allowed", "use POST /orders/{key}/appeasements for goodwill").at("/reason"));
-        }
-        v.finish(|| {
-            Some(RefundRequest {
-                lines: self.lines.clone().unwrap_or_default(),
-                shipping: self.shipping.unwrap_or(false),
-                amount: self.amount,
-                fee: None,
-                reason: reason?,
-                appeasement: None,
-                note: self.note.clone(),
-                reference: None,
-            })
-        })
-    }
-}
-
-/// A goodwill refund: an amount and why, nothing sent back.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AppeasementInput {
-    pub amount: Option<Money>,
-    pub reason: Option<AppeasementReason>,
-    #[cfg_attr(feature = "openapi", schema(example = "parcel arrived four days late"))]
-    pub note: Option<String>,
-}
-
-impl AppeasementInput {
-    pub fn parse(&self) -> Result<RefundRequest, Vec<FieldError>> {
-        let mut v = Validator::new();
-        let amount = v.require("/amount", self.amount);
-        let appeasement = v.require("/reason", self.reason);
-        v.finish(|| {
-            Some(RefundRequest {
-                appeasement: Some(appeasement?),
-                note: self.note.clone(),
-                ..RefundRequest::amount(amount?, RefundReason::Appeasement)
-            })
-        })
-    }
-}
+pub use gateway::*;
+pub use refund::*;
 
 #[cfg(test)]
 mod tests;

@@ -170,7 +170,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
-/// Every 30 seconds, holds whose time has come are released, backorders that stock
+/// Every 30 seconds, payment requests left unanswered are asked again, holds whose time has come are released, backorders that stock
 /// can now serve are filled, `auto` locations' work is released to their floors, and
 /// carrier providers are asked for tracking news.
 pub async fn serve(
@@ -183,6 +183,14 @@ pub async fn serve(
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tick.tick().await;
+            // Payments first: a request left unanswered by a process that stopped is
+            // asked again (by its id, so nothing is charged twice) before its order
+            // is held, released or shipped on what it said.
+            match store.settle_stale_payments().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(orders = n, "settled payment requests left unanswered"),
+                Err(e) => tracing::warn!(error = %e, "could not settle payment requests"),
+            }
             match store.release_expired_holds().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(released = n, "released expired holds"),

@@ -92,6 +92,8 @@ pub struct TestApp {
     /// An admin key.
     pub admin: String,
     pub store: Store,
+    /// The database the server runs on, for a second store (another process) on it.
+    pub url: String,
     pub clock: Arc<ManualClock>,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
@@ -142,6 +144,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             admin,
             store,
+            url,
             clock,
             _dir: dir,
             schema,

@@ -6,6 +6,8 @@
 use serde_json::{Value, json};
 use switchyard_core::auth::Role;
 
+mod slow;
+
 use crate::both;
 use crate::helpers::*;
 use crate::shipments::TUESDAY;

@@ -1,7 +1,6 @@
-//! What ties a shipment to its order: the order's head read and bumped under its
-//! optimistic version (so a shipment action and a cancel of the same order serialise),
-//! its fulfilment status refreshed from its lines, timeline events, the shipment's
-//! outbox messages — and the two checks order cancellation and re-routing need:
+//! What ties a shipment to its order (whose head `order::Head` reads and saves under
+//! its version, so a shipment action and a cancel of the same order serialise): the
+//! shipment's head, timeline events and outbox messages — and the two checks order cancellation and re-routing need:
 //! which lines the floor has started on (`lines_in_progress`), and withdrawing the
 //! shipments it has not (`withdraw_unstarted_shipments`).
 
@@ -10,7 +9,7 @@ use serde_json::json;
 use switchyard_core::carrier::Carrier;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
 use switchyard_core::inventory::{Quantity, StockCommand};
-use switchyard_core::order::{self as rules, FulfilmentStatus, LineStatus, OrderEventKind, OrderStatus, ServiceLevel};
+use switchyard_core::order::{OrderEventKind, ServiceLevel};
 use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentStatus};
 
 use crate::WriteTx;
@@ -19,64 +18,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply};
 use crate::order::event as order_event;
 use crate::outbox::enqueue;
-
-/// The parts of an order a shipment action reads and bumps.
-pub(crate) struct OrderRef {
-    pub id: OrderId,
-    pub number: String,
-    pub status: OrderStatus,
-    pub version: i64,
-}
-
-pub(crate) async fn order_ref(conn: &mut Link, order: &OrderId) -> StoreResult<OrderRef> {
-    let row = db::query("SELECT number, status, version FROM sales_order WHERE id = $1")
-        .bind(order.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("order", order.as_str()))?;
-    Ok(OrderRef {
-        id: order.clone(),
-        number: row.try_get("number")?,
-        status: get_enum(&row, "status", OrderStatus::parse)?,
-        version: row.try_get("version")?,
-    })
-}
-
-/// Writes the order's `status`, refreshes its fulfilment status from its lines and
-/// bumps its version — only if nobody changed the order since it was read.
-pub(crate) async fn save_order(
-    tx: &mut WriteTx,
-    order: &OrderRef,
-    status: OrderStatus,
-    now: Timestamp,
-) -> StoreResult<FulfilmentStatus> {
-    let rows = db::query("SELECT status FROM order_line WHERE order_id = $1")
-        .bind(order.id.as_str())
-        .fetch_all(&mut ***tx)
-        .await?;
-    let lines = rows
-        .iter()
-        .map(|r| get_enum(r, "status", LineStatus::parse))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let fulfilment = rules::fulfilment_status(lines);
-    let mut sql = Sql::new("UPDATE sales_order SET status = ");
-    sql.bind(Arg::Text(status.as_str().into()))
-        .push(", fulfilment_status = ")
-        .bind(Arg::Text(fulfilment.as_str().into()))
-        .push(", updated_at = ")
-        .bind(Arg::Int(micros(now)))
-        .push(", version = version + 1 WHERE id = ")
-        .bind(Arg::Text(order.id.to_string()))
-        .push(" AND version = ")
-        .bind(Arg::Int(order.version));
-    if sql.query().execute(&mut ***tx).await?.rows_affected() != 1 {
-        return Err(StoreError::Conflict {
-            code: "concurrent_update",
-            message: format!("order {} changed while this request ran; retry", order.number),
-        });
-    }
-    Ok(fulfilment)
-}
 
 /// What a shipment action reads of its shipment, inside its transaction.
 #[derive(Debug, Clone)]

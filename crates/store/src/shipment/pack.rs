@@ -13,14 +13,13 @@ use switchyard_core::shipment::input::{LabelInput, PackRequest};
 use switchyard_core::shipment::scan::{self, ExpectedItem};
 use switchyard_core::shipment::{self as flow, ShipmentAction};
 
-use super::link::{
-    ShipmentHead, cancel_shipment_in, consume_reservations, order_ref, save_order, save_shipment, shipment_head,
-};
+use super::link::{ShipmentHead, cancel_shipment_in, consume_reservations, save_shipment, shipment_head};
 use super::{Shipment, shipment_id};
 use crate::Store;
 use crate::db::{self, Arg, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::{MovementContext, retrying};
+use crate::inventory::MovementContext;
+use crate::order::Head;
 use crate::order::event as order_event;
 use crate::payment::capture_shipment_in;
 
@@ -29,17 +28,12 @@ use crate::payment::capture_shipment_in;
 /// evaluates to the shipment after.
 macro_rules! on_shipment {
     ($store:expr, $key:expr, |$tx:ident, $head:ident| $body:block) => {{
-        let id: ShipmentId = retrying!({
-            let mut write = $store.write().await?;
-            let result: StoreResult<ShipmentId> = async {
-                let $tx = &mut write;
-                let id = shipment_id($tx, $key).await?;
-                let $head = shipment_head($tx, &id).await?;
-                let done: StoreResult<()> = async { $body }.await;
-                done.map(|()| id)
-            }
-            .await;
-            write.finish(result).await
+        let id: ShipmentId = transact!($store, |write| {
+            let $tx = write;
+            let id = shipment_id($tx, $key).await?;
+            let $head = shipment_head($tx, &id).await?;
+            let done: StoreResult<()> = async { $body }.await;
+            done.map(|()| id)
         })?;
         $store.shipment(id.as_str()).await
     }};
@@ -53,7 +47,7 @@ impl Store {
         on_shipment!(self, key, |tx, head| {
             let now = self.now();
             let to = flow::transition(head.status, ShipmentAction::Pack)?;
-            let order = order_ref(tx, &head.order_id).await?;
+            let order = Head::read(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let items = db::query(
                 "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
@@ -107,7 +101,7 @@ impl Store {
                 ("packed_at", Some(Arg::Int(micros(now)))),
             ];
             save_shipment(tx, &head, to, columns, now).await?;
-            save_order(tx, &order, order.status, now).await?;
+            order.touch(tx, now).await?;
             Ok(())
         })
     }
@@ -119,7 +113,7 @@ impl Store {
             let now = self.now();
             let request = input.parse(head.carrier).map_err(StoreError::Invalid)?;
             let to = flow::transition(head.status, ShipmentAction::CreateLabel)?;
-            let order = order_ref(tx, &head.order_id).await?;
+            let order = Head::read(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let Some(carrier) = request.carrier else {
                 return Err(StoreError::invalid("/carrier", "required", "is required"));
@@ -167,7 +161,7 @@ impl Store {
                 }
                 other => other?,
             }
-            save_order(tx, &order, order.status, now).await?;
+            order.touch(tx, now).await?;
             Ok(())
         })
     }
@@ -194,10 +188,10 @@ impl Store {
     /// fulfilment status follows, its share of the order's money is captured, and the
     /// outbox hears `shipment.shipped`.
     pub async fn ship_shipment(&self, key: &str, actor: &str) -> StoreResult<Shipment> {
-        on_shipment!(self, key, |tx, head| {
+        let shipped = on_shipment!(self, key, |tx, head| {
             let now = self.now();
             let to = flow::transition(head.status, ShipmentAction::Ship)?;
-            let order = order_ref(tx, &head.order_id).await?;
+            let order = Head::read(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let held: i64 = db::query_scalar(
                 "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM reservation WHERE shipment_id = $1",
@@ -246,7 +240,7 @@ impl Store {
                 .await?;
             }
             save_shipment(tx, &head, to, vec![("shipped_at", Some(Arg::Int(micros(now))))], now).await?;
-            let fulfilment = save_order(tx, &order, order.status, now).await?;
+            let fulfilment = order.touch(tx, now).await?;
             let carrier = head.carrier.map(|c| c.name()).unwrap_or("the carrier");
             let number = head.tracking_number.clone().unwrap_or_default();
             order_event(
@@ -264,9 +258,11 @@ impl Store {
                     "tracking_url": head.carrier.map(|c| c.tracking_url(&number)), "fulfilment_status": fulfilment,
                 }),
             );
-            // The money of what left goes with it.
+            // The money of what left goes with it, asked of the provider after the commit.
             capture_shipment_in(tx, now, &head.order_id, &head.id, actor).await
-        })
+        })?;
+        self.settle_payments(&shipped.summary.order_id).await?;
+        self.shipment(shipped.summary.id.as_str()).await
     }
 
     /// Cancels a shipment that has not shipped. Its stock stays reserved for the order
@@ -275,9 +271,9 @@ impl Store {
     pub async fn cancel_shipment(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Shipment> {
         on_shipment!(self, key, |tx, head| {
             let now = self.now();
-            let order = order_ref(tx, &head.order_id).await?;
+            let order = Head::read(tx, head.order_id.as_str()).await?;
             cancel_shipment_in(tx, &head, now, (reason.unwrap_or("cancelled by an operator"), actor)).await?;
-            save_order(tx, &order, order.status, now).await.map(|_| ())
+            order.touch(tx, now).await.map(|_| ())
         })
     }
 }

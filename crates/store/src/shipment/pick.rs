@@ -19,11 +19,12 @@ use switchyard_core::routing::SplitPolicy;
 use switchyard_core::shipment::input::{ItemMix, PickListRequest};
 use switchyard_core::shipment::{self as flow, PickListStatus, ShipmentAction, ShipmentStatus};
 
-use super::link::{ShipmentHead, consume_reservations, order_ref, save_order, save_shipment, shipment_head};
+use super::link::{ShipmentHead, consume_reservations, save_shipment, shipment_head};
 use super::shipment_id;
 use crate::db::{self, Arg, Sql, get_enum, get_id, get_json, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply, retrying};
+use crate::order::Head;
 use crate::order::event as order_event;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
@@ -202,7 +203,7 @@ async fn short_pick(
     short: &[LineId],
     actor: &str,
 ) -> StoreResult<usize> {
-    let order = order_ref(tx, &head.order_id).await?;
+    let order = Head::read(tx, head.order_id.as_str()).await?;
     let policy: String = db::query_scalar(
         "SELECT c.split_policy FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1",
     )
@@ -255,7 +256,7 @@ async fn short_pick(
             .execute(&mut ***tx)
             .await?;
     }
-    save_order(tx, &order, order.status, now).await?;
+    order.touch(tx, now).await?;
     let found: Vec<String> = allocations
         .iter()
         .filter(|a| a.picked < a.quantity && short.contains(&a.line))
@@ -332,7 +333,7 @@ impl Store {
                 .await?;
                 for (slot, shipment) in chosen.iter().enumerate() {
                     let head = shipment_head(&mut tx, shipment).await?;
-                    let order = order_ref(&mut tx, &head.order_id).await?;
+                    let order = Head::read(&mut tx, head.order_id.as_str()).await?;
                     rules::transition(order.status, OrderAction::Fulfil)?;
                     let to = flow::transition(head.status, ShipmentAction::Pick)?;
                     let columns = vec![

@@ -17,11 +17,11 @@ use switchyard_core::shipment::input::ReleaseRequest;
 use switchyard_core::shipment::{ReleaseMode, ShipmentStatus};
 
 use super::ShipmentSummary;
-use super::link::{order_ref, save_order};
 use crate::catalog::Location;
 use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
+use crate::order::Head;
 use crate::order::event as order_event;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};
@@ -73,7 +73,7 @@ async fn release_order_in(
     carrier: Option<Carrier>,
     actor: &str,
 ) -> StoreResult<Option<ShipmentId>> {
-    let head = order_ref(tx, order).await?;
+    let head = Head::read(tx, order.as_str()).await?;
     if rules::transition(head.status, OrderAction::Fulfil).is_err() {
         return Ok(None);
     }
@@ -104,7 +104,7 @@ async fn release_order_in(
         .collect::<StoreResult<Vec<_>>>()?;
     // Bumping the order first makes a concurrent release of the same order wait here
     // (PostgreSQL) and then retry, so shipment numbers never collide.
-    save_order(tx, &head, head.status, now).await?;
+    head.touch(tx, now).await?;
     let count: i64 = db::query_scalar("SELECT COUNT(*) FROM shipment WHERE order_id = $1")
         .bind(order.as_str())
         .fetch_one(&mut ***tx)

@@ -13,17 +13,18 @@ use switchyard_core::carrier::{Carrier, Parcel, Provider};
 use switchyard_core::catalog::Address;
 use switchyard_core::id::{ShipmentId, TrackingEventId};
 use switchyard_core::order as rules;
-use switchyard_core::order::{FulfilmentStatus, LineStatus, OrderAction, OrderEventKind};
+use switchyard_core::order::{LinesOutcome, OrderEventKind};
 use switchyard_core::shipment::input::ShipmentRef;
 use switchyard_core::shipment::{
     self as flow, DeliveryPerformance, ShipmentStatus, TrackingEvent, TrackingOutcome, TrackingStatus,
 };
 
-use super::link::{ShipmentHead, order_ref, save_order, save_shipment, shipment_head};
+use super::link::{ShipmentHead, save_shipment, shipment_head};
 use super::shipment_id;
-use crate::db::{self, Arg, get_enum, get_json, micros};
+use crate::db::{self, Arg, get_json, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::retrying;
+use crate::order::Head;
 use crate::order::event as order_event;
 use crate::{Store, WriteTx};
 
@@ -164,20 +165,11 @@ async fn after_status_change(
         // In transit and out for delivery reach the outbox (for customer emails), not the timeline.
         _ => return Ok(()),
     };
-    let order = order_ref(tx, &head.order_id).await?;
-    let lines = db::query("SELECT status FROM order_line WHERE order_id = $1")
-        .bind(order.id.as_str())
-        .fetch_all(&mut ***tx)
-        .await?
-        .iter()
-        .map(|r| get_enum(r, "status", LineStatus::parse))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let complete = rules::fulfilment_status(lines) == FulfilmentStatus::Delivered;
-    let status = match rules::transition(order.status, OrderAction::Complete) {
-        Ok(done) if complete => done,
-        _ => order.status,
-    };
-    save_order(tx, &order, status, now).await?;
+    let order = Head::read(tx, head.order_id.as_str()).await?;
+    // A delivery may leave every line delivered: the order is then completed.
+    let outcome = rules::after_lines_changed(order.status, order.lines(tx).await?)?;
+    let status = outcome.status(order.status);
+    order.save(tx, status, order.hold.as_ref(), now).await?;
     let data = json!({
         "shipment_id": head.id, "shipment": head.number, "status": to, "occurred_at": event.occurred_at,
         "location": event.location, "description": event.description, "source": source,
@@ -185,7 +177,7 @@ async fn after_status_change(
             .then(|| DeliveryPerformance::measure(head.promised_delivery_at, event.occurred_at)),
     });
     order_event(tx, now, &order.id, kind, source, message, data);
-    if status != order.status {
+    if outcome == LinesOutcome::Completed {
         let message = "Completed: every line was delivered".to_owned();
         order_event(
             tx,
