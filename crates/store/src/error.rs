@@ -1,24 +1,12 @@
 //! The store's one error type: what went wrong in terms a caller can act on. Database
 //! errors are classified here, once; the HTTP layer maps each variant to a status.
 
-use serde::Serialize;
 use switchyard_core::FieldError;
 use switchyard_core::inventory::StockError;
 use switchyard_core::order::TransitionError;
 use switchyard_core::shipment::ShipmentTransitionError;
 
-/// A line that could not be reserved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ShortLine {
-    /// Index of the line in the request (0-based); lines of one SKU share the shortage.
-    pub line: usize,
-    pub sku: String,
-    /// Units of this SKU the whole order asks for.
-    pub requested: i64,
-    /// The most any one eligible location has available.
-    pub available: i64,
-}
+pub use switchyard_core::order::ShortLine;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -7,7 +7,11 @@ use serde::Deserialize;
 
 use super::{HoldReason, LineStatus, OrderAction, OrderStatus, TransitionError, transition};
 use crate::catalog::ShortagePolicy;
-use crate::routing::SplitPolicy;
+use std::collections::BTreeSet;
+
+use super::OrderDraft;
+use crate::id::ProductId;
+use crate::routing::{Line, Site, SplitPolicy};
 use crate::validation::{FieldError, Validator, optional_text};
 
 string_enum!(
@@ -105,6 +109,57 @@ pub fn placement_lines(served: &[bool], policy: ShortagePolicy) -> Result<Vec<Li
         .collect())
 }
 
+/// A line that could not be reserved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShortLine {
+    /// Index of the line in the request (0-based); lines of one SKU share the shortage.
+    pub line: usize,
+    pub sku: String,
+    /// Units of this SKU the whole order asks for.
+    pub requested: i64,
+    /// The most any one eligible location has available.
+    pub available: i64,
+}
+
+/// The lines a reject channel refuses: every line of a SKU that could not be served,
+/// with what the order asks of that SKU in all and the most one location could give.
+pub fn short_lines(
+    draft: &OrderDraft,
+    wanted: &[(ProductId, i64)],
+    lines: &[Line],
+    sites: &[Site],
+    assignment: &[Option<usize>],
+) -> Vec<ShortLine> {
+    let short: BTreeSet<&ProductId> = wanted
+        .iter()
+        .zip(assignment)
+        .filter(|(_, s)| s.is_none())
+        .map(|((p, _), _)| p)
+        .collect();
+    let units = |i: usize, site: &Site| {
+        let per_unit = wanted[i].1.max(1);
+        lines[i]
+            .needs
+            .iter()
+            .map(|(p, q)| site.available.get(p).copied().unwrap_or(0).max(0) / (q / per_unit).max(1))
+            .min()
+            .unwrap_or(0)
+    };
+    draft
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| short.contains(&wanted[*i].0))
+        .map(|(i, line)| ShortLine {
+            line: i,
+            sku: line.sku.clone(),
+            requested: wanted.iter().filter(|(p, _)| *p == wanted[i].0).map(|(_, q)| q).sum(),
+            available: sites.iter().map(|s| units(i, s)).max().unwrap_or(0),
+        })
+        .collect()
+}
+
 /// What a change of its lines (one cancelled, or delivered) does to the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinesOutcome {
@@ -187,7 +242,7 @@ pub fn lines_moving_together<T: PartialEq + Clone>(policy: SplitPolicy, lines: &
 /// Whether backordered lines may be routed now: a ship-complete order never has some
 /// lines reserved and others waiting, so it routes only when none is reserved.
 pub fn may_route_backorders(policy: SplitPolicy, allocated_lines: usize) -> bool {
-    policy != SplitPolicy::ShipComplete || allocated_lines == 0
+    !policy.moves_whole() || allocated_lines == 0
 }
 
 /// Longest note on a hold.

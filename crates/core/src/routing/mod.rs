@@ -34,6 +34,14 @@ string_enum!(
     }
 );
 
+impl SplitPolicy {
+    /// Whether the order's lines move together: a ship-complete order is re-routed,
+    /// sent back from a short pick or withdrawn whole, never line by line.
+    pub fn moves_whole(self) -> bool {
+        self == SplitPolicy::ShipComplete
+    }
+}
+
 /// One line to route: what it takes from a location's stock (a kit line takes its
 /// components) and what it weighs.
 #[derive(Debug, Clone, PartialEq, Eq)]

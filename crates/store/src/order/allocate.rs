@@ -125,44 +125,6 @@ pub(super) struct Routed<'a> {
     pub(super) lines: &'a [Line],
 }
 
-/// The lines a reject channel refuses: every line of a SKU that could not be served,
-/// with what the order asks of that SKU in all and the most one location could give.
-pub(super) fn short_lines(
-    draft: &OrderDraft,
-    wanted: &[(ProductId, i64)],
-    lines: &[Line],
-    sites: &[Site],
-    assignment: &[Option<usize>],
-) -> Vec<ShortLine> {
-    let short: BTreeSet<&ProductId> = wanted
-        .iter()
-        .zip(assignment)
-        .filter(|(_, s)| s.is_none())
-        .map(|((p, _), _)| p)
-        .collect();
-    let units = |i: usize, site: &Site| {
-        let per_unit = wanted[i].1.max(1);
-        lines[i]
-            .needs
-            .iter()
-            .map(|(p, q)| site.available.get(p).copied().unwrap_or(0).max(0) / (q / per_unit).max(1))
-            .min()
-            .unwrap_or(0)
-    };
-    draft
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| short.contains(&wanted[*i].0))
-        .map(|(i, line)| ShortLine {
-            line: i,
-            sku: line.sku.clone(),
-            requested: wanted.iter().filter(|(p, _)| *p == wanted[i].0).map(|(_, q)| q).sum(),
-            available: sites.iter().map(|s| units(i, s)).max().unwrap_or(0),
-        })
-        .collect()
-}
-
 /// Takes the stock `routed` assigns to `lines` of `order` — one guarded statement per
 /// (product, location), in a fixed order, each with its ledger row — and records the
 /// reservations with their promise. Answers how many lines were assigned.

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 use switchyard_core::FieldError;
-use switchyard_core::catalog::{Address, ShortagePolicy};
+use switchyard_core::catalog::Address;
 use switchyard_core::id::{ChannelId, EventId, LineId, LocationId, OrderId, ProductId, ReservationId};
 use switchyard_core::inventory::{Balance, Delta, MovementKind};
 use switchyard_core::money::{Currency, Money};
@@ -23,8 +23,8 @@ use switchyard_core::routing::{self, Decision, Line, PlanSummary, SimulationDraf
 
 use crate::catalog::Channel;
 use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_json, get_opt_time, get_time, insert_rows, micros};
-use crate::error::{ShortLine, StoreError, StoreResult};
-use crate::inventory::{MovementContext, record, retrying};
+use crate::error::{StoreError, StoreResult};
+use crate::inventory::{MovementContext, record};
 use crate::journal::Journal;
 use crate::outbox::enqueue;
 use crate::page::{Page, PageRequest};

@@ -182,28 +182,23 @@ impl Store {
     /// Writes a new order in a write turn; answers its id and whether it is new
     /// (false when the same channel and external id won a race to be placed).
     async fn place_new(&self, order: &NewOrder<'_>, actor: &str) -> StoreResult<(OrderId, bool)> {
-        retrying!({
-            let mut tx = self.write().await?;
-            let result = self.place_in(&mut tx, order, actor).await;
-            match result {
-                Err(StoreError::Database(e))
-                    if e.violates("sales_order_channel_external_key", "sales_order.channel_id") =>
+        match transact!(self, |tx| self.place_in(tx, order, actor).await) {
+            Err(StoreError::Database(e))
+                if e.violates("sales_order_channel_external_key", "sales_order.channel_id") =>
+            {
+                // The order that won may still wait on its commit (SQLite commits
+                // writers together): look it up in a write turn, which sees it and
+                // answers once it is durable.
+                let external_id = order.draft.external_id.as_deref();
+                match transact!(self, |tx| order_by_external(&mut ***tx, &order.channel.id, external_id)
+                    .await)?
                 {
-                    tx.rollback().await;
-                    // The order that won may still wait on its commit (SQLite commits
-                    // writers together): look it up in a write turn, which sees it
-                    // and answers once it is durable.
-                    let mut tx = self.write().await?;
-                    let existing =
-                        order_by_external(&mut **tx, &order.channel.id, order.draft.external_id.as_deref()).await;
-                    match tx.finish(existing).await? {
-                        Some(id) => Ok((id, false)),
-                        None => Err(StoreError::Database(e)),
-                    }
+                    Some(id) => Ok((id, false)),
+                    None => Err(StoreError::Database(e)),
                 }
-                other => tx.finish(other.map(|id| (id, true))).await,
             }
-        })
+            other => other.map(|id| (id, true)),
+        }
     }
 
     async fn place_in(&self, tx: &mut WriteTx, order: &NewOrder<'_>, actor: &str) -> StoreResult<OrderId> {
@@ -217,15 +212,16 @@ impl Store {
         let now = self.now();
         let (decision, sites, route_lines) = self.route_on(tx, network, channel.split_policy, wanted, now).await?;
         let plan = &decision.chosen;
-        if plan.score.unserved > 0 && channel.shortage_policy == ShortagePolicy::Reject {
-            return Err(StoreError::InsufficientStock(short_lines(
+        let served: Vec<bool> = plan.assignment.iter().map(Option::is_some).collect();
+        let statuses = rules::placement_lines(&served, channel.shortage_policy).map_err(|_| {
+            StoreError::InsufficientStock(rules::short_lines(
                 draft,
                 wanted,
                 &route_lines,
                 &sites,
                 &plan.assignment,
-            )));
-        }
+            ))
+        })?;
 
         let next_number = match self.backend() {
             crate::Backend::Sqlite => {
@@ -238,17 +234,6 @@ impl Store {
             db::query_scalar::<i64>(next_number).fetch_one(&mut ***tx).await?
         );
         let id = OrderId::new_at(now);
-        let statuses: Vec<LineStatus> = plan
-            .assignment
-            .iter()
-            .map(|s| {
-                if s.is_some() {
-                    LineStatus::Allocated
-                } else {
-                    LineStatus::Backordered
-                }
-            })
-            .collect();
         let fulfilment = rules::fulfilment_status(statuses.iter().copied());
         let promise = plan.promise(&sites);
         let t = &draft.totals;

@@ -108,10 +108,12 @@ impl Store {
         // are found by one list of products. (With the kits as an OR'ed sub-query,
         // SQLite read every open order instead: 200 ms at a million orders, on every
         // receipt.)
-        let mut sql = Sql::new(
+        let mut sql = Sql::new(&format!(
             "SELECT o.id, o.priority, o.placed_at FROM order_line l JOIN sales_order o ON o.id = l.order_id \
-             WHERE l.status = 'backordered' AND o.status IN ('open', 'on_hold')",
-        );
+             WHERE l.status = {} AND o.status IN {}",
+            db::is(LineStatus::Backordered),
+            db::one_of(OrderStatus::LIVE)
+        ));
         if !products.is_empty() {
             let ids = || products.iter().map(|p| Arg::Text(p.to_string()));
             let mut kits = Sql::new("SELECT DISTINCT kit_id FROM kit_component WHERE component_id IN (");
@@ -137,18 +139,13 @@ impl Store {
             .collect::<StoreResult<_>>()?;
         let mut allocated = 0;
         for order in orders {
-            allocated += retrying!({
-                let mut tx = self.write().await?;
-                let result = async {
-                    let r = self.routing_head(&mut tx, &order).await?;
-                    if !matches!(r.head.status, OrderStatus::Open | OrderStatus::OnHold) {
-                        return Ok(0);
-                    }
-                    self.route_backordered(&mut tx, &r, "system", "Backorder filled", false)
-                        .await
+            allocated += transact!(self, |tx| {
+                let r = self.routing_head(tx, &order).await?;
+                if !r.head.status.is_live() {
+                    return Ok(0);
                 }
-                .await;
-                tx.finish(result).await
+                self.route_backordered(tx, &r, "system", "Backorder filled", false)
+                    .await
             })?;
         }
         Ok(allocated)
@@ -179,10 +176,12 @@ impl Store {
     /// date. Kit lines wait on several components and get none. Returns how many lines
     /// changed.
     pub async fn refresh_expected_dates(&self, products: &[ProductId]) -> StoreResult<usize> {
-        let mut sql = Sql::new(
+        let mut sql = Sql::new(&format!(
             "SELECT l.id, l.product_id, l.quantity, l.expected_at, o.channel_id FROM order_line l \
-             JOIN sales_order o ON o.id = l.order_id WHERE l.status = 'backordered' AND o.status IN ('open', 'on_hold')",
-        );
+             JOIN sales_order o ON o.id = l.order_id WHERE l.status = {} AND o.status IN {}",
+            db::is(LineStatus::Backordered),
+            db::one_of(OrderStatus::LIVE)
+        ));
         if !products.is_empty() {
             sql.push(" AND l.product_id IN (")
                 .list(products.iter().map(|p| Arg::Text(p.to_string())))
@@ -239,19 +238,17 @@ impl Store {
         if changes.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.write().await?;
-        let result = async {
+        transact!(self, |tx| {
             for (line, expected) in &changes {
-                db::query("UPDATE order_line SET expected_at = $1 WHERE id = $2 AND status = 'backordered'")
+                db::query("UPDATE order_line SET expected_at = $1 WHERE id = $2 AND status = $3")
                     .bind(*expected)
                     .bind(line.as_str())
+                    .bind(LineStatus::Backordered.as_str())
                     .execute(&mut **tx)
                     .await?;
             }
             Ok(changes.len())
-        }
-        .await;
-        tx.finish(result).await
+        })
     }
 
     /// Releases the reservations of the order's allocated lines (those at `location`,
@@ -271,9 +268,9 @@ impl Store {
         let mut sql =
             Sql::new("SELECT DISTINCT l.id, l.line_no FROM order_line l JOIN reservation res ON res.line_id = l.id");
         sql.filter("l.order_id = ", Arg::Text(order.to_string()), "");
-        sql.push(" AND l.status = 'allocated'");
+        sql.push(&format!(" AND l.status = {}", db::is(LineStatus::Allocated)));
         // Ship-complete orders move whole, wherever their stock is.
-        if let Some(location) = location.filter(|_| r.policy == SplitPolicy::Allow) {
+        if let Some(location) = location.filter(|_| !r.policy.moves_whole()) {
             sql.filter("res.location_id = ", Arg::Text(location.to_string()), "");
         }
         sql.push(" ORDER BY l.line_no");
@@ -284,7 +281,7 @@ impl Store {
             .into_iter()
             .map(|l| l.line_id)
             .collect();
-        if r.policy == SplitPolicy::ShipComplete && !busy.is_empty() {
+        if r.policy.moves_whole() && !busy.is_empty() {
             refuse_lines_in_progress(tx, order, None).await?;
         }
         let line_ids: Vec<LineId> = sql
@@ -303,7 +300,11 @@ impl Store {
         let mut released = Vec::new();
         for line in &line_ids {
             released.extend(release_reservations(tx, now, order, Some(line), actor).await?);
-            db::query("UPDATE order_line SET status = 'backordered' WHERE id = $1")
+            // An allocated line routed again waits first (`core::order::line_transition`).
+            let waits = rules::line_transition(LineStatus::Allocated, LineAction::Backorder)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            db::query("UPDATE order_line SET status = $1 WHERE id = $2")
+                .bind(waits.as_str())
                 .bind(line.as_str())
                 .execute(&mut ***tx)
                 .await?;
@@ -329,28 +330,23 @@ impl Store {
     /// Moves an order's reservations to the best plan now (or to backorder).
     pub async fn reroute_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let reason = reason.unwrap_or("requested by an operator");
-        let (id, freed) = retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let head = Head::read(&mut tx, key).await?;
-                let freed = self.reroute_in(&mut tx, &head.id, None, reason, actor).await?;
-                Ok((head.id, freed))
-            }
-            .await;
-            tx.finish(result).await
+        let (id, freed) = transact!(self, |tx| {
+            let head = Head::read(tx, key).await?;
+            let freed = self.reroute_in(tx, &head.id, None, reason, actor).await?;
+            Ok((head.id, freed))
         })?;
         self.after_stock_freed(&freed).await;
-        self.settle_payments(&id).await?;
         self.order(id.as_str()).await
     }
 
     /// Takes a location out of routing and re-routes what was reserved there.
     pub async fn disable_location(&self, key: &str, actor: &str) -> StoreResult<crate::catalog::Location> {
         let location = self.set_disabled(key, true).await?;
-        let orders: Vec<OrderId> = db::query_scalar::<String>(
+        let orders: Vec<OrderId> = db::query_scalar::<String>(format!(
             "SELECT DISTINCT r.order_id FROM reservation r JOIN sales_order o ON o.id = r.order_id \
-             WHERE r.location_id = $1 AND o.status IN ('open', 'on_hold') ORDER BY r.order_id",
-        )
+             WHERE r.location_id = $1 AND o.status IN {} ORDER BY r.order_id",
+            db::one_of(OrderStatus::LIVE)
+        ))
         .bind(location.id.as_str())
         .fetch_all(&self.pool)
         .await?
@@ -359,13 +355,9 @@ impl Store {
         .collect::<StoreResult<_>>()?;
         let reason = format!("location {} disabled", location.code);
         for order in orders {
-            retrying!({
-                let mut tx = self.write().await?;
-                let result = self
-                    .reroute_in(&mut tx, &order, Some(&location.id), &reason, actor)
-                    .await;
-                tx.finish(result).await
-            })?;
+            transact!(self, |tx| self
+                .reroute_in(tx, &order, Some(&location.id), &reason, actor)
+                .await)?;
         }
         Ok(location)
     }
