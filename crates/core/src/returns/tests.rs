@@ -1,8 +1,15 @@
+//! Tests of the return lifecycle, requests, receipts, settlement and inputs; the
+//! submodules test the rules moved here from the store and the API.
+
 use jiff::Timestamp;
 use proptest::prelude::*;
 
 use super::*;
-use crate::money::Currency;
+use crate::inventory::Quantity;
+use crate::money::{Currency, Money};
+
+mod ordering;
+mod settling;
 
 fn gbp(amount: i64) -> Money {
     Money::new(amount, Currency::parse("GBP").unwrap_or_else(|_| unreachable!()))
@@ -216,21 +223,25 @@ fn seller_fault_refunds_shipping_and_customer_choice_pays_the_fee() {
     );
 }
 
-#[test]
-fn credit_pays_for_replacements_line_by_line() {
-    let line = |price: i64, quantity: i64| crate::order::LineDraft {
+/// A replacement line at `price` a unit, with no discount or tax.
+fn draft_line(price: i64, quantity: i64) -> crate::order::LineDraft {
+    crate::order::LineDraft {
         sku: "TEE".into(),
         quantity: q(quantity),
         unit_price: gbp(price),
         discount: gbp(0),
         tax: gbp(0),
         total: gbp(price * quantity),
-    };
-    let mut lines = vec![line(1000, 1), line(500, 2)];
+    }
+}
+
+#[test]
+fn credit_pays_for_replacements_line_by_line() {
+    let mut lines = vec![draft_line(1000, 1), draft_line(500, 2)];
     assert_eq!(apply_credit(&mut lines, gbp(1500)), Ok(gbp(0)));
     let totals: Vec<i64> = lines.iter().map(|l| l.total.amount).collect();
     assert_eq!(totals, [0, 500]);
-    let mut cheap = vec![line(700, 1)];
+    let mut cheap = vec![draft_line(700, 1)];
     assert_eq!(apply_credit(&mut cheap, gbp(1000)), Ok(gbp(300)), "the rest goes back");
     assert_eq!(cheap[0].total, gbp(0));
 }

@@ -1,6 +1,6 @@
 //! Returns (RMAs), their labels, receipts with dispositions, exchanges; claims; the
-//! quarantine and the return-rate report. The rules are `core::returns`; the handlers
-//! only translate.
+//! quarantine and the return-rate report. The rules are `core::returns` (inputs are
+//! parsed there, and the label rule lives there); the handlers only translate.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,15 +9,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchyard_core::auth::Permission;
 use switchyard_core::returns::{
-    self, ClaimInput, ClaimReason, ClaimResolution, ExchangeInput, ReturnAction, ReturnInput, ReturnReason,
-    ReturnReceiptInput, ReturnStatus,
+    self, AuthorizeInput, ClaimInput, ClaimReason, ClaimResolution, ExchangeInput, RejectInput, ReturnInput,
+    ReturnReason, ReturnReceiptInput, ReturnStatus,
 };
 use switchyard_documents::{LabelData, Party, label_pdf, label_zpl};
-use switchyard_store::returns::{
-    Authorization, Claim, ClaimFilter, QuarantineLevel, Return, ReturnFilter, ReturnRate, ReturnSummary,
-};
+use switchyard_store::returns::{Claim, ClaimFilter, QuarantineLevel, Return, ReturnFilter, ReturnRate, ReturnSummary};
 use switchyard_store::{Page, PageRequest};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::documents::{Binary, date, file, render};
 use crate::AppState;
@@ -58,29 +56,6 @@ pub struct QuarantineQuery {
     sku: Option<String>,
     /// Location code (or id).
     location: Option<String>,
-}
-
-/// Where the items go back to.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorizeInput {
-    /// The returning location's code (or id); default the location that shipped them.
-    #[schema(example = "LON")]
-    pub location: Option<String>,
-    #[schema(example = "customer will drop it at the post office")]
-    pub note: Option<String>,
-}
-
-/// Why a return is rejected or cancelled.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RejectInput {
-    #[schema(example = "worn and washed: not returnable")]
-    pub note: Option<String>,
-}
-
-fn note(action: ReturnAction, raw: Option<&str>) -> ApiResult<Option<String>> {
-    returns::action_note(action, raw).map_err(|e| ApiError::validation(vec![e.at("/note")]))
 }
 
 /// Request a return
@@ -177,11 +152,11 @@ pub async fn authorize_return(
     body: Option<ApiJson<AuthorizeInput>>,
 ) -> ApiResult<Json<Return>> {
     caller.require(Permission::ManageOrders)?;
-    let input = body.map(|b| b.0).unwrap_or_default();
-    let auth = Authorization {
-        location: input.location,
-        note: note(ReturnAction::Authorize, input.note.as_deref())?,
-    };
+    let auth = body
+        .map(|b| b.0)
+        .unwrap_or_default()
+        .parse()
+        .map_err(ApiError::validation)?;
     Ok(Json(s.store.authorize_return(&key, &auth, &caller.actor()).await?))
 }
 
@@ -205,7 +180,7 @@ pub async fn reject_return(
     ApiJson(input): ApiJson<RejectInput>,
 ) -> ApiResult<Json<Return>> {
     caller.require(Permission::ManageOrders)?;
-    let note = note(ReturnAction::Reject, input.note.as_deref())?.unwrap_or_default();
+    let note = input.rejection().map_err(ApiError::validation)?;
     Ok(Json(s.store.reject_return(&key, &note, &caller.actor()).await?))
 }
 
@@ -228,8 +203,11 @@ pub async fn cancel_return(
     body: Option<ApiJson<RejectInput>>,
 ) -> ApiResult<Json<Return>> {
     caller.require(Permission::ManageOrders)?;
-    let input = body.map(|b| b.0).unwrap_or_default();
-    let note = note(ReturnAction::Cancel, input.note.as_deref())?;
+    let note = body
+        .map(|b| b.0)
+        .unwrap_or_default()
+        .cancellation()
+        .map_err(ApiError::validation)?;
     Ok(Json(
         s.store.cancel_return(&key, note.as_deref(), &caller.actor()).await?,
     ))
@@ -303,14 +281,8 @@ pub async fn exchange_return(
 /// number as its reference and barcode.
 fn label_data(ret: &Return) -> ApiResult<LabelData> {
     let summary = &ret.summary;
-    let Some(to) = ret.ship_to.as_ref().filter(|_| summary.authorized_at.is_some()) else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "no_label",
-            "No label",
-            format!("return {} is not authorized: it has no label", summary.number),
-        ));
-    };
+    let (to, authorized_at) = returns::label(&summary.number, summary.authorized_at, ret.ship_to.as_ref())
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "no_label", "No label", e.to_string()))?;
     let mut from = Party::from_address(&ret.ship_from);
     from.name = ret.customer.name.clone();
     Ok(LabelData {
@@ -324,7 +296,7 @@ fn label_data(ret: &Return) -> ApiResult<LabelData> {
         package: format!("{} unit(s)", summary.units),
         shipment: summary.number.clone(),
         order: summary.order_number.clone(),
-        ship_date: date(summary.authorized_at),
+        ship_date: date(Some(authorized_at)),
     })
 }
 

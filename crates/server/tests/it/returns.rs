@@ -11,6 +11,8 @@ use crate::both;
 use crate::helpers::*;
 use crate::shipments::{TEE_BARCODE, kinds};
 
+mod check;
+
 impl TestApp {
     /// Places a `web` order, ships it from LON (simulated UPS label) and has it
     /// delivered a day later; returns the order number.

@@ -1,5 +1,10 @@
-//! The returns part of `switchyard check`.
+//! The returns part of `switchyard check`: no line has more on returns and claims than
+//! it shipped (core's `ReturnableLine::overdrawn`), every received unit has a receipt,
+//! and quarantined stock is what returns put there.
 
+use switchyard_core::returns::Disposition;
+
+use super::facts::{line_facts_columns, returnable_line};
 use crate::Store;
 use crate::check::CheckReport;
 use crate::db;
@@ -10,26 +15,23 @@ impl Store {
     /// line received exactly what its receipts say, each unit with one disposition; and
     /// quarantined stock is what returns put there.
     pub(crate) async fn check_returns(&self, report: &mut CheckReport) -> StoreResult<()> {
-        let over = db::query(
-            "SELECT x.number, x.sku, x.shipped, x.returned FROM (
-               SELECT o.number, l.sku,
-                      CASE WHEN l.status IN ('shipped', 'delivered') THEN l.quantity ELSE 0 END AS shipped,
-                      COALESCE((SELECT CAST(SUM(rl.quantity) AS BIGINT) FROM return_line rl JOIN return_request r ON r.id = rl.return_id
-                                WHERE rl.line_id = l.id AND r.status NOT IN ('rejected', 'cancelled')), 0)
-                      + COALESCE((SELECT CAST(SUM(cl.quantity) AS BIGINT) FROM claim_line cl WHERE cl.line_id = l.id), 0) AS returned
-               FROM order_line l JOIN sales_order o ON o.id = l.order_id) x
-             WHERE x.returned > x.shipped",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for row in over {
-            report.problems.push(format!(
-                "order {} line {}: {} units on returns and claims, but {} shipped",
-                row.try_get::<String, _>("number")?,
-                row.try_get::<String, _>("sku")?,
-                row.try_get::<i64, _>("returned")?,
-                row.try_get::<i64, _>("shipped")?,
-            ));
+        let lines = format!(
+            "SELECT o.number, {} FROM order_line l JOIN sales_order o ON o.id = l.order_id \
+             WHERE l.id IN (SELECT line_id FROM return_line UNION SELECT line_id FROM claim_line) \
+             ORDER BY o.number, l.line_no",
+            line_facts_columns()
+        );
+        for row in db::query(lines).fetch_all(&self.pool).await? {
+            let line = returnable_line(&row)?;
+            if line.overdrawn() {
+                report.problems.push(format!(
+                    "order {} line {}: {} units on returns and claims, but {} shipped",
+                    row.try_get::<String, _>("number")?,
+                    line.sku,
+                    line.already,
+                    line.shipped,
+                ));
+            }
         }
         let unexplained = db::query(
             "SELECT x.number, x.sku, x.received, x.disposed FROM (
@@ -49,19 +51,19 @@ impl Store {
                 row.try_get::<i64, _>("disposed")?,
             ));
         }
-        let quarantine = db::query(
+        let quarantine = format!(
             "SELECT x.held, x.received, (SELECT sku FROM product WHERE id = x.product_id) AS sku,
                     (SELECT code FROM location WHERE id = x.location_id) AS code FROM (
                SELECT COALESCE(q.product_id, r.product_id) AS product_id, COALESCE(q.location_id, r.location_id) AS location_id,
                       COALESCE(q.quantity, 0) AS held, COALESCE(r.quantity, 0) AS received
                FROM stock_quarantine q
                FULL OUTER JOIN (SELECT product_id, location_id, CAST(SUM(quantity) AS BIGINT) AS quantity FROM return_receipt
-                                WHERE disposition = 'quarantine' GROUP BY product_id, location_id) r
+                                WHERE disposition IN {quarantined} GROUP BY product_id, location_id) r
                  ON r.product_id = q.product_id AND r.location_id = q.location_id
              ) x WHERE x.held <> x.received",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+            quarantined = db::one_of(&[Disposition::Quarantine]),
+        );
+        let quarantine = db::query(quarantine).fetch_all(&self.pool).await?;
         for row in quarantine {
             report.problems.push(format!(
                 "{} at {}: {} in quarantine, but returns quarantined {}",

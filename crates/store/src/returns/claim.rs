@@ -1,6 +1,7 @@
 //! Claims: goods that went wrong on the way (missing, damaged in transit, the wrong
 //! item), made good by a refund or a free replacement without anything coming back.
-//! Their reasons stay for reporting.
+//! Their reasons stay for reporting. Core checks the claim and says the replacement
+//! is free; this module reads the order's lines and writes the claim.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -10,14 +11,15 @@ use switchyard_core::inventory::Quantity;
 use switchyard_core::money::Money;
 use switchyard_core::order::OrderEventKind;
 use switchyard_core::returns::{
-    self as rules, ClaimDraft, ClaimReason, ClaimResolution, ReplacementLine, ReturnableLine,
+    self as rules, ClaimDraft, ClaimReason, ClaimResolution, ReplacementFor, ReturnableLine,
 };
 
-use super::{OrderLineRow, describe, lock_order, order_facts, order_lines, replacement_draft};
+use super::facts::{lock_order, order_facts, order_lines};
+use super::settle::replacement_draft;
+use super::{OrderLineRow, describe};
 use crate::Store;
 use crate::db::{self, Arg, Row, Sql, get_currency, get_enum, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::retrying;
 use crate::order::event;
 use crate::page::{Page, PageRequest};
 
@@ -145,77 +147,66 @@ impl Store {
             ClaimResolution::Replacement => Some(self.replace_claimed(&id, &order_id, &skus, actor).await?),
             ClaimResolution::Refund => None,
         };
-        retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let now = self.now();
-                lock_order(&mut tx, &order_id).await?;
-                let lines = order_lines(&mut tx, &order_id).await?;
-                claimable(&lines, draft, now)?;
-                let currency = order_facts(&mut tx, order_id.as_str()).await?.currency;
-                let refunded = match draft.resolution {
-                    ClaimResolution::Refund => {
-                        crate::payment::refund_in(&mut tx, &order_id, &draft.refund(id.as_str()), actor)
-                            .await?
-                            .amount
-                    }
-                    ClaimResolution::Replacement => Money::zero(currency),
-                };
+        transact!(self, |tx| {
+            let now = tx.now();
+            lock_order(tx, &order_id).await?;
+            let lines = order_lines(tx, &order_id).await?;
+            claimable(&lines, draft, now)?;
+            let currency = order_facts(tx, order_id.as_str()).await?.currency;
+            let refunded = match draft.resolution {
+                ClaimResolution::Refund => {
+                    crate::payment::refund_in(tx, &order_id, &draft.refund(id.as_str()), actor)
+                        .await?
+                        .amount
+                }
+                ClaimResolution::Replacement => Money::zero(currency),
+            };
+            db::query(
+                "INSERT INTO claim (id, order_id, reason, resolution, note, currency, refunded, replacement_order_id, \
+                 created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id.as_str())
+            .bind(order_id.as_str())
+            .bind(draft.reason.as_str())
+            .bind(draft.resolution.as_str())
+            .bind(draft.note.as_deref())
+            .bind(currency.to_string())
+            .bind(refunded.amount)
+            .bind(replacement.as_ref().map(|(id, _)| id.as_str()))
+            .bind(actor)
+            .bind(micros(now))
+            .execute(&mut ***tx)
+            .await?;
+            for (line_no, quantity) in &draft.lines {
+                let line = lines
+                    .iter()
+                    .find(|l| l.returnable.line_no == *line_no)
+                    .ok_or_else(|| StoreError::not_found("order line", line_no.to_string()))?;
                 db::query(
-                    "INSERT INTO claim (id, order_id, reason, resolution, note, currency, refunded, replacement_order_id, \
-                     created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO claim_line (claim_id, line_id, line_no, product_id, sku, quantity) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(id.as_str())
-                .bind(order_id.as_str())
-                .bind(draft.reason.as_str())
-                .bind(draft.resolution.as_str())
-                .bind(draft.note.as_deref())
-                .bind(currency.to_string())
-                .bind(refunded.amount)
-                .bind(replacement.as_ref().map(|(id, _)| id.as_str()))
-                .bind(actor)
-                .bind(micros(now))
-                .execute(&mut **tx)
+                .bind(line.id.as_str())
+                .bind(*line_no)
+                .bind(line.product_id.as_str())
+                .bind(&line.returnable.sku)
+                .bind(quantity.get())
+                .execute(&mut ***tx)
                 .await?;
-                for (line_no, quantity) in &draft.lines {
-                    let line = lines
-                        .iter()
-                        .find(|l| l.returnable.line_no == *line_no)
-                        .ok_or_else(|| StoreError::not_found("order line", line_no.to_string()))?;
-                    db::query(
-                        "INSERT INTO claim_line (claim_id, line_id, line_no, product_id, sku, quantity) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id.as_str())
-                    .bind(line.id.as_str())
-                    .bind(*line_no)
-                    .bind(line.product_id.as_str())
-                    .bind(&line.returnable.sku)
-                    .bind(quantity.get())
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                let made_good = match &replacement {
-                    Some((_, number)) => format!("free replacement order {number}"),
-                    None => format!("refunded {refunded}"),
-                };
-                event(
-                    &mut tx,
-                    now,
-                    &order_id,
-                    OrderEventKind::ClaimFiled,
-                    actor,
-                    format!(
-                        "Claim ({}) for {}: {made_good}",
-                        draft.reason.as_str().replace('_', " "),
-                        describe(skus.iter().map(|(s, q)| (q.get(), s.clone())))
-                    ),
-                    json!({ "claim": id, "reason": draft.reason, "resolution": draft.resolution, "refunded": refunded,
-                            "replacement_order": replacement.as_ref().map(|(_, n)| n) }),
-                );
-                Ok(())
             }
-            .await;
-            tx.finish(result).await
+            let made_good = match &replacement {
+                Some((_, number)) => format!("free replacement order {number}"),
+                None => format!("refunded {refunded}"),
+            };
+            let message = format!(
+                "Claim ({}) for {}: {made_good}",
+                draft.reason.as_str().replace('_', " "),
+                describe(skus.iter().map(|(s, q)| (q.get(), s.clone())))
+            );
+            let data = json!({ "claim": id, "reason": draft.reason, "resolution": draft.resolution, "refunded": refunded,
+                               "replacement_order": replacement.as_ref().map(|(_, n)| n) });
+            event(tx, now, &order_id, OrderEventKind::ClaimFiled, actor, message, data);
+            Ok(())
         })?;
         self.claim(id.as_str()).await
     }
@@ -229,40 +220,20 @@ impl Store {
         actor: &str,
     ) -> StoreResult<(OrderId, String)> {
         let order = self.order(order_id.as_str()).await?;
-        let free = Money::zero(order.summary.currency);
-        let wanted: Vec<ReplacementLine> = skus
-            .iter()
-            .map(|(sku, quantity)| ReplacementLine {
-                sku: sku.clone(),
-                quantity: *quantity,
-                unit_price: Some(free),
-            })
-            .collect();
-        let lines = self.replacement_lines(free.currency, &wanted).await?;
-        let draft = replacement_draft(
-            &order,
-            id.to_string(),
-            lines,
-            "claim",
-            format!("Free replacement for claim {id} on order {}", order.summary.number),
-        )?;
+        let currency = order.summary.currency;
+        let lines = self
+            .replacement_lines(currency, &rules::free_replacement(skus, currency))
+            .await?;
+        let notes = format!("Free replacement for claim {id} on order {}", order.summary.number);
+        let draft = replacement_draft(&order, ReplacementFor::Claim(id.as_str()), lines, notes)?;
         let placed = self.place_order(&draft, actor).await?.order.summary;
         Ok((placed.id, placed.number))
     }
 }
 
-/// The claimed lines' SKUs and quantities, once the claim is checked against what shipped.
+/// The claimed lines' SKUs and quantities, once core checked the claim against what
+/// shipped.
 fn claimable(lines: &[OrderLineRow], draft: &ClaimDraft, now: Timestamp) -> StoreResult<Vec<(String, Quantity)>> {
     let returnable: Vec<ReturnableLine> = lines.iter().map(|l| l.returnable.clone()).collect();
-    rules::check_request(&returnable, &draft.lines, now, None).map_err(StoreError::Invalid)?;
-    Ok(draft
-        .lines
-        .iter()
-        .filter_map(|(line_no, quantity)| {
-            lines
-                .iter()
-                .find(|l| l.returnable.line_no == *line_no)
-                .map(|l| (l.returnable.sku.clone(), *quantity))
-        })
-        .collect())
+    draft.check(&returnable, now).map_err(StoreError::Invalid)
 }
