@@ -82,16 +82,23 @@ impl TestApp {
     /// Packs, labels (UPS, manual) and ships the order's shipment; returns its number.
     pub async fn shipped(&self, order_number: &str, tracking_number: &str) -> String {
         let number = self.packed(order_number).await;
+        self.label_and_ship(&number, tracking_number).await;
+        number
+    }
+
+    /// Labels (UPS, manual) and ships a packed shipment.
+    pub async fn label_and_ship(&self, shipment: &str, tracking_number: &str) {
         let r = self
             .post(
-                &format!("/api/v1/shipments/{number}/label"),
+                &format!("/api/v1/shipments/{shipment}/label"),
                 json!({"carrier": "ups", "tracking_number": tracking_number}),
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        let r = self.post(&format!("/api/v1/shipments/{number}/ship"), json!({})).await;
+        let r = self
+            .post(&format!("/api/v1/shipments/{shipment}/ship"), json!({}))
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        number
     }
 
     /// POSTs `body` to `/api/v1/shipments/{shipment}/{action}` (pack, label, ship, ...).
