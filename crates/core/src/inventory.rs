@@ -123,6 +123,14 @@ pub enum StockCommand {
 }
 
 impl StockCommand {
+    /// Why stock was adjusted by hand: only an adjustment carries a reason.
+    pub fn reason(&self) -> Option<AdjustmentReason> {
+        match *self {
+            StockCommand::Adjust(_, reason) => Some(reason),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> MovementKind {
         match self {
             StockCommand::Receive(_) => MovementKind::Receipt,
@@ -201,6 +209,14 @@ impl StockCommand {
         };
         current.apply(delta)?;
         Ok(delta)
+    }
+}
+
+impl Delta {
+    /// Whether the movement makes more stock available: lines waiting for stock may
+    /// be filled after it.
+    pub fn frees_stock(&self) -> bool {
+        self.on_hand - self.reserved > 0
     }
 }
 
@@ -577,6 +593,30 @@ mod tests {
                 reserved: 2
             })
         );
+    }
+
+    #[test]
+    fn only_an_adjustment_carries_a_reason() {
+        let damaged = StockCommand::Adjust(-2, AdjustmentReason::Damaged);
+        assert_eq!(damaged.reason(), Some(AdjustmentReason::Damaged));
+        assert_eq!(StockCommand::Receive(q(2)).reason(), None);
+        assert_eq!(StockCommand::Count(4).reason(), None);
+    }
+
+    #[test]
+    fn stock_is_freed_when_more_becomes_available() {
+        let b = Balance {
+            on_hand: 10,
+            reserved: 4,
+        };
+        let freed = |c: StockCommand| c.delta(b).unwrap().frees_stock();
+        assert!(freed(StockCommand::Receive(q(1))));
+        assert!(freed(StockCommand::Count(12)));
+        assert!(freed(StockCommand::Release(q(1))));
+        assert!(!freed(StockCommand::Count(8)));
+        assert!(!freed(StockCommand::Adjust(-1, AdjustmentReason::Lost)));
+        assert!(!freed(StockCommand::Ship(q(2))));
+        assert!(!freed(StockCommand::Reserve(q(2))));
     }
 
     fn command() -> impl Strategy<Value = StockCommand> {
