@@ -62,6 +62,24 @@ pub struct Projection<L> {
     pub total: TotalProjection,
 }
 
+/// A backordered order line that waits for a product: the product itself, or a kit
+/// holding `per_kit` units of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingLine {
+    pub quantity: i64,
+    /// Units of the product in one kit, when the line is a kit's.
+    pub per_kit: Option<i64>,
+}
+
+/// Units of a product that backordered lines wait for: a kit line counts as many units
+/// of it as its kits hold.
+pub fn backordered_units(lines: &[WaitingLine]) -> i64 {
+    lines
+        .iter()
+        .map(|l| l.quantity.saturating_mul(l.per_kit.unwrap_or(1)))
+        .fold(0, i64::saturating_add)
+}
+
 /// Running sums of `arrivals` (date -> units): one step per date.
 fn steps(start: i64, arrivals: &BTreeMap<Timestamp, i64>) -> Vec<Step> {
     let mut available = start;
@@ -210,6 +228,22 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn a_backordered_kit_waits_for_every_unit_it_holds() {
+        let lines = [
+            WaitingLine {
+                quantity: 2,
+                per_kit: None,
+            },
+            WaitingLine {
+                quantity: 3,
+                per_kit: Some(4),
+            },
+        ];
+        assert_eq!(backordered_units(&lines), 2 + 3 * 4);
+        assert_eq!(backordered_units(&[]), 0);
     }
 
     #[test]

@@ -109,6 +109,22 @@ pub fn expects_goods(status: PurchaseOrderStatus) -> bool {
     transition(status, PurchaseOrderAction::Close).is_ok()
 }
 
+/// Units of a line still expected: ordered and not yet received while the order in
+/// `status` expects goods, otherwise none.
+pub fn outstanding(status: PurchaseOrderStatus, quantity: i64, received: i64) -> i64 {
+    if expects_goods(status) {
+        (quantity - received).max(0)
+    } else {
+        0
+    }
+}
+
+/// Whether an order in `status` ended before everything arrived (closed or
+/// cancelled): it records when, and why.
+pub fn cut_short(status: PurchaseOrderStatus) -> bool {
+    matches!(status, PurchaseOrderStatus::Closed | PurchaseOrderStatus::Cancelled)
+}
+
 /// An expected arrival: an RFC 3339 time, or a date (midnight UTC).
 pub fn expected_time(raw: &str) -> Result<Timestamp, Invalid> {
     let raw = raw.trim();

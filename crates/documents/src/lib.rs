@@ -6,6 +6,7 @@
 mod code128;
 mod label;
 mod pick_list;
+mod returns;
 mod sheet;
 mod slip;
 
@@ -14,6 +15,7 @@ use switchyard_core::catalog::Address;
 pub use code128::modules as code128_modules;
 pub use label::{label_pdf, label_zpl};
 pub use pick_list::pick_list_pdf;
+pub use returns::{ReturnTerms, return_instructions};
 pub use slip::packing_slip_pdf;
 
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +98,14 @@ pub struct PackingSlipData {
     pub shipment: String,
     pub placed: String,
     pub ship_to: Party,
-    /// Where returns go: the shipping location.
-    pub return_to: Party,
+    /// The shipping location, by its name: the sender, and where returns go when the
+    /// channel takes them.
+    pub ship_from: Party,
     pub lines: Vec<SlipLine>,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
-    pub return_instructions: Vec<String>,
+    /// The channel's return window and the parcel's delivery, for the returns section.
+    pub returns: ReturnTerms,
 }
 
 /// One SKU to pick.

@@ -1,8 +1,9 @@
 //! The packing slip: an A4 page that goes in the parcel — who sold it, the order and
-//! shipment, where it goes, what is in it, and how to send something back.
+//! shipment, where it goes, what is in it, and how to send something back (when the
+//! channel takes returns).
 
 use crate::sheet::{INCH, Sheet};
-use crate::{DocumentError, PackingSlipData, Party};
+use crate::{DocumentError, PackingSlipData, Party, return_instructions};
 
 /// A4 in points.
 const A4: (f32, f32) = (595.0, 842.0);
@@ -34,7 +35,20 @@ pub fn packing_slip_pdf(slip: &PackingSlipData) -> Result<Vec<u8>, DocumentError
     let y = sheet.y;
     let below_to = block(&mut sheet, left, y, "SHIP TO", &slip.ship_to);
     let middle = left + sheet.inner() / 2.0;
-    let below_from = block(&mut sheet, middle, y, "RETURN ADDRESS", &slip.return_to);
+    let instructions = return_instructions(&slip.order, &slip.returns);
+    let (title, sender) = if instructions.is_empty() {
+        ("SHIPPED FROM", format!("{}, {}", slip.seller, slip.ship_from.name))
+    } else {
+        (
+            "RETURN ADDRESS",
+            format!("{} returns, {}", slip.seller, slip.ship_from.name),
+        )
+    };
+    let from = Party {
+        name: sender,
+        lines: slip.ship_from.lines.clone(),
+    };
+    let below_from = block(&mut sheet, middle, y, title, &from);
     sheet.y = below_to.max(below_from) + 8.0;
     if let (Some(carrier), Some(number)) = (&slip.carrier, &slip.tracking_number) {
         let y = sheet.y;
@@ -78,11 +92,13 @@ pub fn packing_slip_pdf(slip: &PackingSlipData) -> Result<Vec<u8>, DocumentError
     let y = sheet.y;
     sheet.text_right(right, y, 10.0, true, &crate::count(units as usize, "item"));
     sheet.y += 24.0;
-    sheet.ensure(80.0);
-    let inner = sheet.inner();
-    sheet.paragraph(left, 11.0, true, inner, "Returns");
-    for instruction in &slip.return_instructions {
-        sheet.paragraph(left, 9.5, false, inner, instruction);
+    if !instructions.is_empty() {
+        sheet.ensure(80.0);
+        let inner = sheet.inner();
+        sheet.paragraph(left, 11.0, true, inner, "Returns");
+        for instruction in &instructions {
+            sheet.paragraph(left, 9.5, false, inner, instruction);
+        }
     }
     sheet.render(&format!("Packing slip {}", slip.shipment))
 }

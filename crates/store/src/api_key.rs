@@ -123,21 +123,20 @@ impl Store {
             created_at: now,
             revoked_at: None,
         };
-        let mut tx = self.write().await?;
-        let result = db::query(
-            "INSERT INTO api_key (id, name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(key.id.as_str())
-        .bind(&key.name)
-        .bind(role.as_str())
-        .bind(hash(&secret))
-        .bind(&key.prefix)
-        .bind(micros(now))
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from);
-        tx.finish(result).await?;
+        transact!(self, |tx| {
+            db::query(
+                "INSERT INTO api_key (id, name, role, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key.id.as_str())
+            .bind(&key.name)
+            .bind(role.as_str())
+            .bind(hash(&secret))
+            .bind(&key.prefix)
+            .bind(micros(now))
+            .execute(&mut ***tx)
+            .await?;
+            Ok(())
+        })?;
         Ok((key, secret))
     }
 
@@ -185,15 +184,14 @@ impl Store {
 
     /// Revokes every live key with this name; returns how many.
     pub async fn revoke_api_keys_named(&self, name: &str) -> StoreResult<u64> {
-        let mut tx = self.write().await?;
-        let result = db::query("UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-            .bind(micros(self.now()))
-            .bind(name)
-            .execute(&mut **tx)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(StoreError::from);
-        let revoked = tx.finish(result).await;
+        let revoked = transact!(self, |tx| {
+            let revoked = db::query("UPDATE api_key SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+                .bind(micros(self.now()))
+                .bind(name)
+                .execute(&mut ***tx)
+                .await?;
+            Ok(revoked.rows_affected())
+        });
         self.keys.clear();
         revoked
     }

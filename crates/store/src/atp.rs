@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use switchyard_core::atp::{self, Arrival, Step, TotalProjection};
+use switchyard_core::atp::{self, Arrival, Step, TotalProjection, WaitingLine};
 use switchyard_core::id::{LocationId, ProductId};
 use switchyard_core::inventory::Balance;
 use switchyard_core::order::{LineStatus, OrderStatus};
@@ -75,20 +75,26 @@ impl Store {
                 expected_at: i.expected_at,
             })
             .collect();
-        // A backordered kit waits for its components: it counts as many units of this
-        // product as one kit holds.
-        let backordered: i64 = db::query_scalar(
-            "SELECT CAST(COALESCE(SUM(ol.quantity * COALESCE(kc.quantity, 1)), 0) AS BIGINT) FROM order_line ol \
+        let waiting = db::query(format!(
+            "SELECT ol.quantity, kc.quantity AS per_kit FROM order_line ol \
              JOIN sales_order o ON o.id = ol.order_id \
              LEFT JOIN kit_component kc ON kc.kit_id = ol.product_id AND kc.component_id = $1 \
-             WHERE (ol.product_id = $1 OR kc.component_id IS NOT NULL) AND ol.status = $2 AND o.status IN ($3, $4)",
-        )
+             WHERE (ol.product_id = $1 OR kc.component_id IS NOT NULL) AND ol.status = $2 AND o.status IN {}",
+            db::one_of(OrderStatus::LIVE)
+        ))
         .bind(product.id.as_str())
         .bind(LineStatus::Backordered.as_str())
-        .bind(OrderStatus::Open.as_str())
-        .bind(OrderStatus::OnHold.as_str())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(WaitingLine {
+                quantity: r.try_get("quantity")?,
+                per_kit: r.try_get("per_kit")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let backordered = atp::backordered_units(&waiting);
         let projection = atp::project(&stock, &arrivals, backordered);
         Ok(AvailableToPromise {
             sku: product.sku,

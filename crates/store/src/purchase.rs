@@ -244,15 +244,14 @@ impl Store {
         };
         let now = self.now();
         let id = PurchaseOrderId::new_at(now);
-        let mut tx = self.write().await?;
-        let result = async {
+        transact!(self, |tx| {
             let next_number = match self.backend() {
                 crate::Backend::Sqlite => {
                     "UPDATE counter SET value = value + 1 WHERE name = 'purchase_order_number' RETURNING value"
                 }
                 crate::Backend::Postgres => "SELECT nextval('purchase_order_number_seq')",
             };
-            let number: i64 = db::query_scalar(next_number).fetch_one(&mut **tx).await?;
+            let number: i64 = db::query_scalar(next_number).fetch_one(&mut ***tx).await?;
             let number = format!("PO-{number}");
             let s = &draft.supplier;
             db::query(
@@ -271,7 +270,7 @@ impl Store {
             .bind(draft.notes.as_deref())
             .bind(actor)
             .bind(micros(now))
-            .execute(&mut **tx)
+            .execute(&mut ***tx)
             .await?;
             let mut lines = Vec::new();
             for (i, line) in draft.lines.iter().enumerate() {
@@ -290,18 +289,16 @@ impl Store {
                 .bind(line.quantity.get())
                 .bind(line.unit_cost.map(|m| m.amount))
                 .bind(micros(line.expected_at))
-                .execute(&mut **tx)
+                .execute(&mut ***tx)
                 .await?;
                 lines.push(json!({
                     "line_no": i + 1, "sku": product.sku, "quantity": line.quantity, "expected_at": line.expected_at,
                 }));
             }
             let data = json!({ "supplier": s, "location": location.code, "lines": lines, "actor": actor });
-            event(&mut tx, now, PurchaseOrderEventKind::Created, (&id, &number), data);
+            event(tx, now, PurchaseOrderEventKind::Created, (&id, &number), data);
             Ok(())
-        }
-        .await;
-        tx.finish(result).await?;
+        })?;
         let po = self.purchase_order(id.as_str()).await?;
         // Stock is on its way: waiting lines learn when to expect it.
         let products: Vec<_> = po.lines.iter().map(|l| l.product_id.clone()).collect();
@@ -318,7 +315,6 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("purchase order", key))?;
         let summary = summary(&row)?;
-        let expecting = rules::expects_goods(summary.status);
         let c = summary.currency;
         let lines = db::query(
             "SELECT id, line_no, sku, product_id, quantity, received, unit_cost, expected_at FROM purchase_order_line \
@@ -337,7 +333,7 @@ impl Store {
                 product_id: get_id(r, "product_id")?,
                 quantity,
                 received,
-                outstanding: if expecting { quantity - received } else { 0 },
+                outstanding: rules::outstanding(summary.status, quantity, received),
                 unit_cost: r.try_get::<Option<i64>, _>("unit_cost")?.map(|a| Money::new(a, c)),
                 expected_at: get_time(r, "expected_at")?,
             })
@@ -416,8 +412,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut sql = Sql::new(
-            "SELECT po.id, po.number, pl.line_no, pl.product_id, pl.sku, po.location_id, l.code, \
-             pl.quantity - pl.received AS outstanding, pl.expected_at FROM purchase_order_line pl \
+            "SELECT po.id, po.number, po.status, pl.line_no, pl.product_id, pl.sku, po.location_id, l.code, \
+             pl.quantity, pl.received, pl.expected_at FROM purchase_order_line pl \
              JOIN purchase_order po ON po.id = pl.purchase_order_id JOIN location l ON l.id = po.location_id \
              WHERE pl.received < pl.quantity AND po.status IN (",
         );
@@ -429,6 +425,7 @@ impl Store {
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
+                let status = get_enum(r, "status", PurchaseOrderStatus::parse)?;
                 Ok(Inbound {
                     purchase_order_id: get_id(r, "id")?,
                     number: r.try_get("number")?,
@@ -437,7 +434,7 @@ impl Store {
                     sku: r.try_get("sku")?,
                     location_id: get_id(r, "location_id")?,
                     location: r.try_get("code")?,
-                    quantity: r.try_get("outstanding")?,
+                    quantity: rules::outstanding(status, r.try_get("quantity")?, r.try_get("received")?),
                     expected_at: get_time(r, "expected_at")?,
                 })
             })

@@ -109,6 +109,22 @@ fn cancelling_after_a_receipt_says_to_close_instead() {
 }
 
 #[test]
+fn only_an_order_that_expects_goods_has_units_outstanding() {
+    use PurchaseOrderStatus as S;
+    assert_eq!(outstanding(S::Open, 10, 0), 10);
+    assert_eq!(outstanding(S::PartiallyReceived, 10, 4), 6);
+    for done in [S::Received, S::Closed, S::Cancelled] {
+        assert_eq!(outstanding(done, 10, 4), 0, "{done}");
+    }
+}
+
+#[test]
+fn closed_and_cancelled_orders_were_cut_short() {
+    let short: Vec<_> = PurchaseOrderStatus::ALL.iter().filter(|s| cut_short(**s)).collect();
+    assert_eq!(short, [&PurchaseOrderStatus::Closed, &PurchaseOrderStatus::Cancelled]);
+}
+
+#[test]
 fn expected_times_are_dates_or_rfc3339_times() {
     assert_eq!(expected_time("2027-01-15").unwrap().to_string(), "2027-01-15T00:00:00Z");
     assert_eq!(

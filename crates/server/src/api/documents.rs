@@ -6,11 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use switchyard_core::auth::Permission;
+use switchyard_core::routing::promise::time_zone;
 use switchyard_documents::{
-    DocumentError, LabelData, PackingSlipData, Party, PickLine, PickListData, PickTote, SlipLine, label_pdf, label_zpl,
-    packing_slip_pdf, pick_list_pdf,
+    DocumentError, LabelData, PackingSlipData, Party, PickLine, PickListData, PickTote, ReturnTerms, SlipLine,
+    label_pdf, label_zpl, packing_slip_pdf, pick_list_pdf,
 };
 use switchyard_store::shipment::{PickList, Shipment};
 use utoipa::{IntoParams, ToSchema};
@@ -153,7 +155,9 @@ pub async fn get_label(
 /// Print a packing slip
 ///
 /// The page that goes in the parcel: the seller, order and shipment numbers, where it
-/// goes, what is in it, and how to return something.
+/// goes, what is in it, and how to return something: within the channel's return
+/// window, by the day it closes (counted from the promised delivery date while the
+/// parcel is on its way). A channel that takes no returns prints no return section.
 #[utoipa::path(get, path = "/api/v1/shipments/{key}/packing-slip", tag = "fulfilment",
     params(("key" = String, Path, description = "Shipment number or id")),
     responses(
@@ -167,17 +171,21 @@ pub async fn get_packing_slip(
 ) -> ApiResult<Response> {
     caller.require(Permission::Read)?;
     let shipment = s.store.shipment(&key).await?;
-    let order = s.store.order(shipment.summary.order_id.as_str()).await?;
     let summary = &shipment.summary;
-    let mut return_to = Party::from_address(&shipment.ship_from);
-    return_to.name = format!("{} returns, {}", shipment.seller, shipment.ship_from_name);
+    let (order, channel, location) = tokio::try_join!(
+        s.store.order(summary.order_id.as_str()),
+        s.store.channel(&shipment.channel),
+        s.store.location(summary.location_id.as_str()),
+    )?;
+    let mut ship_from = Party::from_address(&shipment.ship_from);
+    ship_from.name = shipment.ship_from_name.clone();
     let slip = PackingSlipData {
         seller: shipment.seller.clone(),
         order: summary.order_number.clone(),
         shipment: summary.number.clone(),
         placed: date(Some(order.summary.placed_at)),
         ship_to: Party::from_address(&shipment.ship_to),
-        return_to,
+        ship_from,
         lines: shipment
             .lines
             .iter()
@@ -190,14 +198,12 @@ pub async fn get_packing_slip(
             .collect(),
         carrier: summary.carrier.map(|c| c.name().to_owned()),
         tracking_number: summary.tracking_number.clone(),
-        return_instructions: vec![
-            format!(
-                "To return an item, write order number {} on a note, pack the item with it in its original \
-                 packaging, and send it to the return address above within 30 days of delivery.",
-                summary.order_number
-            ),
-            "Keep your proof of postage. We refund or exchange once the parcel arrives and is checked.".to_owned(),
-        ],
+        returns: ReturnTerms {
+            window_days: channel.policies.return_window_days,
+            delivered_at: summary.milestones.delivered_at,
+            promised_delivery_at: summary.promised_delivery_at,
+            time_zone: time_zone(&location.timezone).unwrap_or(TimeZone::UTC),
+        },
     };
     let pdf = render(slip, packing_slip_pdf).await?;
     Ok(file(

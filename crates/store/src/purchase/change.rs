@@ -14,7 +14,7 @@ use switchyard_core::purchase::{
 use super::{PurchaseOrder, ReceiptOutcome, event, key_column};
 use crate::db::{self, changed_one, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::{MovementContext, apply, retrying};
+use crate::inventory::{MovementContext, apply};
 use crate::{Store, WriteTx};
 
 /// What a change of a purchase order reads and checks under its transaction.
@@ -57,12 +57,12 @@ async fn head(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
     })
 }
 
-async fn stored_lines(tx: &mut WriteTx, order: &PurchaseOrderId) -> StoreResult<Vec<StoredLine>> {
+async fn stored_lines(tx: &mut WriteTx, head: &Head) -> StoreResult<Vec<StoredLine>> {
     let rows = db::query(
         "SELECT id, line_no, sku, product_id, quantity, received, expected_at FROM purchase_order_line \
          WHERE purchase_order_id = $1 ORDER BY line_no",
     )
-    .bind(order.as_str())
+    .bind(head.id.as_str())
     .fetch_all(&mut ***tx)
     .await?;
     rows.iter()
@@ -74,7 +74,7 @@ async fn stored_lines(tx: &mut WriteTx, order: &PurchaseOrderId) -> StoreResult<
                     line_no: r.try_get("line_no")?,
                     sku: r.try_get("sku")?,
                     product_id: get_id(r, "product_id")?,
-                    outstanding: quantity - received,
+                    outstanding: rules::outstanding(head.status, quantity, received),
                     expected_at: get_time(r, "expected_at")?,
                 },
                 received,
@@ -91,7 +91,7 @@ async fn save_head(
     reason: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let closed_at = matches!(to, PurchaseOrderStatus::Closed | PurchaseOrderStatus::Cancelled).then(|| micros(now));
+    let closed_at = rules::cut_short(to).then(|| micros(now));
     let updated = db::query(
         "UPDATE purchase_order SET status = $1, close_reason = $2, closed_at = $3, updated_at = $4, \
          version = version + 1 WHERE id = $5 AND version = $6",
@@ -119,11 +119,7 @@ impl Store {
         request: &ReceiptRequest,
         actor: &str,
     ) -> StoreResult<ReceiptOutcome> {
-        let (id, movement_ids) = retrying!({
-            let mut tx = self.write().await?;
-            let result = self.receive_in(&mut tx, key, request, actor).await;
-            tx.finish(result).await
-        })?;
+        let (id, movement_ids) = transact!(self, |tx| self.receive_in(tx, key, request, actor).await)?;
         let mut movements = Vec::with_capacity(movement_ids.len());
         for m in &movement_ids {
             movements.push(self.movement(m).await?);
@@ -147,7 +143,7 @@ impl Store {
     ) -> StoreResult<(PurchaseOrderId, Vec<MovementId>)> {
         let now = self.now();
         let head = head(tx, key).await?;
-        let lines = stored_lines(tx, &head.id).await?;
+        let lines = stored_lines(tx, &head).await?;
         let open: Vec<OpenLine> = lines.iter().map(|l| l.open.clone()).collect();
         let plan = rules::plan_receipt(&open, request);
         let completes = plan.as_ref().is_ok_and(|p| p.completes);
@@ -238,19 +234,14 @@ impl Store {
         reason: Option<&str>,
         actor: &str,
     ) -> StoreResult<PurchaseOrder> {
-        let id = retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let now = self.now();
-                let head = head(&mut tx, key).await?;
-                let to = rules::transition(head.status, action)?;
-                save_head(&mut tx, &head, to, reason, now).await?;
-                let data = json!({ "status": to, "reason": reason, "actor": actor });
-                event(&mut tx, now, kind, (&head.id, &head.number), data);
-                Ok(head.id)
-            }
-            .await;
-            tx.finish(result).await
+        let id = transact!(self, |tx| {
+            let now = self.now();
+            let head = head(tx, key).await?;
+            let to = rules::transition(head.status, action)?;
+            save_head(tx, &head, to, reason, now).await?;
+            let data = json!({ "status": to, "reason": reason, "actor": actor });
+            event(tx, now, kind, (&head.id, &head.number), data);
+            Ok(head.id)
         })?;
         let po = self.purchase_order(id.as_str()).await?;
         // Less is coming: the waiting lines' expected dates move.

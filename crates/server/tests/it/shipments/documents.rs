@@ -51,6 +51,22 @@ fn pdf_text(dir: &Path, name: &str, pdf: &[u8]) -> String {
     run("pdftotext", &["-layout", path.to_str().unwrap(), "-"])
 }
 
+/// Asserts that the text of `document` shows each of `expected`.
+fn shows(document: &str, text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "the {document} shows {e:?}:\n{text}");
+    }
+}
+
+/// The packing slip of `shipment` as `pdftotext` reads it, its words joined by single
+/// spaces (a paragraph wraps where the page ends).
+async fn slip_words(app: &TestApp, dir: &Path, shipment: &str) -> String {
+    let (status, _, pdf) = download(app, &format!("/api/v1/shipments/{shipment}/packing-slip")).await;
+    assert_eq!(status, 200);
+    let text = pdf_text(dir, shipment, &pdf);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Checks ZPL the way a printer parses it: one `^XA ... ^XZ` format; every field
 /// opened at an origin (`^FO`) and closed with `^FS` before the next one; field data
 /// (`^FD`) only inside a field; commands of two letters or digits. Returns the field
@@ -134,23 +150,25 @@ async fn labels_slips_and_pick_lists_print_as_a_user_checks_them(app: &TestApp) 
     let (status, content_type, pdf) = download(app, &format!("/api/v1/shipments/{shipment}/label")).await;
     assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
     let text = pdf_text(dir.path(), "label", &pdf);
-    for expected in [
-        "FROM",
-        "Switchyard Goods Ltd",
-        "London E10 7FY",
-        "SHIP TO",
-        "Ann Smith",
-        "1 High Street",
-        "Leeds LS1 4AP",
-        "UPS Ground",
-        "1.25 kg",
-        UPS_NUMBER,
-        &shipment,
-        &number,
-        "box-s 300 x 200 x 100 mm",
-    ] {
-        assert!(text.contains(expected), "the label shows {expected:?}:\n{text}");
-    }
+    shows(
+        "label",
+        &text,
+        &[
+            "FROM",
+            "Switchyard Goods Ltd",
+            "London E10 7FY",
+            "SHIP TO",
+            "Ann Smith",
+            "1 High Street",
+            "Leeds LS1 4AP",
+            "UPS Ground",
+            "1.25 kg",
+            UPS_NUMBER,
+            &shipment,
+            &number,
+            "box-s 300 x 200 x 100 mm",
+        ],
+    );
     let label = dir.path().join("label.pdf");
     let image = dir.path().join("label");
     run(
@@ -196,28 +214,107 @@ async fn labels_slips_and_pick_lists_print_as_a_user_checks_them(app: &TestApp) 
     assert_eq!(r.invalid_fields(), ["format"]);
 
     // The packing slip: seller, numbers, addresses, lines, returns.
-    let (status, _, pdf) = download(app, &format!("/api/v1/shipments/{shipment}/packing-slip")).await;
-    assert_eq!(status, 200);
-    let text = pdf_text(dir.path(), "slip", &pdf);
-    for expected in [
-        "PACKING SLIP",
-        "web",
-        &format!("Order {number}"),
-        &format!("Shipment {shipment}"),
-        "Ann Smith",
-        "Leeds LS1 4AP",
-        "RETURN ADDRESS",
-        "Unit 4, Orient Way",
-        "Product TEE",
-        "Product MUG",
-        "3 items",
-        UPS_NUMBER,
-        "Returns",
-        &format!("write order number {number}"),
-    ] {
-        assert!(text.contains(expected), "the slip shows {expected:?}:\n{text}");
-    }
+    let text = slip_words(app, dir.path(), &shipment).await;
+    let order_line = format!("Order {number}");
+    let shipment_line = format!("Shipment {shipment}");
+    let note = format!("write order number {number}");
+    shows(
+        "slip",
+        &text,
+        &[
+            "PACKING SLIP",
+            "web",
+            &order_line,
+            &shipment_line,
+            "Ann Smith",
+            "Leeds LS1 4AP",
+            "RETURN ADDRESS",
+            "Unit 4, Orient Way",
+            "Product TEE",
+            "Product MUG",
+            "3 items",
+            UPS_NUMBER,
+            "Returns",
+            &note,
+        ],
+    );
     app.assert_books_balance().await;
 }
 
-both!(labels_slips_and_pick_lists_print_as_a_user_checks_them);
+/// Creates a channel shipping from LON with its own return window; places an order on
+/// it and packs its shipment. Returns (order number, shipment number).
+async fn packed_on_channel(app: &TestApp, channel: &str, name: &str, window_days: i64) -> (String, String) {
+    let r = app
+        .post(
+            "/api/v1/channels",
+            json!({"code": channel, "name": name, "kind": "web", "ship_from": ["LON"], "return_window_days": window_days}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .post("/api/v1/orders", order(channel, &format!("{channel}-1"), &[("TEE", 1)]))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.body["number"].as_str().unwrap().to_owned();
+    let shipment = app.packed(&number).await;
+    (number, shipment)
+}
+
+async fn the_packing_slip_states_the_channels_return_window_and_last_day(app: &TestApp) {
+    app.warehouse().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (number, shipment) = packed_on_channel(app, "fortnight", "Fortnight Shop", 14).await;
+    let promised = app.shipment_json(&shipment).await["promised_delivery_at"].clone();
+    assert_eq!(promised, "2026-11-20T23:59:59Z", "placed on a Tuesday morning");
+
+    // Packed, not yet delivered: the last day if it arrives on its promised date.
+    let text = slip_words(app, dir.path(), &shipment).await;
+    let note = format!("write order number {number}");
+    shows(
+        "slip",
+        &text,
+        &[
+            "RETURN ADDRESS",
+            "Fortnight Shop returns, LON site",
+            "Unit 4, Orient Way",
+            "Returns",
+            &note,
+            "within 14 days of delivery: by 4 December 2026 if it arrives on its promised date, 20 November.",
+        ],
+    );
+    assert!(!text.contains("30 days"), "not the default window:\n{text}");
+
+    // Delivered: counted from the delivery, as a return request is checked.
+    app.label_and_ship(&shipment, UPS_NUMBER).await;
+    app.clock.set("2026-11-20T09:00:00Z".parse().unwrap());
+    let event = json!({"status": "delivered", "occurred_at": "2026-11-19T12:10:00Z", "location": "Leeds", "description": "delivered"});
+    let r = app
+        .post(&format!("/api/v1/shipments/{shipment}/tracking-events"), event)
+        .await;
+    assert_eq!(r.body["status"], "delivered", "{}", r.body);
+    let text = slip_words(app, dir.path(), &shipment).await;
+    shows("slip", &text, &["within 14 days of delivery, by 3 December 2026."]);
+    assert!(!text.contains("promised date"), "{text}");
+
+    // A channel that takes no returns: no return text, the sender's address only.
+    let (_, shipment) = packed_on_channel(app, "final-sale", "Final Sale", 0).await;
+    let text = slip_words(app, dir.path(), &shipment).await;
+    shows(
+        "slip",
+        &text,
+        &[
+            "PACKING SLIP",
+            "SHIPPED FROM",
+            "Final Sale, LON site",
+            "Unit 4, Orient Way",
+            "Product TEE",
+        ],
+    );
+    assert!(!text.to_lowercase().contains("return"), "no return text:\n{text}");
+    app.assert_books_balance().await;
+}
+
+both!(
+    labels_slips_and_pick_lists_print_as_a_user_checks_them,
+    the_packing_slip_states_the_channels_return_window_and_last_day
+);
