@@ -84,6 +84,15 @@ async fn a_channel_shipping_from_an_unknown_location_is_refused(app: &TestApp) {
         .await;
     assert_eq!(r.invalid_fields(), ["/ship_from/1"]);
     assert_eq!(r.body["errors"][0]["code"], "duplicate");
+    let lon = app.get("/api/v1/locations/LON").await.body["id"].clone();
+    let r = app
+        .post(
+            "/api/v1/channels",
+            json!({"code": "web", "name": "Web", "kind": "web", "ship_from": ["LON", lon]}),
+        )
+        .await;
+    assert_eq!(r.invalid_fields(), ["/ship_from/1"], "once by code and once by id");
+    assert_eq!(r.body["errors"][0]["code"], "duplicate");
 
     let r = app
         .post("/api/v1/channels", json!({"code": "web", "ship_from": ["LON"]}))

@@ -54,13 +54,9 @@ async fn kit_components_are_checked_field_by_field(app: &TestApp) {
     )
     .await;
     assert_eq!(r.invalid_fields(), ["/0/sku", "/1/sku", "/2/sku"]);
-    let codes: Vec<&str> = r.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, ["self_reference", "unknown_sku", "nested_kit"]);
+    for (i, code) in ["self_reference", "unknown_sku", "nested_kit"].into_iter().enumerate() {
+        assert_eq!(r.body["errors"][i]["code"], code, "{}", r.body);
+    }
     assert_eq!(
         app.get("/api/v1/products/GIFTSET").await.body,
         before,
@@ -72,6 +68,15 @@ async fn kit_components_are_checked_field_by_field(app: &TestApp) {
     let r = set_components(app, "GIFTSET", json!([{"sku": gift_id, "quantity": 1}])).await;
     assert_eq!(r.invalid_fields(), ["/0/sku"]);
     assert_eq!(r.body["errors"][0]["code"], "self_reference");
+    let mug_id = app.get("/api/v1/products/MUG").await.body["id"].clone();
+    let r = set_components(
+        app,
+        "GIFTSET",
+        json!([{"sku": "MUG", "quantity": 1}, {"sku": mug_id, "quantity": 1}]),
+    )
+    .await;
+    assert_eq!(r.invalid_fields(), ["/1/sku"], "once by SKU and once by id");
+    assert_eq!(r.body["errors"][0]["code"], "duplicate");
 
     let r = set_components(
         app,
