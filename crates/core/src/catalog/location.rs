@@ -1,9 +1,11 @@
 //! Locations: what a valid location is when it is created or changed (address,
-//! position, routing priority, cut-off and handling days) and when one may be archived.
+//! position, routing priority, cut-off and handling days), when one may be archived,
+//! and its fulfilment settings.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Address, AddressInput, identity, within};
+use crate::shipment::ReleaseMode;
 use crate::validation::{FieldError, Invalid, Validator};
 
 string_enum!(
@@ -203,6 +205,24 @@ pub fn may_archive_location(code: &str, reserved_units: i64) -> Result<(), Inval
     }
 }
 
+/// How a location's work reaches its floor.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FulfilmentSettingsInput {
+    /// `manual`: an operator releases work; `auto`: the server releases it as it comes.
+    pub release_mode: Option<ReleaseMode>,
+}
+
+impl FulfilmentSettingsInput {
+    /// The release mode, which must be given.
+    pub fn parse(&self) -> Result<ReleaseMode, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let mode = v.require("/release_mode", self.release_mode);
+        v.finish(|| mode)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +334,19 @@ mod tests {
         assert_eq!(
             refused.message,
             "LON has 2 units reserved for open orders; cancel or re-route them first"
+        );
+    }
+
+    #[test]
+    fn fulfilment_settings_name_a_release_mode() {
+        let auto = FulfilmentSettingsInput {
+            release_mode: Some(ReleaseMode::Auto),
+        };
+        assert_eq!(auto.parse(), Ok(ReleaseMode::Auto));
+        let errors = FulfilmentSettingsInput::default().parse().unwrap_err();
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("/release_mode", "required")
         );
     }
 }

@@ -19,8 +19,8 @@ pub use kit::{
     parse_components,
 };
 pub use location::{
-    DEFAULT_CUTOFF, DEFAULT_PRIORITY, DEFAULT_TIME_ZONE, HANDLING_DAYS_MAX, LocationDraft, LocationInput, LocationKind,
-    PRIORITY_MAX, cutoff_minutes, format_cutoff, may_archive_location,
+    DEFAULT_CUTOFF, DEFAULT_PRIORITY, DEFAULT_TIME_ZONE, FulfilmentSettingsInput, HANDLING_DAYS_MAX, LocationDraft,
+    LocationInput, LocationKind, PRIORITY_MAX, cutoff_minutes, format_cutoff, may_archive_location,
 };
 pub use product::{ProductDraft, ProductInput, ProductPatch, TITLE_MAX, WEIGHT_MAX_GRAMS, barcode};
 
