@@ -131,6 +131,21 @@ pub fn reason(raw: Option<&str>) -> Result<Option<String>, Invalid> {
     optional_text(raw, REASON_MAX)
 }
 
+/// An operator's reason given as the `reason` field of a request body: see `reason`;
+/// a problem is named under `/reason`.
+pub fn reason_field(raw: Option<&str>) -> Result<Option<String>, Vec<FieldError>> {
+    reason(raw).map_err(|e| vec![e.at("/reason")])
+}
+
+/// A query parameter that must be given: absent or blank is missing (named `name`);
+/// the value is trimmed.
+pub fn required_param(name: &str, raw: Option<&str>) -> Result<String, Vec<FieldError>> {
+    match raw.map(str::trim) {
+        None | Some("") => Err(vec![Invalid::new("required", "is required").at(name)]),
+        Some(value) => Ok(value.to_owned()),
+    }
+}
+
 /// A code that identifies a resource for people and integrations: 1 to 64 characters
 /// of letters, digits, `-`, `_`, `.` and `/`, no spaces.
 pub fn code(raw: &str, what: &str) -> Result<String, Invalid> {
@@ -223,6 +238,24 @@ mod tests {
     fn codes_refuse_spaces_and_accept_slashes() {
         assert!(code("SKU 1", "sku").is_err());
         assert_eq!(code(" TEE/RED-M ", "sku").ok().as_deref(), Some("TEE/RED-M"));
+    }
+
+    #[test]
+    fn a_reason_is_at_most_reason_max_characters_under_reason() {
+        assert_eq!(reason_field(Some("  ")), Ok(None));
+        assert_eq!(reason_field(Some(" damaged ")), Ok(Some("damaged".into())));
+        let errors = reason_field(Some(&"x".repeat(REASON_MAX + 1))).unwrap_err();
+        assert_eq!((errors[0].field.as_str(), errors[0].code), ("/reason", "too_long"));
+        assert_eq!(errors[0].message, "must be at most 500 characters");
+    }
+
+    #[test]
+    fn a_required_parameter_is_trimmed_and_blank_is_missing() {
+        assert_eq!(required_param("sku", Some(" TEE ")), Ok("TEE".into()));
+        for missing in [None, Some(" ")] {
+            let errors = required_param("sku", missing).unwrap_err();
+            assert_eq!((errors[0].field.as_str(), errors[0].code), ("sku", "required"));
+        }
     }
 
     #[test]

@@ -6,9 +6,8 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, CarrierInfo};
-use switchyard_core::shipment::ReleaseMode;
+use switchyard_core::catalog::FulfilmentSettingsInput;
 use switchyard_core::shipment::input::{BinInput, parse_bins};
-use switchyard_core::validation::Validator;
 use switchyard_store::shipment::{Bin, FulfilmentSettings};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
@@ -16,14 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller};
-
-/// How a location's work reaches its floor.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FulfilmentSettingsInput {
-    /// `manual`: an operator releases work; `auto`: the server releases it as it comes.
-    pub release_mode: Option<ReleaseMode>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -76,9 +67,7 @@ pub async fn set_fulfilment_settings(
     ApiJson(input): ApiJson<FulfilmentSettingsInput>,
 ) -> ApiResult<Json<FulfilmentSettings>> {
     caller.require(Permission::ManageCatalog)?;
-    let mut v = Validator::new();
-    let mode = v.require("/release_mode", input.release_mode);
-    let mode = v.finish(|| mode).map_err(ApiError::validation)?;
+    let mode = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.set_release_mode(&key, mode, &caller.actor()).await?))
 }
 

@@ -11,7 +11,7 @@ use switchyard_core::auth::Permission;
 use switchyard_core::inventory::{
     AdjustmentInput, CountInput, MovementKind, ReceiptInput, StockRequest, TransferInput,
 };
-use switchyard_core::validation::Invalid;
+use switchyard_core::validation;
 use switchyard_store::atp::AvailableToPromise;
 use switchyard_store::inventory::{LevelFilter, Movement, MovementContext, MovementFilter, StockLevel};
 use switchyard_store::{Page, PageRequest};
@@ -164,9 +164,8 @@ pub async fn get_atp(
     ApiQuery(q): ApiQuery<AtpQuery>,
 ) -> ApiResult<Json<AvailableToPromise>> {
     caller.require(Permission::Read)?;
-    let sku = q.sku.filter(|s| !s.trim().is_empty());
-    let sku = sku.ok_or_else(|| ApiError::validation(vec![Invalid::new("required", "is required").at("sku")]))?;
-    Ok(Json(s.store.available_to_promise(sku.trim()).await?))
+    let sku = validation::required_param("sku", q.sku.as_deref()).map_err(ApiError::validation)?;
+    Ok(Json(s.store.available_to_promise(&sku).await?))
 }
 
 async fn apply(

@@ -54,8 +54,7 @@ async fn end(
 ) -> ApiResult<Json<PurchaseOrder>> {
     caller.require(Permission::ManageCatalog)?;
     let raw = body.and_then(|b| b.0.reason);
-    let reason =
-        validation::optional_text(raw.as_deref(), 500).map_err(|e| ApiError::validation(vec![e.at("/reason")]))?;
+    let reason = validation::reason_field(raw.as_deref()).map_err(ApiError::validation)?;
     let (reason, actor) = (reason.as_deref(), caller.actor());
     let po = if cancel {
         s.store.cancel_purchase_order(key, reason, &actor).await?
