@@ -14,7 +14,7 @@ use switchyard_core::returns::{
     self as rules, ClaimDraft, ClaimReason, ClaimResolution, ReplacementFor, ReturnableLine,
 };
 
-use super::facts::{lock_order, order_facts, order_lines};
+use super::facts::{order_facts, order_lines};
 use super::settle::replacement_draft;
 use super::{OrderLineRow, describe};
 use crate::Store;
@@ -149,7 +149,7 @@ impl Store {
         };
         transact!(self, |tx| {
             let now = tx.now();
-            lock_order(tx, &order_id).await?;
+            crate::order::lock(tx, now, &order_id).await?;
             let lines = order_lines(tx, &order_id).await?;
             claimable(&lines, draft, now)?;
             let currency = order_facts(tx, order_id.as_str()).await?.currency;
@@ -208,6 +208,8 @@ impl Store {
             event(tx, now, &order_id, OrderEventKind::ClaimFiled, actor, message, data);
             Ok(())
         })?;
+        // A refund is asked of the provider now, outside the write.
+        self.settle_payments(&order_id).await?;
         self.claim(id.as_str()).await
     }
 

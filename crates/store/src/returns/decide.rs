@@ -32,7 +32,7 @@ impl Store {
             }),
             None => None,
         };
-        let id = transact!(self, |tx| {
+        let (id, order) = transact!(self, |tx| {
             let now = tx.now();
             let head = Self::take_return(tx, key).await?;
             let to = rules::transition(head.status, ReturnAction::Authorize)?;
@@ -68,8 +68,10 @@ impl Store {
                 let mut lines = Self::return_lines(tx, &head).await?;
                 Self::settle_return_in(tx, now, &head, &mut lines, upto, actor).await?;
             }
-            Ok(head.id)
+            Ok((head.id, head.order.id))
         })?;
+        // A refund on authorization is asked of the provider now, outside the write.
+        self.settle_payments(&order).await?;
         self.return_request(id.as_str()).await
     }
 

@@ -70,7 +70,7 @@ impl Store {
         );
         let draft = replacement_draft(&order, ReplacementFor::Exchange(number), lines, notes)?;
         let placed = self.place_order(&draft, actor).await?.order;
-        let id = transact!(self, |tx| {
+        let (id, order) = transact!(self, |tx| {
             let now = tx.now();
             let head = Self::take_return(tx, key).await?;
             if Self::exchange_credit(tx, &head).await? != credit {
@@ -102,8 +102,9 @@ impl Store {
             let data = json!({ "return": head.number, "settlement": SettlementKind::Exchange, "exchange_order": placed.summary.number,
                                "credit": credit, "difference": difference });
             settled(tx, &head, actor, message, data);
-            Ok(head.id)
+            Ok((head.id, head.order.id))
         })?;
+        self.settle_payments(&order).await?;
         self.return_request(id.as_str()).await
     }
 

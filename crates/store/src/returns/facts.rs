@@ -93,16 +93,6 @@ pub(super) async fn order_lines(conn: &mut Link, order: &OrderId) -> StoreResult
         .collect()
 }
 
-/// Takes the order's row, so concurrent returns and claims of one order queue and each
-/// sees what the one before it put on returns.
-pub(super) async fn lock_order(tx: &mut WriteTx, order: &OrderId) -> StoreResult<()> {
-    db::query("UPDATE sales_order SET updated_at = updated_at WHERE id = $1")
-        .bind(order.as_str())
-        .execute(&mut ***tx)
-        .await?;
-    Ok(())
-}
-
 /// Recomputes the order's `return_status` from its returns and bumps its version.
 pub(super) async fn refresh_order(tx: &mut WriteTx, now: Timestamp, order: &OrderId) -> StoreResult<OrderReturnStatus> {
     let sql = format!(

@@ -32,7 +32,7 @@ impl Store {
     /// channel that refunds on receipt refunds what arrived; a return received in full
     /// and settled is closed.
     pub async fn receive_return(&self, key: &str, receipt: &ReturnReceipt, actor: &str) -> StoreResult<Return> {
-        let (id, restocked) = transact!(self, |tx| {
+        let (id, order, restocked) = transact!(self, |tx| {
             let now = tx.now();
             let head = Self::take_return(tx, key).await?;
             // Refused before matching when the state forbids any receipt.
@@ -95,11 +95,13 @@ impl Store {
                 close(tx, &head.id, closed, now).await?;
             }
             refresh_order(tx, now, &head.order.id).await?;
-            Ok((head.id, restocked))
+            Ok((head.id, head.order.id, restocked))
         })?;
         if !restocked.is_empty() {
             self.after_stock_freed(&restocked).await;
         }
+        // A refund on receipt is asked of the provider now, outside the write.
+        self.settle_payments(&order).await?;
         self.return_request(id.as_str()).await
     }
 }

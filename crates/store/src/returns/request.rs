@@ -7,7 +7,7 @@ use switchyard_core::id::{ReturnId, ReturnLineId};
 use switchyard_core::order::OrderEventKind;
 use switchyard_core::returns::{self as rules, ReturnDraft, ReturnStatus, ReturnableLine};
 
-use super::facts::{lock_order, order_facts, order_lines, refresh_order};
+use super::facts::{order_facts, order_lines, refresh_order};
 use super::{Return, describe};
 use crate::db::{self, micros};
 use crate::error::{StoreError, StoreResult};
@@ -37,7 +37,7 @@ impl Store {
                 }
                 e => e,
             })?;
-            lock_order(tx, &order.id).await?;
+            crate::order::lock(tx, now, &order.id).await?;
             let lines = order_lines(tx, &order.id).await?;
             let returnable: Vec<ReturnableLine> = lines.iter().map(|l| l.returnable.clone()).collect();
             draft
