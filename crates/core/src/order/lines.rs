@@ -9,7 +9,6 @@ use super::{HoldReason, LineStatus, OrderAction, OrderStatus, TransitionError, t
 use crate::catalog::ShortagePolicy;
 use std::collections::BTreeSet;
 
-use super::OrderDraft;
 use crate::id::ProductId;
 use crate::routing::{Line, Site, SplitPolicy};
 use crate::validation::{FieldError, Validator, optional_text};
@@ -125,7 +124,7 @@ pub struct ShortLine {
 /// The lines a reject channel refuses: every line of a SKU that could not be served,
 /// with what the order asks of that SKU in all and the most one location could give.
 pub fn short_lines(
-    draft: &OrderDraft,
+    skus: &[&str],
     wanted: &[(ProductId, i64)],
     lines: &[Line],
     sites: &[Site],
@@ -146,14 +145,12 @@ pub fn short_lines(
             .min()
             .unwrap_or(0)
     };
-    draft
-        .lines
-        .iter()
+    skus.iter()
         .enumerate()
         .filter(|(i, _)| short.contains(&wanted[*i].0))
-        .map(|(i, line)| ShortLine {
+        .map(|(i, sku)| ShortLine {
             line: i,
-            sku: line.sku.clone(),
+            sku: (*sku).to_owned(),
             requested: wanted.iter().filter(|(p, _)| *p == wanted[i].0).map(|(_, q)| q).sum(),
             available: sites.iter().map(|s| units(i, s)).max().unwrap_or(0),
         })
@@ -302,3 +299,6 @@ impl Hold {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

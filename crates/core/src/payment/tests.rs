@@ -338,3 +338,79 @@ proptest! {
         prop_assert!(one.amount.amount <= total);
     }
 }
+
+#[test]
+fn a_cancellation_refunds_what_was_charged_and_the_shipping_only_when_nothing_is_delivered() {
+    let mut l = ledger();
+    l.lines[0].refunded = 1;
+    let r = cancellation_refund(&l, &[1, 2], false, false);
+    assert_eq!(r.reason, RefundReason::Cancellation);
+    // Line 1: 3 charged, 1 already back; line 2 was never charged.
+    assert_eq!(
+        r.lines,
+        vec![RefundLine {
+            line_no: 1,
+            quantity: 2
+        }]
+    );
+    assert!(r.shipping);
+    // Something still to ship, or something already gone: the shipping stays.
+    assert!(!cancellation_refund(&l, &[1], true, false).shipping);
+    assert!(!cancellation_refund(&l, &[1], false, true).shipping);
+    // Shipping already refunded, or never charged: not again.
+    l.shipping_refunded = gbp(479);
+    assert!(!cancellation_refund(&l, &[1], false, false).shipping);
+    l.shipping_refunded = gbp(0);
+    l.shipping_charged = false;
+    assert!(!cancellation_refund(&l, &[1], false, false).shipping);
+}
+
+#[test]
+fn money_is_asked_again_only_while_none_is_held_or_taken() {
+    assert!(totals(0, 0, 0, 0).needs_authorization());
+    assert!(totals(100, 0, 100, 0).needs_authorization());
+    assert!(!totals(100, 0, 0, 0).needs_authorization());
+    assert!(!totals(100, 100, 0, 100).needs_authorization());
+    assert_eq!(shipping_charge(gbp(399), gbp(80)), Ok(gbp(479)));
+    assert_eq!(shipping_charge(gbp(i64::MAX), gbp(1)), Err(MoneyError::Overflow));
+}
+
+#[test]
+fn the_test_provider_answers_a_slow_token_after_its_delay() {
+    let asked = |token| GatewayRequest {
+        kind: TransactionKind::Authorization,
+        amount: gbp(1000),
+        token: Some(token),
+        transaction: "pay_1",
+    };
+    let gateway = PaymentProvider::Test.gateway();
+    assert_eq!(
+        gateway.latency(&asked("tok_slow_2000")),
+        Some(std::time::Duration::from_secs(2))
+    );
+    assert_eq!(gateway.latency(&asked("tok_slow_99999999")), Some(SLOWEST_TEST_ANSWER));
+    assert_eq!(gateway.latency(&asked("tok_slow_soon")), None);
+    assert_eq!(gateway.latency(&asked("tok_visa")), None);
+    assert_eq!(gateway.execute(&asked("tok_slow_2000")), Ok("test_pay_1".into()));
+    assert_eq!(PaymentProvider::Manual.gateway().latency(&asked("tok_slow_2000")), None);
+}
+
+proptest! {
+    /// What transactions cover of a line is the plain sum of its parts, refused rather
+    /// than wrapped when it would overflow.
+    #[test]
+    fn covered_lines_add_up(parts in prop::collection::vec((1..4i64, 0..1_000i64, -1_000_000..1_000_000i64), 0..20)) {
+        let lines: Vec<CoveredLine> = parts
+            .iter()
+            .map(|(line_no, quantity, amount)| CoveredLine { line_no: *line_no, quantity: *quantity, amount: gbp(*amount) })
+            .collect();
+        for line_no in 1..4 {
+            let (units, amount) = covered_line(gbp(0).currency, &lines, line_no).unwrap();
+            let mine = parts.iter().filter(|p| p.0 == line_no);
+            prop_assert_eq!(units, mine.clone().map(|p| p.1).sum::<i64>());
+            prop_assert_eq!(amount, gbp(mine.map(|p| p.2).sum::<i64>()));
+        }
+        let huge = [CoveredLine { line_no: 1, quantity: 1, amount: gbp(i64::MAX) }, CoveredLine { line_no: 1, quantity: 1, amount: gbp(1) }];
+        prop_assert_eq!(covered_line(gbp(0).currency, &huge, 1), Err(MoneyError::Overflow));
+    }
+}

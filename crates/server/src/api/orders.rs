@@ -47,7 +47,7 @@ pub struct CancelInput {
 
 pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
     let raw = input.and_then(|i| i.reason);
-    validation::reason(raw.as_deref()).map_err(|e| ApiError::validation(vec![e.at("/reason")]))
+    validation::reason_field(raw.as_deref()).map_err(ApiError::validation)
 }
 
 /// Place an order

@@ -214,8 +214,9 @@ impl Store {
         let plan = &decision.chosen;
         let served: Vec<bool> = plan.assignment.iter().map(Option::is_some).collect();
         let statuses = rules::placement_lines(&served, channel.shortage_policy).map_err(|_| {
+            let skus: Vec<&str> = draft.lines.iter().map(|l| l.sku.as_str()).collect();
             StoreError::InsufficientStock(rules::short_lines(
-                draft,
+                &skus,
                 wanted,
                 &route_lines,
                 &sites,
