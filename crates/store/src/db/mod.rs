@@ -24,6 +24,12 @@ pub fn one_of<E: switchyard_core::Spelled>(states: &[E]) -> String {
     format!("({})", quoted.join(", "))
 }
 
+/// One state as core spells it, quoted for SQL: `db::is(LineStatus::Shipped)` is
+/// `'shipped'`. For a state fixed by the statement itself; bind states that vary.
+pub fn is<E: switchyard_core::Spelled>(state: E) -> String {
+    format!("'{}'", state.spelling())
+}
+
 pub fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
