@@ -2,12 +2,14 @@
 //! door. One transition function says which action is legal in which state; tracking
 //! events from carriers go through it too, with a rule for events that arrive late,
 //! twice or out of order. Inputs (release, pick lists, packing, labels, tracking) are
-//! parsed in `input`, scans are checked against the shipment in `scan`.
+//! parsed in `input`, scans are checked against the shipment in `scan`, and what a
+//! confirmed pick list does (which tote gets which units) is decided in `pick`.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub mod input;
+pub mod pick;
 pub mod scan;
 
 string_enum!(
@@ -154,7 +156,43 @@ pub fn transition(from: ShipmentStatus, action: ShipmentAction) -> Result<Shipme
     Ok(to)
 }
 
+/// The states of a shipment in which `action` is legal (`transition`), in the order
+/// of `ShipmentStatus::ALL`: the statuses a query looks for when it picks the
+/// shipments an action may take.
+pub fn states_allowing(action: ShipmentAction) -> Vec<ShipmentStatus> {
+    ShipmentStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| transition(*s, action).is_ok())
+        .collect()
+}
+
 impl ShipmentStatus {
+    /// On the location's floor: released and neither shipped nor cancelled; the
+    /// shipment holds the reserved stock of what it carries.
+    pub const ON_THE_FLOOR: &'static [ShipmentStatus] = &[
+        ShipmentStatus::Released,
+        ShipmentStatus::Picking,
+        ShipmentStatus::Packed,
+        ShipmentStatus::LabelCreated,
+    ];
+    /// With the carrier and not at the end of its journey: the carrier's tracking may
+    /// still move it.
+    pub const CARRIER_TRACKED: &'static [ShipmentStatus] = &[
+        ShipmentStatus::Shipped,
+        ShipmentStatus::InTransit,
+        ShipmentStatus::OutForDelivery,
+        ShipmentStatus::Exception,
+    ];
+    /// The carrier reported a problem with it or is sending it back: the floor's
+    /// exceptions list.
+    pub const EXCEPTIONS: &'static [ShipmentStatus] = &[ShipmentStatus::Exception, ShipmentStatus::ReturnedToSender];
+
+    /// Released and neither shipped nor cancelled (`ON_THE_FLOOR`).
+    pub fn is_on_the_floor(self) -> bool {
+        Self::ON_THE_FLOOR.contains(&self)
+    }
+
     /// Whether the goods have left the location.
     pub fn has_shipped(self) -> bool {
         matches!(
@@ -167,6 +205,38 @@ impl ShipmentStatus {
                 | ShipmentStatus::ReturnedToSender
         )
     }
+}
+
+/// How far the floor has got with a shipment, as cancelling or re-routing the lines
+/// of its order sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloorProgress {
+    /// Released, or on a pick list whose picks are not confirmed: its lines may still
+    /// be withdrawn.
+    NotStarted,
+    /// Picks confirmed, packed, labelled or shipped: its lines stay in it, and
+    /// cancelling or re-routing them is refused.
+    Started,
+    /// Cancelled: it carries nothing.
+    Cancelled,
+}
+
+/// How far the floor has got with a shipment that is `status`, whose picks were
+/// confirmed (`picked`) or not.
+pub fn floor_progress(status: ShipmentStatus, picked: bool) -> FloorProgress {
+    match status {
+        ShipmentStatus::Cancelled => FloorProgress::Cancelled,
+        ShipmentStatus::Released => FloorProgress::NotStarted,
+        ShipmentStatus::Picking if !picked => FloorProgress::NotStarted,
+        _ => FloorProgress::Started,
+    }
+}
+
+/// Whether a shipment may leave holding `held` units of reserved stock for the
+/// `carried` units of its open lines: it must carry something and hold exactly that
+/// (an order changed under it leaves the two apart).
+pub fn holds_what_it_carries(held: i64, carried: i64) -> bool {
+    carried > 0 && held == carried
 }
 
 impl ShipmentAction {

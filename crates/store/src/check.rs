@@ -9,11 +9,14 @@
 use serde::Serialize;
 
 use switchyard_core::Money;
-use switchyard_core::payment::{PaymentProvider, PaymentTotals};
+use switchyard_core::order::{LineStatus, OrderStatus};
+use switchyard_core::payment::{AttemptStatus, PaymentProvider, PaymentTotals, TransactionKind};
+use switchyard_core::shipment::ShipmentStatus;
 
 use crate::Store;
 use crate::db::{self, get_currency};
 use crate::error::StoreResult;
+use crate::shipment::units_carried;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CheckReport {
@@ -101,11 +104,13 @@ impl Store {
             ));
         }
 
-        let orphans = db::query(
+        let live = db::one_of(OrderStatus::LIVE);
+        let allocated = db::is(LineStatus::Allocated);
+        let orphans = db::query(format!(
             "SELECT r.id, o.number, o.status, l.status AS line_status FROM reservation r
              JOIN order_line l ON l.id = r.line_id JOIN sales_order o ON o.id = r.order_id
-             WHERE o.status NOT IN ('open', 'on_hold') OR l.status <> 'allocated' OR l.order_id <> r.order_id",
-        )
+             WHERE o.status NOT IN {live} OR l.status <> {allocated} OR l.order_id <> r.order_id"
+        ))
         .fetch_all(&self.pool)
         .await?;
         for row in orphans {
@@ -119,15 +124,15 @@ impl Store {
         }
 
         // A kit line holds its components: quantity × the units of components per kit.
-        let unreserved = db::query(
+        let unreserved = db::query(format!(
             "SELECT x.number, x.sku, x.expected, x.held FROM (
                SELECT o.number, l.sku,
                       l.quantity * COALESCE((SELECT CAST(SUM(k.quantity) AS BIGINT) FROM kit_component k WHERE k.kit_id = l.product_id), 1) AS expected,
                       COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.line_id = l.id), 0) AS held
                FROM order_line l JOIN sales_order o ON o.id = l.order_id
-               WHERE l.status = 'allocated' AND o.status IN ('open', 'on_hold')) x
-             WHERE x.expected <> x.held",
-        )
+               WHERE l.status = {allocated} AND o.status IN {live}) x
+             WHERE x.expected <> x.held"
+        ))
         .fetch_all(&self.pool)
         .await?;
         for row in unreserved {
@@ -141,11 +146,12 @@ impl Store {
         }
         // A reservation in a shipment is stock that shipment holds for its own order at
         // its own location, and only until the shipment leaves or is cancelled.
-        let astray = db::query(
+        let floor = db::one_of(ShipmentStatus::ON_THE_FLOOR);
+        let astray = db::query(format!(
             "SELECT r.id, s.number, s.status FROM reservation r JOIN shipment s ON s.id = r.shipment_id
              WHERE s.order_id <> r.order_id OR s.location_id <> r.location_id
-                OR s.status NOT IN ('released', 'picking', 'packed', 'label_created')",
-        )
+                OR s.status NOT IN {floor}"
+        ))
         .fetch_all(&self.pool)
         .await?;
         for row in astray {
@@ -158,15 +164,14 @@ impl Store {
         }
 
         // A shipment on the floor holds the stock of every line it carries.
-        let unheld = db::query(
+        let unheld = db::query(format!(
             "SELECT x.number, x.carried, x.held FROM (
-               SELECT s.number,
-                      COALESCE((SELECT CAST(SUM(l.quantity) AS BIGINT) FROM shipment_line l
-                                WHERE l.shipment_id = s.id AND l.status = 'open'), 0) AS carried,
+               SELECT s.number, {} AS carried,
                       COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r WHERE r.shipment_id = s.id), 0) AS held
-               FROM shipment s WHERE s.status IN ('released', 'picking', 'packed', 'label_created')) x
+               FROM shipment s WHERE s.status IN {floor}) x
              WHERE x.carried <> x.held",
-        )
+            units_carried()
+        ))
         .fetch_all(&self.pool)
         .await?;
         for row in unheld {
@@ -185,20 +190,22 @@ impl Store {
     /// Per order: refunded <= captured <= authorized - voided, and the stored payment
     /// status is the one its records mean.
     async fn check_payments(&self, report: &mut CheckReport) -> StoreResult<()> {
-        let sum = |kind: &str| {
+        let sum = |kind: TransactionKind| {
             format!(
                 "COALESCE((SELECT CAST(SUM(t.amount) AS BIGINT) FROM payment_transaction t \
-                 WHERE t.order_id = o.id AND t.kind = '{kind}'), 0) AS {kind}_total"
+                 WHERE t.order_id = o.id AND t.kind = {}), 0) AS {kind}_total",
+                db::is(kind)
             )
         };
         let sql = format!(
             "SELECT o.number, o.currency, o.grand_total, o.payment_status, {}, {}, {}, {}, \
-             (SELECT p.provider FROM payment p WHERE p.order_id = o.id AND p.status = 'approved' ORDER BY p.id DESC LIMIT 1) AS provider \
+             (SELECT p.provider FROM payment p WHERE p.order_id = o.id AND p.status = {} ORDER BY p.id DESC LIMIT 1) AS provider \
              FROM sales_order o ORDER BY o.id",
-            sum("authorization"),
-            sum("capture"),
-            sum("void"),
-            sum("refund")
+            sum(TransactionKind::Authorization),
+            sum(TransactionKind::Capture),
+            sum(TransactionKind::Void),
+            sum(TransactionKind::Refund),
+            db::is(AttemptStatus::Approved)
         );
         for row in db::query(sql).fetch_all(&self.pool).await? {
             let number: String = row.try_get("number")?;

@@ -309,3 +309,113 @@ fn picks_and_bins_are_checked_field_by_field() {
     let fields: Vec<_> = list.parse().unwrap_err().into_iter().map(|e| e.field).collect();
     assert_eq!(fields, ["/max_shipments", "/ship_by"]);
 }
+
+#[test]
+fn the_floor_holds_what_may_still_be_cancelled() {
+    assert_eq!(states_allowing(ShipmentAction::Cancel), ShipmentStatus::ON_THE_FLOOR);
+    for status in ShipmentStatus::ALL {
+        let expected = !status.has_shipped() && *status != ShipmentStatus::Cancelled;
+        assert_eq!(status.is_on_the_floor(), expected, "{status}");
+    }
+}
+
+#[test]
+fn carrier_tracking_moves_what_the_carrier_still_carries() {
+    for action in [
+        ShipmentAction::Transit,
+        ShipmentAction::OutForDelivery,
+        ShipmentAction::Deliver,
+        ShipmentAction::ReportException,
+        ShipmentAction::ReturnToSender,
+    ] {
+        assert_eq!(states_allowing(action), ShipmentStatus::CARRIER_TRACKED, "{action}");
+    }
+    for status in ShipmentStatus::EXCEPTIONS {
+        assert!(status.has_shipped(), "{status}");
+    }
+}
+
+#[test]
+fn only_released_shipments_go_on_a_pick_list() {
+    assert_eq!(states_allowing(ShipmentAction::Pick), [ShipmentStatus::Released]);
+}
+
+#[test]
+fn the_floor_has_started_once_picks_are_confirmed() {
+    use FloorProgress as F;
+    use ShipmentStatus as S;
+    assert_eq!(floor_progress(S::Released, false), F::NotStarted);
+    assert_eq!(floor_progress(S::Released, true), F::NotStarted);
+    assert_eq!(floor_progress(S::Picking, false), F::NotStarted);
+    assert_eq!(floor_progress(S::Picking, true), F::Started);
+    // Packed straight from the shelf: started without a pick.
+    assert_eq!(floor_progress(S::Packed, false), F::Started);
+    assert_eq!(floor_progress(S::LabelCreated, true), F::Started);
+    assert_eq!(floor_progress(S::Cancelled, false), F::Cancelled);
+    assert_eq!(floor_progress(S::Cancelled, true), F::Cancelled);
+    for status in ShipmentStatus::ALL.iter().filter(|s| s.has_shipped()) {
+        assert_eq!(floor_progress(*status, false), F::Started, "{status}");
+    }
+}
+
+#[test]
+fn a_shipment_leaves_only_with_the_stock_of_what_it_carries() {
+    assert!(holds_what_it_carries(3, 3));
+    assert!(!holds_what_it_carries(2, 3));
+    assert!(!holds_what_it_carries(4, 3));
+    assert!(!holds_what_it_carries(0, 0));
+}
+
+#[test]
+fn a_pick_list_is_confirmed_once() {
+    assert!(PickListStatus::Open.may_confirm());
+    assert!(!PickListStatus::Completed.may_confirm());
+}
+
+#[test]
+fn picks_name_skus_on_the_list_and_no_more_than_it_lists() {
+    use super::pick::check_picks;
+    let to_pick = [("MUG", 3), ("TEE", 1)];
+    assert_eq!(check_picks("PL-1", &to_pick, &[]), Ok(()));
+    assert_eq!(
+        check_picks("PL-1", &to_pick, &[("MUG".into(), 3), ("TEE".into(), 0)]),
+        Ok(())
+    );
+    let errors = check_picks("PL-1", &to_pick, &[("CAP".into(), 1), ("MUG".into(), 4)]).unwrap_err();
+    let got: Vec<(&str, &str, &str)> = errors
+        .iter()
+        .map(|e| (e.field.as_str(), e.code, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("/picks/0/sku", "not_on_pick_list", "CAP is not on pick list PL-1"),
+            ("/picks/1/quantity", "out_of_range", "only 3 × MUG to pick"),
+        ]
+    );
+}
+
+#[test]
+fn found_units_fill_the_totes_in_order() {
+    use super::pick::fill_totes;
+    let totes = [("MUG", 2), ("TEE", 1), ("MUG", 2), ("MUG", 1)];
+    // Nothing named: everything was found.
+    assert_eq!(fill_totes(&totes, &[]), [2, 1, 2, 1]);
+    // Three mugs of five: the first tote is filled, the second gets one, the third none.
+    assert_eq!(fill_totes(&totes, &[("MUG".into(), 3)]), [2, 1, 1, 0]);
+    assert_eq!(
+        fill_totes(&totes, &[("TEE".into(), 0), ("MUG".into(), 5)]),
+        [2, 0, 2, 1]
+    );
+    // A SKU not on the list changes nothing.
+    assert_eq!(fill_totes(&totes, &[("CAP".into(), 0)]), [2, 1, 2, 1]);
+}
+
+#[test]
+fn a_short_pick_pulls_lines_and_may_empty_the_shipment() {
+    use super::pick::after_picks;
+    assert_eq!(ShipmentLineStatus::pulled(true), ShipmentLineStatus::Short);
+    assert_eq!(ShipmentLineStatus::pulled(false), ShipmentLineStatus::Withdrawn);
+    assert_eq!(after_picks(0), ShipmentAction::Cancel);
+    assert_eq!(after_picks(2), ShipmentAction::ConfirmPick);
+}

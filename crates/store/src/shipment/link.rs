@@ -9,11 +9,11 @@ use serde_json::json;
 use switchyard_core::carrier::Carrier;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
 use switchyard_core::inventory::{Quantity, StockCommand};
-use switchyard_core::order::{OrderEventKind, ServiceLevel};
-use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentStatus};
+use switchyard_core::order::{self as rules, LineAction, LineStatus, OrderEventKind, ServiceLevel};
+use switchyard_core::shipment::{self as flow, FloorProgress, ShipmentAction, ShipmentLineStatus, ShipmentStatus};
 
 use crate::WriteTx;
-use crate::db::{self, Arg, Link, Sql, get_enum, get_id, get_opt_time, micros};
+use crate::db::{self, Arg, Link, Row, Sql, get_enum, get_id, get_opt_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::{MovementContext, apply};
 use crate::order::event as order_event;
@@ -139,6 +139,12 @@ pub(crate) async fn consume_reservations(
     Ok(())
 }
 
+/// The status an order line still `from` takes on `action`, as core's line lifecycle
+/// (`core::order::line_transition`) says: for an update guarded by `from`.
+pub(crate) fn line_step(from: LineStatus, action: LineAction) -> StoreResult<LineStatus> {
+    rules::line_transition(from, action).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// A line the floor has started on, which cancellation must leave alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LineInProgress {
@@ -156,29 +162,32 @@ pub(crate) async fn lines_in_progress(
     line: Option<&LineId>,
 ) -> StoreResult<Vec<LineInProgress>> {
     let mut sql = Sql::new(
-        "SELECT DISTINCT x.line_id, s.number, s.status FROM shipment_line x JOIN shipment s ON s.id = x.shipment_id",
+        "SELECT DISTINCT x.line_id, s.number, s.status, s.picked_at FROM shipment_line x \
+         JOIN shipment s ON s.id = x.shipment_id",
     );
     sql.filter("s.order_id = ", Arg::Text(order.to_string()), "");
-    sql.push(
-        " AND x.status = 'open' AND s.status <> 'cancelled' AND (s.status <> 'released') \
-               AND (s.status <> 'picking' OR s.picked_at IS NOT NULL)",
-    );
+    sql.push(&format!(" AND x.status = {}", db::is(ShipmentLineStatus::Open)));
     if let Some(line) = line {
         sql.filter("x.line_id = ", Arg::Text(line.to_string()), "");
     }
     sql.push(" ORDER BY s.number, x.line_id");
-    sql.query()
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(LineInProgress {
-                line_id: get_id(r, "line_id")?,
+    let mut busy = Vec::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let status = get_enum(&r, "status", ShipmentStatus::parse)?;
+        if flow::floor_progress(status, picked(&r)?) == FloorProgress::Started {
+            busy.push(LineInProgress {
+                line_id: get_id(&r, "line_id")?,
                 shipment: r.try_get("number")?,
-                status: get_enum(r, "status", ShipmentStatus::parse)?,
-            })
-        })
-        .collect()
+                status,
+            });
+        }
+    }
+    Ok(busy)
+}
+
+/// Whether the shipment read in `row` has had its picks confirmed.
+fn picked(row: &Row) -> StoreResult<bool> {
+    Ok(row.try_get::<Option<i64>, _>("picked_at")?.is_some())
 }
 
 /// Fails with `409 shipment_in_progress` when any line of `order` (or `line`) is in a
@@ -221,10 +230,14 @@ pub(crate) async fn cancel_shipment_in(
         .bind(head.id.as_str())
         .execute(&mut ***tx)
         .await?;
-    db::query("UPDATE shipment_line SET status = 'withdrawn' WHERE shipment_id = $1 AND status = 'open'")
-        .bind(head.id.as_str())
-        .execute(&mut ***tx)
-        .await?;
+    db::query(format!(
+        "UPDATE shipment_line SET status = {} WHERE shipment_id = $1 AND status = {}",
+        db::is(ShipmentLineStatus::Withdrawn),
+        db::is(ShipmentLineStatus::Open)
+    ))
+    .bind(head.id.as_str())
+    .execute(&mut ***tx)
+    .await?;
     save_shipment(tx, head, to, vec![("cancelled_at", Some(Arg::Int(micros(now))))], now).await?;
     order_event(
         tx,
@@ -250,16 +263,17 @@ pub(crate) async fn withdraw_unstarted_shipments(
     line: Option<&LineId>,
     actor: &str,
 ) -> StoreResult<Vec<String>> {
-    let ids: Vec<ShipmentId> = db::query_scalar::<String>(
-        "SELECT id FROM shipment WHERE order_id = $1 AND (status = 'released' OR (status = 'picking' AND picked_at IS NULL)) \
-         ORDER BY id",
-    )
-    .bind(order.as_str())
-    .fetch_all(&mut ***tx)
-    .await?
-    .into_iter()
-    .map(|id| ShipmentId::try_from(id).map_err(StoreError::Corrupt))
-    .collect::<StoreResult<_>>()?;
+    let mut ids: Vec<ShipmentId> = Vec::new();
+    let rows = db::query("SELECT id, status, picked_at FROM shipment WHERE order_id = $1 ORDER BY id")
+        .bind(order.as_str())
+        .fetch_all(&mut ***tx)
+        .await?;
+    for r in &rows {
+        let status = get_enum(r, "status", ShipmentStatus::parse)?;
+        if flow::floor_progress(status, picked(r)?) == FloorProgress::NotStarted {
+            ids.push(get_id(r, "id")?);
+        }
+    }
     let mut touched = Vec::new();
     for id in ids {
         let head = shipment_head(tx, &id).await?;
@@ -268,9 +282,11 @@ pub(crate) async fn withdraw_unstarted_shipments(
             touched.push(head.number);
             continue;
         };
-        let withdrawn = db::query(
-            "UPDATE shipment_line SET status = 'withdrawn' WHERE shipment_id = $1 AND line_id = $2 AND status = 'open'",
-        )
+        let withdrawn = db::query(format!(
+            "UPDATE shipment_line SET status = {} WHERE shipment_id = $1 AND line_id = $2 AND status = {}",
+            db::is(ShipmentLineStatus::Withdrawn),
+            db::is(ShipmentLineStatus::Open)
+        ))
         .bind(id.as_str())
         .bind(line.as_str())
         .execute(&mut ***tx)
@@ -284,11 +300,13 @@ pub(crate) async fn withdraw_unstarted_shipments(
             .bind(line.as_str())
             .execute(&mut ***tx)
             .await?;
-        let open: i64 =
-            db::query_scalar("SELECT COUNT(*) FROM shipment_line WHERE shipment_id = $1 AND status = 'open'")
-                .bind(id.as_str())
-                .fetch_one(&mut ***tx)
-                .await?;
+        let open: i64 = db::query_scalar(format!(
+            "SELECT COUNT(*) FROM shipment_line WHERE shipment_id = $1 AND status = {}",
+            db::is(ShipmentLineStatus::Open)
+        ))
+        .bind(id.as_str())
+        .fetch_one(&mut ***tx)
+        .await?;
         if open == 0 {
             cancel_shipment_in(tx, &head, now, ("its last line was cancelled", actor)).await?;
         } else {

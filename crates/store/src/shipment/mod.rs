@@ -170,18 +170,29 @@ pub struct ShipmentFilter {
     pub view: ShipmentView,
 }
 
-const SUMMARY_SELECT: &str = "SELECT s.id, s.number, s.order_id, o.number AS order_number, l.code AS location, \
-     s.location_id, s.status, s.service_level, \
-     COALESCE((SELECT CAST(SUM(x.quantity) AS BIGINT) FROM shipment_line x WHERE x.shipment_id = s.id AND x.status = 'open'), 0) AS units, \
-     pl.number AS pick_list, s.carrier, s.provider, s.service, s.tracking_number, s.label_cost, s.label_currency, \
-     s.package_type, s.weight_grams, s.length_mm, s.width_mm, s.height_mm, s.promised_ship_at, s.promised_delivery_at, \
-     s.released_at, s.picked_at, s.packed_at, s.label_created_at, s.shipped_at, s.delivered_at, s.cancelled_at, \
-     s.updated_at, s.version \
-     FROM shipment s JOIN sales_order o ON o.id = s.order_id JOIN location l ON l.id = s.location_id \
-     LEFT JOIN pick_list pl ON pl.id = s.pick_list_id";
+/// SQL for the units the shipment `s` carries: the quantities of its open lines.
+pub(crate) fn units_carried() -> String {
+    format!(
+        "COALESCE((SELECT CAST(SUM(x.quantity) AS BIGINT) FROM shipment_line x \
+         WHERE x.shipment_id = s.id AND x.status = {}), 0)",
+        db::is(ShipmentLineStatus::Open)
+    )
+}
 
-/// The statuses of shipments still on the floor (not shipped, not cancelled).
-pub(crate) const ON_THE_FLOOR: &str = "('released', 'picking', 'packed', 'label_created')";
+/// The columns a summary reads, from the shipment `s` and its order, location and pick list.
+fn summary_select() -> String {
+    format!(
+        "SELECT s.id, s.number, s.order_id, o.number AS order_number, l.code AS location, \
+         s.location_id, s.status, s.service_level, {} AS units, \
+         pl.number AS pick_list, s.carrier, s.provider, s.service, s.tracking_number, s.label_cost, s.label_currency, \
+         s.package_type, s.weight_grams, s.length_mm, s.width_mm, s.height_mm, s.promised_ship_at, s.promised_delivery_at, \
+         s.released_at, s.picked_at, s.packed_at, s.label_created_at, s.shipped_at, s.delivered_at, s.cancelled_at, \
+         s.updated_at, s.version \
+         FROM shipment s JOIN sales_order o ON o.id = s.order_id JOIN location l ON l.id = s.location_id \
+         LEFT JOIN pick_list pl ON pl.id = s.pick_list_id",
+        units_carried()
+    )
+}
 
 fn opt_enum<T>(
     row: &Row,
@@ -223,7 +234,6 @@ fn summary(row: &Row, now: Timestamp) -> StoreResult<ShipmentSummary> {
     let promised_ship_at = get_opt_time(row, "promised_ship_at")?;
     let promised_delivery_at = get_opt_time(row, "promised_delivery_at")?;
     let delivered_at = get_opt_time(row, "delivered_at")?;
-    let on_the_floor = !status.has_shipped() && status != ShipmentStatus::Cancelled;
     Ok(ShipmentSummary {
         id: get_id(row, "id")?,
         number: row.try_get("number")?,
@@ -244,7 +254,7 @@ fn summary(row: &Row, now: Timestamp) -> StoreResult<ShipmentSummary> {
         package,
         promised_ship_at,
         promised_delivery_at,
-        late: on_the_floor && promised_ship_at.is_some_and(|p| p < now),
+        late: status.is_on_the_floor() && promised_ship_at.is_some_and(|p| p < now),
         delivery: (status == ShipmentStatus::Delivered)
             .then_some(delivered_at)
             .flatten()
@@ -311,7 +321,7 @@ impl Store {
     pub async fn shipment(&self, key: &str) -> StoreResult<Shipment> {
         let mut conn = self.pool.acquire().await?;
         let id = shipment_id(&mut conn, key).await?;
-        let sql = format!("{SUMMARY_SELECT} WHERE s.id = $1");
+        let sql = format!("{} WHERE s.id = $1", summary_select());
         let row = db::query(sql).bind(id.as_str()).fetch_one(&mut *conn).await?;
         let summary = summary(&row, self.now())?;
         let extra = db::query(
@@ -370,7 +380,7 @@ impl Store {
         page: &PageRequest,
     ) -> StoreResult<Page<ShipmentSummary>> {
         // The summary's subquery has a WHERE of its own: start the outer one explicitly.
-        let mut sql = Sql::new(&format!("{SUMMARY_SELECT} WHERE s.id IS NOT NULL"));
+        let mut sql = Sql::new(&format!("{} WHERE s.id IS NOT NULL", summary_select()));
         if let Some(status) = filter.status {
             sql.filter("s.status = ", Arg::Text(status.as_str().into()), "");
         }
@@ -393,8 +403,9 @@ impl Store {
         let limit = page.limit();
         match filter.view {
             ShipmentView::Late => {
+                let floor = db::one_of(ShipmentStatus::ON_THE_FLOOR);
                 sql.filter(
-                    &format!("s.status IN {ON_THE_FLOOR} AND s.promised_ship_at < "),
+                    &format!("s.status IN {floor} AND s.promised_ship_at < "),
                     Arg::Int(now),
                     "",
                 );
@@ -413,8 +424,8 @@ impl Store {
             }
             ShipmentView::All | ShipmentView::Exceptions => {
                 if filter.view == ShipmentView::Exceptions {
-                    sql.filter("s.status IN (", Arg::Text("exception".into()), ", ");
-                    sql.bind(Arg::Text("returned_to_sender".into())).push(")");
+                    // The outer WHERE is there already (see above).
+                    sql.push(&format!(" AND s.status IN {}", db::one_of(ShipmentStatus::EXCEPTIONS)));
                 }
                 if let Some(cursor) = &page.cursor {
                     sql.filter("s.id < ", Arg::Text(cursor.clone()), "");
@@ -436,7 +447,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(&format!("{SUMMARY_SELECT} WHERE s.id IN ("));
+        let mut sql = Sql::new(&format!("{} WHERE s.id IN (", summary_select()));
         sql.list(ids.iter().map(|id| Arg::Text(id.to_string())))
             .push(") ORDER BY s.id");
         let now = self.now();
@@ -451,7 +462,7 @@ impl Store {
     /// The shipments of one order, oldest first.
     pub async fn order_shipments(&self, key: &str) -> StoreResult<Vec<ShipmentSummary>> {
         let order = self.order(key).await?;
-        let sql = format!("{SUMMARY_SELECT} WHERE s.order_id = $1 ORDER BY s.id");
+        let sql = format!("{} WHERE s.order_id = $1 ORDER BY s.id", summary_select());
         let rows = db::query(sql)
             .bind(order.summary.id.as_str())
             .fetch_all(&self.pool)

@@ -8,12 +8,12 @@ use switchyard_core::carrier::LabelOrder;
 use switchyard_core::id::{LineId, ShipmentId};
 use switchyard_core::inventory::StockCommand;
 use switchyard_core::order as rules;
-use switchyard_core::order::{OrderAction, OrderEventKind};
+use switchyard_core::order::{LineAction, LineStatus, OrderAction, OrderEventKind};
 use switchyard_core::shipment::input::{LabelInput, PackRequest};
 use switchyard_core::shipment::scan::{self, ExpectedItem};
-use switchyard_core::shipment::{self as flow, ShipmentAction};
+use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentLineStatus};
 
-use super::link::{ShipmentHead, cancel_shipment_in, consume_reservations, save_shipment, shipment_head};
+use super::link::{ShipmentHead, cancel_shipment_in, consume_reservations, line_step, save_shipment, shipment_head};
 use super::{Shipment, shipment_id};
 use crate::Store;
 use crate::db::{self, Arg, micros};
@@ -49,11 +49,12 @@ impl Store {
             let to = flow::transition(head.status, ShipmentAction::Pack)?;
             let order = Head::read(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
-            let items = db::query(
+            let items = db::query(format!(
                 "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
-                 JOIN product p ON p.id = x.product_id WHERE x.shipment_id = $1 AND x.status = 'open' \
+                 JOIN product p ON p.id = x.product_id WHERE x.shipment_id = $1 AND x.status = {} \
                  GROUP BY p.sku, p.barcode, p.title ORDER BY p.sku",
-            )
+                db::is(ShipmentLineStatus::Open)
+            ))
             .bind(head.id.as_str())
             .fetch_all(&mut ***tx)
             .await?
@@ -199,13 +200,14 @@ impl Store {
             .bind(head.id.as_str())
             .fetch_one(&mut ***tx)
             .await?;
-            let travelling: i64 = db::query_scalar(
-                "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM shipment_line WHERE shipment_id = $1 AND status = 'open'",
-            )
+            let open = db::is(ShipmentLineStatus::Open);
+            let travelling: i64 = db::query_scalar(format!(
+                "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM shipment_line WHERE shipment_id = $1 AND status = {open}"
+            ))
             .bind(head.id.as_str())
             .fetch_one(&mut ***tx)
             .await?;
-            if held != travelling || travelling == 0 {
+            if !flow::holds_what_it_carries(held, travelling) {
                 return Err(StoreError::Conflict {
                     code: "stock_not_held",
                     message: format!(
@@ -220,22 +222,26 @@ impl Store {
                 reference: Some(head.id.to_string()),
             };
             consume_reservations(tx, now, &head, None, (StockCommand::Ship, &ctx)).await?;
-            let lines: Vec<LineId> = db::query_scalar::<String>(
-                "SELECT DISTINCT line_id FROM shipment_line WHERE shipment_id = $1 AND status = 'open' ORDER BY line_id",
-            )
+            let lines: Vec<LineId> = db::query_scalar::<String>(format!(
+                "SELECT DISTINCT line_id FROM shipment_line WHERE shipment_id = $1 AND status = {open} ORDER BY line_id"
+            ))
             .bind(head.id.as_str())
             .fetch_all(&mut ***tx)
             .await?
             .into_iter()
             .map(|l| LineId::try_from(l).map_err(StoreError::Corrupt))
             .collect::<StoreResult<_>>()?;
+            let from = LineStatus::Allocated;
+            let shipped = line_step(from, LineAction::Ship)?;
             for line in &lines {
                 // A line ships when none of its stock is held anywhere any more.
                 db::query(
-                    "UPDATE order_line SET status = 'shipped' WHERE id = $1 AND status = 'allocated' \
+                    "UPDATE order_line SET status = $2 WHERE id = $1 AND status = $3 \
                      AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.line_id = $1)",
                 )
                 .bind(line.as_str())
+                .bind(shipped.as_str())
+                .bind(from.as_str())
                 .execute(&mut ***tx)
                 .await?;
             }

@@ -12,15 +12,14 @@ use switchyard_core::FieldError;
 use switchyard_core::carrier::Carrier;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ShipmentId};
 use switchyard_core::order as rules;
-use switchyard_core::order::{OrderAction, OrderEventKind, ServiceLevel};
+use switchyard_core::order::{LineStatus, OrderAction, OrderEventKind, OrderStatus, ServiceLevel};
 use switchyard_core::shipment::input::ReleaseRequest;
-use switchyard_core::shipment::{ReleaseMode, ShipmentStatus};
+use switchyard_core::shipment::{ReleaseMode, ShipmentLineStatus, ShipmentStatus};
 
 use super::ShipmentSummary;
 use crate::catalog::Location;
 use crate::db::{self, Arg, Row, Sql, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::retrying;
 use crate::order::Head;
 use crate::order::event as order_event;
 use crate::outbox::enqueue;
@@ -77,11 +76,12 @@ async fn release_order_in(
     if rules::transition(head.status, OrderAction::Fulfil).is_err() {
         return Ok(None);
     }
-    let rows = db::query(
+    let rows = db::query(format!(
         "SELECT r.id, r.line_id, r.product_id, r.quantity, r.promised_ship_at, r.promised_delivery_at \
          FROM reservation r JOIN order_line ol ON ol.id = r.line_id \
-         WHERE r.order_id = $1 AND r.location_id = $2 AND r.shipment_id IS NULL AND ol.status = 'allocated' ORDER BY r.id",
-    )
+         WHERE r.order_id = $1 AND r.location_id = $2 AND r.shipment_id IS NULL AND ol.status = {} ORDER BY r.id",
+        db::is(LineStatus::Allocated)
+    ))
     .bind(order.as_str())
     .bind(location.id.as_str())
     .fetch_all(&mut ***tx)
@@ -166,9 +166,10 @@ async fn release_order_in(
         }
     }
     for ((line, product), quantity) in &lines {
-        db::query(
-            "INSERT INTO shipment_line (shipment_id, line_id, product_id, quantity, status) VALUES ($1, $2, $3, $4, 'open')",
-        )
+        db::query(format!(
+            "INSERT INTO shipment_line (shipment_id, line_id, product_id, quantity, status) VALUES ($1, $2, $3, $4, {})",
+            db::is(ShipmentLineStatus::Open)
+        ))
         .bind(id.as_str())
         .bind(line.as_str())
         .bind(product.as_str())
@@ -293,7 +294,11 @@ impl Store {
              JOIN sales_order o ON o.id = r.order_id JOIN order_line ol ON ol.id = r.line_id",
         );
         sql.filter("r.location_id = ", Arg::Text(location.id.to_string()), "");
-        sql.push(" AND r.shipment_id IS NULL AND o.status = 'open' AND ol.status = 'allocated'");
+        sql.push(&format!(
+            " AND r.shipment_id IS NULL AND o.status = {} AND ol.status = {}",
+            db::is(OrderStatus::Open),
+            db::is(LineStatus::Allocated)
+        ));
         if !orders.is_empty() {
             sql.push(" AND r.order_id IN (")
                 .list(orders.iter().map(|o| Arg::Text(o.clone())))
@@ -314,10 +319,8 @@ impl Store {
             .collect::<StoreResult<_>>()?;
         let mut released = Vec::new();
         for order in candidates {
-            let id = retrying!({
-                let mut tx = self.write().await?;
-                let result = release_order_in(&mut tx, self.now(), &order, location, carrier, actor).await;
-                tx.finish(result).await
+            let id = transact!(self, |tx| {
+                release_order_in(tx, self.now(), &order, location, carrier, actor).await
             })?;
             released.extend(id);
         }
@@ -327,9 +330,10 @@ impl Store {
     /// Releases everything waiting at `auto` locations; returns how many shipments
     /// were made. The server calls this from its background loop.
     pub async fn release_due_shipments(&self) -> StoreResult<usize> {
-        let codes: Vec<String> = db::query_scalar(
-            "SELECT code FROM location WHERE release_mode = 'auto' AND archived_at IS NULL ORDER BY code",
-        )
+        let codes: Vec<String> = db::query_scalar(format!(
+            "SELECT code FROM location WHERE release_mode = {} AND archived_at IS NULL ORDER BY code",
+            db::is(ReleaseMode::Auto)
+        ))
         .fetch_all(&self.pool)
         .await?;
         let mut made = 0;
@@ -346,10 +350,11 @@ impl Store {
         let row = db::query(format!(
             "SELECT l.release_mode, \
              COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r JOIN sales_order o ON o.id = r.order_id \
-                       WHERE r.location_id = l.id AND r.shipment_id IS NULL AND o.status = 'open'), 0) AS waiting, \
+                       WHERE r.location_id = l.id AND r.shipment_id IS NULL AND o.status = {}), 0) AS waiting, \
              (SELECT COUNT(*) FROM shipment s WHERE s.location_id = l.id AND s.status IN {}) AS on_floor \
              FROM location l WHERE l.id = $1",
-            super::ON_THE_FLOOR
+            db::is(OrderStatus::Open),
+            db::one_of(ShipmentStatus::ON_THE_FLOOR)
         ))
         .bind(location.id.as_str())
         .fetch_one(&self.pool)

@@ -13,17 +13,17 @@ use switchyard_core::carrier::{Carrier, Parcel, Provider};
 use switchyard_core::catalog::Address;
 use switchyard_core::id::{ShipmentId, TrackingEventId};
 use switchyard_core::order as rules;
-use switchyard_core::order::{LinesOutcome, OrderEventKind};
+use switchyard_core::order::{LineAction, LineStatus, LinesOutcome, OrderEventKind};
 use switchyard_core::shipment::input::ShipmentRef;
 use switchyard_core::shipment::{
-    self as flow, DeliveryPerformance, ShipmentStatus, TrackingEvent, TrackingOutcome, TrackingStatus,
+    self as flow, DeliveryPerformance, ShipmentLineStatus, ShipmentStatus, TrackingEvent, TrackingOutcome,
+    TrackingStatus,
 };
 
-use super::link::{ShipmentHead, save_shipment, shipment_head};
+use super::link::{ShipmentHead, line_step, save_shipment, shipment_head};
 use super::shipment_id;
 use crate::db::{self, Arg, get_json, micros};
 use crate::error::{StoreError, StoreResult};
-use crate::inventory::retrying;
 use crate::order::Head;
 use crate::order::event as order_event;
 use crate::{Store, WriteTx};
@@ -130,11 +130,16 @@ async fn after_status_change(
     };
     let (kind, message) = match to {
         ShipmentStatus::Delivered => {
-            db::query(
-                "UPDATE order_line SET status = 'delivered' WHERE status = 'shipped' AND id IN \
-                 (SELECT line_id FROM shipment_line WHERE shipment_id = $1 AND status = 'open')",
-            )
+            let from = LineStatus::Shipped;
+            let delivered = line_step(from, LineAction::Deliver)?;
+            db::query(format!(
+                "UPDATE order_line SET status = $2 WHERE status = $3 AND id IN \
+                 (SELECT line_id FROM shipment_line WHERE shipment_id = $1 AND status = {})",
+                db::is(ShipmentLineStatus::Open)
+            ))
             .bind(head.id.as_str())
+            .bind(delivered.as_str())
+            .bind(from.as_str())
             .execute(&mut ***tx)
             .await?;
             let performance = DeliveryPerformance::measure(head.promised_delivery_at, event.occurred_at);
@@ -221,17 +226,12 @@ impl Store {
         events: &[(ShipmentId, &TrackingEvent)],
         source: &str,
     ) -> StoreResult<Vec<TrackingResult>> {
-        retrying!({
-            let mut tx = self.write().await?;
-            let result = async {
-                let mut results = Vec::with_capacity(events.len());
-                for (id, event) in events {
-                    results.push(track_in(&mut tx, self.now(), id, event, source).await?);
-                }
-                Ok(results)
+        transact!(self, |tx| {
+            let mut results = Vec::with_capacity(events.len());
+            for (id, event) in events {
+                results.push(track_in(tx, self.now(), id, event, source).await?);
             }
-            .await;
-            tx.finish(result).await
+            Ok(results)
         })
     }
 
@@ -313,13 +313,15 @@ impl Store {
     /// calls this from its background loop; the simulated carrier's parcels move here.
     /// Manual carriers report by API, so their parcels are not asked about.
     pub async fn sync_carrier_tracking(&self) -> StoreResult<usize> {
-        let rows = db::query(
+        let rows = db::query(format!(
             "SELECT s.id, s.carrier, s.provider, s.tracking_number, s.shipped_at, s.promised_delivery_at, \
              l.address AS origin, o.shipping_address AS destination FROM shipment s \
              JOIN location l ON l.id = s.location_id JOIN sales_order o ON o.id = s.order_id \
-             WHERE s.status IN ('shipped', 'in_transit', 'out_for_delivery', 'exception') \
-             AND s.provider IS NOT NULL AND s.provider <> 'manual' AND s.tracking_number IS NOT NULL ORDER BY s.id",
-        )
+             WHERE s.status IN {} \
+             AND s.provider IS NOT NULL AND s.provider <> {} AND s.tracking_number IS NOT NULL ORDER BY s.id",
+            db::one_of(ShipmentStatus::CARRIER_TRACKED),
+            db::is(Provider::Manual)
+        ))
         .fetch_all(&self.pool)
         .await?;
         let now = self.now();
