@@ -230,34 +230,6 @@ fn level(row: &Row) -> StoreResult<StockLevel> {
     })
 }
 
-/// Runs `attempt` until it succeeds or fails with something other than a lost race.
-/// Superseded by `transact!`; kept until every area has moved to it.
-macro_rules! retrying {
-    ($attempt:expr) => {{
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match $attempt {
-                Err(e)
-                    if tries < 8
-                        && (e.is_retryable()
-                            || matches!(
-                                e,
-                                StoreError::Conflict {
-                                    code: "concurrent_update",
-                                    ..
-                                }
-                            )) =>
-                {
-                    continue;
-                }
-                other => break other,
-            }
-        }
-    }};
-}
-pub(crate) use retrying;
-
 impl Store {
     /// Applies a stock command to one (SKU, location), referenced by id or natural key.
     pub async fn move_stock(

@@ -226,7 +226,7 @@ pub fn get_currency(row: &Row, col: &str) -> StoreResult<Currency> {
 }
 
 /// Checks that a guarded update changed its one row; none means another writer got
-/// there first (`concurrent_update`, which `retrying!` retries). `what` names the row.
+/// there first (`concurrent_update`, which `transact!` retries). `what` names the row.
 pub fn changed_one(result: &Done, what: impl FnOnce() -> String) -> StoreResult<()> {
     if result.rows_affected() == 1 {
         Ok(())
