@@ -185,6 +185,18 @@ impl PaymentTotals {
         )
     }
 
+    /// Whether the totals obey the rules every transaction is checked against:
+    /// `0 <= refunded <= captured <= authorized - voided` (what `switchyard check` asks).
+    pub fn is_consistent(&self) -> bool {
+        let (a, c, v, r) = (
+            self.authorized.amount,
+            self.captured.amount,
+            self.voided.amount,
+            self.refunded.amount,
+        );
+        0 <= r && r <= c && a.checked_sub(v).is_some_and(|left| c <= left)
+    }
+
     /// Whether the order may ask for its money (again): not while any is authorized
     /// and not yet captured or voided, nor once any was captured.
     pub fn needs_authorization(&self) -> bool {

@@ -32,7 +32,7 @@ enum Deadline {
 impl ReturnTerms {
     /// Whether the channel takes returns at all.
     pub fn accepted(&self) -> bool {
-        self.window_days > 0
+        switchyard_core::returns::accepts_returns(self.window_days)
     }
 
     fn deadline(&self) -> Deadline {

@@ -217,13 +217,13 @@ impl Store {
                 voided: m("void_total")?,
                 refunded: m("refund_total")?,
             };
-            let (a, cap, v, r) = (
-                totals.authorized.amount,
-                totals.captured.amount,
-                totals.voided.amount,
-                totals.refunded.amount,
-            );
-            if !(0 <= r && r <= cap && cap <= a - v) {
+            if !totals.is_consistent() {
+                let (a, cap, v, r) = (
+                    totals.authorized.amount,
+                    totals.captured.amount,
+                    totals.voided.amount,
+                    totals.refunded.amount,
+                );
                 report.problems.push(format!(
                     "order {number}: refunded {r}, captured {cap}, authorized {a} and voided {v} break \
                      refunded <= captured <= authorized - voided"

@@ -366,6 +366,15 @@ fn a_cancellation_refunds_what_was_charged_and_the_shipping_only_when_nothing_is
 }
 
 #[test]
+fn totals_are_consistent_only_when_refunds_fit_captures_and_captures_fit_what_is_held() {
+    assert!(totals(100, 60, 40, 60).is_consistent());
+    assert!(totals(0, 0, 0, 0).is_consistent());
+    assert!(!totals(100, 60, 0, 61).is_consistent());
+    assert!(!totals(100, 70, 40, 0).is_consistent());
+    assert!(!totals(100, 0, 0, -1).is_consistent());
+}
+
+#[test]
 fn money_is_asked_again_only_while_none_is_held_or_taken() {
     assert!(totals(0, 0, 0, 0).needs_authorization());
     assert!(totals(100, 0, 100, 0).needs_authorization());

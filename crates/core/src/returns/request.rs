@@ -17,6 +17,12 @@ pub fn window_closes(shipped_at: Timestamp, delivered_at: Option<Timestamp>, day
         .unwrap_or(Timestamp::MAX)
 }
 
+/// Whether a channel with this return window takes returns at all: a window of 0 days
+/// means it does not (no return is accepted, and the packing slip offers none).
+pub fn accepts_returns(window_days: i64) -> bool {
+    window_days > 0
+}
+
 /// An order line as a return or claim request sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnableLine {

@@ -71,6 +71,13 @@ fn the_lifecycle_goes_from_request_to_closed() {
 }
 
 #[test]
+fn a_zero_day_window_means_no_returns() {
+    assert!(!accepts_returns(0));
+    assert!(accepts_returns(1));
+    assert!(accepts_returns(365));
+}
+
+#[test]
 fn seller_fault_reasons_are_the_four_the_seller_answers_for() {
     let fault: Vec<_> = ReturnReason::ALL
         .iter()
