@@ -78,25 +78,16 @@ impl Head {
         hold: Option<&Hold>,
         now: Timestamp,
     ) -> StoreResult<FulfilmentStatus> {
-        let fulfilment = rules::fulfilment_status(self.lines(tx).await?);
-        let updated = db::query(
-            "UPDATE sales_order SET status = $1, fulfilment_status = $2, hold_reason = $3, hold_note = $4, hold_until = $5, \
-             updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
-        )
-        .bind(status.as_str())
-        .bind(fulfilment.as_str())
-        .bind(hold.map(|h| h.reason.as_str()))
-        .bind(hold.and_then(|h| h.note.clone()))
-        .bind(hold.and_then(|h| h.until).map(micros))
-        .bind(micros(now))
-        .bind(self.id.as_str())
-        .bind(self.version)
-        .execute(&mut ***tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(changed(&self.number));
-        }
-        Ok(fulfilment)
+        self.guarded(tx, now, |sql| {
+            sql.push(", status = ").bind(Arg::Text(status.as_str().into()));
+            sql.push(", hold_reason = ")
+                .bind(Arg::OptText(hold.map(|h| h.reason.as_str().into())));
+            sql.push(", hold_note = ")
+                .bind(Arg::OptText(hold.and_then(|h| h.note.clone())));
+            sql.push(", hold_until = ")
+                .bind(Arg::OptInt(hold.and_then(|h| h.until).map(micros)));
+        })
+        .await
     }
 
     /// Saves the order as it is after its lines changed: its fulfilment status follows
@@ -107,24 +98,41 @@ impl Head {
 
     /// Saves the order after routing reserved stock for its lines: the fulfilment status
     /// they mean and the latest promise of its reservations (see `save`).
-    pub async fn save_routed(&self, tx: &mut WriteTx, now: Timestamp) -> StoreResult<()> {
+    pub async fn save_routed(&self, tx: &mut WriteTx, now: Timestamp) -> StoreResult<FulfilmentStatus> {
+        self.guarded(tx, now, |sql| {
+            for column in ["promised_ship_at", "promised_delivery_at"] {
+                sql.push(&format!(
+                    ", {column} = (SELECT MAX({column}) FROM reservation WHERE order_id = "
+                ))
+                .bind(Arg::Text(self.id.to_string()))
+                .push(")");
+            }
+        })
+        .await
+    }
+
+    /// The one UPDATE of the head: the fulfilment status the lines mean, the columns
+    /// `set` adds, a new version — where the version is still the one read.
+    async fn guarded(
+        &self,
+        tx: &mut WriteTx,
+        now: Timestamp,
+        set: impl FnOnce(&mut Sql),
+    ) -> StoreResult<FulfilmentStatus> {
         let fulfilment = rules::fulfilment_status(self.lines(tx).await?);
-        let updated = db::query(
-            "UPDATE sales_order SET fulfilment_status = $1, updated_at = $2, version = version + 1, \
-             promised_ship_at = (SELECT MAX(promised_ship_at) FROM reservation WHERE order_id = $3), \
-             promised_delivery_at = (SELECT MAX(promised_delivery_at) FROM reservation WHERE order_id = $3) \
-             WHERE id = $3 AND version = $4",
-        )
-        .bind(fulfilment.as_str())
-        .bind(micros(now))
-        .bind(self.id.as_str())
-        .bind(self.version)
-        .execute(&mut ***tx)
-        .await?;
-        if updated.rows_affected() != 1 {
+        let mut sql = Sql::new("UPDATE sales_order SET version = version + 1, fulfilment_status = ");
+        sql.bind(Arg::Text(fulfilment.as_str().into()))
+            .push(", updated_at = ")
+            .bind(Arg::Int(micros(now)));
+        set(&mut sql);
+        sql.push(" WHERE id = ")
+            .bind(Arg::Text(self.id.to_string()))
+            .push(" AND version = ")
+            .bind(Arg::Int(self.version));
+        if sql.query().execute(&mut ***tx).await?.rows_affected() != 1 {
             return Err(changed(&self.number));
         }
-        Ok(())
+        Ok(fulfilment)
     }
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use switchyard_core::id::{OrderId, PaymentId, PaymentTransactionId, ShipmentId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::LineStatus;
+use switchyard_core::shipment::ShipmentLineStatus;
 use switchyard_core::payment::{
     self as rules, AttemptStatus, GatewayRequest, LineLedger, LinePart, PaymentError, PaymentProvider, PaymentToken,
     RefundError, RefundLedger, RefundRequest, Share, TransactionKind,
@@ -423,8 +424,9 @@ pub(crate) async fn capture_shipment_in(
     }
     let shipped: Vec<i64> = db::query_scalar(format!(
         "SELECT DISTINCT l.line_no FROM order_line l JOIN shipment_line x ON x.line_id = l.id \
-         WHERE x.shipment_id = $1 AND x.status = 'open' AND l.status = '{}' ORDER BY l.line_no",
-        LineStatus::Shipped.as_str()
+         WHERE x.shipment_id = $1 AND x.status = {} AND l.status = {} ORDER BY l.line_no",
+        db::is(ShipmentLineStatus::Open),
+        db::is(LineStatus::Shipped)
     ))
     .bind(shipment.as_str())
     .fetch_all(&mut ***tx)
