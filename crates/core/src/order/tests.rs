@@ -1,3 +1,6 @@
+//! The order rules: input parsing, totals, the order state machine, and a model-based
+//! test of receive, place, hold, release, cancel and cancel-line through the real rules.
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;

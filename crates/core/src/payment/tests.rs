@@ -1,3 +1,6 @@
+//! The payment rules: totals and status, capture and void shares, refund pricing,
+//! cancellation refunds, what transactions cover, and the test provider.
+
 use proptest::prelude::*;
 
 use super::*;

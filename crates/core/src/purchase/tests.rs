@@ -1,3 +1,5 @@
+//! The purchase-order rules: the lifecycle, receipts matched to lines, what is outstanding.
+
 use proptest::prelude::*;
 
 use super::*;

@@ -1,3 +1,6 @@
+//! Routing: plans against brute force on random networks, ship-complete, runners-up,
+//! zones and promises.
+
 use jiff::Timestamp;
 use proptest::prelude::*;
 

@@ -1,3 +1,6 @@
+//! The shipment rules: the state machine, tracking events, scans, the floor's state sets
+//! and picks.
+
 use jiff::Timestamp;
 
 use super::input::*;

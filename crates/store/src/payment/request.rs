@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use switchyard_core::id::{OrderId, PaymentId, PaymentTransactionId, ShipmentId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::LineStatus;
-use switchyard_core::shipment::ShipmentLineStatus;
 use switchyard_core::payment::{
     self as rules, AttemptStatus, GatewayRequest, LineLedger, LinePart, PaymentError, PaymentProvider, PaymentToken,
     RefundError, RefundLedger, RefundRequest, Share, TransactionKind,
 };
+use switchyard_core::shipment::ShipmentLineStatus;
 
 use super::{Books, Payment, PaymentTransaction, RefundRecord, books};
 use crate::WriteTx;

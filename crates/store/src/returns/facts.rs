@@ -33,8 +33,7 @@ pub(super) async fn order_facts(conn: &mut Link, key: &str) -> StoreResult<Order
     Ok(OrderFacts {
         id: get_id(&row, "id")?,
         currency,
-        shipping: money("shipping_amount")?
-            .checked_add(money("shipping_tax")?)
+        shipping: switchyard_core::payment::shipping_charge(money("shipping_amount")?, money("shipping_tax")?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         window_days: row.try_get("return_window_days")?,
         refund_on: get_enum(&row, "refund_on", RefundOn::parse)?,
