@@ -51,6 +51,8 @@ string_enum!(
 string_enum!(
     /// How the provider answered an authorization attempt.
     AttemptStatus {
+        /// Asked, and the provider's answer is not in yet.
+        Pending = "pending",
         Approved = "approved",
         Declined = "declined",
         /// The provider failed to answer; the attempt may be retried.

@@ -60,6 +60,7 @@ pub async fn get_payments(
     params(("key" = String, Path, description = "Order id or number")),
     responses(
         (status = 201, description = "Approved: the order's money after it", body = OrderPayments),
+        (status = 202, description = "Asked, and the provider has not answered yet: the attempt is listed as `pending` and the payment sweep asks again", body = OrderPayments),
         (status = 402, description = "Declined (`payment_declined`) or the provider failed (`payment_provider_error`); recorded", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Money already authorized or captured (`payment_not_needed`), or the order is closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid token (a card number is refused)", body = Problem, content_type = "application/problem+json"),
@@ -77,6 +78,8 @@ pub async fn create_payment(
     let attempt = s.store.retry_payment(&key, token.as_ref(), &caller.actor()).await?;
     let code = match attempt.status {
         AttemptStatus::Approved => return Ok((StatusCode::CREATED, Json(s.store.order_payments(&key).await?))),
+        // The provider has not answered yet; the sweep will ask it again.
+        AttemptStatus::Pending => return Ok((StatusCode::ACCEPTED, Json(s.store.order_payments(&key).await?))),
         AttemptStatus::Declined => "payment_declined",
         AttemptStatus::Failed => "payment_provider_error",
     };

@@ -100,8 +100,8 @@ struct Books {
     transactions: Vec<PaymentTransaction>,
     /// Transactions asked of a provider and not answered yet.
     pending: Vec<PaymentTransaction>,
-    /// Whether an authorization is waiting for its provider's answer.
-    attempt_pending: bool,
+    /// Authorization attempts waiting for their provider's answer.
+    attempts_pending: Vec<Payment>,
     /// What the answered transactions add up to: the payment status.
     totals: PaymentTotals,
     /// `totals` with the pending transactions as if approved: what new ones are
@@ -118,7 +118,7 @@ impl Books {
             payments: Vec::new(),
             transactions: Vec::new(),
             pending: Vec::new(),
-            attempt_pending: false,
+            attempts_pending: Vec::new(),
             totals: PaymentTotals::zero(due.currency),
             planned: PaymentTotals::zero(due.currency),
         }
@@ -224,14 +224,16 @@ async fn books(conn: &mut Link, order: &OrderId) -> StoreResult<Books> {
     .map(|r| transaction(r, currency))
     .collect::<StoreResult<Vec<_>>>()?;
     let requests = request::pending(conn, order).await?;
-    let attempt_pending = requests.iter().any(|r| matches!(r, request::Pending::Attempt { .. }));
-    let pending: Vec<PaymentTransaction> = requests
-        .into_iter()
-        .filter_map(|r| match r {
-            request::Pending::Transaction(t) => Some(t),
-            request::Pending::Attempt { .. } => None,
-        })
-        .collect();
+    let (mut attempts_pending, mut pending) = (Vec::new(), Vec::new());
+    for r in requests {
+        match r {
+            request::Pending::Attempt { payment, .. } => attempts_pending.push(Payment {
+                status: AttemptStatus::Pending,
+                ..payment
+            }),
+            request::Pending::Transaction(t) => pending.push(t),
+        }
+    }
     let sum = |ts: &mut dyn Iterator<Item = &PaymentTransaction>| {
         PaymentTotals::sum(currency, ts.map(|t| (t.kind, t.amount))).map_err(|e| StoreError::Corrupt(e.to_string()))
     };
@@ -243,7 +245,7 @@ async fn books(conn: &mut Link, order: &OrderId) -> StoreResult<Books> {
         payments,
         transactions,
         pending,
-        attempt_pending,
+        attempts_pending,
         totals,
         planned,
     })
@@ -319,7 +321,8 @@ impl Store {
             totals: books.totals,
             capturable: books.totals.capturable(),
             refundable: books.totals.refundable(),
-            payments: books.payments,
+            // Attempts still waiting for the provider are listed last, as `pending`.
+            payments: books.payments.into_iter().chain(books.attempts_pending).collect(),
             transactions: books.transactions,
         })
     }

@@ -324,7 +324,7 @@ pub(crate) async fn authorize_in(
 ) -> StoreResult<Payment> {
     crate::order::lock(tx, now, order).await?;
     let books = books(tx, order).await?;
-    if books.attempt_pending {
+    if !books.attempts_pending.is_empty() {
         return Err(StoreError::Conflict {
             code: "payment_pending",
             message: "an earlier payment attempt is waiting for the provider's answer".into(),
@@ -380,7 +380,12 @@ async fn authorize(
         provider,
         method_token: token.map(|t| t.as_str().to_owned()),
         amount: due,
-        status: AttemptStatus::Approved,
+        // Nothing to ask of an order that costs nothing.
+        status: if due.amount > 0 {
+            AttemptStatus::Pending
+        } else {
+            AttemptStatus::Approved
+        },
         reference: None,
         message: None,
         actor: actor.to_owned(),

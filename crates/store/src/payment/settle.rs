@@ -119,7 +119,10 @@ impl Store {
         let order = &r.order;
         let mut attempt = asked.clone();
         match answer {
-            Ok(reference) => attempt.reference = Some(reference.clone()),
+            Ok(reference) => {
+                attempt.status = AttemptStatus::Approved;
+                attempt.reference = Some(reference.clone());
+            }
             Err(e) => {
                 attempt.status = match e {
                     GatewayError::Declined(_) => AttemptStatus::Declined,

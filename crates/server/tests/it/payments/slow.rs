@@ -96,6 +96,10 @@ async fn a_payment_left_unanswered_by_a_crash_is_settled_once_by_the_sweep(app: 
     let number = r.body["data"][0]["number"].as_str().unwrap().to_owned();
     let pending = app.get(&format!("/api/v1/orders/{number}")).await.body;
     assert_eq!(pending["payment_status"], "pending", "{pending}");
+    // Operators see the attempt waiting for its answer.
+    let listed = app.payments(&number).await;
+    assert_eq!(listed["payments"][0]["status"], "pending", "{listed}");
+    assert_eq!(listed["transactions"], json!([]));
 
     // Another process on the same database: its sweep leaves a request alone while
     // its answer may still come, and asks again once it is overdue.
