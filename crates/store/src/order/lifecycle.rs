@@ -41,7 +41,7 @@ impl Store {
             Ok((head.id, freed))
         })?;
         self.after_stock_freed(&freed).await;
-        self.settle_payments(&id).await?;
+        self.settle_after_commit(&id).await;
         self.order(id.as_str()).await
     }
 
@@ -123,7 +123,7 @@ impl Store {
             Ok((head.id, freed))
         })?;
         self.after_stock_freed(&freed).await;
-        self.settle_payments(&id).await?;
+        self.settle_after_commit(&id).await;
         self.order(id.as_str()).await
     }
 

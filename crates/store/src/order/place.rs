@@ -105,11 +105,7 @@ impl Store {
         };
         let placed = self.place_new(&order, actor).await?;
         if placed.1 {
-            // The order is stored: a failure to hear the provider now leaves its
-            // request to the sweep, never the placement unanswered.
-            if let Err(e) = self.settle_payments(&placed.0).await {
-                tracing::warn!(order = %placed.0, error = %e, "payment left to the sweep");
-            }
+            self.settle_after_commit(&placed.0).await;
         }
         let mut order = self.order(placed.0.as_str()).await?;
         let waiting: Vec<ProductId> = order

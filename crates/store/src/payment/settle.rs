@@ -57,6 +57,16 @@ impl Store {
         Ok(answered)
     }
 
+    /// Settles `order`'s payments after a change that committed (a placement, a
+    /// shipment, a cancellation, a return): a failure to hear the provider or to write
+    /// its answer is logged and left to the sweep, never reported as a failure of the
+    /// change, which stands.
+    pub(crate) async fn settle_after_commit(&self, order: &OrderId) {
+        if let Err(error) = self.settle_payments(order).await {
+            tracing::warn!(%order, %error, "payment left to the sweep");
+        }
+    }
+
     /// The sweep: settles the orders with a request older than
     /// `PENDING_REQUEST_SWEEP_AFTER` (left by a process that stopped before it heard
     /// back). Asking again by the same id gets the provider's first answer: nothing is
@@ -69,8 +79,9 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         for order in &orders {
+            // One order that cannot be settled now does not hold up the others.
             let order = OrderId::try_from(order.clone()).map_err(StoreError::Corrupt)?;
-            self.settle_payments(&order).await?;
+            self.settle_after_commit(&order).await;
         }
         Ok(orders.len())
     }

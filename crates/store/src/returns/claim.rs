@@ -209,7 +209,7 @@ impl Store {
             Ok(())
         })?;
         // A refund is asked of the provider now, outside the write.
-        self.settle_payments(&order_id).await?;
+        self.settle_after_commit(&order_id).await;
         self.claim(id.as_str()).await
     }
 

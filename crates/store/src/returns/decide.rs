@@ -71,7 +71,7 @@ impl Store {
             Ok((head.id, head.order.id))
         })?;
         // A refund on authorization is asked of the provider now, outside the write.
-        self.settle_payments(&order).await?;
+        self.settle_after_commit(&order).await;
         self.return_request(id.as_str()).await
     }
 

@@ -104,7 +104,7 @@ impl Store {
             settled(tx, &head, actor, message, data);
             Ok((head.id, head.order.id))
         })?;
-        self.settle_payments(&order).await?;
+        self.settle_after_commit(&order).await;
         self.return_request(id.as_str()).await
     }
 

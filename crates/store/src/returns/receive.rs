@@ -101,7 +101,7 @@ impl Store {
             self.after_stock_freed(&restocked).await;
         }
         // A refund on receipt is asked of the provider now, outside the write.
-        self.settle_payments(&order).await?;
+        self.settle_after_commit(&order).await;
         self.return_request(id.as_str()).await
     }
 }

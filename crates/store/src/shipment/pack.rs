@@ -267,7 +267,7 @@ impl Store {
             // The money of what left goes with it, asked of the provider after the commit.
             capture_shipment_in(tx, now, &head.order_id, &head.id, actor).await
         })?;
-        self.settle_payments(&shipped.summary.order_id).await?;
+        self.settle_after_commit(&shipped.summary.order_id).await;
         self.shipment(shipped.summary.id.as_str()).await
     }
 
