@@ -347,26 +347,14 @@ pub(crate) async fn authorize_in(
         provider: get_enum(&row, "payment_provider", PaymentProvider::parse)?,
         mode: get_enum(&row, "capture_mode", rules::CaptureMode::parse)?,
     };
-    authorize(tx, now, order, books.due, terms, token, actor).await
+    request_authorization(tx, now, order, books.due, terms, token, actor).await
 }
 
-/// Asks the channel's provider to authorize a new order's total `due` — and to capture
+/// Asks the channel's provider to authorize the order's total `due` — and to capture
 /// it, when the channel captures on placement or the marketplace collected it — once
-/// the placement commits. Nothing is asked of an order that costs nothing: its payment
-/// is approved at once.
+/// the transaction commits. Nothing is asked of an order that costs nothing: its
+/// payment is approved at once.
 pub(crate) async fn request_authorization(
-    tx: &mut WriteTx,
-    now: Timestamp,
-    order: &OrderId,
-    due: Money,
-    terms: Terms,
-    token: Option<&PaymentToken>,
-    actor: &str,
-) -> StoreResult<Payment> {
-    authorize(tx, now, order, due, terms, token, actor).await
-}
-
-async fn authorize(
     tx: &mut WriteTx,
     now: Timestamp,
     order: &OrderId,

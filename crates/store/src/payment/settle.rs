@@ -164,7 +164,6 @@ impl Store {
                 created_at: now,
             };
             write(tx, now, order, books, &authorization).await?;
-            books.planned = books.totals;
             if !head.status.is_live() {
                 // Cancelled while the provider answered: give the hold on the money back.
                 let share =
@@ -316,6 +315,8 @@ pub(super) async fn write(
         .map(|p| p.provider)
         .ok_or_else(|| StoreError::Corrupt(format!("transaction {} has no payment in the books", record.id)))?;
     let after = books.totals.apply(kind, amount).map_err(request::refused)?;
+    // What later requests are checked against takes it too (its request is gone).
+    let planned = books.planned.apply(kind, amount).map_err(request::refused)?;
     db::query(
         "INSERT INTO payment_transaction (id, payment_id, order_id, kind, amount, currency, shipment_id, refund_reason, \
          appeasement_reason, note, settles, lines, shipping, provider_reference, actor, created_at) \
@@ -376,6 +377,7 @@ pub(super) async fn write(
         }),
     );
     books.totals = after;
+    books.planned = planned;
     books.transactions.push(record.clone());
     Ok(())
 }
