@@ -7,7 +7,6 @@ use switchyard_core::auth::Permission;
 use switchyard_core::catalog::ComponentInput;
 use switchyard_core::routing::SimulationInput;
 use switchyard_core::routing::zone::ZoneInput;
-use switchyard_core::validation;
 use switchyard_store::catalog::{Location, Product};
 use switchyard_store::order::{Order, Simulation};
 
@@ -145,8 +144,7 @@ pub async fn reroute_order(
     body: Option<ApiJson<CancelInput>>,
 ) -> ApiResult<Json<Order>> {
     caller.require(Permission::ManageOrders)?;
-    let raw = body.and_then(|b| b.0.reason);
-    let reason = validation::reason_field(raw.as_deref()).map_err(ApiError::validation)?;
+    let reason = crate::api::orders::reason(body.map(|b| b.0))?;
     Ok(Json(
         s.store.reroute_order(&key, reason.as_deref(), &caller.actor()).await?,
     ))
