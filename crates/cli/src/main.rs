@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use jiff::SignedDuration;
 use switchyard_core::SystemClock;
 use switchyard_core::auth::Role;
 use switchyard_server::AppState;
@@ -56,6 +57,9 @@ enum Command {
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
         #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
         easypost_webhook_secret: Option<String>,
+        /// How long an `Idempotency-Key` and its stored response are kept (e.g. `24h`, `90m`).
+        #[arg(long, env = "SWITCHYARD_IDEMPOTENCY_TTL", default_value = "24h", value_parser = parse_ttl)]
+        idempotency_ttl: SignedDuration,
     },
     /// Apply migrations only.
     Migrate,
@@ -153,6 +157,15 @@ fn parse_role(raw: &str) -> Result<Role, String> {
     Role::parse(raw).map_err(|e| e.message)
 }
 
+/// A positive duration such as `24h` or `90m`.
+fn parse_ttl(raw: &str) -> Result<SignedDuration, String> {
+    match raw.parse::<SignedDuration>() {
+        Ok(ttl) if ttl.is_positive() => Ok(ttl),
+        Ok(_) => Err("must be longer than zero".into()),
+        Err(e) => Err(format!("not a duration such as 24h or 90m: {e}")),
+    }
+}
+
 async fn open(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(url, Arc::new(SystemClock))
         .await
@@ -192,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             easypost_webhook_secret,
+            idempotency_ttl,
         } => {
             let store = open(&cli.database_url).await?;
             if demo {
@@ -201,7 +215,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
-            let state = AppState::new(store.clone()).with_easypost_webhook_secret(easypost_webhook_secret);
+            let state = AppState::new(store.clone())
+                .with_easypost_webhook_secret(easypost_webhook_secret)
+                .with_idempotency_ttl(idempotency_ttl);
             switchyard_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
         }

@@ -17,7 +17,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
+use jiff::SignedDuration;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use switchyard_core::idempotency;
 use switchyard_store::Store;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -36,11 +38,14 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
+#[derive(Clone)]
 pub struct Shared {
     pub store: Store,
     pub metrics: PrometheusHandle,
     /// The secret EasyPost signs its webhooks with; `/webhooks/easypost` is off without it.
     pub easypost_webhook_secret: Option<Arc<str>>,
+    /// How long an `Idempotency-Key` is kept.
+    pub idempotency_ttl: SignedDuration,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,16 +61,24 @@ impl AppState {
             store,
             metrics: metrics_handle(),
             easypost_webhook_secret: None,
+            idempotency_ttl: idempotency::DEFAULT_TTL,
         }))
     }
 
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
     pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
-        AppState(Arc::new(Shared {
-            store: self.store.clone(),
-            metrics: self.metrics.clone(),
-            easypost_webhook_secret: secret.map(Arc::from),
-        }))
+        self.with(|shared| shared.easypost_webhook_secret = secret.map(Arc::from))
+    }
+
+    /// Keeps `Idempotency-Key`s for `ttl` instead of the default 24 hours.
+    pub fn with_idempotency_ttl(self, ttl: SignedDuration) -> Self {
+        self.with(|shared| shared.idempotency_ttl = ttl)
+    }
+
+    fn with(self, change: impl FnOnce(&mut Shared)) -> Self {
+        let mut shared = Shared::clone(&self.0);
+        change(&mut shared);
+        AppState(Arc::new(shared))
     }
 }
 
@@ -170,7 +183,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
-/// Every 30 seconds, payment requests left unanswered are asked again, holds whose time has come are released, backorders that stock
+/// Every 30 seconds, payment requests left unanswered are asked again, expired
+/// idempotency keys are pruned, holds whose time has come are released, backorders that stock
 /// can now serve are filled, `auto` locations' work is released to their floors, and
 /// carrier providers are asked for tracking news.
 pub async fn serve(
@@ -190,6 +204,9 @@ pub async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(orders = n, "settled payment requests left unanswered"),
                 Err(e) => tracing::warn!(error = %e, "could not settle payment requests"),
+            }
+            if let Err(e) = store.prune_idempotency_keys().await {
+                tracing::warn!(error = %e, "could not prune expired idempotency keys");
             }
             match store.release_expired_holds().await {
                 Ok(0) => {}

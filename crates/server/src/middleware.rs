@@ -8,9 +8,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
+use switchyard_core::idempotency::{self, Retry};
 use switchyard_store::api_key::Principal;
-use switchyard_store::idempotency::Begin;
+use switchyard_store::idempotency::{Begin, Claim};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -34,113 +34,141 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     }
 }
 
-/// For a POST with `Idempotency-Key`: the first request runs and its response is kept;
-/// the same key with the same body replays it, with another body is a 422, and while
-/// the first is still running a 409. Server errors are not kept, so they can be retried.
+/// For a POST with `Idempotency-Key` (rules: `switchyard_core::idempotency`): the
+/// first request runs and, when it changed something, its response is kept; the same
+/// key with the same request replays it, with another request is a 422, and while the
+/// first is still running a 409. A request that changed nothing (refused by
+/// validation, permissions or a conflict) is not kept, so it can be corrected and sent
+/// again with its key.
+///
+/// The request runs in a task of its own, so that a client that hangs up or a request
+/// that times out does not cut it between its commit and the storing of its response.
 pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req
-        .headers()
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_owned))
-    else {
+    let Some(key) = req.headers().get("idempotency-key") else {
         return next.run(req).await;
     };
-    let key = match key {
-        Ok(k) if !k.is_empty() && k.len() <= 255 => k,
-        _ => {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
-                "Invalid Idempotency-Key",
-                "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
-            )
-            .into_response();
-        }
+    let Some(key) = key
+        .to_str()
+        .ok()
+        .filter(|k| idempotency::valid_key(k))
+        .map(str::to_owned)
+    else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Invalid Idempotency-Key",
+            "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
+        )
+        .into_response();
     };
     let Some(principal) = req.extensions().get::<Principal>().cloned() else {
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "Body too large",
-                "the body exceeds 1 MiB",
-            )
-            .into_response();
-        }
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "Body too large",
+            "the body exceeds 1 MiB",
+        )
+        .into_response();
     };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str());
-    hasher.update(parts.uri.path());
-    hasher.update([0]);
-    hasher.update(&bytes);
-    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let who = principal.key_id.to_string();
-    match state.store.idempotency_begin(&who, &key, &hash).await {
+    let hash = idempotency::fingerprint(
+        parts.method.as_str(),
+        parts.uri.path(),
+        parts.uri.query().unwrap_or(""),
+        &bytes,
+    );
+    let begun = state
+        .store
+        .idempotency_begin(principal.key_id.as_str(), &key, &hash, state.idempotency_ttl)
+        .await;
+    match begun {
         Err(e) => ApiError::from(e).into_response(),
-        Ok(Begin::Mismatch) => ApiError::new(
+        Ok(Begin::Refuse(retry)) => refusal(retry),
+        Ok(Begin::Replay { status, headers, body }) => replay(status, headers, body),
+        Ok(Begin::Proceed(claim)) => {
+            let run = tokio::spawn(async move {
+                let response = claim
+                    .clone()
+                    .scope(next.run(Request::from_parts(parts, Body::from(bytes))))
+                    .await;
+                keep(&state, &claim, response).await
+            });
+            run.await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "an idempotent request's task failed");
+                ApiError::internal().into_response()
+            })
+        }
+    }
+}
+
+fn refusal(retry: Retry) -> Response {
+    let (status, code, title, detail) = match retry {
+        Retry::Mismatch => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
             "Idempotency-Key reused",
             "this Idempotency-Key was used with a different request; use a new key for a new request",
-        )
-        .into_response(),
-        Ok(Begin::InFlight) => ApiError::new(
+        ),
+        Retry::ResponseLost => (
+            StatusCode::CONFLICT,
+            "idempotency_response_lost",
+            "Request already applied",
+            "the request with this Idempotency-Key was applied, but the server stopped before it could keep \
+             its response; read the resource to see the result instead of sending the request again",
+        ),
+        Retry::InFlight | Retry::Run | Retry::Replay => (
             StatusCode::CONFLICT,
             "idempotency_key_in_use",
             "Request in progress",
             "a request with this Idempotency-Key is still being processed; retry shortly",
-        )
-        .into_response(),
-        Ok(Begin::Replay { status, headers, body }) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (status, body).into_response();
-            for (name, value) in headers {
-                if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            response
-        }
-        Ok(Begin::Proceed) => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
-            let (parts, body) = response.into_parts();
-            let body = match to_bytes(body, usize::MAX).await {
-                Ok(b) => b,
-                Err(_) => return ApiError::internal().into_response(),
-            };
-            let text = String::from_utf8_lossy(&body);
-            let stored = if parts.status.is_server_error() {
-                state.store.idempotency_abandon(&who, &key).await
-            } else {
-                let replayed: Vec<(String, String)> = [header::CONTENT_TYPE, header::LOCATION]
-                    .iter()
-                    .filter_map(|name| {
-                        let value = parts.headers.get(name)?.to_str().ok()?;
-                        Some((name.as_str().to_owned(), value.to_owned()))
-                    })
-                    .collect();
-                state
-                    .store
-                    .idempotency_complete(&who, &key, parts.status.as_u16(), &replayed, &text)
-                    .await
-            };
-            if let Err(e) = stored {
-                tracing::error!(error = %e, "could not store the idempotent response");
-            }
-            Response::from_parts(parts, Body::from(body))
+        ),
+    };
+    ApiError::new(status, code, title, detail).into_response()
+}
+
+fn replay(status: u16, headers: Vec<(String, String)>, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut response = (status, body).into_response();
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().insert(name, value);
         }
     }
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+/// Stores the response of the run holding `claim` (or forgets its key when it
+/// changed nothing), and passes the response on.
+async fn keep(state: &AppState, claim: &Claim, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, usize::MAX).await else {
+        return ApiError::internal().into_response();
+    };
+    let replayed: Vec<(String, String)> = [header::CONTENT_TYPE, header::LOCATION]
+        .iter()
+        .filter_map(|name| {
+            let value = parts.headers.get(name)?.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect();
+    let text = String::from_utf8_lossy(&body);
+    if let Err(e) = state
+        .store
+        .idempotency_finish(claim, parts.status.as_u16(), &replayed, &text)
+        .await
+    {
+        tracing::error!(error = %e, "could not keep an idempotent response");
+    }
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// Counts requests and times them, labelled by route template and status.

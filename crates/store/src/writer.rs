@@ -112,7 +112,13 @@ impl WriteTx {
 
     /// Commits `result`'s work when it is `Ok` and answers once it is durable; rolls
     /// it back otherwise.
-    pub async fn finish<T>(self, result: StoreResult<T>) -> StoreResult<T> {
+    /// A request run with an `Idempotency-Key` marks its key in the same
+    /// transaction (see `idempotency`).
+    pub async fn finish<T>(mut self, result: StoreResult<T>) -> StoreResult<T> {
+        let result = match result {
+            Ok(value) => crate::idempotency::mark_committed(&mut self).await.map(|()| value),
+            Err(error) => Err(error),
+        };
         match self.lane {
             Lane::Sqlite(turn) => turn.finish(result, self.appends).await,
             Lane::Postgres(plain) => plain.finish(result, self.appends).await,

@@ -1,5 +1,6 @@
 //! Placing and managing orders through the API.
 
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 use switchyard_core::auth::Role;
 
@@ -121,7 +122,12 @@ async fn an_idempotency_key_replays_refuses_other_bodies_and_in_flight_use(app: 
     // A request still in flight under a key: a second use is told to wait.
     let principal = app.store.authenticate(&app.admin).await.unwrap().unwrap();
     app.store
-        .idempotency_begin(principal.key_id.as_str(), "busy", "hash")
+        .idempotency_begin(
+            principal.key_id.as_str(),
+            "busy",
+            "hash",
+            SignedDuration::from_hours(24),
+        )
         .await
         .unwrap();
     let busy = post(order("web", "I-3", &[("TEE", 1)]), "busy").await;
