@@ -5,14 +5,17 @@ mod demo;
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use switchyard_core::SystemClock;
 use switchyard_core::auth::Role;
 use switchyard_server::AppState;
+use switchyard_server::limits::{Limits, Rate};
 use switchyard_store::Store;
 
 /// mimalloc rather than the system allocator: a request allocates and frees many
@@ -50,16 +53,19 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "SWITCHYARD_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Fill an empty database with a demo business and print an admin key.
+        /// Fill an empty database with a demo business and print an admin key; a
+        /// database that already holds data is refused.
         #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
         #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
         easypost_webhook_secret: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Apply migrations only.
     Migrate,
-    /// Fill the database with a demo business (once) and print an admin key.
+    /// Fill an empty database with a demo business (once) and print an admin key.
     Demo,
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
@@ -71,6 +77,41 @@ enum Command {
     /// Drive a running server with a load of orders, reads and look-ups; report
     /// throughput and latency; verify nothing was lost or oversold.
     Bench(BenchArgs),
+}
+
+/// How the server treats its clients (see `switchyard_server::limits::Limits`).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "SWITCHYARD_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout: u64,
+    /// Seconds a connection may sit idle between requests.
+    #[arg(long, env = "SWITCHYARD_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "SWITCHYARD_MAX_CONNECTIONS", default_value = "4096")]
+    max_connections: NonZeroUsize,
+    /// Requests with keys that are not valid one client address may send at once...
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURE_BURST", default_value = "20")]
+    auth_failure_burst: NonZeroU32,
+    /// ...and then each second.
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURES_PER_SECOND", default_value = "1")]
+    auth_failures_per_second: NonZeroU32,
+    /// Requests one API key may make each second (off unless set).
+    #[arg(long, env = "SWITCHYARD_KEY_RATE_LIMIT")]
+    key_rate_limit: Option<NonZeroU32>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+            auth_failures: Rate::new(self.auth_failure_burst, self.auth_failures_per_second),
+            key_requests: self.key_rate_limit.map(Rate::per_second),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             easypost_webhook_secret,
+            limits,
         } => {
             let store = open(&cli.database_url).await?;
             if demo {
@@ -201,7 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
-            let state = AppState::new(store.clone()).with_easypost_webhook_secret(easypost_webhook_secret);
+            let state = AppState::new(store.clone())
+                .with_easypost_webhook_secret(easypost_webhook_secret)
+                .with_limits(limits.limits());
             switchyard_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
         }
@@ -253,7 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 operations: args
                     .operations
                     .or(if args.seconds.is_none() { Some(10_000) } else { None }),
-                duration: args.seconds.map(std::time::Duration::from_secs),
+                duration: args.seconds.map(Duration::from_secs),
                 mix: parse_mix(&args.mix)?,
                 zipf: args.zipf,
                 seed: args.seed,

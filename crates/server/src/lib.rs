@@ -4,8 +4,11 @@
 //! work at `auto` locations, polling carriers for tracking).
 
 pub mod api;
+mod connection;
 pub mod error;
 pub mod extract;
+pub mod headers;
+pub mod limits;
 pub mod middleware;
 pub mod ops;
 
@@ -30,6 +33,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::limits::{Guards, Limits};
 
 /// What every handler can reach: one shared value, so the copy each request's
 /// middleware and handler take is one reference count, not one per field.
@@ -41,6 +45,9 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// The secret EasyPost signs its webhooks with; `/webhooks/easypost` is off without it.
     pub easypost_webhook_secret: Option<Arc<str>>,
+    pub limits: Limits,
+    /// The rate limits of `limits` that authentication applies, with their counts.
+    pub guards: Guards,
 }
 
 impl std::ops::Deref for AppState {
@@ -51,21 +58,29 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A server on `store` with the default `Limits`.
     pub fn new(store: Store) -> Self {
+        AppState::build(store, None, Limits::default())
+    }
+
+    fn build(store: Store, easypost_webhook_secret: Option<Arc<str>>, limits: Limits) -> Self {
         AppState(Arc::new(Shared {
             store,
             metrics: metrics_handle(),
-            easypost_webhook_secret: None,
+            easypost_webhook_secret,
+            guards: Guards::new(&limits),
+            limits,
         }))
     }
 
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
     pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
-        AppState(Arc::new(Shared {
-            store: self.store.clone(),
-            metrics: self.metrics.clone(),
-            easypost_webhook_secret: secret.map(Arc::from),
-        }))
+        AppState::build(self.store.clone(), secret.map(Arc::from), self.limits.clone())
+    }
+
+    /// Serves within `limits` instead of the defaults.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        AppState::build(self.store.clone(), self.easypost_webhook_secret.clone(), limits)
     }
 }
 
@@ -166,10 +181,12 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, RequestIds))
+        .layer(from_fn(headers::security))
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
+/// Serves `state` on `listener`, within its `Limits`, until `shutdown` completes;
+/// requests in flight finish.
 /// Every 30 seconds, payment requests left unanswered are asked again, holds whose time has come are released, backorders that stock
 /// can now serve are filled, `auto` locations' work is released to their floors, and
 /// carrier providers are asked for tracking news.
@@ -217,7 +234,8 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let limits = state.limits.clone();
+    let result = connection::serve(listener, app(state), &limits, shutdown).await;
     holds.abort();
     result
 }
