@@ -187,3 +187,53 @@ async fn bench_refuses_a_mix_it_cannot_run_before_touching_any_server() {
         assert!(text.contains("three to five whole numbers"), "--mix {mix}: {text}");
     }
 }
+
+/// Runs `switchyard` to its end, or kills it after a generous minute (a server that
+/// should have refused to start would otherwise run for ever).
+fn switchyard_exits(db: &Db, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(args)
+        .env("SWITCHYARD_DATABASE_URL", &db.url)
+        .env("SWITCHYARD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    panic!("`switchyard {}` did not exit: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn the_demo_refuses_a_database_that_already_holds_data() {
+    let db = db();
+    let created = switchyard(&db, &["api-key", "create", "--name", "shop admin", "--role", "admin"]);
+    assert!(created.status.success());
+    for args in [&["serve", "--demo", "--addr", "127.0.0.1:0"][..], &["demo"]] {
+        let out = switchyard_exits(&db, args);
+        assert!(!out.status.success(), "`{}` was accepted", args.join(" "));
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("already holds data"), "{text}");
+        assert!(!stdout(&out).contains("sy_"), "a key was printed: {}", stdout(&out));
+    }
+    // Nothing was written: no demo orders, no catalog, no demo admin key.
+    let store = store(&db).await;
+    for table in ["sales_order", "product", "location"] {
+        let n: i64 = db::query_scalar(format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    let keys: Vec<String> = db::query_scalar("SELECT name FROM api_key")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(keys, ["shop admin"]);
+}
