@@ -207,7 +207,11 @@ fn switchyard_exits(db: &Db, args: &[&str]) -> Output {
     }
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
-    panic!("`switchyard {}` did not exit: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    panic!(
+        "`switchyard {}` did not exit: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test]

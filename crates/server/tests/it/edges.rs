@@ -12,6 +12,8 @@ use switchyard_server::AppState;
 use switchyard_server::limits::{Limits, Rate};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::both;
 use crate::helpers::*;
@@ -23,13 +25,22 @@ fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap()
 }
 
-/// A second server on the test's database, within `limits`.
-async fn serve_with(app: &TestApp, limits: Limits) -> SocketAddr {
+/// A second server on the test's database, serving until `stop` is sent or dropped.
+struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    stopped: JoinHandle<std::io::Result<()>>,
+}
+
+async fn serve_with(app: &TestApp, limits: Limits) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = AppState::new(app.store.clone()).with_limits(limits);
-    tokio::spawn(switchyard_server::serve(listener, state, std::future::pending()));
-    addr
+    let (stop, stopping) = oneshot::channel::<()>();
+    let stopped = tokio::spawn(switchyard_server::serve(listener, state, async move {
+        stopping.await.ok();
+    }));
+    Server { addr, stop, stopped }
 }
 
 /// Sends one GET on a kept-alive connection and reads its whole response.
@@ -75,7 +86,7 @@ async fn closed_by_server(stream: &mut TcpStream) -> bool {
 }
 
 async fn a_client_slow_to_send_its_headers_is_disconnected(app: &TestApp) {
-    let addr = serve_with(
+    let server = serve_with(
         app,
         Limits {
             header_read_timeout: Duration::from_secs(1),
@@ -83,6 +94,7 @@ async fn a_client_slow_to_send_its_headers_is_disconnected(app: &TestApp) {
         },
     )
     .await;
+    let addr = server.addr;
     // Half a request line, then nothing.
     let mut slow = TcpStream::connect(addr).await.unwrap();
     slow.write_all(b"GET /healthz HT").await.unwrap();
@@ -96,7 +108,7 @@ async fn a_client_slow_to_send_its_headers_is_disconnected(app: &TestApp) {
 }
 
 async fn an_idle_connection_is_kept_for_the_idle_timeout_not_the_header_one(app: &TestApp) {
-    let addr = serve_with(
+    let server = serve_with(
         app,
         Limits {
             header_read_timeout: Duration::from_secs(1),
@@ -105,6 +117,7 @@ async fn an_idle_connection_is_kept_for_the_idle_timeout_not_the_header_one(app:
         },
     )
     .await;
+    let addr = server.addr;
     let mut client = TcpStream::connect(addr).await.unwrap();
     assert!(get_on(&mut client, "/healthz").await.starts_with("HTTP/1.1 200"));
     // Idle for longer than the header timeout: still kept, and still served.
@@ -115,7 +128,7 @@ async fn an_idle_connection_is_kept_for_the_idle_timeout_not_the_header_one(app:
 }
 
 async fn connections_past_the_limit_wait_until_one_closes(app: &TestApp) {
-    let addr = serve_with(
+    let server = serve_with(
         app,
         Limits {
             max_connections: NonZeroUsize::new(2).unwrap(),
@@ -123,6 +136,7 @@ async fn connections_past_the_limit_wait_until_one_closes(app: &TestApp) {
         },
     )
     .await;
+    let addr = server.addr;
     let mut first = TcpStream::connect(addr).await.unwrap();
     let mut second = TcpStream::connect(addr).await.unwrap();
     assert!(get_on(&mut first, "/healthz").await.starts_with("HTTP/1.1 200"));
@@ -140,7 +154,7 @@ async fn connections_past_the_limit_wait_until_one_closes(app: &TestApp) {
 }
 
 async fn an_address_guessing_keys_is_refused_before_its_keys_are_looked_up(app: &TestApp) {
-    let addr = serve_with(
+    let server = serve_with(
         app,
         Limits {
             auth_failures: Rate::new(nz(5), nz(1)),
@@ -148,6 +162,7 @@ async fn an_address_guessing_keys_is_refused_before_its_keys_are_looked_up(app: 
         },
     )
     .await;
+    let addr = server.addr;
     let url = format!("http://{addr}/api/v1/products");
     let get = |client: &reqwest::Client, key: &str| client.get(&url).bearer_auth(key).send();
     let client = reqwest::Client::new();
@@ -182,7 +197,7 @@ async fn an_address_guessing_keys_is_refused_before_its_keys_are_looked_up(app: 
 }
 
 async fn a_key_over_its_rate_limit_is_told_when_to_retry(app: &TestApp) {
-    let addr = serve_with(
+    let server = serve_with(
         app,
         Limits {
             key_requests: Some(Rate::per_second(nz(3))),
@@ -190,6 +205,7 @@ async fn a_key_over_its_rate_limit_is_told_when_to_retry(app: &TestApp) {
         },
     )
     .await;
+    let addr = server.addr;
     let url = format!("http://{addr}/api/v1/products");
     let client = reqwest::Client::new();
     let mut served = 0;
@@ -269,7 +285,50 @@ async fn the_docs_page_is_framed_by_nobody_and_loads_only_its_own_files(app: &Te
     assert_eq!(listed.header("content-security-policy"), None);
 }
 
+async fn a_request_in_flight_at_shutdown_finishes_then_the_server_stops(app: &TestApp) {
+    let server = serve_with(app, Limits::default()).await;
+    let body = br#"{"sku": "LATE", "title": "Late tee", "price": {"amount": 1800, "currency": "GBP"}}"#;
+    let mut client = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        app.admin,
+        body.len()
+    );
+    client.write_all(head.as_bytes()).await.unwrap();
+    // `100 Continue` comes when the handler reads the body: the request is in flight.
+    let mut buf = [0u8; 4096];
+    let n = client.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 100"));
+
+    server.stop.send(()).unwrap();
+    // No new connection once the server has stopped listening...
+    tokio::time::timeout(GENEROUS, async {
+        while TcpStream::connect(server.addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("still accepting connections after shutdown");
+    // ...but the request in flight finishes, and then the server stops.
+    client.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(GENEROUS, client.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    tokio::time::timeout(GENEROUS, server.stopped)
+        .await
+        .expect("the server did not stop")
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.get("/api/v1/products/LATE").await.status, 200);
+}
+
 both!(
+    a_request_in_flight_at_shutdown_finishes_then_the_server_stops,
     a_client_slow_to_send_its_headers_is_disconnected,
     an_idle_connection_is_kept_for_the_idle_timeout_not_the_header_one,
     connections_past_the_limit_wait_until_one_closes,
