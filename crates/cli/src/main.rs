@@ -83,19 +83,21 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct LimitArgs {
     /// Seconds a client may take to send a request's headers.
-    #[arg(long, env = "SWITCHYARD_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "SWITCHYARD_HEADER_READ_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = Limits::default().header_read_timeout.as_secs())]
     header_read_timeout: u64,
     /// Seconds a connection may sit idle between requests.
-    #[arg(long, env = "SWITCHYARD_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "SWITCHYARD_IDLE_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = Limits::default().idle_timeout.as_secs())]
     idle_timeout: u64,
     /// Connections served at once; more wait to be accepted.
-    #[arg(long, env = "SWITCHYARD_MAX_CONNECTIONS", default_value = "4096")]
+    #[arg(long, env = "SWITCHYARD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
     max_connections: NonZeroUsize,
-    /// Requests with keys that are not valid one client address may send at once...
-    #[arg(long, env = "SWITCHYARD_AUTH_FAILURE_BURST", default_value = "20")]
+    /// Requests with keys that are not valid one client address may send in a burst.
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURE_BURST", default_value_t = Limits::default().auth_failures.burst)]
     auth_failure_burst: NonZeroU32,
-    /// ...and then each second.
-    #[arg(long, env = "SWITCHYARD_AUTH_FAILURES_PER_SECOND", default_value = "1")]
+    /// Such requests one client address may send each second after its burst.
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURES_PER_SECOND", default_value_t = Limits::default().auth_failures.per_second)]
     auth_failures_per_second: NonZeroU32,
     /// Requests one API key may make each second (off unless set).
     #[arg(long, env = "SWITCHYARD_KEY_RATE_LIMIT")]

@@ -2,8 +2,9 @@
 //! server that starts, answers and stops cleanly on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::Arc;
 
 use switchyard_core::SystemClock;
@@ -139,15 +140,14 @@ async fn check_exits_non_zero_and_names_a_balance_that_disagrees_with_the_ledger
     );
 }
 
-#[tokio::test]
-async fn serve_answers_and_stops_cleanly_on_sigterm() {
-    let db = db();
-    assert!(switchyard(&db, &["migrate"]).status.success());
+/// `switchyard serve` with `args` on a free port, once it logs that it is serving.
+fn start_server(db: &Db, args: &[&str]) -> (Child, SocketAddr, Lines<BufReader<ChildStderr>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .args(["serve", "--addr", &addr.to_string()])
+        .args(args)
         .env("SWITCHYARD_DATABASE_URL", &db.url)
         .env("SWITCHYARD_LOG", "info")
         .stderr(Stdio::piped())
@@ -160,8 +160,10 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
             break;
         }
     }
-    let health = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
-    assert_eq!(health.status(), 200);
+    (child, addr, lines)
+}
+
+fn terminate(child: &mut Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -169,8 +171,53 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let db = db();
+    assert!(switchyard(&db, &["migrate"]).status.success());
+    let (mut child, addr, lines) = start_server(&db, &[]);
+    let health = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    terminate(&mut child);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+}
+
+#[tokio::test]
+async fn serve_closes_a_connection_slow_to_send_headers_after_the_timeout_it_was_given() {
+    let db = db();
+    assert!(switchyard(&db, &["migrate"]).status.success());
+    let (mut child, addr, _lines) = start_server(&db, &["--header-read-timeout", "1"]);
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /healthz HT").unwrap();
+    // Generous: the server is wrong long before then.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut buf = [0u8; 64];
+    let closed = loop {
+        match slow.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => {}
+            Err(e) => break e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    };
+    assert!(closed, "the connection was kept past --header-read-timeout");
+    terminate(&mut child);
+}
+
+#[test]
+fn serve_refuses_limits_that_would_serve_nobody() {
+    let db = db();
+    for setting in [
+        "--max-connections",
+        "--header-read-timeout",
+        "--idle-timeout",
+        "--key-rate-limit",
+    ] {
+        let out = switchyard_exits(&db, &["serve", "--addr", "127.0.0.1:0", setting, "0"]);
+        assert_eq!(out.status.code(), Some(2), "{setting} 0 was taken");
+    }
 }
 
 #[tokio::test]

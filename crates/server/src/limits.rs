@@ -31,13 +31,23 @@ pub struct Limits {
     pub key_requests: Option<Rate>,
 }
 
+/// The defaults of `switchyard serve`: 10 s for headers, 60 s idle, 4,096 connections,
+/// 20 failed authentications per address and then 1 a second, no per-key limit.
 impl Default for Limits {
     fn default() -> Self {
+        const MAX_CONNECTIONS: NonZeroUsize = match NonZeroUsize::new(4096) {
+            Some(n) => n,
+            None => NonZeroUsize::MIN,
+        };
+        const AUTH_FAILURE_BURST: NonZeroU32 = match NonZeroU32::new(20) {
+            Some(n) => n,
+            None => NonZeroU32::MIN,
+        };
         Limits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            max_connections: NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN),
-            auth_failures: Rate::new(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN), NonZeroU32::MIN),
+            max_connections: MAX_CONNECTIONS,
+            auth_failures: Rate::new(AUTH_FAILURE_BURST, NonZeroU32::MIN),
             key_requests: None,
         }
     }
