@@ -1,7 +1,8 @@
 //! Demo data: a small seller with a warehouse in London, a 3PL in New Jersey and a
 //! shop in Berlin, four channels, 55 SKUs with stock, and about 500 orders over the last 90
-//! days at believable times of day. Deterministic (seeded), and loaded once: a second
-//! run adds nothing but a fresh admin key.
+//! days at believable times of day. Deterministic (seeded), and loaded once, into an
+//! empty database only: a second run adds nothing but a fresh admin key, and a database
+//! that holds anything else is refused.
 
 use std::sync::Arc;
 
@@ -226,6 +227,13 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
     if store.has_marker(MARKER).await? {
         eprintln!("demo data already loaded; not adding it again");
     } else {
+        // Demo orders among real ones, and a live admin key, would be a disaster.
+        if !store.is_empty().await? {
+            anyhow::bail!(
+                "this database already holds data (API keys, locations, products or orders); \
+                 the demo loads only into an empty database: give it a new one with --database-url"
+            );
+        }
         populate(store).await.context("loading demo data")?;
         store.set_marker(MARKER).await?;
     }

@@ -5,8 +5,10 @@ mod demo;
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -14,6 +16,7 @@ use jiff::SignedDuration;
 use switchyard_core::SystemClock;
 use switchyard_core::auth::Role;
 use switchyard_server::AppState;
+use switchyard_server::limits::{Limits, Rate};
 use switchyard_store::Store;
 
 /// mimalloc rather than the system allocator: a request allocates and frees many
@@ -51,7 +54,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "SWITCHYARD_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Fill an empty database with a demo business and print an admin key.
+        /// Fill an empty database with a demo business and print an admin key; a
+        /// database that already holds data is refused.
         #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
@@ -60,10 +64,12 @@ enum Command {
         /// How long an `Idempotency-Key` and its stored response are kept (e.g. `24h`, `90m`).
         #[arg(long, env = "SWITCHYARD_IDEMPOTENCY_TTL", default_value = "24h", value_parser = parse_ttl)]
         idempotency_ttl: SignedDuration,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Apply migrations only.
     Migrate,
-    /// Fill the database with a demo business (once) and print an admin key.
+    /// Fill an empty database with a demo business (once) and print an admin key.
     Demo,
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
@@ -75,6 +81,43 @@ enum Command {
     /// Drive a running server with a load of orders, reads and look-ups; report
     /// throughput and latency; verify nothing was lost or oversold.
     Bench(BenchArgs),
+}
+
+/// How the server treats its clients (see `switchyard_server::limits::Limits`).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "SWITCHYARD_HEADER_READ_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = Limits::default().header_read_timeout.as_secs())]
+    header_read_timeout: u64,
+    /// Seconds a connection may sit idle between requests.
+    #[arg(long, env = "SWITCHYARD_IDLE_TIMEOUT", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "SWITCHYARD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
+    max_connections: NonZeroUsize,
+    /// Requests with keys that are not valid one client address may send in a burst.
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURE_BURST", default_value_t = Limits::default().auth_failures.burst)]
+    auth_failure_burst: NonZeroU32,
+    /// Such requests one client address may send each second after its burst.
+    #[arg(long, env = "SWITCHYARD_AUTH_FAILURES_PER_SECOND", default_value_t = Limits::default().auth_failures.per_second)]
+    auth_failures_per_second: NonZeroU32,
+    /// Requests one API key may make each second (off unless set).
+    #[arg(long, env = "SWITCHYARD_KEY_RATE_LIMIT")]
+    key_rate_limit: Option<NonZeroU32>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+            auth_failures: Rate::new(self.auth_failure_burst, self.auth_failures_per_second),
+            key_requests: self.key_rate_limit.map(Rate::per_second),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -206,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             easypost_webhook_secret,
             idempotency_ttl,
+            limits,
         } => {
             let store = open(&cli.database_url).await?;
             if demo {
@@ -217,7 +261,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
             let state = AppState::new(store.clone())
                 .with_easypost_webhook_secret(easypost_webhook_secret)
-                .with_idempotency_ttl(idempotency_ttl);
+                .with_idempotency_ttl(idempotency_ttl)
+                .with_limits(limits.limits());
             switchyard_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
         }
@@ -269,7 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 operations: args
                     .operations
                     .or(if args.seconds.is_none() { Some(10_000) } else { None }),
-                duration: args.seconds.map(std::time::Duration::from_secs),
+                duration: args.seconds.map(Duration::from_secs),
                 mix: parse_mix(&args.mix)?,
                 zipf: args.zipf,
                 seed: args.seed,

@@ -2,8 +2,9 @@
 //! server that starts, answers and stops cleanly on SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::sync::Arc;
 
 use switchyard_core::SystemClock;
@@ -139,15 +140,14 @@ async fn check_exits_non_zero_and_names_a_balance_that_disagrees_with_the_ledger
     );
 }
 
-#[tokio::test]
-async fn serve_answers_and_stops_cleanly_on_sigterm() {
-    let db = db();
-    assert!(switchyard(&db, &["migrate"]).status.success());
+/// `switchyard serve` with `args` on a free port, once it logs that it is serving.
+fn start_server(db: &Db, args: &[&str]) -> (Child, SocketAddr, Lines<BufReader<ChildStderr>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .args(["serve", "--addr", &addr.to_string()])
+        .args(args)
         .env("SWITCHYARD_DATABASE_URL", &db.url)
         .env("SWITCHYARD_LOG", "info")
         .stderr(Stdio::piped())
@@ -160,8 +160,10 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
             break;
         }
     }
-    let health = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
-    assert_eq!(health.status(), 200);
+    (child, addr, lines)
+}
+
+fn terminate(child: &mut Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -169,8 +171,53 @@ async fn serve_answers_and_stops_cleanly_on_sigterm() {
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_cleanly_on_sigterm() {
+    let db = db();
+    assert!(switchyard(&db, &["migrate"]).status.success());
+    let (mut child, addr, lines) = start_server(&db, &[]);
+    let health = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    terminate(&mut child);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("shutting down")), "{rest:?}");
+}
+
+#[tokio::test]
+async fn serve_closes_a_connection_slow_to_send_headers_after_the_timeout_it_was_given() {
+    let db = db();
+    assert!(switchyard(&db, &["migrate"]).status.success());
+    let (mut child, addr, _lines) = start_server(&db, &["--header-read-timeout", "1"]);
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /healthz HT").unwrap();
+    // Generous: the server is wrong long before then.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut buf = [0u8; 64];
+    let closed = loop {
+        match slow.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => {}
+            Err(e) => break e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    };
+    assert!(closed, "the connection was kept past --header-read-timeout");
+    terminate(&mut child);
+}
+
+#[test]
+fn serve_refuses_limits_that_would_serve_nobody() {
+    let db = db();
+    for setting in [
+        "--max-connections",
+        "--header-read-timeout",
+        "--idle-timeout",
+        "--key-rate-limit",
+    ] {
+        let out = switchyard_exits(&db, &["serve", "--addr", "127.0.0.1:0", setting, "0"]);
+        assert_eq!(out.status.code(), Some(2), "{setting} 0 was taken");
+    }
 }
 
 #[tokio::test]
@@ -186,4 +233,58 @@ async fn bench_refuses_a_mix_it_cannot_run_before_touching_any_server() {
         let text = String::from_utf8_lossy(&out.stderr);
         assert!(text.contains("three to five whole numbers"), "--mix {mix}: {text}");
     }
+}
+
+/// Runs `switchyard` to its end, or kills it after a generous minute (a server that
+/// should have refused to start would otherwise run for ever).
+fn switchyard_exits(db: &Db, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(args)
+        .env("SWITCHYARD_DATABASE_URL", &db.url)
+        .env("SWITCHYARD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    panic!(
+        "`switchyard {}` did not exit: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_demo_refuses_a_database_that_already_holds_data() {
+    let db = db();
+    let created = switchyard(&db, &["api-key", "create", "--name", "shop admin", "--role", "admin"]);
+    assert!(created.status.success());
+    for args in [&["serve", "--demo", "--addr", "127.0.0.1:0"][..], &["demo"]] {
+        let out = switchyard_exits(&db, args);
+        assert!(!out.status.success(), "`{}` was accepted", args.join(" "));
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(text.contains("already holds data"), "{text}");
+        assert!(!stdout(&out).contains("sy_"), "a key was printed: {}", stdout(&out));
+    }
+    // Nothing was written: no demo orders, no catalog, no demo admin key.
+    let store = store(&db).await;
+    for table in ["sales_order", "product", "location"] {
+        let n: i64 = db::query_scalar(format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    let keys: Vec<String> = db::query_scalar("SELECT name FROM api_key")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(keys, ["shop admin"]);
 }

@@ -4,8 +4,11 @@
 //! work at `auto` locations, polling carriers for tracking).
 
 pub mod api;
+mod connection;
 pub mod error;
 pub mod extract;
+pub mod headers;
+pub mod limits;
 pub mod middleware;
 pub mod ops;
 
@@ -32,6 +35,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::limits::{Guards, Limits};
 
 /// What every handler can reach: one shared value, so the copy each request's
 /// middleware and handler take is one reference count, not one per field.
@@ -46,6 +50,9 @@ pub struct Shared {
     pub easypost_webhook_secret: Option<Arc<str>>,
     /// How long an `Idempotency-Key` is kept.
     pub idempotency_ttl: SignedDuration,
+    pub limits: Limits,
+    /// The rate limits of `limits` that authentication applies, with their counts.
+    pub guards: Arc<Guards>,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,12 +63,16 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A server on `store` with the default `Limits`.
     pub fn new(store: Store) -> Self {
+        let limits = Limits::default();
         AppState(Arc::new(Shared {
             store,
             metrics: metrics_handle(),
             easypost_webhook_secret: None,
             idempotency_ttl: idempotency::DEFAULT_TTL,
+            guards: Arc::new(Guards::new(&limits)),
+            limits,
         }))
     }
 
@@ -73,6 +84,14 @@ impl AppState {
     /// Keeps `Idempotency-Key`s for `ttl` instead of the default 24 hours.
     pub fn with_idempotency_ttl(self, ttl: SignedDuration) -> Self {
         self.with(|shared| shared.idempotency_ttl = ttl)
+    }
+
+    /// Serves within `limits` instead of the defaults.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        self.with(|shared| {
+            shared.guards = Arc::new(Guards::new(&limits));
+            shared.limits = limits;
+        })
     }
 
     fn with(self, change: impl FnOnce(&mut Shared)) -> Self {
@@ -179,10 +198,12 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, RequestIds))
+        .layer(from_fn(headers::security))
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes; requests in flight finish.
+/// Serves `state` on `listener`, within its `Limits`, until `shutdown` completes;
+/// requests in flight finish.
 /// Every 30 seconds, payment requests left unanswered are asked again, expired
 /// idempotency keys are pruned, holds whose time has come are released, backorders that stock
 /// can now serve are filled, `auto` locations' work is released to their floors, and
@@ -234,7 +255,8 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let limits = state.limits.clone();
+    let result = connection::serve(listener, app(state), &limits, shutdown).await;
     holds.abort();
     result
 }

@@ -18,18 +18,37 @@ use crate::error::ApiError;
 /// The largest request body the API reads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Resolves `Authorization: Bearer <key>` to a principal, or answers 401.
+/// Resolves `Authorization: Bearer <key>` to a principal, or answers 401. An address
+/// that has sent too many keys that are not live keys is answered 429 before its key is
+/// looked up; a key over its own rate limit (if it has one), 429 too.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
         return ApiError::unauthorized("send an API key as Authorization: Bearer <key>").into_response();
     };
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| crate::limits::ClientAddr::from(info.0.ip()));
+    if let Some(client) = client
+        && let Err(wait) = state.guards.before_lookup(client)
+    {
+        return wait.response("too many requests from this address with keys that are not valid; retry later");
+    }
     match state.store.authenticate(secret).await {
         Ok(Some(principal)) => {
+            if let Err(wait) = state.guards.admit(&principal.key_id) {
+                return wait.response("this API key has made more requests than its rate limit allows; retry later");
+            }
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
-        Ok(None) => ApiError::unauthorized("the API key is unknown or revoked").into_response(),
+        Ok(None) => {
+            if let Some(client) = client {
+                state.guards.failed(client);
+            }
+            ApiError::unauthorized("the API key is unknown or revoked").into_response()
+        }
         Err(e) => ApiError::from(e).into_response(),
     }
 }

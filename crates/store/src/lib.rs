@@ -221,6 +221,28 @@ impl Store {
         Ok(found.is_some())
     }
 
+    /// Whether the database holds nothing but its schema: no API key, location,
+    /// channel, product, shipping zone, order or purchase order (all else hangs off them).
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        for table in [
+            "api_key",
+            "location",
+            "channel",
+            "product",
+            "shipping_zone",
+            "sales_order",
+            "purchase_order",
+        ] {
+            let found = db::query(format!("SELECT 1 FROM {table} LIMIT 1"))
+                .fetch_optional(&self.pool)
+                .await?;
+            if found.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Sets a named marker; setting it twice is harmless.
     pub async fn set_marker(&self, name: &str) -> StoreResult<()> {
         let mut tx = self.write().await?;

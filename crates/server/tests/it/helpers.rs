@@ -1,6 +1,7 @@
 //! `TestApp`: a real server on 127.0.0.1:0 over a fresh database, typed request
 //! helpers, and the fixtures most scenarios start from.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -8,6 +9,7 @@ use serde_json::{Value, json};
 use switchyard_core::auth::Role;
 use switchyard_core::{Clock, ManualClock, SystemClock};
 use switchyard_server::AppState;
+use switchyard_server::limits::{Limits, Rate};
 use switchyard_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +138,14 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(switchyard_server::serve(
             listener,
-            AppState::new(store.clone()).with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into())),
+            AppState::new(store.clone())
+                .with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into()))
+                .with_limits(Limits {
+                    // Scenarios send many wrong keys from one address on purpose;
+                    // `edges` tests the limit on servers of its own.
+                    auth_failures: Rate::per_second(NonZeroU32::MAX),
+                    ..Limits::default()
+                }),
             std::future::pending(),
         ));
         TestApp {

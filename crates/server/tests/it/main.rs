@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod edges;
 mod idempotency;
 mod inventory;
 mod ops;
