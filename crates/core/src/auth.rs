@@ -11,26 +11,27 @@ string_enum!(
     }
 );
 
-/// Something a request needs the right to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Read anything.
-    Read,
-    /// Create, change and archive products, locations and channels.
-    ManageCatalog,
-    /// Receive, adjust, count and transfer stock.
-    MoveStock,
-    /// Place orders.
-    PlaceOrders,
-    /// Hold, release and cancel orders.
-    ManageOrders,
-    /// Release work to the floor, pick, pack, label and ship; record tracking events.
-    Fulfil,
-    /// Give money back by line, shipping or amount.
-    Refund,
-    /// Give a goodwill (appeasement) refund: support may, up to what is refundable.
-    Appease,
-}
+string_enum!(
+    /// Something a request needs the right to do.
+    Permission {
+        /// Read anything.
+        Read = "read",
+        /// Create, change and archive products, locations and channels.
+        ManageCatalog = "manage_catalog",
+        /// Receive, adjust, count and transfer stock.
+        MoveStock = "move_stock",
+        /// Place orders.
+        PlaceOrders = "place_orders",
+        /// Hold, release and cancel orders.
+        ManageOrders = "manage_orders",
+        /// Release work to the floor, pick, pack, label and ship; record tracking events.
+        Fulfil = "fulfil",
+        /// Give money back by line, shipping or amount.
+        Refund = "refund",
+        /// Give a goodwill (appeasement) refund: support may, up to what is refundable.
+        Appease = "appease",
+    }
+);
 
 impl Role {
     pub fn allows(self, permission: Permission) -> bool {
