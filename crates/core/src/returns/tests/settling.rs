@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::{gbp, settle_line};
+use crate::auth::Role;
 use crate::payment::RefundReason;
 use crate::returns::*;
 
@@ -27,20 +28,56 @@ fn a_refund_is_due_on_authorization_or_on_receipt_but_not_after_an_exchange() {
     use ReturnAction as A;
     let receive = A::Receive { completes: false };
     assert_eq!(
-        settles(On::Authorization, A::Authorize, None),
+        settles(On::Authorization, A::Authorize, None, true),
         Some(SettleUpTo::Authorized)
     );
-    assert_eq!(settles(On::Receipt, A::Authorize, None), None, "wait for the goods");
-    assert_eq!(settles(On::Receipt, receive, None), Some(SettleUpTo::Received));
     assert_eq!(
-        settles(On::Authorization, receive, Some(SettlementKind::Refund)),
+        settles(On::Receipt, A::Authorize, None, true),
+        None,
+        "wait for the goods"
+    );
+    assert_eq!(settles(On::Receipt, receive, None, true), Some(SettleUpTo::Received));
+    assert_eq!(
+        settles(On::Authorization, receive, Some(SettlementKind::Refund), true),
         Some(SettleUpTo::Received),
         "whatever was not refunded on authorization"
     );
-    assert_eq!(settles(On::Receipt, receive, Some(SettlementKind::Exchange)), None);
+    assert_eq!(
+        settles(On::Receipt, receive, Some(SettlementKind::Exchange), true),
+        None
+    );
     for action in [A::Reject, A::Cancel, A::Close, A::Exchange] {
-        assert_eq!(settles(On::Authorization, action, None), None, "{action:?}");
+        assert_eq!(settles(On::Authorization, action, None, true), None, "{action:?}");
     }
+}
+
+#[test]
+fn nothing_is_refunded_until_a_role_that_may_refund_approves_it() {
+    use RefundOn as On;
+    use ReturnAction as A;
+    for on in [On::Authorization, On::Receipt] {
+        for action in [A::Authorize, A::Receive { completes: true }, A::ApproveRefund] {
+            assert_eq!(settles(on, action, None, false), None, "{on} {action:?}");
+        }
+    }
+    // Approving later pays what the channel's moment made due.
+    assert_eq!(
+        settles(On::Authorization, A::ApproveRefund, None, true),
+        Some(SettleUpTo::Authorized)
+    );
+    assert_eq!(
+        settles(On::Receipt, A::ApproveRefund, Some(SettlementKind::Refund), true),
+        Some(SettleUpTo::Received)
+    );
+    assert_eq!(
+        settles(On::Receipt, A::ApproveRefund, Some(SettlementKind::Exchange), true),
+        None
+    );
+    let approving: Vec<Role> = Role::ALL.iter().copied().filter(|r| approves_refund(*r)).collect();
+    assert_eq!(approving, [Role::Admin, Role::Manager]);
+    // The approval recorded on the return is the authority, whoever carries it out.
+    assert_eq!(refund_authority(Some(Role::Manager), Role::Warehouse), Role::Manager);
+    assert_eq!(refund_authority(None, Role::Support), Role::Support);
 }
 
 #[test]

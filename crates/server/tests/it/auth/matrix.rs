@@ -204,7 +204,10 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
         .difference(&documented)
         .filter(|(_, path)| !UNDOCUMENTED.contains(&path.as_str()))
         .collect();
-    assert!(unknown.is_empty(), "ROUTES names routes the server does not have: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "ROUTES names routes the server does not have: {unknown:?}"
+    );
 
     let (_, revoked) = app.store.create_api_key("gone", Role::Admin).await.unwrap();
     app.store.revoke_api_keys_named("gone").await.unwrap();
@@ -244,11 +247,16 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
                 Needs(permission) => check(method, *permission, caller, status, &body),
             };
             if let Err(expected) = verdict {
-                wrong.push(format!("{method} {path} as {}: {status}, expected {expected}", caller.who));
+                wrong.push(format!(
+                    "{method} {path} as {}: {status}, expected {expected}",
+                    caller.who
+                ));
             }
         }
         if statuses.len() > 1 {
-            wrong.push(format!("{method} {path} is public but answers callers differently: {statuses:?}"));
+            wrong.push(format!(
+                "{method} {path} is public but answers callers differently: {statuses:?}"
+            ));
         }
     }
     assert!(

@@ -56,7 +56,13 @@ enum Payout {
 const TABLE: &[(Payout, [Answer; 5])] = &[
     (
         Payout::Refund,
-        [Moves(201), Moves(201), Refused(Refund), Refused(Refund), Refused(Refund)],
+        [
+            Moves(201),
+            Moves(201),
+            Refused(Refund),
+            Refused(Refund),
+            Refused(Refund),
+        ],
     ),
     (
         Payout::SmallAppeasement,
@@ -80,35 +86,83 @@ const TABLE: &[(Payout, [Answer; 5])] = &[
     ),
     (
         Payout::ClaimRefund,
-        [Moves(201), Moves(201), Refused(ManageOrders), Refused(Refund), Refused(ManageOrders)],
+        [
+            Moves(201),
+            Moves(201),
+            Refused(ManageOrders),
+            Refused(Refund),
+            Refused(ManageOrders),
+        ],
     ),
     (
         Payout::AuthorizeRefundingReturn,
-        [Moves(200), Moves(200), Refused(ManageOrders), Keeps(200), Refused(ManageOrders)],
+        [
+            Moves(200),
+            Moves(200),
+            Refused(ManageOrders),
+            Keeps(200),
+            Refused(ManageOrders),
+        ],
     ),
     (
         Payout::ReceiveUnapproved,
-        [Keeps(200), Keeps(200), Keeps(200), Refused(MoveStock), Refused(MoveStock)],
+        [
+            Keeps(200),
+            Keeps(200),
+            Keeps(200),
+            Refused(MoveStock),
+            Refused(MoveStock),
+        ],
     ),
     (
         Payout::ReceiveApproved,
-        [Moves(200), Moves(200), Moves(200), Refused(MoveStock), Refused(MoveStock)],
+        [
+            Moves(200),
+            Moves(200),
+            Moves(200),
+            Refused(MoveStock),
+            Refused(MoveStock),
+        ],
     ),
     (
         Payout::ExchangeUnapproved,
-        [Moves(200), Moves(200), Refused(ManageOrders), Refused(Refund), Refused(ManageOrders)],
+        [
+            Moves(200),
+            Moves(200),
+            Refused(ManageOrders),
+            Refused(Refund),
+            Refused(ManageOrders),
+        ],
     ),
     (
         Payout::ExchangeApproved,
-        [Moves(200), Moves(200), Refused(ManageOrders), Moves(200), Refused(ManageOrders)],
+        [
+            Moves(200),
+            Moves(200),
+            Refused(ManageOrders),
+            Moves(200),
+            Refused(ManageOrders),
+        ],
     ),
     (
         Payout::ApproveRefund,
-        [Moves(200), Moves(200), Refused(Refund), Refused(Refund), Refused(Refund)],
+        [
+            Moves(200),
+            Moves(200),
+            Refused(Refund),
+            Refused(Refund),
+            Refused(Refund),
+        ],
     ),
     (
         Payout::CancelOrder,
-        [Moves(200), Moves(200), Refused(ManageOrders), Moves(200), Refused(ManageOrders)],
+        [
+            Moves(200),
+            Moves(200),
+            Refused(ManageOrders),
+            Moves(200),
+            Refused(ManageOrders),
+        ],
     ),
 ];
 
@@ -147,7 +201,9 @@ impl TestApp {
 
     /// A TEE sold on `channel`, paid at once; shipped from LON when `ship`.
     async fn sold(&self, channel: &str, external_id: &str, ship: bool) -> String {
-        let r = self.post("/api/v1/orders", order(channel, external_id, &[("TEE", 1)])).await;
+        let r = self
+            .post("/api/v1/orders", order(channel, external_id, &[("TEE", 1)]))
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         let n = number(&r.body);
         if ship {
@@ -189,7 +245,9 @@ impl TestApp {
             Payout::LargeAppeasement => (format!("/api/v1/orders/{n}/appeasements"), goodwill(1000)),
             Payout::ClaimRefund => (
                 format!("/api/v1/orders/{n}/claims"),
-                Some(json!({"reason": "item_missing", "resolution": "refund", "lines": [{"line_no": 1, "quantity": 1}]})),
+                Some(
+                    json!({"reason": "item_missing", "resolution": "refund", "lines": [{"line_no": 1, "quantity": 1}]}),
+                ),
             ),
             Payout::AuthorizeRefundingReturn => {
                 let rma = self.rma(&n, None).await;
@@ -280,7 +338,10 @@ async fn every_role_moves_only_the_money_its_permissions_allow(app: &TestApp) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    assert!(TEE_ORDER * 20 / 100 > 500 && TEE_ORDER * 20 / 100 < 1000, "the appeasements straddle the limit");
+    assert!(
+        TEE_ORDER * 20 / 100 > 500 && TEE_ORDER * 20 / 100 < 1000,
+        "the appeasements straddle the limit"
+    );
     app.assert_books_balance().await;
 }
 
