@@ -120,6 +120,14 @@ pub enum RefundError {
 /// decision, for a role that may refund.
 pub const APPEASEMENT_LIMIT_PERCENT: i64 = 20;
 
+/// Whether `role` may ask for `request` at all: the permission its reason needs
+/// (`RefundReason::permission`). `plan_refund` asks first; a change that would do
+/// something before planning its refund (an exchange places its replacement) asks
+/// before that.
+pub fn may_ask(role: Role, request: &RefundRequest) -> Result<(), Forbidden> {
+    role.require(request.reason.permission())
+}
+
 /// Whether `role` may give `plan` back: its reason's permission
 /// (`RefundReason::permission`), and for goodwill from a role that may not refund, all
 /// the order's goodwill within `APPEASEMENT_LIMIT_PERCENT` of what was captured.
@@ -274,7 +282,7 @@ fn price(ledger: &RefundLedger, request: &RefundRequest) -> Result<RefundPlan, R
 /// needs, checked before anything else, and goodwill stays within its limit
 /// (`may_give`): otherwise `Forbidden`, naming the permission.
 pub fn plan_refund(ledger: &RefundLedger, request: &RefundRequest, role: Role) -> Result<RefundPlan, RefundError> {
-    role.require(request.reason.permission())?;
+    may_ask(role, request)?;
     let plan = price(ledger, request)?;
     if plan.amount.amount <= 0 {
         let nothing = Invalid::new("required", "nothing to refund: give lines, shipping or an amount");
