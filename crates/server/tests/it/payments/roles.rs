@@ -234,56 +234,58 @@ impl TestApp {
 
     /// Sets up an order for `payout` and says what to call.
     async fn prepare(&self, payout: Payout, external_id: &str, keys: &Keys) -> Call {
-        let items = json!({"items": [{"sku": "TEE", "disposition": "restock"}]});
-        let cap = json!({"lines": [{"sku": "CAP", "quantity": 1}]});
         let goodwill = |amount| Some(json!({"amount": gbp(amount), "reason": "late_delivery"}));
+        // Paid on placement: only claims and returns need the goods to have left.
         let n = match payout {
             Payout::AuthorizeRefundingReturn => self.sold("pos_now", external_id, true).await,
-            Payout::CancelOrder => self.sold("pos", external_id, false).await,
+            Payout::Refund | Payout::SmallAppeasement | Payout::LargeAppeasement | Payout::CancelOrder => {
+                self.sold("pos", external_id, false).await
+            }
             _ => self.sold("pos", external_id, true).await,
         };
+        let on_order = |action: &str| format!("/api/v1/orders/{n}/{action}");
         let (path, body) = match payout {
             Payout::Refund => (
-                format!("/api/v1/orders/{n}/refunds"),
+                on_order("refunds"),
                 Some(json!({"lines": [{"line_no": 1, "quantity": 1}], "reason": "return"})),
             ),
-            Payout::SmallAppeasement => (format!("/api/v1/orders/{n}/appeasements"), goodwill(500)),
-            Payout::LargeAppeasement => (format!("/api/v1/orders/{n}/appeasements"), goodwill(1000)),
+            Payout::SmallAppeasement => (on_order("appeasements"), goodwill(500)),
+            Payout::LargeAppeasement => (on_order("appeasements"), goodwill(1000)),
             Payout::ClaimRefund => (
-                format!("/api/v1/orders/{n}/claims"),
+                on_order("claims"),
                 Some(
                     json!({"reason": "item_missing", "resolution": "refund", "lines": [{"line_no": 1, "quantity": 1}]}),
                 ),
             ),
-            Payout::AuthorizeRefundingReturn => {
-                let rma = self.rma(&n, None).await;
-                (format!("/api/v1/returns/{rma}/authorize"), Some(json!({})))
-            }
-            Payout::ReceiveUnapproved => {
-                let rma = self.rma(&n, Some(&keys.support)).await;
-                (format!("/api/v1/returns/{rma}/receive"), Some(items))
-            }
-            Payout::ReceiveApproved => {
-                let rma = self.rma(&n, Some(&keys.manager)).await;
-                (format!("/api/v1/returns/{rma}/receive"), Some(items))
-            }
-            Payout::ExchangeUnapproved => {
-                let rma = self.rma(&n, Some(&keys.support)).await;
-                (format!("/api/v1/returns/{rma}/exchange"), Some(cap))
-            }
-            Payout::ExchangeApproved => {
-                let rma = self.rma(&n, Some(&keys.manager)).await;
-                (format!("/api/v1/returns/{rma}/exchange"), Some(cap))
-            }
-            Payout::ApproveRefund => {
-                let rma = self.rma(&n, Some(&keys.support)).await;
-                let r = self.post(&format!("/api/v1/returns/{rma}/receive"), items).await;
-                assert_eq!(r.status, 200, "{}", r.body);
-                (format!("/api/v1/returns/{rma}/refund"), None)
-            }
-            Payout::CancelOrder => (format!("/api/v1/orders/{n}/cancel"), Some(json!({}))),
+            Payout::CancelOrder => (on_order("cancel"), Some(json!({}))),
+            on_a_return => self.on_return(on_a_return, &n, keys).await,
         };
         Call { order: n, path, body }
+    }
+
+    /// Sets up a return of order `n` for `payout`: what to call on it.
+    async fn on_return(&self, payout: Payout, n: &str, keys: &Keys) -> (String, Option<Value>) {
+        let items = json!({"items": [{"sku": "TEE", "disposition": "restock"}]});
+        let authorized_by = match payout {
+            Payout::AuthorizeRefundingReturn => None,
+            Payout::ReceiveApproved | Payout::ExchangeApproved => Some(keys.manager.as_str()),
+            _ => Some(keys.support.as_str()),
+        };
+        let rma = self.rma(n, authorized_by).await;
+        let on_return = |action: &str| format!("/api/v1/returns/{rma}/{action}");
+        match payout {
+            Payout::AuthorizeRefundingReturn => (on_return("authorize"), Some(json!({}))),
+            Payout::ReceiveUnapproved | Payout::ReceiveApproved => (on_return("receive"), Some(items)),
+            Payout::ExchangeUnapproved | Payout::ExchangeApproved => (
+                on_return("exchange"),
+                Some(json!({"lines": [{"sku": "CAP", "quantity": 1}]})),
+            ),
+            _ => {
+                let r = self.post(&on_return("receive"), items).await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                (on_return("refund"), None)
+            }
+        }
     }
 }
 
