@@ -124,6 +124,8 @@ string_enum!(
         Refunded = "order.refunded",
         ReturnRequested = "order.return_requested",
         ReturnAuthorized = "order.return_authorized",
+        /// A role that may refund approved the refund of a return authorized without it.
+        ReturnRefundApproved = "order.return_refund_approved",
         ReturnRejected = "order.return_rejected",
         ReturnCancelled = "order.return_cancelled",
         /// Items of a return arrived at the returning location.

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Permission;
 use crate::money::{Money, MoneyError};
 use crate::order::PaymentStatus;
 use crate::validation::{self, Invalid};
@@ -76,6 +77,23 @@ string_enum!(
         Other = "other",
     }
 );
+
+impl RefundReason {
+    /// The permission giving money back for this reason needs: goodwill `Appease`
+    /// (within `APPEASEMENT_LIMIT_PERCENT` of the capture unless the role may also
+    /// refund); a cancellation what cancelling needs, `ManageOrders`, since it only
+    /// gives back what was captured for lines that never left (`cancellation_refund`);
+    /// anything else `Refund`.
+    pub fn permission(self) -> Permission {
+        match self {
+            RefundReason::Appeasement => Permission::Appease,
+            RefundReason::Cancellation => Permission::ManageOrders,
+            RefundReason::Return | RefundReason::Claim | RefundReason::ExchangeDifference | RefundReason::Other => {
+                Permission::Refund
+            }
+        }
+    }
+}
 
 string_enum!(
     /// Why a goodwill (appeasement) refund was given.

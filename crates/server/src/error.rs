@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchyard_core::auth::{Forbidden, Permission};
 use switchyard_core::inventory::StockError;
 use switchyard_core::{FieldError, Money};
 use switchyard_store::StoreError;
@@ -46,6 +47,9 @@ pub struct Problem {
     /// What may still be refunded (`refund_exceeds_captured`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<Money>,
+    /// The permission the caller's role lacks (`forbidden`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Permission>,
 }
 
 /// One invalid field.
@@ -78,6 +82,7 @@ impl ApiError {
                 lines: Vec::new(),
                 current_status: None,
                 remaining: None,
+                permission: None,
             }),
             www_authenticate: false,
         }
@@ -113,10 +118,6 @@ impl ApiError {
         e
     }
 
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
-    }
-
     pub fn internal() -> Self {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -140,6 +141,15 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+}
+
+/// 403 `forbidden`, naming the permission the role lacks.
+impl From<Forbidden> for ApiError {
+    fn from(refused: Forbidden) -> Self {
+        let mut e = ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", refused.detail);
+        e.problem.permission = Some(refused.permission);
+        e
     }
 }
 
@@ -189,6 +199,7 @@ impl From<StoreError> for ApiError {
             StoreError::ShipmentTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
             StoreError::PurchaseTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
             StoreError::ReturnTransition(t) => ApiError::invalid_transition(t.to_string(), t.from.as_str()),
+            StoreError::Forbidden(refused) => refused.into(),
             StoreError::RefundExceedsCaptured { requested, remaining } => {
                 let mut e = ApiError::new(
                     StatusCode::CONFLICT,

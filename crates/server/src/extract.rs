@@ -1,6 +1,8 @@
 //! Extractors that turn bad input into field-by-field problems instead of plain-text
 //! rejections: JSON bodies (with a JSON pointer to the offending field), query strings,
-//! and the authenticated caller.
+//! and the authenticated caller with the permission its route needs (`Allowed`).
+
+use std::marker::PhantomData;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
@@ -8,7 +10,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use switchyard_core::FieldError;
-use switchyard_core::auth::Permission;
+use switchyard_core::auth::Actor;
 use switchyard_store::api_key::Principal;
 
 use crate::error::ApiError;
@@ -137,47 +139,74 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// The authenticated caller, put in place by the auth middleware.
-pub struct Caller(pub Principal);
+/// The permissions a route may require, as types: a handler that takes
+/// `Allowed<perm::Refund>` needs `Permission::Refund`.
+pub mod perm {
+    use switchyard_core::auth::Permission;
 
-impl Caller {
-    /// Fails with 403 unless the caller's role grants `permission`.
-    pub fn require(&self, permission: Permission) -> Result<&Principal, ApiError> {
-        if self.0.role.allows(permission) {
-            Ok(&self.0)
-        } else {
-            Err(ApiError::forbidden(format!(
-                "the {} role may not {}",
-                self.0.role,
-                match permission {
-                    Permission::Read => "read data",
-                    Permission::ManageCatalog => "change products, locations, channels or purchase orders",
-                    Permission::MoveStock => "move stock",
-                    Permission::PlaceOrders => "place orders",
-                    Permission::ManageOrders => "hold, release or cancel orders",
-                    Permission::Fulfil => "pick, pack or ship",
-                    Permission::Refund => "refund orders",
-                    Permission::Appease => "give goodwill refunds",
-                }
-            )))
-        }
+    /// A permission as a type, for `Allowed`.
+    pub trait Grant {
+        const PERMISSION: Permission;
     }
 
+    macro_rules! grants {
+        ($($name:ident),+ $(,)?) => {
+            $(
+                #[doc = concat!("`Permission::", stringify!($name), "`.")]
+                pub struct $name;
+
+                impl Grant for $name {
+                    const PERMISSION: Permission = Permission::$name;
+                }
+            )+
+        };
+    }
+
+    grants!(
+        Read,
+        ManageCatalog,
+        MoveStock,
+        PlaceOrders,
+        ManageOrders,
+        Fulfil,
+        Refund,
+        Appease
+    );
+}
+
+/// The authenticated caller (put in place by the auth middleware), whose role grants
+/// `P`. Every `/api/v1` handler takes one as its first argument, so the permission a
+/// route needs is written where the route is declared, and it is checked from the
+/// request's head before any body is read: a role that may not call the route gets
+/// 403 naming the permission, whatever it sent.
+pub struct Allowed<P>(Principal, PhantomData<fn() -> P>);
+
+impl<P> Allowed<P> {
     /// How the caller is named on timelines and in the ledger.
     pub fn actor(&self) -> String {
         self.0.name.clone()
     }
+
+    /// The caller as the store checks what it may do beyond the route (who may move
+    /// which money): its name and role.
+    pub fn as_actor(&self) -> Actor {
+        Actor {
+            name: self.0.name.clone(),
+            role: self.0.role,
+        }
+    }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+impl<S: Send + Sync, P: perm::Grant> FromRequestParts<S> for Allowed<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
+        let principal = parts
             .extensions
             .get::<Principal>()
             .cloned()
-            .map(Caller)
-            .ok_or_else(|| ApiError::unauthorized("send an API key as Authorization: Bearer <key>"))
+            .ok_or_else(|| ApiError::unauthorized("send an API key as Authorization: Bearer <key>"))?;
+        principal.role.require(P::PERMISSION)?;
+        Ok(Allowed(principal, PhantomData))
     }
 }

@@ -38,6 +38,10 @@ pub enum StoreError {
         requested: switchyard_core::Money,
         remaining: switchyard_core::Money,
     },
+    /// The role asking (or whose approval it carries out) may not do this; names the
+    /// permission.
+    #[error(transparent)]
+    Forbidden(#[from] switchyard_core::auth::Forbidden),
     /// Scans at the pack bench that do not match the shipment: each wrong item and count.
     #[error("the scans do not match shipment {shipment}")]
     ScanMismatch { shipment: String, errors: Vec<FieldError> },

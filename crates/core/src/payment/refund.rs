@@ -1,10 +1,12 @@
 //! Refunds: what a client may ask back (by line, shipping or amount), the ledger a refund
-//! is priced against, and the pricing rules that keep every refund within what was
-//! captured and not yet refunded.
+//! is priced against, the pricing rules that keep every refund within what was
+//! captured and not yet refunded, and who may give it: the permission each refund
+//! needs and the limit on goodwill.
 
 use serde::{Deserialize, Serialize};
 
 use super::{AppeasementReason, CoveredLine, PaymentTotals, RefundReason, line_share};
+use crate::auth::{Forbidden, Permission, Role};
 use crate::money::Money;
 use crate::validation::{self, FieldError, Invalid, Validator};
 
@@ -85,6 +87,8 @@ pub struct RefundLedger {
     pub shipping: Money,
     pub shipping_charged: bool,
     pub shipping_refunded: Money,
+    /// Goodwill (appeasements) already given or asked on the order.
+    pub appeased: Money,
 }
 
 /// A priced refund.
@@ -106,6 +110,48 @@ pub enum RefundError {
     Invalid(Vec<FieldError>),
     #[error("{requested} is more than the {remaining} captured and not yet refunded")]
     ExceedsRefundable { requested: Money, remaining: Money },
+    /// The role it is given on may not give this money back.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+}
+
+/// Goodwill a role that may appease but not refund may give on one order, in all: this
+/// percentage of what was captured (rounded down). Beyond it goodwill is a refund
+/// decision, for a role that may refund.
+pub const APPEASEMENT_LIMIT_PERCENT: i64 = 20;
+
+/// Whether `role` may ask for `request` at all: the permission its reason needs
+/// (`RefundReason::permission`). `plan_refund` asks first; a change that would do
+/// something before planning its refund (an exchange places its replacement) asks
+/// before that.
+pub fn may_ask(role: Role, request: &RefundRequest) -> Result<(), Forbidden> {
+    role.require(request.reason.permission())
+}
+
+/// Whether `role` may give `plan` back: its reason's permission
+/// (`RefundReason::permission`), and for goodwill from a role that may not refund, all
+/// the order's goodwill within `APPEASEMENT_LIMIT_PERCENT` of what was captured.
+fn may_give(role: Role, ledger: &RefundLedger, plan: &RefundPlan) -> Result<(), Forbidden> {
+    role.require(plan.reason.permission())?;
+    if plan.reason != RefundReason::Appeasement || role.allows(Permission::Refund) {
+        return Ok(());
+    }
+    let captured = ledger.totals.captured;
+    let limit = i128::from(captured.amount) * i128::from(APPEASEMENT_LIMIT_PERCENT) / 100;
+    let given = i128::from(ledger.appeased.amount) + i128::from(plan.amount.amount);
+    if given <= limit {
+        return Ok(());
+    }
+    let limit = Money::new(i64::try_from(limit).unwrap_or(i64::MAX), captured.currency);
+    Err(Forbidden {
+        role,
+        permission: Permission::Refund,
+        detail: format!(
+            "the {role} role may give at most {limit} of goodwill on this order ({APPEASEMENT_LIMIT_PERCENT}% of \
+             the {captured} captured; {} given already): more needs the refund permission",
+            ledger.appeased
+        ),
+    })
 }
 
 fn same_currency(m: Money, currency: crate::Currency) -> Result<Money, Invalid> {
@@ -228,11 +274,15 @@ fn price(ledger: &RefundLedger, request: &RefundRequest) -> Result<RefundPlan, R
     .map_err(RefundError::Invalid)
 }
 
-/// Prices a refund: lines at their share of the line total (the unit that completes a
-/// line takes what is left of it), the shipping once, plus any amount, less any fee.
-/// A line's units are refunded at most once and only once charged; the whole refund
-/// is never more than is captured and not yet refunded (the error names what is).
-pub fn plan_refund(ledger: &RefundLedger, request: &RefundRequest) -> Result<RefundPlan, RefundError> {
+/// Prices a refund given on the authority of `role`: lines at their share of the line
+/// total (the unit that completes a line takes what is left of it), the shipping once,
+/// plus any amount, less any fee. A line's units are refunded at most once and only
+/// once charged; the whole refund is never more than is captured and not yet refunded
+/// (the error names what is). The role must hold the permission the refund's reason
+/// needs, checked before anything else, and goodwill stays within its limit
+/// (`may_give`): otherwise `Forbidden`, naming the permission.
+pub fn plan_refund(ledger: &RefundLedger, request: &RefundRequest, role: Role) -> Result<RefundPlan, RefundError> {
+    may_ask(role, request)?;
     let plan = price(ledger, request)?;
     if plan.amount.amount <= 0 {
         let nothing = Invalid::new("required", "nothing to refund: give lines, shipping or an amount");
@@ -245,6 +295,7 @@ pub fn plan_refund(ledger: &RefundLedger, request: &RefundRequest) -> Result<Ref
             remaining,
         });
     }
+    may_give(role, ledger, &plan)?;
     Ok(plan)
 }
 
@@ -310,8 +361,15 @@ impl RefundInput {
     pub fn parse(&self) -> Result<RefundRequest, Vec<FieldError>> {
         let mut v = Validator::new();
         let reason = v.require("/reason", self.reason);
-        if reason == Some(RefundReason::Appeasement) {
-            v.push(Invalid::new("not_allowed", "use POST /orders/{key}/appeasements for goodwill").at("/reason"));
+        match reason {
+            Some(RefundReason::Appeasement) => {
+                v.push(Invalid::new("not_allowed", "use POST /orders/{key}/appeasements for goodwill").at("/reason"))
+            }
+            // Only cancelling decides what a cancellation gives back.
+            Some(RefundReason::Cancellation) => {
+                v.push(Invalid::new("not_allowed", "cancel the order or its lines: their refund follows").at("/reason"))
+            }
+            _ => {}
         }
         v.finish(|| {
             Some(RefundRequest {

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::Currency;
+use crate::auth::Role;
 
 fn gbp(amount: i64) -> Money {
     Money::new(amount, Currency::parse("GBP").unwrap_or_else(|_| unreachable!()))
@@ -132,6 +133,7 @@ fn ledger() -> RefundLedger {
         shipping: gbp(479),
         shipping_charged: true,
         shipping_refunded: gbp(0),
+        appeased: gbp(0),
     }
 }
 
@@ -156,19 +158,21 @@ fn request(lines: &[(i64, i64)]) -> RefundRequest {
 
 #[test]
 fn a_line_is_refunded_at_its_share_and_the_last_unit_takes_the_rest() {
-    let plan = plan_refund(&ledger(), &request(&[(1, 1), (1, 1)])).unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan_refund(&ledger(), &request(&[(1, 1), (1, 1)]), Role::Manager).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(plan.amount, gbp(333 + 333));
     let mut l = ledger();
     l.lines[0].refunded = 2;
     l.lines[0].refunded_amount = gbp(666);
     l.totals.refunded = gbp(666);
-    let plan = plan_refund(&l, &request(&[(1, 1)])).unwrap_or_else(|e| panic!("{e}"));
+    let plan = plan_refund(&l, &request(&[(1, 1)]), Role::Manager).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(plan.amount, gbp(335), "1001 in all, no pence lost");
 }
 
 #[test]
 fn a_unit_is_never_refunded_twice_nor_before_it_was_charged() {
-    let Err(RefundError::Invalid(errors)) = plan_refund(&ledger(), &request(&[(1, 2), (1, 2), (2, 1), (9, 1)])) else {
+    let Err(RefundError::Invalid(errors)) =
+        plan_refund(&ledger(), &request(&[(1, 2), (1, 2), (2, 1), (9, 1)]), Role::Manager)
+    else {
         panic!("refused");
     };
     let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
@@ -189,7 +193,7 @@ fn a_refund_is_never_more_than_is_left_and_says_how_much_is() {
     let mut r = request(&[]);
     r.amount = Some(gbp(480));
     assert_eq!(
-        plan_refund(&l, &r),
+        plan_refund(&l, &r, Role::Manager),
         Err(RefundError::ExceedsRefundable {
             requested: gbp(480),
             remaining: gbp(479)
@@ -203,7 +207,7 @@ fn a_refund_is_never_more_than_is_left_and_says_how_much_is() {
 
 #[test]
 fn an_empty_refund_is_refused_but_an_empty_cancellation_owes_nothing() {
-    let Err(RefundError::Invalid(errors)) = plan_refund(&ledger(), &request(&[])) else {
+    let Err(RefundError::Invalid(errors)) = plan_refund(&ledger(), &request(&[]), Role::Manager) else {
         panic!("refused");
     };
     assert_eq!(errors[0].field, "");
@@ -219,11 +223,110 @@ fn shipping_is_refunded_once_and_an_appeasement_needs_its_reason() {
     let mut r = request(&[]);
     r.shipping = true;
     r.reason = RefundReason::Appeasement;
-    let Err(RefundError::Invalid(errors)) = plan_refund(&l, &r) else {
+    let Err(RefundError::Invalid(errors)) = plan_refund(&l, &r, Role::Manager) else {
         panic!("refused");
     };
     let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["/shipping", "/appeasement_reason"]);
+}
+
+#[test]
+fn each_reason_needs_its_permission() {
+    let needs: Vec<_> = RefundReason::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.permission().as_str()))
+        .collect();
+    assert_eq!(
+        needs,
+        [
+            ("return", "refund"),
+            ("claim", "refund"),
+            ("appeasement", "appease"),
+            ("cancellation", "manage_orders"),
+            ("exchange_difference", "refund"),
+            ("other", "refund"),
+        ]
+    );
+}
+
+fn refused(result: Result<RefundPlan, RefundError>) -> (Role, Permission) {
+    match result {
+        Err(RefundError::Forbidden(f)) => (f.role, f.permission),
+        other => panic!("not forbidden: {other:?}"),
+    }
+}
+
+fn goodwill(amount: i64) -> RefundRequest {
+    RefundRequest {
+        appeasement: Some(AppeasementReason::LateDelivery),
+        ..RefundRequest::amount(gbp(amount), RefundReason::Appeasement)
+    }
+}
+
+#[test]
+fn a_refund_needs_the_refund_permission_before_anything_is_priced() {
+    // Unknown lines are not looked at: the role may not ask at all.
+    let bad = request(&[(9, 1)]);
+    for role in [Role::Support, Role::Warehouse, Role::Viewer] {
+        assert_eq!(refused(plan_refund(&ledger(), &bad, role)), (role, Permission::Refund));
+    }
+    for role in [Role::Admin, Role::Manager] {
+        assert!(plan_refund(&ledger(), &request(&[(1, 1)]), role).is_ok());
+    }
+    assert_eq!(
+        refused(plan_refund(&ledger(), &goodwill(100), Role::Warehouse)),
+        (Role::Warehouse, Permission::Appease)
+    );
+}
+
+#[test]
+fn goodwill_from_a_role_that_may_not_refund_stays_within_a_fifth_of_the_capture() {
+    // 20% of the 2479 captured is 495 (rounded down).
+    let l = ledger();
+    assert_eq!(
+        plan_refund(&l, &goodwill(495), Role::Support).map(|p| p.amount),
+        Ok(gbp(495))
+    );
+    let Err(RefundError::Forbidden(f)) = plan_refund(&l, &goodwill(496), Role::Support) else {
+        panic!("496 is beyond the limit");
+    };
+    assert_eq!((f.role, f.permission), (Role::Support, Permission::Refund));
+    assert!(f.detail.contains("at most 4.95"), "{}", f.detail);
+    // What was given before counts.
+    let mut given = ledger();
+    given.appeased = gbp(400);
+    assert!(plan_refund(&given, &goodwill(95), Role::Support).is_ok());
+    assert_eq!(
+        refused(plan_refund(&given, &goodwill(96), Role::Support)).1,
+        Permission::Refund
+    );
+    // A role that may refund gives any goodwill up to what is refundable.
+    assert_eq!(
+        plan_refund(&given, &goodwill(2079), Role::Manager).map(|p| p.amount),
+        Ok(gbp(2079))
+    );
+    assert!(matches!(
+        plan_refund(&given, &goodwill(2480), Role::Admin),
+        Err(RefundError::ExceedsRefundable { .. })
+    ));
+}
+
+#[test]
+fn a_client_asks_for_neither_goodwill_nor_a_cancellation_as_a_refund() {
+    for (reason, message) in [
+        (RefundReason::Appeasement, "appeasements"),
+        (RefundReason::Cancellation, "cancel the order"),
+    ] {
+        let input = RefundInput {
+            reason: Some(reason),
+            amount: Some(gbp(100)),
+            ..RefundInput::default()
+        };
+        let errors = input.parse().err().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{reason}");
+        assert_eq!((errors[0].field.as_str(), errors[0].code), ("/reason", "not_allowed"));
+        assert!(errors[0].message.contains(message), "{}", errors[0].message);
+    }
 }
 
 #[test]

@@ -159,6 +159,9 @@ pub enum ReturnAction {
     },
     /// Settle the return by a replacement order instead of a refund.
     Exchange,
+    /// Approve its refund (a role that may refund), for a return authorized without
+    /// that approval; what is due is refunded now.
+    ApproveRefund,
     /// Received and settled.
     Close,
     Cancel,
@@ -193,6 +196,7 @@ impl ReturnAction {
             ReturnAction::Reject => "reject",
             ReturnAction::Receive { .. } => "receive",
             ReturnAction::Exchange => "exchange",
+            ReturnAction::ApproveRefund => "approve the refund of",
             ReturnAction::Close => "close",
             ReturnAction::Cancel => "cancel",
         }
@@ -220,13 +224,15 @@ pub fn transition(from: ReturnStatus, action: ReturnAction) -> Result<ReturnStat
         (S::Authorized, A::Exchange) => S::Authorized,
         (S::Received, A::Close) => S::Closed,
         (S::Requested | S::Authorized, A::Cancel) => S::Cancelled,
-        (S::Requested, A::Receive { .. } | A::Exchange | A::Close)
+        // Approving a refund changes what the return may pay, not where it stands.
+        (S::Authorized | S::PartiallyReceived | S::Received, A::ApproveRefund) => from,
+        (S::Requested, A::Receive { .. } | A::Exchange | A::ApproveRefund | A::Close)
         | (S::Authorized, A::Authorize | A::Reject | A::Close)
         | (S::PartiallyReceived, A::Authorize | A::Reject | A::Exchange | A::Close | A::Cancel)
         | (S::Received, A::Authorize | A::Reject | A::Receive { .. } | A::Exchange | A::Cancel)
         | (
             S::Rejected | S::Closed | S::Cancelled,
-            A::Authorize | A::Reject | A::Receive { .. } | A::Exchange | A::Close | A::Cancel,
+            A::Authorize | A::Reject | A::Receive { .. } | A::Exchange | A::ApproveRefund | A::Close | A::Cancel,
         ) => return Err(ReturnTransitionError { from, action }),
     };
     Ok(to)

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{OrderReturnStatus, RefundOn, ReturnAction, ReturnLineState, ReturnReason, SettlementKind};
+use crate::auth::{Forbidden, Permission, Role};
 use crate::money::{Money, MoneyError};
 use crate::payment::{self, RefundLine, RefundReason, RefundRequest};
 
@@ -130,17 +131,57 @@ impl SettleUpTo {
     }
 }
 
-/// Whether `action` settles the return now, and how far. Authorizing refunds every
-/// authorized unit on a channel that refunds on authorization; a receipt settles what
-/// arrived and is not settled yet, unless the return was exchanged (the replacement
-/// was its settlement). On a channel that refunded on authorization a receipt finds
-/// nothing left to settle.
-pub fn settles(refund_on: RefundOn, action: ReturnAction, settled_by: Option<SettlementKind>) -> Option<SettleUpTo> {
-    match action {
-        ReturnAction::Authorize if refund_on == RefundOn::Authorization => Some(SettleUpTo::Authorized),
-        ReturnAction::Receive { .. } if settled_by != Some(SettlementKind::Exchange) => Some(SettleUpTo::Received),
-        _ => None,
+/// A settlement due now: how far it reaches, and the role its refund is given on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettlementDue {
+    pub upto: SettleUpTo,
+    pub authority: Role,
+}
+
+/// Whether `action` settles the return now, how far, and on whose authority. Only a
+/// return whose refund was approved (`approved_by`: the approver's role, one that
+/// `may_approve_refund`) pays anything, on the approver's authority: authorizing refunds
+/// every authorized unit on a channel that refunds on authorization, a receipt settles
+/// what arrived and is not settled yet, and approving the refund later settles what
+/// the channel's moment has made due — unless the return was exchanged (the
+/// replacement was its settlement). On a channel that refunded on authorization a
+/// receipt finds nothing left to settle. Without approval nothing is due: the refund
+/// waits for `ApproveRefund`.
+pub fn settles(
+    refund_on: RefundOn,
+    action: ReturnAction,
+    settled_by: Option<SettlementKind>,
+    approved_by: Option<Role>,
+) -> Option<SettlementDue> {
+    let authority = approved_by.filter(|role| may_approve_refund(*role).is_ok())?;
+    if settled_by == Some(SettlementKind::Exchange) {
+        return None;
     }
+    let upto = match (action, refund_on) {
+        (ReturnAction::Authorize | ReturnAction::ApproveRefund, RefundOn::Authorization) => SettleUpTo::Authorized,
+        (ReturnAction::Receive { .. } | ReturnAction::ApproveRefund, _) => SettleUpTo::Received,
+        _ => return None,
+    };
+    Some(SettlementDue { upto, authority })
+}
+
+/// Whether `role` may approve a return's refund (by authorizing it, or by
+/// `ApproveRefund`): only a role that may refund. The approval is recorded on the
+/// return, and every refund the return gives — on authorization, on receipt, an
+/// exchange's difference — is given on the approver's authority (`settles`,
+/// `refund_authority`), whoever carries it out: a receipt at the warehouse only
+/// executes what was approved. A return authorized by a role that may not refund
+/// refunds nothing until a role that may approves it.
+pub fn may_approve_refund(role: Role) -> Result<(), Forbidden> {
+    role.require(Permission::Refund)
+}
+
+/// The role a return's refund is given on: the approval recorded on the return
+/// (`approved_by`, the approver's role), else the role of whoever asks now.
+pub fn refund_authority(approved_by: Option<Role>, asking: Role) -> Role {
+    approved_by
+        .filter(|role| may_approve_refund(*role).is_ok())
+        .unwrap_or(asking)
 }
 
 /// One step of settling a return: the units settled now, as `settle` prices them, and

@@ -51,6 +51,17 @@ fn the_lifecycle_goes_from_request_to_closed() {
     assert_eq!(transition(S::Received, A::Close), Ok(S::Closed));
     assert_eq!(transition(S::Authorized, A::Cancel), Ok(S::Cancelled));
     assert_eq!(transition(S::Authorized, A::Exchange), Ok(S::Authorized));
+    for from in [S::Authorized, S::PartiallyReceived, S::Received] {
+        assert_eq!(
+            transition(from, A::ApproveRefund),
+            Ok(from),
+            "the refund is approved in place"
+        );
+    }
+    assert_eq!(
+        transition(S::Requested, A::ApproveRefund).map_err(|e| e.to_string()),
+        Err("cannot approve the refund of a return that is requested".into())
+    );
     let err = transition(S::Requested, A::Receive { completes: true });
     assert_eq!(
         err.map_err(|e| e.to_string()),
@@ -62,6 +73,7 @@ fn the_lifecycle_goes_from_request_to_closed() {
             A::Reject,
             A::Receive { completes: true },
             A::Exchange,
+            A::ApproveRefund,
             A::Close,
             A::Cancel,
         ] {

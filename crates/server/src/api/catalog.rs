@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::catalog::{ChannelInput, LocationInput, ProductInput, ProductPatch};
 use switchyard_store::catalog::{CatalogFilter, Channel, Location, Product};
 use switchyard_store::{Page, PageRequest};
@@ -15,7 +14,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 /// Filters and paging of the catalog lists.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,8 +75,7 @@ macro_rules! catalog_resource {
                 (status = 409, description = "Duplicate", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn $create(State(s): State<AppState>, caller: Caller, ApiJson(input): ApiJson<$input>) -> ApiResult<impl IntoResponse> {
-            caller.require(Permission::ManageCatalog)?;
+        pub async fn $create(_: Allowed<perm::ManageCatalog>, State(s): State<AppState>, ApiJson(input): ApiJson<$input>) -> ApiResult<impl IntoResponse> {
             let draft = $parse(&input).map_err(ApiError::validation)?;
             let view = s.store.$store_create(&draft).await?;
             Ok(created(format!(concat!($collection, "/{}"), view.id), view))
@@ -93,8 +91,7 @@ macro_rules! catalog_resource {
                 (status = 200, description = "A page", body = Page<$view>),
                 (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn $list(State(s): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<CatalogQuery>) -> ApiResult<Json<Page<$view>>> {
-            caller.require(Permission::Read)?;
+        pub async fn $list(_: Allowed<perm::Read>, State(s): State<AppState>, ApiQuery(q): ApiQuery<CatalogQuery>) -> ApiResult<Json<Page<$view>>> {
             let (filter, page) = q.split();
             Ok(Json(s.store.$store_list(&filter, &page).await?))
         }
@@ -110,8 +107,7 @@ macro_rules! catalog_resource {
                 (status = 200, description = "Found", body = $view),
                 (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn $get(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<$view>> {
-            caller.require(Permission::Read)?;
+        pub async fn $get(_: Allowed<perm::Read>, State(s): State<AppState>, Path(key): Path<String>) -> ApiResult<Json<$view>> {
             Ok(Json(s.store.$store_get(&key).await?))
         }
 
@@ -128,8 +124,7 @@ macro_rules! catalog_resource {
                 (status = 409, description = "Duplicate", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn $update(State(s): State<AppState>, caller: Caller, Path(key): Path<String>, ApiJson(patch): ApiJson<$patch>) -> ApiResult<Json<$view>> {
-            caller.require(Permission::ManageCatalog)?;
+        pub async fn $update(_: Allowed<perm::ManageCatalog>, State(s): State<AppState>, Path(key): Path<String>, ApiJson(patch): ApiJson<$patch>) -> ApiResult<Json<$view>> {
             Ok(Json(s.store.$store_update(&key, &patch).await?))
         }
 
@@ -145,8 +140,7 @@ macro_rules! catalog_resource {
                 (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Still in use", body = Problem, content_type = "application/problem+json"),
             ))]
-        pub async fn $archive(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<$view>> {
-            caller.require(Permission::ManageCatalog)?;
+        pub async fn $archive(_: Allowed<perm::ManageCatalog>, State(s): State<AppState>, Path(key): Path<String>) -> ApiResult<Json<$view>> {
             Ok(Json(s.store.$store_archive(&key).await?))
         }
     };

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::routing::promise::time_zone;
 use switchyard_documents::{
     DocumentError, LabelData, PackingSlipData, Party, PickLine, PickListData, PickTote, ReturnTerms, SlipLine,
@@ -19,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiQuery, Caller};
+use crate::extract::{Allowed, ApiQuery, perm};
 
 /// A binary document (PDF), for the OpenAPI description.
 pub struct Binary;
@@ -129,12 +128,11 @@ pub(crate) fn file(bytes: Vec<u8>, content_type: &'static str, name: String) -> 
         (status = 409, description = "The shipment has no label yet (`no_label`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_label(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<LabelQuery>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::Read)?;
     let shipment = s.store.shipment(&key).await?;
     let label = label_data(&shipment)?;
     let name = format!("label-{}", shipment.summary.number);
@@ -165,11 +163,10 @@ pub async fn get_label(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_packing_slip(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::Read)?;
     let shipment = s.store.shipment(&key).await?;
     let summary = &shipment.summary;
     let (order, channel, location) = tokio::try_join!(
@@ -260,11 +257,10 @@ fn pick_data(list: &PickList) -> PickListData {
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_pick_list_pdf(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::Read)?;
     let list = s.store.pick_list(&key).await?;
     let name = format!("pick-list-{}.pdf", list.number);
     let pdf = render(pick_data(&list), pick_list_pdf).await?;

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, CarrierInfo};
 use switchyard_core::catalog::FulfilmentSettingsInput;
 use switchyard_core::shipment::input::{BinInput, parse_bins};
@@ -14,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -40,11 +39,10 @@ pub struct CarrierList {
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_fulfilment_settings(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<FulfilmentSettings>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.fulfilment_settings(&key).await?))
 }
 
@@ -61,12 +59,11 @@ pub async fn get_fulfilment_settings(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_fulfilment_settings(
+    caller: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<FulfilmentSettingsInput>,
 ) -> ApiResult<Json<FulfilmentSettings>> {
-    caller.require(Permission::ManageCatalog)?;
     let mode = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.set_release_mode(&key, mode, &caller.actor()).await?))
 }
@@ -86,12 +83,11 @@ pub async fn set_fulfilment_settings(
         (status = 422, description = "Invalid fields or unknown SKUs", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_bins(
+    _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<Vec<BinInput>>,
 ) -> ApiResult<Json<Vec<Bin>>> {
-    caller.require(Permission::ManageCatalog)?;
     let bins = parse_bins(&input).map_err(ApiError::validation)?;
     Ok(Json(s.store.set_bins(&key, &bins).await?))
 }
@@ -105,12 +101,11 @@ pub async fn set_bins(
         (status = 404, description = "Unknown location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_bins(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<BinQuery>,
 ) -> ApiResult<Json<Page<Bin>>> {
-    caller.require(Permission::Read)?;
     let page = PageRequest {
         cursor: q.cursor,
         limit: q.limit,
@@ -124,8 +119,7 @@ pub async fn list_bins(
 /// formats (each checked with its check digit) and default services per service level.
 #[utoipa::path(get, path = "/api/v1/carriers", tag = "tracking",
     responses((status = 200, description = "The carriers", body = CarrierList)))]
-pub async fn list_carriers(caller: Caller) -> ApiResult<Json<CarrierList>> {
-    caller.require(Permission::Read)?;
+pub async fn list_carriers(_: Allowed<perm::Read>) -> ApiResult<Json<CarrierList>> {
     Ok(Json(CarrierList {
         data: Carrier::registry().to_vec(),
     }))

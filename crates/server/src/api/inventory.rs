@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchyard_core::auth::Permission;
 use switchyard_core::inventory::{
     AdjustmentInput, CountInput, MovementKind, ReceiptInput, StockRequest, TransferInput,
 };
@@ -19,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -74,11 +73,10 @@ pub struct StockChange {
         (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_levels(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<LevelQuery>,
 ) -> ApiResult<Json<Page<StockLevel>>> {
-    caller.require(Permission::Read)?;
     let filter = LevelFilter {
         sku: q.sku,
         location: q.location,
@@ -105,11 +103,10 @@ pub async fn list_levels(
         (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_movements(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<MovementQuery>,
 ) -> ApiResult<Json<Page<Movement>>> {
-    caller.require(Permission::Read)?;
     let filter = MovementFilter {
         sku: q.sku,
         location: q.location,
@@ -159,21 +156,19 @@ pub async fn list_movements(
         (status = 422, description = "No SKU given", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_atp(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<AtpQuery>,
 ) -> ApiResult<Json<AvailableToPromise>> {
-    caller.require(Permission::Read)?;
     let sku = validation::required_param("sku", q.sku.as_deref()).map_err(ApiError::validation)?;
     Ok(Json(s.store.available_to_promise(&sku).await?))
 }
 
 async fn apply(
     s: &AppState,
-    caller: &Caller,
+    caller: &Allowed<perm::MoveStock>,
     request: Result<StockRequest, Vec<switchyard_core::FieldError>>,
 ) -> ApiResult<(StatusCode, Json<StockChange>)> {
-    caller.require(Permission::MoveStock)?;
     let r = request.map_err(ApiError::validation)?;
     let ctx = MovementContext {
         actor: caller.actor(),
@@ -194,8 +189,8 @@ async fn apply(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_receipt(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<ReceiptInput>,
 ) -> ApiResult<(StatusCode, Json<StockChange>)> {
     apply(&s, &caller, input.parse()).await
@@ -212,8 +207,8 @@ pub async fn create_receipt(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_adjustment(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<AdjustmentInput>,
 ) -> ApiResult<(StatusCode, Json<StockChange>)> {
     apply(&s, &caller, input.parse()).await
@@ -230,8 +225,8 @@ pub async fn create_adjustment(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_count(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<CountInput>,
 ) -> ApiResult<(StatusCode, Json<StockChange>)> {
     apply(&s, &caller, input.parse()).await
@@ -248,11 +243,10 @@ pub async fn create_count(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_transfer(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<TransferInput>,
 ) -> ApiResult<(StatusCode, Json<StockChange>)> {
-    caller.require(Permission::MoveStock)?;
     let t = input.parse().map_err(ApiError::validation)?;
     let ctx = MovementContext {
         actor: caller.actor(),

@@ -140,6 +140,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::cancel_return))
         .routes(routes!(returns::receive_return))
         .routes(routes!(returns::exchange_return))
+        .routes(routes!(returns::approve_return_refund))
         .routes(routes!(returns::get_return_label_pdf))
         .routes(routes!(returns::get_return_label_zpl))
         .routes(routes!(returns::create_claim))

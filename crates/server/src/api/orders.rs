@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::order::{FulfilmentStatus, HoldInput, OrderInput, OrderStatus};
 use switchyard_core::validation;
 use switchyard_store::order::{Order, OrderFilter, OrderSummary};
@@ -16,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -74,11 +73,10 @@ pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_order(
+    caller: Allowed<perm::PlaceOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Permission::PlaceOrders)?;
     let draft = input.parse().map_err(ApiError::validation)?;
     let placement = s.store.place_order(&draft, &caller.actor()).await?;
     let status = if placement.created {
@@ -102,11 +100,10 @@ pub async fn create_order(
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_orders(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Json<Page<OrderSummary>>> {
-    caller.require(Permission::Read)?;
     let filter = OrderFilter {
         status: q.status,
         fulfilment_status: q.fulfilment_status,
@@ -138,8 +135,11 @@ pub async fn list_orders(
         (status = 200, description = "The order", body = Order),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_order(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<Order>> {
-    caller.require(Permission::Read)?;
+pub async fn get_order(
+    _: Allowed<perm::Read>,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Order>> {
     Ok(Json(s.store.order(&key).await?))
 }
 
@@ -155,12 +155,11 @@ pub async fn get_order(State(s): State<AppState>, caller: Caller, Path(key): Pat
         (status = 409, description = "Not allowed in the order's state", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_order(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<CancelInput>>,
 ) -> ApiResult<Json<Order>> {
-    caller.require(Permission::ManageOrders)?;
     let reason = reason(body.map(|b| b.0))?;
     Ok(Json(
         s.store.cancel_order(&key, reason.as_deref(), &caller.actor()).await?,
@@ -179,12 +178,11 @@ pub async fn cancel_order(
         (status = 409, description = "Line already cancelled, or order not open", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_order_line(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path((key, line)): Path<(String, String)>,
     body: Option<ApiJson<CancelInput>>,
 ) -> ApiResult<Json<Order>> {
-    caller.require(Permission::ManageOrders)?;
     let reason = reason(body.map(|b| b.0))?;
     Ok(Json(
         s.store
@@ -205,12 +203,11 @@ pub async fn cancel_order_line(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn hold_order(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<HoldInput>,
 ) -> ApiResult<Json<Order>> {
-    caller.require(Permission::ManageOrders)?;
     let hold = input.parse(s.store.now()).map_err(ApiError::validation)?;
     Ok(Json(s.store.hold_order(&key, &hold, &caller.actor()).await?))
 }
@@ -223,10 +220,9 @@ pub async fn hold_order(
         (status = 409, description = "Not on hold", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn release_order(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Order>> {
-    caller.require(Permission::ManageOrders)?;
     Ok(Json(s.store.release_order(&key, &caller.actor()).await?))
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchyard_core::FieldError;
-use switchyard_core::auth::Permission;
+use switchyard_core::auth::Actor;
 use switchyard_core::payment::{AppeasementInput, AttemptStatus, PaymentToken, RefundInput, RefundRequest};
 use switchyard_core::validation::Validator;
 use switchyard_store::payment::{OrderPayments, PaymentTransaction};
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{Allowed, ApiJson, perm};
 
 /// A new payment method for an order whose payment was declined.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -37,11 +37,10 @@ pub struct PaymentInput {
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_payments(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<OrderPayments>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.order_payments(&key).await?))
 }
 
@@ -66,12 +65,11 @@ pub async fn get_payments(
         (status = 422, description = "Invalid token (a card number is refused)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_payment(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<PaymentInput>,
 ) -> ApiResult<(StatusCode, Json<OrderPayments>)> {
-    caller.require(Permission::ManageOrders)?;
     let mut v = Validator::new();
     let token = v.check_opt("/token", input.token.as_deref(), PaymentToken::parse);
     let token = v.finish(|| token).map_err(ApiError::validation)?;
@@ -98,7 +96,8 @@ pub async fn create_payment(
 /// the line total, discount and tax included; a unit is refunded once, and only once
 /// charged), the shipping and its tax (once), and any further amount, with a reason.
 /// Never more than is captured and not yet refunded: 409 `refund_exceeds_captured`
-/// with `remaining`. Managers and admins only; support gives appeasements.
+/// with `remaining`. Managers and admins only (reason `appeasement` and `cancellation`
+/// are refused: goodwill and cancellations have their own routes).
 #[utoipa::path(post, path = "/api/v1/orders/{key}/refunds", tag = "payments",
     request_body(content = RefundInput, example = json!({
         "lines": [{"line_no": 1, "quantity": 1}], "shipping": false, "reason": "return", "note": "one tee came back"
@@ -111,13 +110,12 @@ pub async fn create_payment(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_refund(
+    caller: Allowed<perm::Refund>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> ApiResult<(StatusCode, Json<PaymentTransaction>)> {
-    caller.require(Permission::Refund)?;
-    refund(&s, &key, input.parse(), &caller).await
+    refund(&s, &key, input.parse(), &caller.as_actor()).await
 }
 
 /// Records a parsed refund request: 201 with the refund.
@@ -125,10 +123,10 @@ async fn refund(
     s: &AppState,
     key: &str,
     request: Result<RefundRequest, Vec<FieldError>>,
-    caller: &Caller,
+    by: &Actor,
 ) -> ApiResult<(StatusCode, Json<PaymentTransaction>)> {
     let request = request.map_err(ApiError::validation)?;
-    let refund = s.store.refund_order(key, &request, &caller.actor()).await?;
+    let refund = s.store.refund_order(key, &request, by).await?;
     Ok((StatusCode::CREATED, Json(refund)))
 }
 
@@ -137,6 +135,8 @@ async fn refund(
 /// An appeasement: an amount given back with a reason (late delivery, damaged
 /// packaging, ...), nothing sent back. Support, managers and admins; never more than
 /// is captured and not yet refunded (409 `refund_exceeds_captured` with `remaining`).
+/// Support gives at most 20% of what was captured in goodwill on an order, in all;
+/// more is a 403 naming `refund`, for a manager.
 #[utoipa::path(post, path = "/api/v1/orders/{key}/appeasements", tag = "payments",
     request_body(content = AppeasementInput, example = json!({
         "amount": {"amount": 500, "currency": "GBP"}, "reason": "late_delivery", "note": "parcel arrived four days late"
@@ -148,11 +148,10 @@ async fn refund(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_appeasement(
+    caller: Allowed<perm::Appease>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<AppeasementInput>,
 ) -> ApiResult<(StatusCode, Json<PaymentTransaction>)> {
-    caller.require(Permission::Appease)?;
-    refund(&s, &key, input.parse(), &caller).await
+    refund(&s, &key, input.parse(), &caller.as_actor()).await
 }

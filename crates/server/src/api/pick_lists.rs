@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::shipment::PickListStatus;
 use switchyard_core::shipment::input::{PickConfirmInput, PickListInput};
 use switchyard_store::shipment::{PickList, PickListFilter};
@@ -15,7 +14,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -44,11 +43,10 @@ pub struct PickListQuery {
         (status = 422, description = "Invalid fields; named shipments unknown, elsewhere or not released", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_pick_list(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<PickListInput>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Permission::Fulfil)?;
     let request = input.parse().map_err(ApiError::validation)?;
     let list = s.store.create_pick_list(&request, &caller.actor()).await?;
     let location = format!("/api/v1/pick-lists/{}", list.id);
@@ -64,11 +62,10 @@ pub async fn create_pick_list(
         (status = 404, description = "Unknown location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_pick_lists(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<PickListQuery>,
 ) -> ApiResult<Json<Page<PickList>>> {
-    caller.require(Permission::Read)?;
     let filter = PickListFilter {
         location: q.location,
         status: q.status,
@@ -88,11 +85,10 @@ pub async fn list_pick_lists(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_pick_list(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<PickList>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.pick_list(&key).await?))
 }
 
@@ -115,12 +111,11 @@ pub async fn get_pick_list(
         (status = 422, description = "Invalid fields, SKUs not on the list, more found than listed", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn confirm_picks(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<PickConfirmInput>>,
 ) -> ApiResult<Json<PickList>> {
-    caller.require(Permission::Fulfil)?;
     let picks = body
         .map(|b| b.0)
         .unwrap_or_default()

@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderStatus, PurchaseReceiptInput};
 use switchyard_core::validation;
 use switchyard_store::purchase::{PurchaseOrder, PurchaseOrderFilter, PurchaseOrderSummary, ReceiptOutcome};
@@ -16,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -47,12 +46,11 @@ pub struct CloseInput {
 /// Closes the purchase order, or cancels it when `cancel` is set.
 async fn end(
     s: &AppState,
-    caller: &Caller,
+    caller: &Allowed<perm::ManageCatalog>,
     key: &str,
     body: Option<ApiJson<CloseInput>>,
     cancel: bool,
 ) -> ApiResult<Json<PurchaseOrder>> {
-    caller.require(Permission::ManageCatalog)?;
     let raw = body.and_then(|b| b.0.reason);
     let reason = validation::reason_field(raw.as_deref()).map_err(ApiError::validation)?;
     let (reason, actor) = (reason.as_deref(), caller.actor());
@@ -87,11 +85,10 @@ async fn end(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_purchase_order(
+    caller: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<PurchaseOrderInput>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Permission::ManageCatalog)?;
     let draft = input.parse().map_err(ApiError::validation)?;
     let po = s.store.create_purchase_order(&draft, &caller.actor()).await?;
     let location = format!("/api/v1/purchase-orders/{}", po.summary.id);
@@ -108,11 +105,10 @@ pub async fn create_purchase_order(
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_purchase_orders(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<PurchaseOrderQuery>,
 ) -> ApiResult<Json<Page<PurchaseOrderSummary>>> {
-    caller.require(Permission::Read)?;
     let filter = PurchaseOrderFilter {
         status: q.status,
         location: q.location,
@@ -138,11 +134,10 @@ pub async fn list_purchase_orders(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_purchase_order(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<PurchaseOrder>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.purchase_order(&key).await?))
 }
 
@@ -172,12 +167,11 @@ pub async fn get_purchase_order(
         (status = 422, description = "Invalid fields, an unknown line, or more than is outstanding", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receive_purchase_order(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<PurchaseReceiptInput>,
 ) -> ApiResult<(StatusCode, Json<ReceiptOutcome>)> {
-    caller.require(Permission::MoveStock)?;
     let request = input.parse().map_err(ApiError::validation)?;
     let outcome = s.store.receive_purchase_order(&key, &request, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(outcome)))
@@ -196,8 +190,8 @@ pub async fn receive_purchase_order(
         (status = 409, description = "Not allowed in the order's state", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn close_purchase_order(
+    caller: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<CloseInput>>,
 ) -> ApiResult<Json<PurchaseOrder>> {
@@ -216,8 +210,8 @@ pub async fn close_purchase_order(
         (status = 409, description = "Not allowed in the order's state", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_purchase_order(
+    caller: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<CloseInput>>,
 ) -> ApiResult<Json<PurchaseOrder>> {

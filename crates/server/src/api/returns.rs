@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::returns::{
     self, AuthorizeInput, ClaimInput, ClaimReason, ClaimResolution, ExchangeInput, RejectInput, ReturnInput,
     ReturnReason, ReturnReceiptInput, ReturnStatus,
@@ -20,7 +19,7 @@ use utoipa::IntoParams;
 use super::documents::{Binary, date, file, render};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,11 +77,10 @@ pub struct QuarantineQuery {
         (status = 422, description = "Invalid fields, outside the window or more than returnable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_return(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<ReturnInput>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Permission::ManageOrders)?;
     let draft = input.parse().map_err(ApiError::validation)?;
     let ret = s.store.request_return(&draft, &caller.actor()).await?;
     let location = format!("/api/v1/returns/{}", ret.summary.number);
@@ -98,11 +96,10 @@ pub async fn create_return(
         (status = 404, description = "Unknown SKU", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_returns(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<ReturnQuery>,
 ) -> ApiResult<Json<Page<ReturnSummary>>> {
-    caller.require(Permission::Read)?;
     let filter = ReturnFilter {
         status: q.status,
         reason: q.reason,
@@ -126,16 +123,23 @@ pub async fn list_returns(
         (status = 200, description = "The return", body = Return),
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_return(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> ApiResult<Json<Return>> {
-    caller.require(Permission::Read)?;
+pub async fn get_return(
+    _: Allowed<perm::Read>,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Return>> {
     Ok(Json(s.store.return_request(&key).await?))
 }
 
 /// Authorize a return
 ///
 /// The customer may send the items back, to `location` (default: the location that
-/// shipped them), with the return label. A channel whose `refund_on` is
-/// `authorization` refunds now (`order.return_settled`).
+/// shipped them), with the return label. Authorized by a role that may refund
+/// (manager, admin), the return's refund is approved with it (`refund_approved_by`)
+/// and a channel whose `refund_on` is `authorization` refunds now
+/// (`order.return_settled`). Authorized by support, nothing is refunded — now or when
+/// the items arrive — until a manager approves the refund
+/// (`POST /returns/{key}/refund`).
 #[utoipa::path(post, path = "/api/v1/returns/{key}/authorize", tag = "returns",
     request_body(content = Option<AuthorizeInput>, example = json!({"location": "LON"})),
     params(("key" = String, Path, description = "RMA number or id")),
@@ -146,18 +150,39 @@ pub async fn get_return(State(s): State<AppState>, caller: Caller, Path(key): Pa
         (status = 422, description = "Unknown location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn authorize_return(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<AuthorizeInput>>,
 ) -> ApiResult<Json<Return>> {
-    caller.require(Permission::ManageOrders)?;
     let auth = body
         .map(|b| b.0)
         .unwrap_or_default()
         .parse()
         .map_err(ApiError::validation)?;
-    Ok(Json(s.store.authorize_return(&key, &auth, &caller.actor()).await?))
+    Ok(Json(s.store.authorize_return(&key, &auth, &caller.as_actor()).await?))
+}
+
+/// Approve a return's refund
+///
+/// For a return authorized by a role that may not refund: approves its refund (needs
+/// the `refund` permission) and refunds what is due now — every authorized unit on a
+/// channel that refunds on authorization, what arrived on one that refunds on receipt
+/// (`order.return_settled`); later receipts refund on this approval. A return received
+/// in full and settled is `closed`. A return already approved keeps its approval.
+#[utoipa::path(post, path = "/api/v1/returns/{key}/refund", tag = "returns",
+    params(("key" = String, Path, description = "RMA number or id")),
+    responses(
+        (status = 200, description = "Approved, and what was due refunded", body = Return),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed in the return's state (not authorized yet, or ended), or the refund was refused", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn approve_return_refund(
+    caller: Allowed<perm::Refund>,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Return>> {
+    Ok(Json(s.store.approve_return_refund(&key, &caller.as_actor()).await?))
 }
 
 /// Reject a return
@@ -174,12 +199,11 @@ pub async fn authorize_return(
         (status = 422, description = "No note", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn reject_return(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<RejectInput>,
 ) -> ApiResult<Json<Return>> {
-    caller.require(Permission::ManageOrders)?;
     let note = input.rejection().map_err(ApiError::validation)?;
     Ok(Json(s.store.reject_return(&key, &note, &caller.actor()).await?))
 }
@@ -197,12 +221,11 @@ pub async fn reject_return(
         (status = 409, description = "Not allowed in the return's state", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_return(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<RejectInput>>,
 ) -> ApiResult<Json<Return>> {
-    caller.require(Permission::ManageOrders)?;
     let note = body
         .map(|b| b.0)
         .unwrap_or_default()
@@ -221,7 +244,9 @@ pub async fn cancel_return(
 /// them apart, not sellable (`GET /inventory/quarantine`); `scrap` records them on the
 /// return only. An item not on the return or more than authorized is a 422 naming it,
 /// and nothing changes. On a channel that refunds on receipt, what arrived is refunded
-/// (`order.return_settled`); a return received in full and settled is `closed`.
+/// (`order.return_settled`) when the return's refund was approved — on the approver's
+/// authority, not the receiver's; otherwise it waits for `POST /returns/{key}/refund`.
+/// A return received in full and settled is `closed`.
 #[utoipa::path(post, path = "/api/v1/returns/{key}/receive", tag = "returns",
     request_body(content = ReturnReceiptInput, example = json!({
         "items": [{"sku": "TEE-ORG-M", "quantity": 1, "disposition": "restock"},
@@ -239,12 +264,11 @@ pub async fn cancel_return(
         (status = 422, description = "An item not on the return, or more than authorized", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receive_return(
+    caller: Allowed<perm::MoveStock>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<ReturnReceiptInput>,
 ) -> ApiResult<Json<Return>> {
-    caller.require(Permission::MoveStock)?;
     let receipt = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.receive_return(&key, &receipt, &caller.actor()).await?))
 }
@@ -256,7 +280,9 @@ pub async fn receive_return(
 /// address, reserved at once through the normal placement path, linked to the return.
 /// The return's credit pays for it; when the replacement is cheaper the difference is
 /// refunded on the original order (`exchange_difference`), when dearer the difference
-/// is recorded as due on the new order (`exchange_difference`).
+/// is recorded as due on the new order (`exchange_difference`). Refunding the
+/// difference needs the `refund` permission, or a return whose refund was approved:
+/// otherwise 403 naming `refund`, and no replacement is placed.
 #[utoipa::path(post, path = "/api/v1/returns/{key}/exchange", tag = "returns",
     request_body(content = ExchangeInput, example = json!({"lines": [{"sku": "TEE-ORG-L", "quantity": 1}]})),
     params(("key" = String, Path, description = "RMA number or id")),
@@ -267,14 +293,13 @@ pub async fn receive_return(
         (status = 422, description = "Invalid lines", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn exchange_return(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<ExchangeInput>,
 ) -> ApiResult<Json<Return>> {
-    caller.require(Permission::ManageOrders)?;
     let lines = input.parse().map_err(ApiError::validation)?;
-    Ok(Json(s.store.exchange_return(&key, &lines, &caller.actor()).await?))
+    Ok(Json(s.store.exchange_return(&key, &lines, &caller.as_actor()).await?))
 }
 
 /// What a return label shows: from the customer to the returning location, the RMA
@@ -312,11 +337,10 @@ fn label_data(ret: &Return) -> ApiResult<LabelData> {
         (status = 409, description = "Not authorized yet (`no_label`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_return_label_pdf(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::Read)?;
     let ret = s.store.return_request(&key).await?;
     let label = label_data(&ret)?;
     let name = format!("return-label-{}.pdf", ret.summary.number);
@@ -334,11 +358,10 @@ pub async fn get_return_label_pdf(
         (status = 409, description = "Not authorized yet (`no_label`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_return_label_zpl(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::Read)?;
     let ret = s.store.return_request(&key).await?;
     let label = label_data(&ret)?;
     let name = format!("return-label-{}.zpl", ret.summary.number);
@@ -350,7 +373,8 @@ pub async fn get_return_label_zpl(
 /// Goods that went wrong on the way — `item_missing`, `damaged_in_transit`,
 /// `wrong_item_sent` — for shipped lines (no more than shipped and not already on
 /// returns or claims), made good without anything coming back: `refund` gives the
-/// lines' shares back through the order's payment provider (reason `claim`);
+/// lines' shares back through the order's payment provider (reason `claim`; it needs
+/// the `refund` permission: 403 naming it otherwise, and nothing is filed);
 /// `replacement` places a free order for the same lines (price 0), linked to the
 /// claim and reserved at once. The reason is kept for reporting; the order's timeline
 /// says `order.claim_filed`.
@@ -367,14 +391,13 @@ pub async fn get_return_label_zpl(
         (status = 422, description = "Invalid fields, or more than shipped", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_claim(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> ApiResult<(StatusCode, Json<Claim>)> {
-    caller.require(Permission::ManageOrders)?;
     let draft = input.parse().map_err(ApiError::validation)?;
-    let claim = s.store.file_claim(&key, &draft, &caller.actor()).await?;
+    let claim = s.store.file_claim(&key, &draft, &caller.as_actor()).await?;
     Ok((StatusCode::CREATED, Json(claim)))
 }
 
@@ -384,11 +407,10 @@ pub async fn create_claim(
 #[utoipa::path(get, path = "/api/v1/claims", tag = "returns", params(ClaimQuery),
     responses((status = 200, description = "A page of claims", body = Page<Claim>)))]
 pub async fn list_claims(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<ClaimQuery>,
 ) -> ApiResult<Json<Page<Claim>>> {
-    caller.require(Permission::Read)?;
     let filter = ClaimFilter {
         reason: q.reason,
         resolution: q.resolution,
@@ -411,11 +433,10 @@ pub async fn list_claims(
         (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_quarantine(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<QuarantineQuery>,
 ) -> ApiResult<Json<Vec<QuarantineLevel>>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.quarantine(q.sku.as_deref(), q.location.as_deref()).await?))
 }
 
@@ -425,7 +446,6 @@ pub async fn list_quarantine(
 /// the returned units by reason. Highest rate first.
 #[utoipa::path(get, path = "/api/v1/reports/returns", tag = "returns",
     responses((status = 200, description = "Return rate per SKU", body = Vec<ReturnRate>)))]
-pub async fn returns_report(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ReturnRate>>> {
-    caller.require(Permission::Read)?;
+pub async fn returns_report(_: Allowed<perm::Read>, State(s): State<AppState>) -> ApiResult<Json<Vec<ReturnRate>>> {
     Ok(Json(s.store.returns_report().await?))
 }

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use switchyard_core::auth::Permission;
 use switchyard_core::catalog::ComponentInput;
 use switchyard_core::routing::SimulationInput;
 use switchyard_core::routing::zone::ZoneInput;
@@ -13,7 +12,7 @@ use switchyard_store::order::{Order, Simulation};
 use crate::AppState;
 use crate::api::orders::CancelInput;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{Allowed, ApiJson, perm};
 
 /// Simulate routing
 ///
@@ -30,11 +29,10 @@ use crate::extract::{ApiJson, Caller};
         (status = 422, description = "Invalid fields, unknown channel or SKU", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn simulate(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<SimulationInput>,
 ) -> ApiResult<Json<Simulation>> {
-    caller.require(Permission::Read)?;
     let draft = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.simulate_route(&draft).await?))
 }
@@ -56,12 +54,11 @@ pub async fn simulate(
         (status = 422, description = "Invalid zones", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_zones(
+    _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(zones): ApiJson<Vec<ZoneInput>>,
 ) -> ApiResult<Json<Location>> {
-    caller.require(Permission::ManageCatalog)?;
     Ok(Json(s.store.set_zones(&key, &zones).await?))
 }
 
@@ -76,11 +73,10 @@ pub async fn set_zones(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn disable_location(
+    caller: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Location>> {
-    caller.require(Permission::ManageCatalog)?;
     Ok(Json(s.store.disable_location(&key, &caller.actor()).await?))
 }
 
@@ -94,11 +90,10 @@ pub async fn disable_location(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn enable_location(
+    _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Location>> {
-    caller.require(Permission::ManageCatalog)?;
     Ok(Json(s.store.enable_location(&key).await?))
 }
 
@@ -117,12 +112,11 @@ pub async fn enable_location(
         (status = 422, description = "Invalid components", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_components(
+    _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(parts): ApiJson<Vec<ComponentInput>>,
 ) -> ApiResult<Json<Product>> {
-    caller.require(Permission::ManageCatalog)?;
     Ok(Json(s.store.set_components(&key, &parts).await?))
 }
 
@@ -138,12 +132,11 @@ pub async fn set_components(
         (status = 409, description = "Not open", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn reroute_order(
+    caller: Allowed<perm::ManageOrders>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<CancelInput>>,
 ) -> ApiResult<Json<Order>> {
-    caller.require(Permission::ManageOrders)?;
     let reason = crate::api::orders::reason(body.map(|b| b.0))?;
     Ok(Json(
         s.store.reroute_order(&key, reason.as_deref(), &caller.actor()).await?,

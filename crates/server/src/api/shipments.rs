@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use switchyard_core::auth::Permission;
 use switchyard_core::carrier::Carrier;
 use switchyard_core::shipment::ShipmentStatus;
 use switchyard_core::shipment::input::{LabelInput, PackInput, ReleaseInput};
@@ -16,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::orders::{CancelInput, reason};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -62,11 +61,10 @@ pub struct Released {
         (status = 422, description = "Invalid fields, unknown location, order or channel", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn release_shipments(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<ReleaseInput>,
 ) -> ApiResult<Json<Released>> {
-    caller.require(Permission::Fulfil)?;
     let request = input.parse().map_err(ApiError::validation)?;
     let shipments = s.store.release_shipments(&request, &caller.actor()).await?;
     Ok(Json(Released { shipments }))
@@ -86,11 +84,10 @@ fn page(cursor: Option<String>, limit: Option<i64>) -> PageRequest {
         (status = 404, description = "Unknown location, order or pick list", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_shipments(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<ShipmentQuery>,
 ) -> ApiResult<Json<Page<ShipmentSummary>>> {
-    caller.require(Permission::Read)?;
     let filter = ShipmentFilter {
         status: q.status,
         location: q.location,
@@ -120,11 +117,10 @@ async fn floor(s: &AppState, q: FloorQuery, view: ShipmentView) -> ApiResult<Jso
         (status = 404, description = "Unknown location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_late_shipments(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<FloorQuery>,
 ) -> ApiResult<Json<Page<ShipmentSummary>>> {
-    caller.require(Permission::Read)?;
     floor(&s, q, ShipmentView::Late).await
 }
 
@@ -138,11 +134,10 @@ pub async fn list_late_shipments(
         (status = 404, description = "Unknown location", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_shipment_exceptions(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiQuery(q): ApiQuery<FloorQuery>,
 ) -> ApiResult<Json<Page<ShipmentSummary>>> {
-    caller.require(Permission::Read)?;
     floor(&s, q, ShipmentView::Exceptions).await
 }
 
@@ -157,11 +152,10 @@ pub async fn list_shipment_exceptions(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_shipment(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.shipment(&key).await?))
 }
 
@@ -175,11 +169,10 @@ pub async fn get_shipment(
         (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_order_shipments(
+    _: Allowed<perm::Read>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Vec<ShipmentSummary>>> {
-    caller.require(Permission::Read)?;
     Ok(Json(s.store.order_shipments(&key).await?))
 }
 
@@ -202,12 +195,11 @@ pub async fn list_order_shipments(
         (status = 422, description = "Invalid fields, or scans that do not match (`scan_mismatch`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn pack_shipment(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<PackInput>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Fulfil)?;
     let request = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.pack_shipment(&key, &request, &caller.actor()).await?))
 }
@@ -231,12 +223,11 @@ pub async fn pack_shipment(
         (status = 422, description = "Invalid fields or tracking number", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_label(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<LabelInput>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Fulfil)?;
     Ok(Json(s.store.create_label(&key, &input, &caller.actor()).await?))
 }
 
@@ -251,11 +242,10 @@ pub async fn create_label(
         (status = 409, description = "No label, or already shipped", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn void_label(
+    _: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Fulfil)?;
     Ok(Json(s.store.void_label(&key).await?))
 }
 
@@ -273,11 +263,10 @@ pub async fn void_label(
         (status = 409, description = "No label yet, already shipped, or the order is held", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ship_shipment(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Fulfil)?;
     Ok(Json(s.store.ship_shipment(&key, &caller.actor()).await?))
 }
 
@@ -294,12 +283,11 @@ pub async fn ship_shipment(
         (status = 409, description = "Already shipped or cancelled", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cancel_shipment(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     body: Option<ApiJson<CancelInput>>,
 ) -> ApiResult<Json<Shipment>> {
-    caller.require(Permission::Fulfil)?;
     let reason = reason(body.map(|b| b.0))?;
     Ok(Json(
         s.store

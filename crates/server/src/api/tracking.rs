@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
-use switchyard_core::auth::Permission;
 use switchyard_core::carrier::easypost::{self, EasyPostEvent};
 use switchyard_core::shipment::input::{BulkTrackingInput, TrackingEventInput};
 use switchyard_store::shipment::TrackingResult;
@@ -14,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Caller, parse_json};
+use crate::extract::{Allowed, ApiJson, parse_json, perm};
 
 /// What became of each event, in the order sent.
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,12 +42,11 @@ pub struct TrackingResults {
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_tracking_event(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     Path(key): Path<String>,
     ApiJson(input): ApiJson<TrackingEventInput>,
 ) -> ApiResult<Json<TrackingResult>> {
-    caller.require(Permission::Fulfil)?;
     let event = input.parse(s.store.now()).map_err(ApiError::validation)?;
     Ok(Json(s.store.record_tracking(&key, &event, &caller.actor()).await?))
 }
@@ -70,11 +68,10 @@ pub async fn record_tracking_event(
         (status = 422, description = "Invalid fields or unknown shipments; nothing was recorded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_tracking_events(
+    caller: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(input): ApiJson<BulkTrackingInput>,
 ) -> ApiResult<Json<TrackingResults>> {
-    caller.require(Permission::Fulfil)?;
     let events = input.parse(s.store.now()).map_err(ApiError::validation)?;
     let results = s.store.record_tracking_bulk(&events, &caller.actor()).await?;
     Ok(Json(TrackingResults { results, skipped: 0 }))
@@ -94,11 +91,10 @@ pub async fn record_tracking_events(
         (status = 422, description = "Not a tracker event, or invalid details", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_easypost_event(
+    _: Allowed<perm::Fulfil>,
     State(s): State<AppState>,
-    caller: Caller,
     ApiJson(event): ApiJson<EasyPostEvent>,
 ) -> ApiResult<Json<TrackingResults>> {
-    caller.require(Permission::Fulfil)?;
     record_easypost(&s, &event).await
 }
 

@@ -1,5 +1,8 @@
 //! Who may call the API: bearer keys (missing, unknown, revoked) and what each role
-//! may do. A refused request changes nothing.
+//! may do. A refused request changes nothing. `matrix` checks every route against
+//! every role.
+
+mod matrix;
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -147,6 +147,7 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/returns/{key}/cancel", &["post"]),
     ("/api/v1/returns/{key}/receive", &["post"]),
     ("/api/v1/returns/{key}/exchange", &["post"]),
+    ("/api/v1/returns/{key}/refund", &["post"]),
     ("/api/v1/returns/{key}/label.pdf", &["get"]),
     ("/api/v1/returns/{key}/label.zpl", &["get"]),
     ("/api/v1/orders/{key}/claims", &["post"]),

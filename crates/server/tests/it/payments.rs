@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use switchyard_core::auth::Role;
 
+mod roles;
 mod slow;
 
 use crate::both;

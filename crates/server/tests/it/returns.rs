@@ -11,6 +11,7 @@ use crate::both;
 use crate::helpers::*;
 use crate::shipments::{TEE_BARCODE, kinds};
 
+mod approval;
 mod check;
 
 impl TestApp {

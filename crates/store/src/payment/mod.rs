@@ -17,6 +17,7 @@ pub(crate) use request::{Terms, capture_shipment_in, refund_in, request_authoriz
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use switchyard_core::auth::Actor;
 use switchyard_core::id::{OrderId, PaymentId, PaymentTransactionId, ShipmentId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::PaymentStatus;
@@ -354,13 +355,13 @@ impl Store {
             .unwrap_or(attempt))
     }
 
-    /// Gives money back for an order (by id or number); see `refund_in`. The provider
-    /// is asked once the refund is recorded; a refund it does not approve is a 409 and
-    /// moves no money.
-    pub async fn refund_order(&self, key: &str, request: &RefundRequest, actor: &str) -> StoreResult<RefundRecord> {
+    /// Gives money back for an order (by id or number), asked by `by` and given on its
+    /// role's authority; see `refund_in`. The provider is asked once the refund is
+    /// recorded; a refund it does not approve is a 409 and moves no money.
+    pub async fn refund_order(&self, key: &str, request: &RefundRequest, by: &Actor) -> StoreResult<RefundRecord> {
         let (order, asked) = transact!(self, |tx| {
             let head = Head::read(tx, key).await?;
-            let asked = refund_in(tx, &head.id, request, actor).await?;
+            let asked = refund_in(tx, &head.id, request, by.role, &by.name).await?;
             Ok((head.id, asked))
         })?;
         let answers = self.settle_payments(&order).await?;

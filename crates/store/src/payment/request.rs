@@ -6,12 +6,13 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use switchyard_core::auth::Role;
 use switchyard_core::id::{OrderId, PaymentId, PaymentTransactionId, ShipmentId};
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::LineStatus;
 use switchyard_core::payment::{
     self as rules, AttemptStatus, GatewayRequest, LineLedger, LinePart, PaymentError, PaymentProvider, PaymentToken,
-    RefundError, RefundLedger, RefundRequest, Share, TransactionKind,
+    RefundError, RefundLedger, RefundReason, RefundRequest, Share, TransactionKind,
 };
 use switchyard_core::shipment::ShipmentLineStatus;
 
@@ -213,35 +214,44 @@ async fn refund_ledger(tx: &mut WriteTx, order: &OrderId, books: &Books) -> Stor
             refunded_amount,
         });
     }
+    let appeased = books
+        .of_kind(TransactionKind::Refund)
+        .filter(|t| t.refund_reason == Some(RefundReason::Appeasement))
+        .map(|t| t.amount);
     Ok(RefundLedger {
         totals: books.planned,
         lines,
         shipping,
         shipping_charged: books.shipping(TransactionKind::Capture)?.amount > 0,
         shipping_refunded: books.shipping(TransactionKind::Refund)?,
+        appeased: Money::sum(c, appeased).map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
 
-/// Gives money back for `order` inside `tx`: takes the order's row (so concurrent
-/// refunds of one order queue), prices `request` against what was captured and already
-/// refunded or asked back (`core::payment::plan_refund`), and asks the order's provider
-/// for it once the transaction commits (`Store::settle_payments` answers it).
+/// Gives money back for `order` inside `tx`, on the authority of `role` (the caller's,
+/// or the approval a return carries), recorded as done by `actor`: takes the order's
+/// row (so concurrent refunds of one order queue), prices `request` against what was
+/// captured and already refunded or asked back, and asks core whether `role` may give
+/// it (`core::payment::plan_refund`); then asks the order's provider for it once the
+/// transaction commits (`Store::settle_payments` answers it). Every refund but a
+/// cancellation's is planned here, so no route moves money its role may not.
 ///
-/// Fails with `Invalid` (field by field) or `RefundExceedsCaptured` (409
-/// `refund_exceeds_captured`, naming what is left). It bumps the order's version:
-/// check the version before calling it, not after. Answers the refund as it will be
-/// recorded when the provider approves it.
+/// Fails with `Forbidden` (403 naming the permission), `Invalid` (field by field) or
+/// `RefundExceedsCaptured` (409 `refund_exceeds_captured`, naming what is left). It
+/// bumps the order's version: check the version before calling it, not after. Answers
+/// the refund as it will be recorded when the provider approves it.
 pub(crate) async fn refund_in(
     tx: &mut WriteTx,
     order: &OrderId,
     request: &RefundRequest,
+    role: Role,
     actor: &str,
 ) -> StoreResult<RefundRecord> {
     let now = tx.now();
     crate::order::lock(tx, now, order).await?;
     let mut books = books(tx, order).await?;
     let ledger = refund_ledger(tx, order, &books).await?;
-    let plan = rules::plan_refund(&ledger, request).map_err(refund_refused)?;
+    let plan = rules::plan_refund(&ledger, request, role).map_err(refund_refused)?;
     let entry = Entry::refund(&plan);
     self::request(tx, now, order, &mut books, TransactionKind::Refund, entry, actor).await
 }
@@ -252,6 +262,7 @@ fn refund_refused(e: RefundError) -> StoreError {
         RefundError::ExceedsRefundable { requested, remaining } => {
             StoreError::RefundExceedsCaptured { requested, remaining }
         }
+        RefundError::Forbidden(refused) => StoreError::Forbidden(refused),
     }
 }
 

@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
+use switchyard_core::auth::Actor;
 use switchyard_core::id::{ClaimId, OrderId};
 use switchyard_core::inventory::Quantity;
 use switchyard_core::money::Money;
@@ -130,11 +131,13 @@ impl Store {
     }
 
     /// Files a claim for shipped lines of an order (no more than shipped and not
-    /// already returned or claimed) and makes it good: a refund of the lines' shares
-    /// through the payments ledger, or a free replacement order reserved at once. The
-    /// lines are checked before the replacement is placed and again, with the order's
-    /// row taken, when the claim is written.
-    pub async fn file_claim(&self, order_key: &str, draft: &ClaimDraft, actor: &str) -> StoreResult<Claim> {
+    /// already returned or claimed), asked by `by`, and makes it good: a refund of the
+    /// lines' shares through the payments ledger, given on `by`'s role (a role that may
+    /// not refund is refused and nothing is written), or a free replacement order
+    /// reserved at once. The lines are checked before the replacement is placed and
+    /// again, with the order's row taken, when the claim is written.
+    pub async fn file_claim(&self, order_key: &str, draft: &ClaimDraft, by: &Actor) -> StoreResult<Claim> {
+        let actor = by.name.as_str();
         let (order_id, skus) = {
             let mut conn = self.pool.acquire().await?;
             let order = order_facts(&mut conn, order_key).await?;
@@ -155,7 +158,7 @@ impl Store {
             let currency = order_facts(tx, order_id.as_str()).await?.currency;
             let refunded = match draft.resolution {
                 ClaimResolution::Refund => {
-                    crate::payment::refund_in(tx, &order_id, &draft.refund(id.as_str()), actor)
+                    crate::payment::refund_in(tx, &order_id, &draft.refund(id.as_str()), by.role, actor)
                         .await?
                         .amount
                 }

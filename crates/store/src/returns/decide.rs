@@ -1,8 +1,9 @@
-//! Deciding on a requested return: authorizing it, with the location the items go back
-//! to (and a refund now on a channel that refunds on authorization), rejecting it or
-//! cancelling it.
+//! Deciding on a return: authorizing it, with the location the items go back to (and a
+//! refund now on a channel that refunds on authorization, when the role authorizing it
+//! may approve its refund), approving its refund later, rejecting it or cancelling it.
 
 use serde_json::json;
+use switchyard_core::auth::Actor;
 use switchyard_core::id::{LocationId, ReturnId};
 use switchyard_core::order::OrderEventKind;
 use switchyard_core::returns::{self as rules, Authorization, ReturnAction, ShippedFrom};
@@ -10,14 +11,18 @@ use switchyard_core::shipment::ShipmentLineStatus;
 
 use super::Return;
 use super::facts::refresh_order;
+use super::settle::{close_when_settled, record_approval};
 use crate::db::{self, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::{Store, WriteTx};
 
 impl Store {
-    /// Authorizes a requested return: the items go back to `location` (by default the
-    /// location that shipped them). A channel that refunds on authorization refunds now.
-    pub async fn authorize_return(&self, key: &str, auth: &Authorization, actor: &str) -> StoreResult<Return> {
+    /// Authorizes a requested return for `by`: the items go back to `location` (by
+    /// default the location that shipped them). When `by`'s role may refund, its
+    /// refund is approved with it (`core::returns::may_approve_refund`), and a channel
+    /// that refunds on authorization refunds now; otherwise the refund waits for
+    /// `approve_return_refund`.
+    pub async fn authorize_return(&self, key: &str, auth: &Authorization, by: &Actor) -> StoreResult<Return> {
         let location = match &auth.location {
             Some(l) => Some(match self.location(l).await {
                 Ok(loc) => loc.id,
@@ -34,7 +39,7 @@ impl Store {
         };
         let (id, order) = transact!(self, |tx| {
             let now = tx.now();
-            let head = Self::take_return(tx, key).await?;
+            let mut head = Self::take_return(tx, key).await?;
             let to = rules::transition(head.status, ReturnAction::Authorize)?;
             let location = match &location {
                 Some(l) => l.clone(),
@@ -48,29 +53,71 @@ impl Store {
                 .bind(head.id.as_str())
                 .execute(&mut ***tx)
                 .await?;
+            let approved = rules::may_approve_refund(by.role).is_ok();
+            if approved {
+                record_approval(tx, now, &mut head, by).await?;
+            }
             let code: String = db::query_scalar("SELECT code FROM location WHERE id = $1")
                 .bind(location.as_str())
                 .fetch_one(&mut ***tx)
                 .await?;
             refresh_order(tx, now, &head.order.id).await?;
-            let message = format!("Return {} authorized: send the items to {code}", head.number);
-            let data = json!({ "return": head.number, "location": code, "note": auth.note });
+            let waits = if approved {
+                ""
+            } else {
+                "; its refund waits for approval by someone who may refund"
+            };
+            let message = format!("Return {} authorized: send the items to {code}{waits}", head.number);
+            let data =
+                json!({ "return": head.number, "location": code, "note": auth.note, "refund_approved": approved });
             crate::order::event(
                 tx,
                 now,
                 &head.order.id,
                 OrderEventKind::ReturnAuthorized,
-                actor,
+                &by.name,
                 message,
                 data,
             );
-            if let Some(upto) = rules::settles(head.order.refund_on, ReturnAction::Authorize, head.settlement) {
+            let authorize = ReturnAction::Authorize;
+            if let Some(due) = rules::settles(head.order.refund_on, authorize, head.settlement, head.refund_approved) {
                 let mut lines = Self::return_lines(tx, &head).await?;
-                Self::settle_return_in(tx, now, &head, &mut lines, upto, actor).await?;
+                Self::settle_return_in(tx, now, &head, &mut lines, due, &by.name).await?;
             }
             Ok((head.id, head.order.id))
         })?;
         // A refund on authorization is asked of the provider now, outside the write.
+        self.settle_after_commit(&order).await;
+        self.return_request(id.as_str()).await
+    }
+
+    /// Approves the refund of a return authorized by a role that may not refund; `by`'s
+    /// role must (403 naming `refund` otherwise). What is due is refunded now: every
+    /// authorized unit on a channel that refunds on authorization, what arrived on one
+    /// that refunds on receipt (and later receipts refund on this approval); a return
+    /// received in full and settled is closed. A return already approved keeps its
+    /// approval and refunds whatever is due.
+    pub async fn approve_return_refund(&self, key: &str, by: &Actor) -> StoreResult<Return> {
+        rules::may_approve_refund(by.role)?;
+        let (id, order) = transact!(self, |tx| {
+            let now = tx.now();
+            let mut head = Self::take_return(tx, key).await?;
+            let status = rules::transition(head.status, ReturnAction::ApproveRefund)?;
+            if head.refund_approved.is_none() {
+                record_approval(tx, now, &mut head, by).await?;
+                let message = format!("Refund of return {} approved by {}", head.number, by.name);
+                let data = json!({ "return": head.number });
+                let kind = OrderEventKind::ReturnRefundApproved;
+                crate::order::event(tx, now, &head.order.id, kind, &by.name, message, data);
+            }
+            let approve = ReturnAction::ApproveRefund;
+            if let Some(due) = rules::settles(head.order.refund_on, approve, head.settlement, head.refund_approved) {
+                let mut lines = Self::return_lines(tx, &head).await?;
+                Self::settle_return_in(tx, now, &head, &mut lines, due, &by.name).await?;
+                close_when_settled(tx, now, &head.id, status, &lines).await?;
+            }
+            Ok((head.id, head.order.id))
+        })?;
         self.settle_after_commit(&order).await;
         self.return_request(id.as_str()).await
     }

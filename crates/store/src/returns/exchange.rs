@@ -5,10 +5,11 @@
 //! terms; this module looks the products up and writes what was decided.
 
 use serde_json::json;
+use switchyard_core::auth::Actor;
 use switchyard_core::id::OrderId;
 use switchyard_core::money::Currency;
 use switchyard_core::order::LineDraft;
-use switchyard_core::payment::{RefundReason, RefundRequest};
+use switchyard_core::payment::{self as payment_rules, RefundReason, RefundRequest};
 use switchyard_core::returns::{
     self as rules, ExchangeTerms, ReplacementFor, ReplacementLine, ReplacementProduct, ReturnAction, SettleLine,
     Settlement, SettlementKind,
@@ -44,11 +45,14 @@ impl Store {
     }
 
     /// Settles an authorized return, nothing of which was settled yet, by a replacement
-    /// order for `wanted`. The return's credit (what a refund of all of it would give)
-    /// pays for the replacement as a discount on its lines, so the new order charges only
-    /// the difference through the normal payment path; credit left over is refunded on
-    /// the original order (`exchange_difference`).
-    pub async fn exchange_return(&self, key: &str, wanted: &[ReplacementLine], actor: &str) -> StoreResult<Return> {
+    /// order for `wanted`, asked by `by`. The return's credit (what a refund of all of
+    /// it would give) pays for the replacement as a discount on its lines, so the new
+    /// order charges only the difference through the normal payment path; credit left
+    /// over is refunded on the original order (`exchange_difference`), on the authority
+    /// of the return's refund approval, else of `by`'s role
+    /// (`core::returns::refund_authority`). A role that may not give that money back is
+    /// refused before the replacement is placed.
+    pub async fn exchange_return(&self, key: &str, wanted: &[ReplacementLine], by: &Actor) -> StoreResult<Return> {
         let (head, credit) = {
             let mut conn = self.pool.acquire().await?;
             let head = Self::return_head(&mut conn, key).await?;
@@ -63,13 +67,21 @@ impl Store {
             difference,
             refund,
         } = rules::exchange_terms(lines, credit.total, currency).map_err(out_of_range("/lines"))?;
+        let refund = refund.map(|left| RefundRequest {
+            reference: Some(head.number.clone()),
+            ..RefundRequest::amount(left, RefundReason::ExchangeDifference)
+        });
+        let authority = rules::refund_authority(head.refund_approved, by.role);
+        if let Some(request) = &refund {
+            payment_rules::may_ask(authority, request)?;
+        }
         let number = &head.number;
         let notes = format!(
             "Exchange for return {number} of order {}: credit {}",
             order.summary.number, credit.total
         );
         let draft = replacement_draft(&order, ReplacementFor::Exchange(number), lines, notes)?;
-        let placed = self.place_order(&draft, actor).await?.order;
+        let placed = self.place_order(&draft, &by.name).await?.order;
         let (id, order) = transact!(self, |tx| {
             let now = tx.now();
             let head = Self::take_return(tx, key).await?;
@@ -79,11 +91,8 @@ impl Store {
                     message: format!("return {} changed while it was exchanged; retry", head.number),
                 });
             }
-            if let Some(left) = refund {
-                let mut request = RefundRequest::new(RefundReason::ExchangeDifference);
-                request.amount = Some(left);
-                request.reference = Some(head.number.clone());
-                crate::payment::refund_in(tx, &head.order.id, &request, actor).await?;
+            if let Some(request) = &refund {
+                crate::payment::refund_in(tx, &head.order.id, request, authority, &by.name).await?;
             }
             Self::record_settlement(tx, now, &head, SettlementKind::Exchange, &credit, credit.total).await?;
             db::query("UPDATE return_line SET settled = quantity WHERE return_id = $1")
@@ -91,7 +100,7 @@ impl Store {
                 .execute(&mut ***tx)
                 .await?;
             link_exchange(tx, &head, &placed.summary.id, difference.amount).await?;
-            let settled_by = match refund {
+            let settled_by = match refund.as_ref().and_then(|r| r.amount) {
                 Some(left) => format!("{left} refunded"),
                 None => format!("{} due on it", placed.summary.totals.total),
             };
@@ -101,7 +110,7 @@ impl Store {
             );
             let data = json!({ "return": head.number, "settlement": SettlementKind::Exchange, "exchange_order": placed.summary.number,
                                "credit": credit, "difference": difference });
-            settled(tx, &head, actor, message, data);
+            settled(tx, &head, &by.name, message, data);
             Ok((head.id, head.order.id))
         })?;
         self.settle_after_commit(&order).await;

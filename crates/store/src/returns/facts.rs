@@ -3,6 +3,7 @@
 //! row (queued on, and its `return_status` refreshed) and the return's (version-checked).
 
 use jiff::Timestamp;
+use switchyard_core::auth::Role;
 use switchyard_core::id::{LocationId, OrderId, ReturnId};
 use switchyard_core::money::Money;
 use switchyard_core::order::LineStatus;
@@ -11,6 +12,7 @@ use switchyard_core::returns::{
     ReturnStatus, ReturnableLine, SettlementKind,
 };
 use switchyard_core::shipment::ShipmentLineStatus;
+use switchyard_core::validation::Invalid;
 
 use super::{Head, LineRow, OrderFacts, OrderLineRow, id_column};
 use crate::db::{self, Link, Row, changed_one, get_currency, get_enum, get_id, get_opt_time, micros};
@@ -119,18 +121,23 @@ pub(super) async fn refresh_order(tx: &mut WriteTx, now: Timestamp, order: &Orde
 }
 
 /// A return row's `settlement` column.
-pub(super) fn settlement_kind(row: &Row) -> StoreResult<Option<SettlementKind>> {
-    row.try_get::<Option<String>, _>("settlement")?
-        .map(|s| SettlementKind::parse(&s).map_err(|e| StoreError::Corrupt(e.message)))
+/// An optional column holding one of core's spellings.
+fn opt_enum<T>(row: &Row, col: &str, parse: fn(&str) -> Result<T, Invalid>) -> StoreResult<Option<T>> {
+    row.try_get::<Option<String>, _>(col)?
+        .map(|s| parse(&s).map_err(|e| StoreError::Corrupt(e.message)))
         .transpose()
+}
+
+pub(super) fn settlement_kind(row: &Row) -> StoreResult<Option<SettlementKind>> {
+    opt_enum(row, "settlement", SettlementKind::parse)
 }
 
 impl Store {
     pub(super) async fn return_head(conn: &mut Link, key: &str) -> StoreResult<Head> {
         let column = id_column::<ReturnId>(key, "id", "number");
         let sql = format!(
-            "SELECT id, number, order_id, status, version, location_id, settlement, currency, credited, \
-             restocking_fee, shipping_refunded FROM return_request WHERE {column} = $1"
+            "SELECT id, number, order_id, status, version, location_id, settlement, refund_approved_role, currency, \
+             credited, restocking_fee, shipping_refunded FROM return_request WHERE {column} = $1"
         );
         let row = db::query(sql)
             .bind(key)
@@ -151,6 +158,7 @@ impl Store {
                 .transpose()
                 .map_err(StoreError::Corrupt)?,
             settlement: settlement_kind(&row)?,
+            refund_approved: opt_enum(&row, "refund_approved_role", Role::parse)?,
             money: ReturnMoney {
                 credited: money("credited")?,
                 restocking_fee: money("restocking_fee")?,

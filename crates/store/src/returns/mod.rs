@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
+use switchyard_core::auth::Role;
 use switchyard_core::catalog::Address;
 use switchyard_core::id::{LineId, LocationId, OrderId, ProductId, ReturnId, ReturnLineId, ReturnReceiptId};
 use switchyard_core::money::{Currency, Money};
@@ -98,6 +99,10 @@ pub struct ReturnSummary {
     /// What the replacement cost beyond the credit; negative when the difference was
     /// refunded.
     pub exchange_difference: Option<Money>,
+    /// Who approved its refund: someone whose role may refund, when authorizing it or
+    /// later. Until then nothing is refunded (`POST /returns/{key}/refund` approves).
+    pub refund_approved_by: Option<String>,
+    pub refund_approved_at: Option<Timestamp>,
     pub created_by: String,
     pub created_at: Timestamp,
     pub authorized_at: Option<Timestamp>,
@@ -188,6 +193,9 @@ struct Head {
     version: i64,
     location: Option<LocationId>,
     settlement: Option<SettlementKind>,
+    /// The role of whoever approved its refund (`core::returns::may_approve_refund`): the
+    /// authority its refunds are given on. None: its refund waits for approval.
+    refund_approved: Option<Role>,
     /// What its settlements added up to so far.
     money: ReturnMoney,
     order: OrderFacts,

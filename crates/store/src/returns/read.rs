@@ -19,7 +19,7 @@ const SUMMARY_SELECT: &str = "SELECT r.id, r.number, r.order_id, o.number AS ord
      (SELECT code FROM location WHERE id = r.location_id) AS location, r.currency, r.customer_note, \
      r.decision_note, r.settlement, r.credited, r.restocking_fee, r.shipping_refunded, \
      (SELECT number FROM sales_order WHERE id = r.exchange_order_id) AS exchange_order, r.exchange_difference, \
-     r.created_by, r.created_at, r.authorized_at, r.received_at, r.closed_at, r.updated_at, r.version, \
+     r.refund_approved_by, r.refund_approved_at, r.created_by, r.created_at, r.authorized_at, r.received_at, r.closed_at, r.updated_at, r.version, \
      COALESCE((SELECT CAST(SUM(quantity) AS BIGINT) FROM return_line WHERE return_id = r.id), 0) AS units, \
      COALESCE((SELECT CAST(SUM(received) AS BIGINT) FROM return_line WHERE return_id = r.id), 0) AS units_received \
      FROM return_request r JOIN sales_order o ON o.id = r.order_id";
@@ -46,6 +46,8 @@ fn summary(row: &Row) -> StoreResult<ReturnSummary> {
         exchange_difference: row
             .try_get::<Option<i64>, _>("exchange_difference")?
             .map(|a| Money::new(a, c)),
+        refund_approved_by: row.try_get("refund_approved_by")?,
+        refund_approved_at: get_opt_time(row, "refund_approved_at")?,
         created_by: row.try_get("created_by")?,
         created_at: get_time(row, "created_at")?,
         authorized_at: get_opt_time(row, "authorized_at")?,

@@ -3,14 +3,14 @@
 //! quarantine, scrap) and recorded as a receipt; then the status, the settlement and
 //! the closing core decides are written.
 
-use jiff::Timestamp;
 use serde_json::json;
 use switchyard_core::id::{LocationId, ProductId, ReturnId, ReturnReceiptId};
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::order::OrderEventKind;
-use switchyard_core::returns::{self as rules, Disposition, OpenReturnLine, ReturnAction, ReturnReceipt, ReturnStatus};
+use switchyard_core::returns::{self as rules, Disposition, OpenReturnLine, ReturnAction, ReturnReceipt};
 
 use super::facts::refresh_order;
+use super::settle::close_when_settled;
 use super::{LineRow, Return, describe, states};
 use crate::db::{self, micros};
 use crate::error::{StoreError, StoreResult};
@@ -29,8 +29,9 @@ impl Store {
     /// restocked units go back on hand through the ledger (and to waiting backorders),
     /// quarantined units are counted apart, scrapped units only recorded. Items not on
     /// the return or beyond what is authorized are refused and nothing changes. A
-    /// channel that refunds on receipt refunds what arrived; a return received in full
-    /// and settled is closed.
+    /// channel that refunds on receipt refunds what arrived, when the return's refund
+    /// was approved (on the approver's authority, not the receiver's); a return received
+    /// in full and settled is closed.
     pub async fn receive_return(&self, key: &str, receipt: &ReturnReceipt, actor: &str) -> StoreResult<Return> {
         let (id, order, restocked) = transact!(self, |tx| {
             let now = tx.now();
@@ -88,12 +89,12 @@ impl Store {
             let receive = ReturnAction::Receive {
                 completes: after.complete,
             };
-            if let Some(upto) = rules::settles(head.order.refund_on, receive, head.settlement) {
-                Self::settle_return_in(tx, now, &head, &mut lines, upto, actor).await?;
+            // Only a refund approved when the return was authorized (or since) is paid:
+            // the receipt carries it out on the approver's authority.
+            if let Some(due) = rules::settles(head.order.refund_on, receive, head.settlement, head.refund_approved) {
+                Self::settle_return_in(tx, now, &head, &mut lines, due, actor).await?;
             }
-            if let Some(closed) = rules::close_when_settled(after.status, &states(&lines))? {
-                close(tx, &head.id, closed, now).await?;
-            }
+            close_when_settled(tx, now, &head.id, after.status, &lines).await?;
             refresh_order(tx, now, &head.order.id).await?;
             Ok((head.id, head.order.id, restocked))
         })?;
@@ -179,15 +180,4 @@ async fn receive_item(
         .execute(&mut ***tx)
         .await?;
     Ok(movement.map(|_| line.product_id.clone()))
-}
-
-/// Closes a received and settled return.
-async fn close(tx: &mut WriteTx, id: &ReturnId, to: ReturnStatus, now: Timestamp) -> StoreResult<()> {
-    db::query("UPDATE return_request SET status = $1, closed_at = $2 WHERE id = $3")
-        .bind(to.as_str())
-        .bind(micros(now))
-        .bind(id.as_str())
-        .execute(&mut ***tx)
-        .await?;
-    Ok(())
 }

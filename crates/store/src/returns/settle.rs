@@ -5,11 +5,13 @@
 
 use jiff::Timestamp;
 use serde_json::json;
+use switchyard_core::auth::Actor;
+use switchyard_core::id::ReturnId;
 use switchyard_core::money::Money;
 use switchyard_core::order::{LineDraft, OrderDraft, OrderEventKind};
 use switchyard_core::payment::RefundReason;
 use switchyard_core::returns::{
-    self as rules, ReplacedOrder, ReplacementFor, SettleLine, SettleUpTo, Settlement, SettlementKind,
+    self as rules, ReplacedOrder, ReplacementFor, ReturnStatus, SettleLine, Settlement, SettlementDue, SettlementKind,
 };
 
 use super::{Head, LineRow, states};
@@ -24,24 +26,25 @@ pub(super) fn out_of_range(field: &'static str) -> impl Fn(switchyard_core::Mone
 }
 
 impl Store {
-    /// Settles the units of `lines` not settled yet, as far as `upto` reaches (what was
-    /// received, or everything authorized), by a refund through the payments ledger.
+    /// Settles the units of `lines` not settled yet, as far as `due` reaches (what was
+    /// received, or everything authorized), by a refund through the payments ledger on
+    /// `due`'s authority (the approval recorded on the return), carried out by `actor`.
     pub(super) async fn settle_return_in(
         tx: &mut WriteTx,
         now: Timestamp,
         head: &Head,
         lines: &mut [LineRow],
-        upto: SettleUpTo,
+        due: SettlementDue,
         actor: &str,
     ) -> StoreResult<()> {
-        let step = rules::settle_step(&states(lines), upto);
+        let step = rules::settle_step(&states(lines), due.upto);
         if step.lines.is_empty() {
             return Ok(());
         }
         let settlement = Self::return_settlement(tx, head, &step.lines).await?;
         let refunded = match settlement.refund_due(&step.lines, RefundReason::Return, &head.number) {
             Some(request) => {
-                crate::payment::refund_in(tx, &head.order.id, &request, actor)
+                crate::payment::refund_in(tx, &head.order.id, &request, due.authority, actor)
                     .await?
                     .amount
             }
@@ -121,6 +124,43 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Records that `by`, whose role may refund, approved the return's refund: from now on
+/// its refunds are given on that role's authority.
+pub(super) async fn record_approval(tx: &mut WriteTx, now: Timestamp, head: &mut Head, by: &Actor) -> StoreResult<()> {
+    rules::may_approve_refund(by.role)?;
+    db::query(
+        "UPDATE return_request SET refund_approved_by = $1, refund_approved_role = $2, refund_approved_at = $3 \
+         WHERE id = $4",
+    )
+    .bind(by.name.as_str())
+    .bind(by.role.as_str())
+    .bind(micros(now))
+    .bind(head.id.as_str())
+    .execute(&mut ***tx)
+    .await?;
+    head.refund_approved = Some(by.role);
+    Ok(())
+}
+
+/// Closes a received return once `lines` are all settled (`core::returns::close_when_settled`).
+pub(super) async fn close_when_settled(
+    tx: &mut WriteTx,
+    now: Timestamp,
+    id: &ReturnId,
+    status: ReturnStatus,
+    lines: &[LineRow],
+) -> StoreResult<()> {
+    if let Some(to) = rules::close_when_settled(status, &states(lines))? {
+        db::query("UPDATE return_request SET status = $1, closed_at = $2 WHERE id = $3")
+            .bind(to.as_str())
+            .bind(micros(now))
+            .bind(id.as_str())
+            .execute(&mut ***tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Tells the order's timeline how the return was settled.

@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 
 use super::{gbp, settle_line};
+use crate::auth::Role;
 use crate::payment::RefundReason;
 use crate::returns::*;
 
@@ -21,26 +22,65 @@ fn state(quantity: i64, received: i64, settled: i64) -> ReturnLineState {
     }
 }
 
+/// How far a settlement due on the manager's approval reaches.
+fn due(on: RefundOn, action: ReturnAction, settled_by: Option<SettlementKind>) -> Option<SettleUpTo> {
+    settles(on, action, settled_by, Some(Role::Manager)).map(|d| d.upto)
+}
+
 #[test]
 fn a_refund_is_due_on_authorization_or_on_receipt_but_not_after_an_exchange() {
     use RefundOn as On;
     use ReturnAction as A;
     let receive = A::Receive { completes: false };
+    assert_eq!(due(On::Authorization, A::Authorize, None), Some(SettleUpTo::Authorized));
+    assert_eq!(due(On::Receipt, A::Authorize, None), None, "wait for the goods");
+    assert_eq!(due(On::Receipt, receive, None), Some(SettleUpTo::Received));
     assert_eq!(
-        settles(On::Authorization, A::Authorize, None),
-        Some(SettleUpTo::Authorized)
-    );
-    assert_eq!(settles(On::Receipt, A::Authorize, None), None, "wait for the goods");
-    assert_eq!(settles(On::Receipt, receive, None), Some(SettleUpTo::Received));
-    assert_eq!(
-        settles(On::Authorization, receive, Some(SettlementKind::Refund)),
+        due(On::Authorization, receive, Some(SettlementKind::Refund)),
         Some(SettleUpTo::Received),
         "whatever was not refunded on authorization"
     );
-    assert_eq!(settles(On::Receipt, receive, Some(SettlementKind::Exchange)), None);
+    assert_eq!(due(On::Receipt, receive, Some(SettlementKind::Exchange)), None);
     for action in [A::Reject, A::Cancel, A::Close, A::Exchange] {
-        assert_eq!(settles(On::Authorization, action, None), None, "{action:?}");
+        assert_eq!(due(On::Authorization, action, None), None, "{action:?}");
     }
+}
+
+#[test]
+fn nothing_is_refunded_until_a_role_that_may_refund_approves_it() {
+    use RefundOn as On;
+    use ReturnAction as A;
+    for on in [On::Authorization, On::Receipt] {
+        for action in [A::Authorize, A::Receive { completes: true }, A::ApproveRefund] {
+            assert_eq!(settles(on, action, None, None), None, "{on} {action:?}");
+            // An approval by a role that may not refund is no approval.
+            assert_eq!(settles(on, action, None, Some(Role::Support)), None, "{on} {action:?}");
+        }
+    }
+    // Approving later pays what the channel's moment made due.
+    assert_eq!(
+        due(On::Authorization, A::ApproveRefund, None),
+        Some(SettleUpTo::Authorized)
+    );
+    assert_eq!(
+        due(On::Receipt, A::ApproveRefund, Some(SettlementKind::Refund)),
+        Some(SettleUpTo::Received)
+    );
+    assert_eq!(due(On::Receipt, A::ApproveRefund, Some(SettlementKind::Exchange)), None);
+    // The approver's role is the authority, whoever carries the refund out.
+    let receive = A::Receive { completes: true };
+    assert_eq!(
+        settles(On::Receipt, receive, None, Some(Role::Admin)).map(|d| d.authority),
+        Some(Role::Admin)
+    );
+    let approving: Vec<Role> = Role::ALL
+        .iter()
+        .copied()
+        .filter(|r| may_approve_refund(*r).is_ok())
+        .collect();
+    assert_eq!(approving, [Role::Admin, Role::Manager]);
+    assert_eq!(refund_authority(Some(Role::Manager), Role::Support), Role::Manager);
+    assert_eq!(refund_authority(None, Role::Support), Role::Support);
 }
 
 #[test]
