@@ -62,9 +62,9 @@ fn receipt() -> (String, Value) {
     )
 }
 
-async fn receipts(app: &TestApp, count: usize) {
+async fn forty_receipts_at_once_all_land(app: &TestApp, instances: usize) {
     app.shop().await;
-    let servers = servers(app, count).await;
+    let servers = servers(app, instances).await;
     all_accepted(app, &servers, (0..STORM).map(|_| receipt()).collect()).await;
     assert_eq!(app.level("TEE", "LON").await, (STORM as i64, 0, STORM as i64));
     assert_eq!(ledger_rows(app, "receipt").await, STORM);
@@ -72,10 +72,10 @@ async fn receipts(app: &TestApp, count: usize) {
 }
 
 /// Adjustments up and down at once; the stock never runs short, whatever their order.
-async fn adjustments(app: &TestApp, count: usize) {
+async fn forty_adjustments_at_once_all_land(app: &TestApp, instances: usize) {
     app.shop().await;
     app.receive("TEE", "LON", 20).await;
-    let servers = servers(app, count).await;
+    let servers = servers(app, instances).await;
     let adjust = |i: usize| {
         let (units, reason) = if i % 8 < 5 { (1, "found") } else { (-1, "damaged") };
         (
@@ -92,10 +92,10 @@ async fn adjustments(app: &TestApp, count: usize) {
 
 /// Receipts arrive while orders reserve the same stock: every order finds what was
 /// there before, and every receipt lands.
-async fn receipts_and_placements(app: &TestApp, count: usize) {
+async fn receipts_racing_placements_all_land(app: &TestApp, instances: usize) {
     app.shop().await;
     app.receive("TEE", "LON", STORM as i64).await;
-    let servers = servers(app, count).await;
+    let servers = servers(app, instances).await;
     let requests = (0..STORM)
         .flat_map(|i| {
             let placement = (
@@ -137,36 +137,32 @@ async fn every_line_of_one_order_cancelled_at_once_on_two_servers_all_land(app: 
     app.assert_books_balance().await;
 }
 
-async fn forty_receipts_at_once_on_one_server_all_land(app: &TestApp) {
-    receipts(app, 1).await;
+/// `on_one_and_two_servers!(scenario)`: runs `scenario(app, servers)` with one server
+/// and with two, each on both backends (`scenario::on_one_server::sqlite`, ...).
+macro_rules! on_one_and_two_servers {
+    ($($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                use crate::helpers::TestApp;
+
+                async fn on_one_server(app: &TestApp) {
+                    super::$scenario(app, 1).await;
+                }
+
+                async fn on_two_servers(app: &TestApp) {
+                    super::$scenario(app, 2).await;
+                }
+
+                crate::both!(on_one_server, on_two_servers);
+            }
+        )+
+    };
 }
 
-async fn forty_receipts_at_once_on_two_servers_all_land(app: &TestApp) {
-    receipts(app, 2).await;
-}
-
-async fn forty_adjustments_at_once_on_one_server_all_land(app: &TestApp) {
-    adjustments(app, 1).await;
-}
-
-async fn forty_adjustments_at_once_on_two_servers_all_land(app: &TestApp) {
-    adjustments(app, 2).await;
-}
-
-async fn receipts_racing_placements_on_one_server_all_land(app: &TestApp) {
-    receipts_and_placements(app, 1).await;
-}
-
-async fn receipts_racing_placements_on_two_servers_all_land(app: &TestApp) {
-    receipts_and_placements(app, 2).await;
-}
-
-both!(
-    forty_receipts_at_once_on_one_server_all_land,
-    forty_receipts_at_once_on_two_servers_all_land,
-    forty_adjustments_at_once_on_one_server_all_land,
-    forty_adjustments_at_once_on_two_servers_all_land,
-    receipts_racing_placements_on_one_server_all_land,
-    receipts_racing_placements_on_two_servers_all_land,
-    every_line_of_one_order_cancelled_at_once_on_two_servers_all_land
+on_one_and_two_servers!(
+    forty_receipts_at_once_all_land,
+    forty_adjustments_at_once_all_land,
+    receipts_racing_placements_all_land
 );
+
+both!(every_line_of_one_order_cancelled_at_once_on_two_servers_all_land);
