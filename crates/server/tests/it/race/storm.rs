@@ -114,6 +114,32 @@ async fn receipts_racing_placements_all_land(app: &TestApp, instances: usize) {
     app.assert_books_balance().await;
 }
 
+/// Scanners at the dock receive one purchase order, a unit each: every receipt lands
+/// and the order ends received.
+async fn forty_purchase_order_receipts_at_once_all_land(app: &TestApp, instances: usize) {
+    app.shop().await;
+    let expected = app.now() + jiff::SignedDuration::from_hours(24);
+    let body = json!({
+        "supplier": {"name": "Fernhill Ceramics"},
+        "location": "LON",
+        "currency": "GBP",
+        "lines": [{"sku": "TEE", "quantity": STORM, "expected_at": expected.to_string()}],
+    });
+    let r = app.post("/api/v1/purchase-orders", body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let number = r.body["number"].as_str().unwrap().to_owned();
+    let servers = servers(app, instances).await;
+    let path = format!("/api/v1/purchase-orders/{number}/receipts");
+    let receipt = json!({"lines": [{"line": 1, "quantity": 1}]});
+    all_accepted(app, &servers, vec![(path, receipt); STORM]).await;
+    let po = app.get(&format!("/api/v1/purchase-orders/{number}")).await.body;
+    assert_eq!(po["status"], "received", "{po}");
+    assert_eq!(po["lines"][0]["received"], STORM, "{po}");
+    assert_eq!(app.level("TEE", "LON").await, (STORM as i64, 0, STORM as i64));
+    assert_eq!(ledger_rows(app, "receipt").await, STORM);
+    app.assert_books_balance().await;
+}
+
 /// Every line of one order cancelled at once: each cancellation changes the order's
 /// head, so all but one of each round find its version changed and run again, until
 /// every one has landed.
@@ -162,7 +188,8 @@ macro_rules! on_one_and_two_servers {
 on_one_and_two_servers!(
     forty_receipts_at_once_all_land,
     forty_adjustments_at_once_all_land,
-    receipts_racing_placements_all_land
+    receipts_racing_placements_all_land,
+    forty_purchase_order_receipts_at_once_all_land
 );
 
 both!(every_line_of_one_order_cancelled_at_once_on_two_servers_all_land);
