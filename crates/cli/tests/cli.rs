@@ -1,6 +1,10 @@
 //! The `switchyard` binary as an operator runs it: keys, demo data, the check, and a
-//! server that starts, answers and stops cleanly on SIGTERM.
+//! server that starts, answers and stops cleanly on SIGTERM; killed with SIGKILL under
+//! load, it loses no acknowledged order and doubles none (`crash`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "cli/crash.rs"]
+mod crash;
 
 use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::SocketAddr;
@@ -11,15 +15,16 @@ use switchyard_core::SystemClock;
 use switchyard_store::Store;
 use switchyard_store::db;
 
+/// A database for one test, and a directory of its own (the SQLite file, logs).
 struct Db {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     url: String,
 }
 
 fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    Db { _dir: dir, url }
+    Db { dir, url }
 }
 
 fn switchyard(db: &Db, args: &[&str]) -> Output {

@@ -91,8 +91,6 @@ impl StoreError {
         }])
     }
 
-    /// A transient failure worth retrying: a serialisation failure or deadlock on
-    /// PostgreSQL, or a busy SQLite database.
     /// A transaction that lost a race and may simply run again: `is_retryable`, or a
     /// guarded update that found the row changed (`concurrent_update`).
     pub fn is_contention(&self) -> bool {
@@ -106,6 +104,8 @@ impl StoreError {
             )
     }
 
+    /// A transient failure worth retrying: a serialisation failure or deadlock on
+    /// PostgreSQL, or a busy SQLite database.
     pub fn is_retryable(&self) -> bool {
         match self {
             StoreError::Database(db) => {

@@ -1,6 +1,7 @@
-//! The inventory ledger in the database. Every change of a balance is one guarded
-//! update plus one ledger row in the same transaction; the guard compares the balance
-//! with what was read, so concurrent writers on PostgreSQL cannot both pass a check.
+//! The inventory ledger in the database. Every change of a balance is decided by core
+//! on the balance row taken for the transaction, written with one ledger row in the
+//! same transaction, so concurrent writers on PostgreSQL queue on the row instead of
+//! both passing a check, or one failing for having raced the other.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -86,8 +87,12 @@ pub struct MovementContext {
 }
 
 /// Applies `command` to the balance of (`product`, `location`) inside `tx`, writing its
-/// ledger row. Fails with `concurrent_update` (retryable) when the balance changed
-/// between the read and the write.
+/// ledger row. The first statement takes the balance row for the transaction (creating
+/// it at zero when the SKU was never stocked there) and reads it; core decides on what
+/// it read, and the update writes that decision. Concurrent movements of the same
+/// stock queue on the row (on PostgreSQL the upsert waits for the writer before it and
+/// reads what that one committed; on SQLite writers already run one at a time), so a
+/// movement is refused only by the rules, never for having raced another.
 pub(crate) async fn apply(
     tx: &mut WriteTx,
     now: Timestamp,
@@ -96,20 +101,16 @@ pub(crate) async fn apply(
     command: StockCommand,
     ctx: &MovementContext,
 ) -> StoreResult<MovementId> {
-    db::query(
+    let row = db::query(
         "INSERT INTO stock_balance (product_id, location_id, on_hand, reserved, updated_at) VALUES ($1, $2, 0, 0, $3) \
-         ON CONFLICT (product_id, location_id) DO NOTHING",
+         ON CONFLICT (product_id, location_id) DO UPDATE SET updated_at = stock_balance.updated_at \
+         RETURNING on_hand, reserved",
     )
     .bind(product.as_str())
     .bind(location.as_str())
     .bind(micros(now))
-    .execute(&mut ***tx)
+    .fetch_one(&mut ***tx)
     .await?;
-    let row = db::query("SELECT on_hand, reserved FROM stock_balance WHERE product_id = $1 AND location_id = $2")
-        .bind(product.as_str())
-        .bind(location.as_str())
-        .fetch_one(&mut ***tx)
-        .await?;
     let current = Balance {
         on_hand: row.try_get("on_hand")?,
         reserved: row.try_get("reserved")?,
@@ -120,25 +121,17 @@ pub(crate) async fn apply(
         error,
     };
     let delta = command.delta(current).map_err(refused)?;
-    let updated = db::query(
+    db::query(
         "UPDATE stock_balance SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3 \
-         WHERE product_id = $4 AND location_id = $5 AND on_hand = $6 AND reserved = $7",
+         WHERE product_id = $4 AND location_id = $5",
     )
     .bind(delta.on_hand)
     .bind(delta.reserved)
     .bind(micros(now))
     .bind(product.as_str())
     .bind(location.as_str())
-    .bind(current.on_hand)
-    .bind(current.reserved)
     .execute(&mut ***tx)
     .await?;
-    if updated.rows_affected() != 1 {
-        return Err(StoreError::Conflict {
-            code: "concurrent_update",
-            message: format!("stock of {sku} at {code} changed while this request ran; retry"),
-        });
-    }
     let after = current.apply(delta).map_err(refused)?;
     let reason = command.reason().map(|r| r.as_str());
     Ok(record(
@@ -302,10 +295,13 @@ impl Store {
             ));
         }
         let item = (&product.id, product.sku.as_str());
-        let legs = [
+        let mut legs = [
             ((&source.id, source.code.as_str()), StockCommand::TransferOut(quantity)),
             ((&target.id, target.code.as_str()), StockCommand::TransferIn(quantity)),
         ];
+        // Balances are taken in location order, as a placement takes them, so transfers
+        // of one SKU in opposite directions queue on the rows rather than deadlock.
+        legs.sort_by_key(|((id, _), _)| *id);
         let ids = transact!(self, |tx| {
             let now = self.now();
             let mut ids = Vec::with_capacity(legs.len());

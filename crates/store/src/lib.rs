@@ -10,24 +10,24 @@
 /// commits what it did, or rolls it back when it fails (`?` inside the body fails the
 /// transaction, not the caller). A transaction that lost a race (`concurrent_update`,
 /// a serialisation failure or deadlock on PostgreSQL, a busy SQLite) runs again from
-/// the start, up to 8 times, so the body must read everything it decides on inside
-/// the transaction. Evaluates to the body's result.
+/// the start after a random pause that grows with each attempt, for up to 5 s
+/// (`retry::Backoff`), so the body must read everything it decides on inside the
+/// transaction. Evaluates to the body's result.
 ///
 /// A macro rather than a function taking an async closure: the closure's future would
 /// have to be `Send` for every borrow of the transaction, which the compiler cannot
 /// yet prove for the handlers' futures.
 macro_rules! transact {
     ($store:expr, |$tx:ident| $body:expr) => {{
-        let mut tries = 0;
+        let mut backoff = $crate::retry::Backoff::new();
         loop {
-            tries += 1;
             let mut guard = $store.write().await?;
             let result = {
                 let $tx: &mut $crate::WriteTx = &mut guard;
                 async { $body }.await
             };
             match guard.finish(result).await {
-                Err(e) if tries < 8 && e.is_contention() => continue,
+                Err(e) if e.is_contention() && backoff.wait().await => continue,
                 other => break other,
             }
         }
@@ -48,6 +48,7 @@ pub mod outbox;
 pub mod page;
 pub mod payment;
 pub mod purchase;
+mod retry;
 pub mod returns;
 mod routing;
 pub mod shipment;

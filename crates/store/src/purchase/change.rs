@@ -1,7 +1,7 @@
 //! Changes of a purchase order: receipts that move stock into the destination through
-//! the ledger, and closing or cancelling. Each reads the order under its transaction,
-//! asks `core::purchase` whether the change is legal, and writes the new status with an
-//! optimistic version check, so a lost race on PostgreSQL is retried.
+//! the ledger, and closing or cancelling. Each takes the order's row for its
+//! transaction and reads it, asks `core::purchase` whether the change is legal, and
+//! writes the new status; the version check stays as a guard.
 
 use jiff::Timestamp;
 use serde_json::json;
@@ -35,7 +35,17 @@ struct StoredLine {
     received: i64,
 }
 
+/// Takes the purchase order's row for the transaction, then reads it: concurrent
+/// changes of one purchase order (scanners receiving it at once) queue on the row, and
+/// each reads what the one before it committed instead of failing its version check.
 async fn head(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
+    db::query(format!(
+        "UPDATE purchase_order SET version = version WHERE {} = $1",
+        key_column(key, "")
+    ))
+    .bind(key)
+    .execute(&mut ***tx)
+    .await?;
     let sql = format!(
         "SELECT po.id, po.number, po.status, po.version, po.location_id, l.code, l.archived_at \
          FROM purchase_order po JOIN location l ON l.id = po.location_id WHERE {} = $1",
