@@ -50,6 +50,28 @@ pub struct Line {
     pub weight_grams: i64,
 }
 
+impl Line {
+    /// The line for `quantity` units of a product that takes `takes` from stock per unit
+    /// (itself, or a kit's components) and weighs `unit_grams`. Products saturate: a
+    /// line too large to count asks more than any location has and weighs the most.
+    pub fn of_units(takes: &[(ProductId, i64)], unit_grams: i64, quantity: i64) -> Line {
+        Line {
+            needs: takes
+                .iter()
+                .map(|(p, q)| (p.clone(), q.saturating_mul(quantity)))
+                .collect(),
+            weight_grams: unit_grams.saturating_mul(quantity),
+        }
+    }
+}
+
+/// What one unit of a kit weighs: its components' `(units, grams each)`, saturating.
+pub fn kit_grams(components: impl IntoIterator<Item = (i64, i64)>) -> i64 {
+    components.into_iter().fold(0i64, |sum, (units, grams)| {
+        sum.saturating_add(units.saturating_mul(grams))
+    })
+}
+
 /// An eligible location with its stock, the cost of the zone that serves the
 /// destination, and the promise it can make.
 #[derive(Debug, Clone)]
@@ -92,11 +114,30 @@ pub struct Decision {
     pub exact: bool,
 }
 
-fn cost_milli(site: &Site, grams: i64) -> i64 {
-    site.cost_per_shipment.amount * 1000 + site.cost_per_kg.amount * grams
+/// What a shipment of `grams` from `site` costs, in thousandths of a minor unit; `None`
+/// when it is too large to count (the site cannot ship it: an overflow is never cheap).
+/// Weights add up saturating, so a weight too large to count costs nothing only where
+/// the zone charges nothing by weight.
+fn cost_milli(site: &Site, grams: i64) -> Option<i64> {
+    site.cost_per_shipment
+        .amount
+        .checked_mul(1000)?
+        .checked_add(site.cost_per_kg.amount.checked_mul(grams)?)
 }
 
-/// Scores a complete assignment, or `None` if it asks a site for more than it has.
+/// A score's sums over the sites a plan uses; `None` when a cost overflows.
+fn sums(sites: &[Site], used: impl Iterator<Item = (usize, i64)> + Clone) -> Option<(i64, i64, i64)> {
+    let mut cost = 0i64;
+    for (s, grams) in used.clone() {
+        cost = cost.checked_add(cost_milli(&sites[s], grams)?)?;
+    }
+    let latest = used.clone().map(|(s, _)| sites[s].promise.deliver_by.as_second()).max();
+    let priority = used.map(|(s, _)| sites[s].priority).try_fold(0i64, i64::checked_add)?;
+    Some((cost, latest.unwrap_or(0), priority))
+}
+
+/// Scores a complete assignment, or `None` if it asks a site for more than it has or
+/// its cost is too large to count.
 pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Option<Score> {
     let mut used: BTreeMap<usize, i64> = BTreeMap::new();
     let mut taken: BTreeMap<(usize, &ProductId), i64> = BTreeMap::new();
@@ -105,9 +146,11 @@ pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Op
         match site {
             None => unserved += 1,
             Some(s) => {
-                *used.entry(*s).or_insert(0) += line.weight_grams;
+                let grams = used.entry(*s).or_insert(0);
+                *grams = grams.saturating_add(line.weight_grams);
                 for (product, q) in &line.needs {
-                    *taken.entry((*s, product)).or_insert(0) += q;
+                    let taken = taken.entry((*s, product)).or_insert(0);
+                    *taken = taken.checked_add(*q)?;
                 }
             }
         }
@@ -117,16 +160,13 @@ pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Op
             return None;
         }
     }
+    let (cost_milli, latest_delivery, priority) = sums(sites, used.iter().map(|(s, g)| (*s, *g)))?;
     Some(Score {
         unserved,
         shipments: used.len(),
-        cost_milli: used.iter().map(|(s, grams)| cost_milli(&sites[*s], *grams)).sum(),
-        latest_delivery: used
-            .keys()
-            .map(|s| sites[*s].promise.deliver_by.as_second())
-            .max()
-            .unwrap_or(0),
-        priority: used.keys().map(|s| sites[*s].priority).sum(),
+        cost_milli,
+        latest_delivery,
+        priority,
     })
 }
 
@@ -180,13 +220,17 @@ pub fn route(lines: &[Line], sites: &[Site], policy: SplitPolicy) -> Decision {
         }
         SplitPolicy::Allow if lines.len() <= EXACT_LINES && sites.len() <= EXACT_SITES => {
             single_sites(lines, sites, &mut leaders);
-            leaders.offer(greedy(lines, sites));
+            if let Some(plan) = greedy(lines, sites) {
+                leaders.offer(plan);
+            }
             search(lines, sites, &mut leaders);
             true
         }
         SplitPolicy::Allow => {
             single_sites(lines, sites, &mut leaders);
-            leaders.offer(greedy(lines, sites));
+            if let Some(plan) = greedy(lines, sites) {
+                leaders.offer(plan);
+            }
             false
         }
     };
@@ -230,8 +274,9 @@ fn single_sites(lines: &[Line], sites: &[Site], leaders: &mut Leaders) {
 }
 
 /// Greedy: repeatedly take the location that can ship the most remaining lines
-/// (cheapest on ties) until no location can ship another.
-fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
+/// (cheapest on ties) until no location can ship another. `None` when the plan's total
+/// cost overflows.
+fn greedy(lines: &[Line], sites: &[Site]) -> Option<Plan> {
     let mut assignment: Vec<Option<usize>> = vec![None; lines.len()];
     let mut remaining: Vec<BTreeMap<ProductId, i64>> = sites.iter().map(|s| s.available.clone()).collect();
     loop {
@@ -239,7 +284,7 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
         for (s, site) in sites.iter().enumerate() {
             let mut stock = remaining[s].clone();
             let mut takes = Vec::new();
-            let mut grams = 0;
+            let mut grams = 0i64;
             for (i, line) in lines.iter().enumerate() {
                 if assignment[i].is_some() {
                     continue;
@@ -249,10 +294,11 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
                         *stock.entry(p.clone()).or_insert(0) -= q;
                     }
                     takes.push(i);
-                    grams += line.weight_grams;
+                    grams = grams.saturating_add(line.weight_grams);
                 }
             }
-            let cost = cost_milli(site, grams);
+            // A location whose cost overflows cannot take these lines.
+            let Some(cost) = cost_milli(site, grams) else { continue };
             let better = match &best {
                 None => !takes.is_empty(),
                 Some((_, t, c)) => takes.len() > t.len() || (takes.len() == t.len() && !takes.is_empty() && cost < *c),
@@ -269,8 +315,7 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
             assignment[i] = Some(s);
         }
     }
-    let score = score(lines, sites, &assignment).unwrap_or_default();
-    Plan { assignment, score }
+    score(lines, sites, &assignment).map(|score| Plan { assignment, score })
 }
 
 /// Branch and bound over lines, most constrained first. Every part of the score only
@@ -307,26 +352,26 @@ struct State {
 }
 
 impl State {
-    fn partial_score(&self, sites: &[Site]) -> Score {
-        let used: Vec<usize> = (0..sites.len())
+    /// The score so far; `None` when its cost overflows (no completion can ship).
+    fn partial_score(&self, sites: &[Site]) -> Option<Score> {
+        let used = (0..sites.len())
             .filter(|s| self.assignment.contains(&Some(*s)))
-            .collect();
-        Score {
+            .map(|s| (s, self.grams[s]));
+        let (cost_milli, latest_delivery, priority) = sums(sites, used.clone())?;
+        Some(Score {
             unserved: self.unserved,
-            shipments: used.len(),
-            cost_milli: used.iter().map(|s| cost_milli(&sites[*s], self.grams[*s])).sum(),
-            latest_delivery: used
-                .iter()
-                .map(|s| sites[*s].promise.deliver_by.as_second())
-                .max()
-                .unwrap_or(0),
-            priority: used.iter().map(|s| sites[*s].priority).sum(),
-        }
+            shipments: used.count(),
+            cost_milli,
+            latest_delivery,
+            priority,
+        })
     }
 }
 
 fn descend(lines: &[Line], sites: &[Site], order: &[usize], depth: usize, state: &mut State, leaders: &mut Leaders) {
-    let partial = state.partial_score(sites);
+    let Some(partial) = state.partial_score(sites) else {
+        return;
+    };
     if leaders.bound().is_some_and(|bound| partial >= bound) {
         return;
     }
@@ -356,11 +401,12 @@ fn descend(lines: &[Line], sites: &[Site], order: &[usize], depth: usize, state:
         for (p, q) in &line.needs {
             *state.remaining[s].entry(p.clone()).or_insert(0) -= q;
         }
-        state.grams[s] += line.weight_grams;
+        let grams = state.grams[s];
+        state.grams[s] = grams.saturating_add(line.weight_grams);
         state.assignment[i] = Some(s);
         descend(lines, sites, order, depth + 1, state, leaders);
         state.assignment[i] = None;
-        state.grams[s] -= line.weight_grams;
+        state.grams[s] = grams;
         for (p, q) in &line.needs {
             *state.remaining[s].entry(p.clone()).or_insert(0) += q;
         }
@@ -397,7 +443,7 @@ pub struct PlanSummary {
 
 /// Rounds thousandths of a minor unit up to a whole minor unit.
 fn whole(cost_milli: i64) -> i64 {
-    (cost_milli + 999).div_euclid(1000)
+    cost_milli.div_euclid(1000) + i64::from(cost_milli.rem_euclid(1000) != 0)
 }
 
 impl Plan {
@@ -425,20 +471,25 @@ impl Plan {
             .iter()
             .map(|(s, idx)| {
                 let site = &sites[*s];
-                let grams: i64 = idx.iter().map(|i| lines[*i].weight_grams).sum();
+                let grams = idx
+                    .iter()
+                    .fold(0i64, |sum, i| sum.saturating_add(lines[*i].weight_grams));
+                // A scored plan's costs fit; an unscored one's that overflow show as the most.
+                let cost = cost_milli(site, grams).map_or(i64::MAX, whole);
                 PlannedShipment {
                     location: site.code.clone(),
                     lines: idx.clone(),
                     weight_grams: grams,
-                    cost: Money::new(whole(cost_milli(site, grams)), site.cost_per_shipment.currency),
+                    cost: Money::new(cost, site.cost_per_shipment.currency),
                     promised_ship_at: site.promise.ship_by,
                     promised_delivery_at: site.promise.deliver_by,
                 }
             })
             .collect();
-        let total_cost = shipments
-            .first()
-            .map(|f| Money::new(shipments.iter().map(|s| s.cost.amount).sum(), f.cost.currency));
+        let total_cost = shipments.first().map(|f| {
+            let sum = shipments.iter().fold(0i64, |sum, s| sum.saturating_add(s.cost.amount));
+            Money::new(sum, f.cost.currency)
+        });
         let mut text = String::new();
         for (n, s) in shipments.iter().enumerate() {
             let sep = if n == 0 { "" } else { " + " };

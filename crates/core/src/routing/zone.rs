@@ -76,15 +76,13 @@ pub fn parse_zones(inputs: &[ZoneInput]) -> Result<Vec<Zone>, Vec<FieldError>> {
         let mut money = |field: &str, value: Option<Money>, required: bool| -> Option<Money> {
             let value = if required { v.require(at(field), value)? } else { value? };
             let first = *currency.get_or_insert(value.currency);
-            let checked = if value.is_negative() {
-                Err(Invalid::new("out_of_range", "must not be negative"))
-            } else if value.currency != first {
+            let checked = if value.currency != first {
                 Err(Invalid::new(
                     "currency_mismatch",
                     format!("all zones of a location use one currency ({first})"),
                 ))
             } else {
-                Ok(value)
+                value.bounded()
             };
             v.check(at(field), checked)
         };
