@@ -243,7 +243,9 @@ mod tests {
         eur.cost_per_shipment = Some(Money::new(500, Currency::parse("EUR").unwrap()));
         let mut bad = zone("Germany", None, None, -1);
         bad.transit_days = Some(99);
-        let errors = parse_zones(&[zone("GB", None, None, 400), eur, bad]).unwrap_err();
+        let mut absurd = zone("FR", None, None, i64::MAX);
+        absurd.cost_per_kg = Some(Money::new(i64::MAX, Currency::parse("GBP").unwrap()));
+        let errors = parse_zones(&[zone("GB", None, None, 400), eur, bad, absurd]).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -251,8 +253,11 @@ mod tests {
                 "/1/cost_per_shipment",
                 "/2/country",
                 "/2/cost_per_shipment",
-                "/2/transit_days"
+                "/2/transit_days",
+                "/3/cost_per_shipment",
+                "/3/cost_per_kg"
             ]
         );
+        assert_eq!(errors[5].message, "must be at most 10000000000.00 GBP");
     }
 }
