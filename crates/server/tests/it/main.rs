@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod hostile;
 mod inventory;
 mod ops;
 mod orders;
