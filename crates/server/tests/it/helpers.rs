@@ -323,6 +323,18 @@ pub fn address(country: &str) -> Value {
     }
 }
 
+/// `X-Hmac-Signature` as EasyPost computes it: the secret is used in Unicode NFKD form,
+/// so "sécret" (é as one code point) is keyed as "se\u{301}cret".
+pub fn easypost_signature(body: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let nfkd = EASYPOST_WEBHOOK_SECRET.replace('\u{e9}', "e\u{301}");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(nfkd.as_bytes()).unwrap();
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("hmac-sha256-hex={hex}")
+}
+
 pub fn gbp(amount: i64) -> Value {
     json!({"amount": amount, "currency": "GBP"})
 }

@@ -16,7 +16,12 @@ pub fn named(r: &Resp) -> Vec<(String, String)> {
         .as_array()
         .unwrap_or_else(|| panic!("no errors in {}", r.body))
         .iter()
-        .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     fields.sort();
     fields
@@ -24,7 +29,10 @@ pub fn named(r: &Resp) -> Vec<(String, String)> {
 
 /// `(field, code)` pairs as `named` gives them, from string slices.
 pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = expected.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect();
+    let mut v: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+        .collect();
     v.sort();
     v
 }

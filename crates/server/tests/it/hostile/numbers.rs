@@ -25,7 +25,10 @@ async fn prices_costs_and_totals_past_the_bound_are_refused(app: &TestApp) {
     app.shop().await;
     app.receive("TEE", "LON", 5).await;
     let r = app
-        .post("/api/v1/products", json!({"sku": "GOLD", "title": "Gold", "price": gbp(MAX)}))
+        .post(
+            "/api/v1/products",
+            json!({"sku": "GOLD", "title": "Gold", "price": gbp(MAX)}),
+        )
         .await;
     assert_eq!(named(&r), pairs(&[("/price", "out_of_range")]));
     assert_eq!(r.body["errors"][0]["message"], AT_MOST);
@@ -81,8 +84,18 @@ fn amounts(v: &Value, out: &mut Vec<i64>) {
 
 async fn a_cost_that_overflows_never_makes_a_location_cheap(app: &TestApp) {
     app.shop().await;
-    assert_eq!(put(app, "/api/v1/locations/LON/zones", json!([zone(420, 0)])).await.status, 200);
-    assert_eq!(put(app, "/api/v1/locations/MCR/zones", json!([zone(0, 1)])).await.status, 200);
+    assert_eq!(
+        put(app, "/api/v1/locations/LON/zones", json!([zone(420, 0)]))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        put(app, "/api/v1/locations/MCR/zones", json!([zone(0, 1)]))
+            .await
+            .status,
+        200
+    );
     // MCR's price per kg as stored before inputs were bounded.
     switchyard_store::db::query(format!(
         "UPDATE shipping_zone SET cost_per_kg = {MAX} WHERE location_id IN (SELECT id FROM location WHERE code = 'MCR')"
@@ -90,9 +103,7 @@ async fn a_cost_that_overflows_never_makes_a_location_cheap(app: &TestApp) {
     .execute(app.store.pool())
     .await
     .unwrap();
-    let r = app
-        .patch("/api/v1/products/TEE", json!({"weight_grams": 500}))
-        .await;
+    let r = app.patch("/api/v1/products/TEE", json!({"weight_grams": 500})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     app.receive("TEE", "LON", 5).await;
     app.receive("TEE", "MCR", 5).await;

@@ -90,9 +90,7 @@ async fn a_nul_in_a_path_query_or_cursor_is_a_problem_not_a_500(app: &TestApp) {
         (reqwest::Method::POST, "/api/v1/orders/W-1/lines/%00/cancel", "line"),
         (reqwest::Method::POST, "/api/v1/products/TEE%00/archive", "key"),
     ] {
-        let r = app
-            .send(method, path, Some(&app.admin), Some(&json!({})), &[])
-            .await;
+        let r = app.send(method, path, Some(&app.admin), Some(&json!({})), &[]).await;
         r.problem(400, "invalid_path");
         assert_eq!(named(&r), pairs(&[(name, INVALID)]), "{path}");
     }
