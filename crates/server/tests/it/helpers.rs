@@ -203,7 +203,8 @@ impl TestApp {
         Self::respond(req, headers).await
     }
 
-    async fn respond(mut req: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Resp {
+    /// Sends a request built by hand, with `headers`, and reads the answer.
+    pub async fn respond(mut req: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Resp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

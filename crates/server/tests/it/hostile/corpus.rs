@@ -354,15 +354,8 @@ async fn send_bytes(app: &TestApp, route: &Route, path: &str, body: Vec<u8>, con
         .client
         .request(route.method.clone(), format!("{}{path}", app.base))
         .bearer_auth(&app.admin)
-        .header("content-type", content_type)
-        .header("x-hmac-signature", signature)
         .body(body);
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = res.bytes().await.unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Resp { status, headers, body }
+    TestApp::respond(req, &[("content-type", content_type), ("x-hmac-signature", &signature)]).await
 }
 
 async fn send_json(app: &TestApp, route: &Route, path: &str, body: &Value) -> Resp {
