@@ -66,6 +66,12 @@ pub enum MoneyError {
     Overflow,
 }
 
+/// The largest amount a client may give for a price, cost, fee or charge, and the
+/// largest total an order may reach, in minor units: ten billion of a two-decimal
+/// currency. Far above any real order, and far enough below `i64::MAX` that sums and
+/// products of such amounts are caught by checked arithmetic before they could wrap.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 /// An amount of money in minor units (pence, cents) of its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"amount": 1250, "currency": "GBP"})))]
@@ -116,6 +122,19 @@ impl Money {
 
     pub fn is_negative(&self) -> bool {
         self.amount < 0
+    }
+
+    /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
+    /// from zero to `MAX_AMOUNT`.
+    pub fn bounded(self) -> Result<Money, Invalid> {
+        if self.is_negative() {
+            Err(Invalid::new("out_of_range", "must not be negative"))
+        } else if self.amount > MAX_AMOUNT {
+            let max = Money::new(MAX_AMOUNT, self.currency);
+            Err(Invalid::new("out_of_range", format!("must be at most {max}")))
+        } else {
+            Ok(self)
+        }
     }
 }
 
@@ -177,6 +196,24 @@ mod tests {
             Err(MoneyError::Overflow)
         );
         assert_eq!(Money::new(i64::MAX, gbp()).checked_mul(2), Err(MoneyError::Overflow));
+    }
+
+    #[test]
+    fn a_given_amount_is_between_zero_and_max_amount() {
+        assert_eq!(Money::new(0, gbp()).bounded(), Ok(Money::new(0, gbp())));
+        assert_eq!(
+            Money::new(MAX_AMOUNT, gbp()).bounded(),
+            Ok(Money::new(MAX_AMOUNT, gbp()))
+        );
+        for (amount, why) in [
+            (-1, "must not be negative"),
+            (i64::MIN, "must not be negative"),
+            (MAX_AMOUNT + 1, "must be at most 10000000000.00 GBP"),
+            (i64::MAX, "must be at most 10000000000.00 GBP"),
+        ] {
+            let err = Money::new(amount, gbp()).bounded().unwrap_err();
+            assert_eq!((err.code, err.message.as_str()), ("out_of_range", why), "{amount}");
+        }
     }
 
     proptest! {

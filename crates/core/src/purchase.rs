@@ -220,15 +220,14 @@ pub struct PurchaseOrderDraft {
     pub notes: Option<String>,
 }
 
-/// A unit cost: in the order's currency and not negative.
+/// A unit cost: in the order's currency, from zero to `MAX_AMOUNT`.
 fn unit_cost(m: Money, currency: Option<Currency>) -> Result<Money, Invalid> {
     match currency {
         Some(c) if m.currency != c => Err(Invalid::new(
             "currency_mismatch",
             format!("is in {}, but the purchase order is in {c}", m.currency),
         )),
-        _ if m.is_negative() => Err(Invalid::new("out_of_range", "must not be negative")),
-        _ => Ok(m),
+        _ => m.bounded(),
     }
 }
 

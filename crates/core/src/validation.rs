@@ -103,6 +103,69 @@ impl Validator {
     }
 }
 
+/// Whether a text may span lines. Free text (a note, a description) may hold line
+/// breaks and tabs; every other text (names, titles, codes, addresses) is one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    Line,
+    Free,
+}
+
+/// The fields whose text is free, by name: the last segment of the field's JSON pointer.
+pub const FREE_TEXT_FIELDS: &[&str] = &["note", "notes", "customer_note", "description", "message"];
+
+impl TextKind {
+    /// The kind of text the field named `name` holds (a body field's last pointer
+    /// segment, a query or path parameter's name).
+    pub fn of_field(name: &str) -> TextKind {
+        if FREE_TEXT_FIELDS.contains(&name) {
+            TextKind::Free
+        } else {
+            TextKind::Line
+        }
+    }
+}
+
+/// What is wrong with a character no text of `kind` may hold, or `None` when it may.
+/// Refused everywhere: control characters (C0, DEL, C1), bidirectional controls
+/// (which reorder what people read: U+061C, U+200E/F, U+202A-E, U+2066-9), invisible
+/// characters (zero-width space, joiners, word joiner, invisible operators, byte-order
+/// mark) and the Unicode line and paragraph separators. Line breaks (CR, LF) and tabs
+/// are allowed in free text only.
+fn refused(c: char, kind: TextKind) -> Option<&'static str> {
+    match c {
+        '\n' | '\r' | '\t' if kind == TextKind::Free => None,
+        '\n' | '\r' | '\t' => Some("line breaks or tabs"),
+        '\u{2028}' | '\u{2029}' => Some("Unicode line or paragraph separators"),
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("control characters"),
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            Some("bidirectional controls")
+        }
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' => Some("invisible characters"),
+        _ => None,
+    }
+}
+
+/// Checks that `raw` holds only characters a text of `kind` may: see `refused`. The
+/// error names the first offending character by code point and position.
+pub fn visible(raw: &str, kind: TextKind) -> Result<(), Invalid> {
+    match raw
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| refused(c, kind).map(|what| (i, c, what)))
+    {
+        None => Ok(()),
+        Some((i, c, what)) => Err(Invalid::new(
+            "invalid_characters",
+            format!(
+                "must not contain {what} (U+{:04X} at character {})",
+                u32::from(c),
+                i + 1
+            ),
+        )),
+    }
+}
+
 /// A trimmed, non-empty text of at most `max` characters.
 pub fn text(raw: &str, max: usize) -> Result<String, Invalid> {
     let trimmed = raw.trim();
@@ -232,6 +295,64 @@ mod tests {
         let errors = result.err().unwrap_or_default();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["/a", "/b"]);
+    }
+
+    #[test]
+    fn control_bidi_and_invisible_characters_are_refused_in_every_text() {
+        let refused = [
+            ("a\u{0}b", "control characters (U+0000 at character 2)"),
+            ("\u{1b}[31m", "control characters (U+001B at character 1)"),
+            ("a\u{7f}", "control characters (U+007F at character 2)"),
+            ("a\u{85}", "control characters (U+0085 at character 2)"),
+            ("abc\u{202e}gpj.exe", "bidirectional controls (U+202E at character 4)"),
+            ("\u{2066}x", "bidirectional controls (U+2066 at character 1)"),
+            ("\u{200f}x", "bidirectional controls (U+200F at character 1)"),
+            ("pay\u{200b}pal", "invisible characters (U+200B at character 4)"),
+            ("a\u{200d}", "invisible characters (U+200D at character 2)"),
+            ("a\u{2060}", "invisible characters (U+2060 at character 2)"),
+            ("\u{feff}x", "invisible characters (U+FEFF at character 1)"),
+        ];
+        for kind in [TextKind::Line, TextKind::Free] {
+            for (text, why) in refused {
+                let err = visible(text, kind).unwrap_err();
+                assert_eq!(err.code, "invalid_characters");
+                assert_eq!(err.message, format!("must not contain {why}"), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_breaks_and_tabs_only_in_free_text() {
+        for text in ["two\nlines", "crlf\r\nend", "a\tb"] {
+            assert_eq!(visible(text, TextKind::Free), Ok(()));
+            let err = visible(text, TextKind::Line).unwrap_err();
+            assert!(
+                err.message.starts_with("must not contain line breaks or tabs"),
+                "{text:?}"
+            );
+        }
+        assert!(visible("a\u{2028}b", TextKind::Free).is_err());
+        for fine in [
+            "Ann Smith",
+            "Zoë Ørsted-Ñúñez",
+            "東京都",
+            "مرحبا",
+            "👍 ok",
+            "a\u{ad}b",
+            "",
+        ] {
+            assert_eq!(visible(fine, TextKind::Line), Ok(()), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn notes_and_descriptions_are_free_text_and_the_rest_one_line() {
+        for free in ["note", "notes", "customer_note", "description", "message"] {
+            assert_eq!(TextKind::of_field(free), TextKind::Free);
+        }
+        for line in ["name", "title", "reason", "sku", "q", "0", ""] {
+            assert_eq!(TextKind::of_field(line), TextKind::Line);
+        }
     }
 
     #[test]

@@ -89,6 +89,20 @@ impl ApiError {
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
+        ApiError::with_errors(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request has invalid fields",
+            errors,
+        )
+    }
+
+    /// 400: the request itself is malformed (its path, a cursor), naming what.
+    pub fn bad_request(code: &str, title: &str, errors: Vec<FieldError>) -> Self {
+        ApiError::with_errors(StatusCode::BAD_REQUEST, code, title, errors)
+    }
+
+    fn with_errors(status: StatusCode, code: &str, title: &str, errors: Vec<FieldError>) -> Self {
         let detail = match errors.as_slice() {
             [one] => format!(
                 "{} {}",
@@ -97,12 +111,7 @@ impl ApiError {
             ),
             many => format!("{} fields are invalid", many.len()),
         };
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "The request has invalid fields",
-            detail,
-        );
+        let mut e = ApiError::new(status, code, title, detail);
         e.problem.errors = errors;
         e
     }

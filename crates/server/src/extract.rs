@@ -1,17 +1,27 @@
 //! Extractors that turn bad input into field-by-field problems instead of plain-text
 //! rejections: JSON bodies (with a JSON pointer to the offending field), query strings,
-//! and the authenticated caller with the permission its route needs (`Allowed`).
+//! and the authenticated caller with the permission its route needs (`Allowed`); and the
+//! check of what a request names (its path parameters and query values) before any
+//! handler reads it. Every text of a body, a path or a query is held to core's one rule
+//! of which characters text may hold (`validation::visible`, `TextKind::of_field`).
 
+use std::fmt::Write as _;
 use std::marker::PhantomData;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, RawPathParams, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use switchyard_core::FieldError;
 use switchyard_core::auth::Actor;
+use switchyard_core::validation::{Invalid, TextKind, visible};
 use switchyard_store::api_key::Principal;
+use switchyard_store::page::{CURSOR_PARAM, check_cursor};
 
 use crate::error::ApiError;
 
@@ -56,23 +66,71 @@ async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError
     })
 }
 
-/// Parses a JSON body read by hand (e.g. after checking its signature); errors name the field.
+/// A serde failure as a problem naming the field.
+fn type_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let field = pointer(err.path());
+    let inner = err.into_inner();
+    let code = if inner.is_syntax() || inner.is_eof() {
+        "malformed_json"
+    } else {
+        "invalid_type"
+    };
+    ApiError::validation(vec![FieldError {
+        field,
+        code,
+        message: message(&inner.to_string()),
+    }])
+}
+
+/// The most text problems one answer lists: a body of a million bad strings is
+/// answered with the first few, not with a body larger than itself.
+const MAX_TEXT_ERRORS: usize = 20;
+
+/// Records, under its JSON pointer, every text of `value` (strings and object keys)
+/// holding characters its field may not; `name` is the field `value` is under.
+fn hidden_characters(value: &Value, at: &mut String, name: &str, errors: &mut Vec<FieldError>) {
+    let check = |text: &str, kind: TextKind, at: &str, errors: &mut Vec<FieldError>| {
+        if errors.len() < MAX_TEXT_ERRORS
+            && let Err(e) = visible(text, kind)
+        {
+            errors.push(e.at(at));
+        }
+    };
+    let len = at.len();
+    match value {
+        Value::String(text) => check(text, TextKind::of_field(name), at, errors),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let _ = write!(at, "/{i}");
+                hidden_characters(item, at, "", errors);
+                at.truncate(len);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                // RFC 6901: `~` and `/` in a key are escaped.
+                let _ = write!(at, "/{}", key.replace('~', "~0").replace('/', "~1"));
+                check(key, TextKind::Line, at, errors);
+                hidden_characters(item, at, key, errors);
+                at.truncate(len);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Parses a JSON body read by hand (e.g. after checking its signature); errors name the
+/// field. Every text in it is checked before the body is read as `T`, whether `T` has
+/// the field or not.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let field = pointer(err.path());
-        let inner = err.into_inner();
-        let code = if inner.is_syntax() || inner.is_eof() {
-            "malformed_json"
-        } else {
-            "invalid_type"
-        };
-        ApiError::validation(vec![FieldError {
-            field,
-            code,
-            message: message(&inner.to_string()),
-        }])
-    })
+    let value: Value = serde_path_to_error::deserialize(de).map_err(type_error)?;
+    let mut errors = Vec::new();
+    hidden_characters(&value, &mut String::new(), "", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    serde_path_to_error::deserialize(value).map_err(type_error)
 }
 
 fn not_json() -> ApiError {
@@ -137,6 +195,56 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             }
         }
     }
+}
+
+/// Checks what a request names before a handler reads it: each path parameter, decoded,
+/// holds only characters a one-line text may (else 400 `invalid_path`); a `cursor` is
+/// one a list gives out (else 400 `invalid_cursor`); every other query name and value
+/// holds only characters text may (else 422). Each problem names the parameter.
+pub async fn request_target(
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let path_errors: Vec<FieldError> = match &params {
+        Ok(params) => params
+            .iter()
+            .filter_map(|(name, value)| visible(value, TextKind::Line).err().map(|e| e.at(name)))
+            .collect(),
+        Err(rejection) => vec![Invalid::new("invalid_path", rejection.body_text()).at("")],
+    };
+    if !path_errors.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_path",
+            "The path is not valid",
+            path_errors,
+        ));
+    }
+    let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(req.uri())
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let mut cursor_errors = Vec::new();
+    let mut query_errors = Vec::new();
+    for (name, value) in &pairs {
+        if name == CURSOR_PARAM {
+            if let Err(e) = check_cursor(value) {
+                cursor_errors.push(e.at(name.as_str()));
+            }
+        } else if let Err(e) = visible(name, TextKind::Line).and_then(|()| visible(value, TextKind::of_field(name))) {
+            query_errors.push(e.at(name.as_str()));
+        }
+    }
+    if !cursor_errors.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_cursor",
+            "Not a cursor of this list",
+            cursor_errors,
+        ));
+    }
+    if !query_errors.is_empty() {
+        return Err(ApiError::validation(query_errors));
+    }
+    Ok(next.run(req).await)
 }
 
 /// The permissions a route may require, as types: a handler that takes

@@ -2,9 +2,34 @@
 //! the last item, so pages stay stable while rows are added and no `COUNT(*)` is run.
 
 use serde::{Deserialize, Serialize};
+use switchyard_core::validation::Invalid;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
+
+/// The query parameter that carries a cursor.
+pub const CURSOR_PARAM: &str = "cursor";
+/// The longest cursor a list gives out (two keys and a separator at most).
+pub const CURSOR_MAX: usize = 200;
+
+/// Checks that `raw` can be a cursor of some list: the sort keys lists give out are
+/// ids, codes (letters, digits, `-`, `_`, `.`, `/`), numbers and times, joined by `|`,
+/// so anything else (control characters, spaces, quotes, non-ASCII) is not a cursor.
+/// An empty cursor is let through, as before this check.
+pub fn check_cursor(raw: &str) -> Result<(), Invalid> {
+    let valid = raw.len() <= CURSOR_MAX
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b'|' | b':'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "invalid_cursor",
+            "is not a cursor this list gave out: pass `next_cursor` back as it came",
+        ))
+    }
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PageRequest {
@@ -36,6 +61,37 @@ impl<T> Page<T> {
         Page {
             data: rows,
             next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_the_sort_keys_lists_give_out() {
+        for given in [
+            "",
+            "ord_01m95g1zgy000002ahn17bzz1v",
+            "TEE/RED-M",
+            "A-01|TEE",
+            "1796000000000000|shp_1",
+            "-5|x",
+        ] {
+            assert_eq!(check_cursor(given), Ok(()), "{given}");
+        }
+        let too_long = "x".repeat(CURSOR_MAX + 1);
+        for garbage in [
+            "a+b",
+            "a\u{0}b",
+            "two words",
+            "ord_'; DROP TABLE orders",
+            "\u{202e}x",
+            "é",
+            &too_long,
+        ] {
+            assert_eq!(check_cursor(garbage).unwrap_err().code, "invalid_cursor", "{garbage:?}");
         }
     }
 }

@@ -27,10 +27,7 @@ pub(crate) struct UnitNeed {
 impl UnitNeed {
     /// The routing line for `quantity` units.
     pub fn line(&self, quantity: i64) -> Line {
-        Line {
-            needs: self.takes.iter().map(|(p, q)| (p.clone(), q * quantity)).collect(),
-            weight_grams: self.weight_grams * quantity,
-        }
+        Line::of_units(&self.takes, self.weight_grams, quantity)
     }
 }
 
@@ -67,7 +64,7 @@ pub(crate) async fn unit_needs(
         let own = weights.get(product).copied().flatten();
         let need = match kits.remove(product) {
             Some(parts) => UnitNeed {
-                weight_grams: own.unwrap_or_else(|| parts.iter().map(|(_, q, w)| q * w).sum()),
+                weight_grams: own.unwrap_or_else(|| routing::kit_grams(parts.iter().map(|(_, q, w)| (*q, *w)))),
                 takes: parts.into_iter().map(|(p, q, _)| (p, q)).collect(),
             },
             None => UnitNeed {

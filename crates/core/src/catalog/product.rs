@@ -9,7 +9,7 @@ use crate::validation::{self, FieldError, Invalid, Validator};
 /// Longest product title.
 pub const TITLE_MAX: usize = 300;
 /// Heaviest product, in grams (a tonne).
-pub const WEIGHT_MAX_GRAMS: i64 = 1_000_000_000;
+pub const WEIGHT_MAX_GRAMS: i64 = 1_000_000;
 
 /// A GTIN (8, 12, 13 or 14 digits) must carry a correct check digit; other barcodes
 /// (internal Code 128 labels) are accepted as codes.
@@ -85,14 +85,6 @@ fn weight(grams: i64) -> Result<i64, Invalid> {
     }
 }
 
-fn price(m: Money) -> Result<Money, Invalid> {
-    if m.is_negative() {
-        Err(Invalid::new("out_of_range", "must not be negative"))
-    } else {
-        Ok(m)
-    }
-}
-
 fn title(raw: &str) -> Result<String, Invalid> {
     validation::text(raw, TITLE_MAX)
 }
@@ -108,15 +100,15 @@ impl ProductInput {
             .and_then(|t| v.check("/title", title(t)));
         let barcode = v.check_opt("/barcode", self.barcode.as_deref(), barcode);
         let weight_grams = v.check_opt("/weight_grams", self.weight_grams, weight);
-        let price_ = v.check_opt("/price", self.price, price);
-        let cost = v.check_opt("/cost", self.cost, price);
+        let price = v.check_opt("/price", self.price, Money::bounded);
+        let cost = v.check_opt("/cost", self.cost, Money::bounded);
         v.finish(|| {
             Some(ProductDraft {
                 sku: sku?,
                 title: title?,
                 barcode: barcode?,
                 weight_grams: weight_grams?,
-                price: price_?,
+                price: price?,
                 cost: cost?,
             })
         })
@@ -130,15 +122,15 @@ impl ProductPatch {
         let title = v.check_opt("/title", self.title.as_deref(), title);
         let barcode = v.check_opt("/barcode", self.barcode.as_deref(), barcode);
         let weight_grams = v.check_opt("/weight_grams", self.weight_grams, weight);
-        let price_ = v.check_opt("/price", self.price, price);
-        let cost = v.check_opt("/cost", self.cost, price);
+        let price = v.check_opt("/price", self.price, Money::bounded);
+        let cost = v.check_opt("/cost", self.cost, Money::bounded);
         v.finish(|| {
             Some(ProductDraft {
                 sku: current.sku.clone(),
                 title: title?.unwrap_or_else(|| current.title.clone()),
                 barcode: barcode?.or_else(|| current.barcode.clone()),
                 weight_grams: weight_grams?.or(current.weight_grams),
-                price: price_?.or(current.price),
+                price: price?.or(current.price),
                 cost: cost?.or(current.cost),
             })
         })
@@ -175,6 +167,7 @@ mod tests {
             title: Some("x".repeat(TITLE_MAX + 1)),
             weight_grams: Some(WEIGHT_MAX_GRAMS + 1),
             price: Some(Money::new(-1, Currency::parse("GBP").unwrap())),
+            cost: Some(Money::new(i64::MAX, Currency::parse("GBP").unwrap())),
             ..Default::default()
         }
         .parse()
@@ -186,10 +179,12 @@ mod tests {
                 ("/sku", "required"),
                 ("/title", "too_long"),
                 ("/weight_grams", "out_of_range"),
-                ("/price", "out_of_range")
+                ("/price", "out_of_range"),
+                ("/cost", "out_of_range")
             ]
         );
-        assert_eq!(errors[2].message, "must be between 0 and 1000000000 grams");
+        assert_eq!(errors[2].message, "must be between 0 and 1000000 grams");
+        assert_eq!(errors[4].message, "must be at most 10000000000.00 GBP");
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl AdjustmentInput {
         let mut v = Validator::new();
         let (sku, location) = item(&mut v, self.sku.as_deref(), self.location.as_deref(), "/location");
         let units = v.require("/quantity", self.quantity).and_then(|q| {
-            let ok = q != 0 && q.abs() <= MAX_QUANTITY;
+            let ok = q != 0 && (-MAX_QUANTITY..=MAX_QUANTITY).contains(&q);
             v.check(
                 "/quantity",
                 if ok {

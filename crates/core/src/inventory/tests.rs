@@ -118,6 +118,30 @@ fn shipping_more_than_is_reserved_is_refused() {
 }
 
 #[test]
+fn an_adjustment_is_a_non_zero_change_within_the_largest_quantity() {
+    let adjust = |quantity: i64| {
+        AdjustmentInput {
+            sku: Some("TEE".into()),
+            location: Some("LON".into()),
+            quantity: Some(quantity),
+            reason: Some(AdjustmentReason::Damaged),
+            note: None,
+        }
+        .parse()
+    };
+    assert!(adjust(-MAX_QUANTITY).is_ok());
+    assert!(adjust(MAX_QUANTITY).is_ok());
+    for bad in [0, MAX_QUANTITY + 1, -MAX_QUANTITY - 1, i64::MAX, i64::MIN] {
+        let errors = adjust(bad).unwrap_err();
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("/quantity", "out_of_range"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn only_an_adjustment_carries_a_reason() {
     let damaged = StockCommand::Adjust(-2, AdjustmentReason::Damaged);
     assert_eq!(damaged.reason(), Some(AdjustmentReason::Damaged));

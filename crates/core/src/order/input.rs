@@ -154,7 +154,7 @@ pub const PRIORITY_TAG_LEVEL: i64 = 10;
 /// An order may carry at most this many lines.
 pub const MAX_LINES: usize = 500;
 
-/// A money field of an order: in the order's currency and not negative.
+/// A money field of an order: in the order's currency, from zero to `MAX_AMOUNT`.
 fn order_money(m: Money, currency: Option<Currency>) -> Result<Money, Invalid> {
     if let Some(c) = currency
         && m.currency != c
@@ -164,10 +164,7 @@ fn order_money(m: Money, currency: Option<Currency>) -> Result<Money, Invalid> {
             format!("is in {}, but the order is in {c}", m.currency),
         ));
     }
-    if m.is_negative() {
-        return Err(Invalid::new("out_of_range", "must not be negative"));
-    }
-    Ok(m)
+    m.bounded()
 }
 
 fn overflow(_: MoneyError) -> Invalid {
@@ -248,6 +245,23 @@ impl Totals {
             shipping,
             total,
         })
+    }
+
+    /// Totals an order may have: each from zero to `MAX_AMOUNT` (an order of exactly
+    /// `i64::MAX` is as absurd as one that wraps around).
+    fn bounded(self) -> Result<Totals, Invalid> {
+        let all = [
+            ("subtotal", self.subtotal),
+            ("discount", self.discount),
+            ("tax", self.tax),
+            ("shipping", self.shipping),
+            ("total", self.total),
+        ];
+        for (name, m) in all {
+            m.bounded()
+                .map_err(|e| Invalid::new(e.code, format!("the order's {name} {}", e.message)))?;
+        }
+        Ok(self)
     }
 }
 
@@ -340,9 +354,12 @@ impl OrderInput {
             }
         }
         let totals = match (currency, shipping, shipping_tax, v.is_empty()) {
-            (Some(c), Some(s), Some(st), true) => {
-                v.check("/totals", Totals::compute(c, &lines, s, st).map_err(overflow))
-            }
+            (Some(c), Some(s), Some(st), true) => v.check(
+                "/totals",
+                Totals::compute(c, &lines, s, st)
+                    .map_err(overflow)
+                    .and_then(Totals::bounded),
+            ),
             _ => None,
         };
         if let (Some(sent), Some(ours)) = (&self.totals, &totals) {

@@ -63,6 +63,51 @@ fn input() -> OrderInput {
     }
 }
 
+/// An order of one line of `quantity` at `unit_price`, nothing else charged.
+fn priced(unit_price: i64, quantity: i64) -> OrderInput {
+    let mut order = input();
+    order.lines = Some(vec![LineInput {
+        sku: Some("A".into()),
+        quantity: Some(quantity),
+        unit_price: Some(gbp(unit_price)),
+        ..Default::default()
+    }]);
+    order.shipping = None;
+    order
+}
+
+#[test]
+fn no_amount_and_no_total_may_pass_the_bound() {
+    use crate::money::MAX_AMOUNT;
+    let fields = |order: OrderInput| -> Vec<(String, String)> {
+        let errors = order.parse().unwrap_err();
+        errors.into_iter().map(|e| (e.field, e.message)).collect()
+    };
+    let at_most = "must be at most 10000000000.00 GBP";
+    // A total of exactly i64::MAX, with nothing wrapping on the way.
+    assert_eq!(
+        fields(priced(i64::MAX, 1)),
+        [("/lines/0/unit_price".into(), at_most.into())]
+    );
+    let mut shipping = priced(100, 1);
+    shipping.shipping = Some(ShippingInput {
+        amount: Some(gbp(i64::MAX)),
+        tax: None,
+    });
+    assert_eq!(fields(shipping), [("/shipping/amount".into(), at_most.into())]);
+    // Every amount within the bound, the total beyond it.
+    assert_eq!(
+        fields(priced(MAX_AMOUNT, 2)),
+        [("/totals".into(), format!("the order's subtotal {at_most}"))]
+    );
+    // A product too large to count.
+    assert_eq!(
+        fields(priced(MAX_AMOUNT, 1_000_000_000)),
+        [("/lines/0/unit_price".into(), "amount is too large".into())]
+    );
+    assert_eq!(priced(MAX_AMOUNT, 1).parse().unwrap().totals.total, gbp(MAX_AMOUNT));
+}
+
 #[test]
 fn totals_add_up_lines_discounts_taxes_and_shipping() {
     let draft = input().parse().unwrap();

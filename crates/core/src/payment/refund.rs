@@ -163,7 +163,7 @@ fn same_currency(m: Money, currency: crate::Currency) -> Result<Money, Invalid> 
     } else if m.amount <= 0 {
         Err(Invalid::new("out_of_range", "must be more than zero"))
     } else {
-        Ok(m)
+        m.bounded()
     }
 }
 

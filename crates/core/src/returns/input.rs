@@ -249,13 +249,7 @@ impl ExchangeInput {
                 .require(at("sku"), l.sku.as_deref())
                 .and_then(|s| v.check(at("sku"), validation::code(s, "sku")));
             let quantity = quantity(&mut v, at("quantity"), l.quantity);
-            let price = v.check_opt(at("unit_price"), l.unit_price, |m| {
-                if m.is_negative() {
-                    Err(Invalid::new("out_of_range", "must not be negative"))
-                } else {
-                    Ok(m)
-                }
-            });
+            let price = v.check_opt(at("unit_price"), l.unit_price, Money::bounded);
             if let (Some(sku), Some(quantity), Some(unit_price)) = (sku, quantity, price) {
                 lines.push(ReplacementLine {
                     sku,

@@ -8,6 +8,7 @@
 //! no plan reserves more than a location has.
 
 pub mod promise;
+mod simulation;
 pub mod zone;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::id::{LocationId, ProductId};
 use crate::money::Money;
 pub use promise::Promise;
+pub use simulation::{DestinationInput, SimulationDraft, SimulationInput, SimulationLineInput};
 
 /// Exact search is used up to this many lines ...
 pub const EXACT_LINES: usize = 8;
@@ -48,6 +50,28 @@ impl SplitPolicy {
 pub struct Line {
     pub needs: Vec<(ProductId, i64)>,
     pub weight_grams: i64,
+}
+
+impl Line {
+    /// The line for `quantity` units of a product that takes `takes` from stock per unit
+    /// (itself, or a kit's components) and weighs `unit_grams`. Products saturate: a
+    /// line too large to count asks more than any location has and weighs the most.
+    pub fn of_units(takes: &[(ProductId, i64)], unit_grams: i64, quantity: i64) -> Line {
+        Line {
+            needs: takes
+                .iter()
+                .map(|(p, q)| (p.clone(), q.saturating_mul(quantity)))
+                .collect(),
+            weight_grams: unit_grams.saturating_mul(quantity),
+        }
+    }
+}
+
+/// What one unit of a kit weighs: its components' `(units, grams each)`, saturating.
+pub fn kit_grams(components: impl IntoIterator<Item = (i64, i64)>) -> i64 {
+    components.into_iter().fold(0i64, |sum, (units, grams)| {
+        sum.saturating_add(units.saturating_mul(grams))
+    })
 }
 
 /// An eligible location with its stock, the cost of the zone that serves the
@@ -92,11 +116,30 @@ pub struct Decision {
     pub exact: bool,
 }
 
-fn cost_milli(site: &Site, grams: i64) -> i64 {
-    site.cost_per_shipment.amount * 1000 + site.cost_per_kg.amount * grams
+/// What a shipment of `grams` from `site` costs, in thousandths of a minor unit; `None`
+/// when it is too large to count (the site cannot ship it: an overflow is never cheap).
+/// Weights add up saturating, so a weight too large to count costs nothing only where
+/// the zone charges nothing by weight.
+fn cost_milli(site: &Site, grams: i64) -> Option<i64> {
+    site.cost_per_shipment
+        .amount
+        .checked_mul(1000)?
+        .checked_add(site.cost_per_kg.amount.checked_mul(grams)?)
 }
 
-/// Scores a complete assignment, or `None` if it asks a site for more than it has.
+/// A score's sums over the sites a plan uses; `None` when a cost overflows.
+fn sums(sites: &[Site], used: impl Iterator<Item = (usize, i64)> + Clone) -> Option<(i64, i64, i64)> {
+    let mut cost = 0i64;
+    for (s, grams) in used.clone() {
+        cost = cost.checked_add(cost_milli(&sites[s], grams)?)?;
+    }
+    let latest = used.clone().map(|(s, _)| sites[s].promise.deliver_by.as_second()).max();
+    let priority = used.map(|(s, _)| sites[s].priority).try_fold(0i64, i64::checked_add)?;
+    Some((cost, latest.unwrap_or(0), priority))
+}
+
+/// Scores a complete assignment, or `None` if it asks a site for more than it has or
+/// its cost is too large to count.
 pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Option<Score> {
     let mut used: BTreeMap<usize, i64> = BTreeMap::new();
     let mut taken: BTreeMap<(usize, &ProductId), i64> = BTreeMap::new();
@@ -105,9 +148,11 @@ pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Op
         match site {
             None => unserved += 1,
             Some(s) => {
-                *used.entry(*s).or_insert(0) += line.weight_grams;
+                let grams = used.entry(*s).or_insert(0);
+                *grams = grams.saturating_add(line.weight_grams);
                 for (product, q) in &line.needs {
-                    *taken.entry((*s, product)).or_insert(0) += q;
+                    let taken = taken.entry((*s, product)).or_insert(0);
+                    *taken = taken.checked_add(*q)?;
                 }
             }
         }
@@ -117,16 +162,13 @@ pub fn score(lines: &[Line], sites: &[Site], assignment: &[Option<usize>]) -> Op
             return None;
         }
     }
+    let (cost_milli, latest_delivery, priority) = sums(sites, used.iter().map(|(s, g)| (*s, *g)))?;
     Some(Score {
         unserved,
         shipments: used.len(),
-        cost_milli: used.iter().map(|(s, grams)| cost_milli(&sites[*s], *grams)).sum(),
-        latest_delivery: used
-            .keys()
-            .map(|s| sites[*s].promise.deliver_by.as_second())
-            .max()
-            .unwrap_or(0),
-        priority: used.keys().map(|s| sites[*s].priority).sum(),
+        cost_milli,
+        latest_delivery,
+        priority,
     })
 }
 
@@ -180,13 +222,17 @@ pub fn route(lines: &[Line], sites: &[Site], policy: SplitPolicy) -> Decision {
         }
         SplitPolicy::Allow if lines.len() <= EXACT_LINES && sites.len() <= EXACT_SITES => {
             single_sites(lines, sites, &mut leaders);
-            leaders.offer(greedy(lines, sites));
+            if let Some(plan) = greedy(lines, sites) {
+                leaders.offer(plan);
+            }
             search(lines, sites, &mut leaders);
             true
         }
         SplitPolicy::Allow => {
             single_sites(lines, sites, &mut leaders);
-            leaders.offer(greedy(lines, sites));
+            if let Some(plan) = greedy(lines, sites) {
+                leaders.offer(plan);
+            }
             false
         }
     };
@@ -230,8 +276,9 @@ fn single_sites(lines: &[Line], sites: &[Site], leaders: &mut Leaders) {
 }
 
 /// Greedy: repeatedly take the location that can ship the most remaining lines
-/// (cheapest on ties) until no location can ship another.
-fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
+/// (cheapest on ties) until no location can ship another. `None` when the plan's total
+/// cost overflows.
+fn greedy(lines: &[Line], sites: &[Site]) -> Option<Plan> {
     let mut assignment: Vec<Option<usize>> = vec![None; lines.len()];
     let mut remaining: Vec<BTreeMap<ProductId, i64>> = sites.iter().map(|s| s.available.clone()).collect();
     loop {
@@ -239,7 +286,7 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
         for (s, site) in sites.iter().enumerate() {
             let mut stock = remaining[s].clone();
             let mut takes = Vec::new();
-            let mut grams = 0;
+            let mut grams = 0i64;
             for (i, line) in lines.iter().enumerate() {
                 if assignment[i].is_some() {
                     continue;
@@ -249,10 +296,11 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
                         *stock.entry(p.clone()).or_insert(0) -= q;
                     }
                     takes.push(i);
-                    grams += line.weight_grams;
+                    grams = grams.saturating_add(line.weight_grams);
                 }
             }
-            let cost = cost_milli(site, grams);
+            // A location whose cost overflows cannot take these lines.
+            let Some(cost) = cost_milli(site, grams) else { continue };
             let better = match &best {
                 None => !takes.is_empty(),
                 Some((_, t, c)) => takes.len() > t.len() || (takes.len() == t.len() && !takes.is_empty() && cost < *c),
@@ -269,8 +317,7 @@ fn greedy(lines: &[Line], sites: &[Site]) -> Plan {
             assignment[i] = Some(s);
         }
     }
-    let score = score(lines, sites, &assignment).unwrap_or_default();
-    Plan { assignment, score }
+    score(lines, sites, &assignment).map(|score| Plan { assignment, score })
 }
 
 /// Branch and bound over lines, most constrained first. Every part of the score only
@@ -307,26 +354,26 @@ struct State {
 }
 
 impl State {
-    fn partial_score(&self, sites: &[Site]) -> Score {
-        let used: Vec<usize> = (0..sites.len())
+    /// The score so far; `None` when its cost overflows (no completion can ship).
+    fn partial_score(&self, sites: &[Site]) -> Option<Score> {
+        let used = (0..sites.len())
             .filter(|s| self.assignment.contains(&Some(*s)))
-            .collect();
-        Score {
+            .map(|s| (s, self.grams[s]));
+        let (cost_milli, latest_delivery, priority) = sums(sites, used.clone())?;
+        Some(Score {
             unserved: self.unserved,
-            shipments: used.len(),
-            cost_milli: used.iter().map(|s| cost_milli(&sites[*s], self.grams[*s])).sum(),
-            latest_delivery: used
-                .iter()
-                .map(|s| sites[*s].promise.deliver_by.as_second())
-                .max()
-                .unwrap_or(0),
-            priority: used.iter().map(|s| sites[*s].priority).sum(),
-        }
+            shipments: used.count(),
+            cost_milli,
+            latest_delivery,
+            priority,
+        })
     }
 }
 
 fn descend(lines: &[Line], sites: &[Site], order: &[usize], depth: usize, state: &mut State, leaders: &mut Leaders) {
-    let partial = state.partial_score(sites);
+    let Some(partial) = state.partial_score(sites) else {
+        return;
+    };
     if leaders.bound().is_some_and(|bound| partial >= bound) {
         return;
     }
@@ -356,11 +403,12 @@ fn descend(lines: &[Line], sites: &[Site], order: &[usize], depth: usize, state:
         for (p, q) in &line.needs {
             *state.remaining[s].entry(p.clone()).or_insert(0) -= q;
         }
-        state.grams[s] += line.weight_grams;
+        let grams = state.grams[s];
+        state.grams[s] = grams.saturating_add(line.weight_grams);
         state.assignment[i] = Some(s);
         descend(lines, sites, order, depth + 1, state, leaders);
         state.assignment[i] = None;
-        state.grams[s] -= line.weight_grams;
+        state.grams[s] = grams;
         for (p, q) in &line.needs {
             *state.remaining[s].entry(p.clone()).or_insert(0) += q;
         }
@@ -397,7 +445,7 @@ pub struct PlanSummary {
 
 /// Rounds thousandths of a minor unit up to a whole minor unit.
 fn whole(cost_milli: i64) -> i64 {
-    (cost_milli + 999).div_euclid(1000)
+    cost_milli.div_euclid(1000) + i64::from(cost_milli.rem_euclid(1000) != 0)
 }
 
 impl Plan {
@@ -425,20 +473,25 @@ impl Plan {
             .iter()
             .map(|(s, idx)| {
                 let site = &sites[*s];
-                let grams: i64 = idx.iter().map(|i| lines[*i].weight_grams).sum();
+                let grams = idx
+                    .iter()
+                    .fold(0i64, |sum, i| sum.saturating_add(lines[*i].weight_grams));
+                // A scored plan's costs fit; an unscored one's that overflow show as the most.
+                let cost = cost_milli(site, grams).map_or(i64::MAX, whole);
                 PlannedShipment {
                     location: site.code.clone(),
                     lines: idx.clone(),
                     weight_grams: grams,
-                    cost: Money::new(whole(cost_milli(site, grams)), site.cost_per_shipment.currency),
+                    cost: Money::new(cost, site.cost_per_shipment.currency),
                     promised_ship_at: site.promise.ship_by,
                     promised_delivery_at: site.promise.deliver_by,
                 }
             })
             .collect();
-        let total_cost = shipments
-            .first()
-            .map(|f| Money::new(shipments.iter().map(|s| s.cost.amount).sum(), f.cost.currency));
+        let total_cost = shipments.first().map(|f| {
+            let sum = shipments.iter().fold(0i64, |sum, s| sum.saturating_add(s.cost.amount));
+            Money::new(sum, f.cost.currency)
+        });
         let mut text = String::new();
         for (n, s) in shipments.iter().enumerate() {
             let sep = if n == 0 { "" } else { " + " };
@@ -486,108 +539,6 @@ pub fn why_lost(winner: &Score, loser: &Score) -> &'static str {
         "it delivers later"
     } else {
         "its locations come later by priority"
-    }
-}
-
-/// A hypothetical order to route, as it arrives.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SimulationInput {
-    #[cfg_attr(feature = "openapi", schema(example = "web"))]
-    pub channel: Option<String>,
-    pub destination: Option<DestinationInput>,
-    /// Default standard.
-    pub service_level: Option<crate::order::ServiceLevel>,
-    /// The currency costs are shown in when a location has no zones. Default: the zones'.
-    pub currency: Option<String>,
-    pub lines: Option<Vec<SimulationLineInput>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DestinationInput {
-    #[cfg_attr(feature = "openapi", schema(example = "GB"))]
-    pub country: Option<String>,
-    pub region: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(example = "LS1 4AP"))]
-    pub postal_code: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct SimulationLineInput {
-    #[cfg_attr(feature = "openapi", schema(example = "TEE-BLA-M"))]
-    pub sku: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(example = 1))]
-    pub quantity: Option<i64>,
-}
-
-/// A valid hypothetical order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimulationDraft {
-    pub channel: String,
-    pub country: String,
-    pub region: Option<String>,
-    pub postal_code: Option<String>,
-    pub service_level: crate::order::ServiceLevel,
-    pub currency: Option<crate::money::Currency>,
-    pub lines: Vec<(String, i64)>,
-}
-
-impl SimulationInput {
-    pub fn parse(&self) -> Result<SimulationDraft, Vec<crate::FieldError>> {
-        use crate::validation::{self, Validator};
-        let mut v = Validator::new();
-        let channel = v
-            .require("/channel", self.channel.as_deref())
-            .and_then(|c| v.check("/channel", validation::code(c, "channel")));
-        let destination = v.require("/destination", self.destination.as_ref());
-        let country = destination
-            .and_then(|d| v.require("/destination/country", d.country.as_deref()))
-            .and_then(|c| v.check("/destination/country", validation::country(c)));
-        let region = v.check(
-            "/destination/region",
-            validation::optional_text(destination.and_then(|d| d.region.as_deref()), 100),
-        );
-        let postal_code = v.check(
-            "/destination/postal_code",
-            validation::optional_text(destination.and_then(|d| d.postal_code.as_deref()), 20),
-        );
-        let currency = v.check_opt("/currency", self.currency.as_deref(), crate::money::Currency::parse);
-        let mut lines = Vec::new();
-        match v.require("/lines", self.lines.as_ref()) {
-            Some(raw) if raw.is_empty() => {
-                v.push(crate::validation::Invalid::new("required", "needs at least one line").at("/lines"))
-            }
-            Some(raw) => {
-                for (i, l) in raw.iter().enumerate() {
-                    let sku = v
-                        .require(format!("/lines/{i}/sku"), l.sku.as_deref())
-                        .and_then(|s| v.check(format!("/lines/{i}/sku"), validation::code(s, "sku")));
-                    let quantity = v
-                        .require(format!("/lines/{i}/quantity"), l.quantity)
-                        .and_then(|q| v.check(format!("/lines/{i}/quantity"), crate::inventory::Quantity::new(q)));
-                    if let (Some(sku), Some(q)) = (sku, quantity) {
-                        lines.push((sku, q.get()));
-                    }
-                }
-            }
-            None => {}
-        }
-        v.finish(|| {
-            Some(SimulationDraft {
-                channel: channel?,
-                country: country?,
-                region: region?,
-                postal_code: postal_code?,
-                service_level: self.service_level.unwrap_or(crate::order::ServiceLevel::Standard),
-                currency: currency?,
-                lines,
-            })
-        })
     }
 }
 

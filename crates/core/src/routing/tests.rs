@@ -166,6 +166,92 @@ fn large_orders_get_a_heuristic_plan_that_never_overreserves() {
     assert_eq!(d.chosen.score.unserved, 0);
 }
 
+/// A site whose zone prices absurdly: `per_shipment` and `per_kg` in minor units.
+fn priced(i: usize, p: &ProductId, per_shipment: i64, per_kg: i64) -> Site {
+    Site {
+        cost_per_shipment: gbp(per_shipment),
+        cost_per_kg: gbp(per_kg),
+        ..site(i, &[(p.clone(), 5)], 0, 1, i as i64)
+    }
+}
+
+#[test]
+fn a_cost_that_overflows_makes_its_location_unusable_never_cheap() {
+    let p = products(1);
+    let lines = vec![line(&p[0], 1)];
+    for (per_shipment, per_kg) in [
+        (0, i64::MAX),
+        (i64::MAX, 0),
+        (i64::MAX / 1000 + 1, 0),
+        (0, i64::MAX / 400),
+    ] {
+        let sites = vec![priced(0, &p[0], per_shipment, per_kg), priced(1, &p[0], 500, 10)];
+        for policy in [SplitPolicy::Allow, SplitPolicy::ShipComplete] {
+            let d = route(&lines, &sites, policy);
+            assert_eq!(
+                d.chosen.assignment,
+                vec![Some(1)],
+                "{per_shipment} + {per_kg}/kg, {policy:?}"
+            );
+            assert_eq!(d.chosen.score.cost_milli, 500_000 + 10 * 500);
+            assert_eq!(score(&lines, &sites, &[Some(0)]), None);
+            let summary = d.chosen.summarize(&lines, &sites);
+            assert_eq!(summary.total_cost, Some(gbp(505)));
+        }
+        let alone = route(&lines, &sites[..1], SplitPolicy::Allow);
+        assert_eq!(
+            alone.chosen.assignment,
+            vec![None],
+            "the line waits rather than ship at a wrapped cost"
+        );
+    }
+}
+
+#[test]
+fn weights_too_heavy_to_add_up_make_a_priced_location_unusable() {
+    let p = products(1);
+    let heavy = Line {
+        needs: vec![(p[0].clone(), 1)],
+        weight_grams: i64::MAX,
+    };
+    let lines = vec![heavy.clone(), heavy];
+    // Priced by weight: no plan can ship them; free by weight: the weight costs nothing.
+    let by_weight = vec![priced(0, &p[0], 100, 1)];
+    assert_eq!(
+        route(&lines, &by_weight, SplitPolicy::Allow).chosen.assignment,
+        vec![None, None]
+    );
+    let flat = vec![priced(0, &p[0], 100, 0)];
+    let d = route(&lines, &flat, SplitPolicy::Allow);
+    assert_eq!(d.chosen.assignment, vec![Some(0), Some(0)]);
+    assert_eq!(d.chosen.summarize(&lines, &flat).total_cost, Some(gbp(100)));
+}
+
+#[test]
+fn lines_and_kit_weights_saturate_instead_of_wrapping() {
+    let p = products(2);
+    let takes = [(p[0].clone(), 2), (p[1].clone(), i64::MAX / 2)];
+    let line = Line::of_units(&takes, 1_000_000, 3);
+    assert_eq!(line.needs, vec![(p[0].clone(), 6), (p[1].clone(), i64::MAX)]);
+    assert_eq!(line.weight_grams, 3_000_000);
+    assert_eq!(Line::of_units(&takes, i64::MAX / 2, 3).weight_grams, i64::MAX);
+    assert_eq!(kit_grams([(2, 300), (1, 50)]), 650);
+    assert_eq!(kit_grams([(1_000_000_000, 1_000_000), (i64::MAX, 2)]), i64::MAX);
+}
+
+#[test]
+fn a_large_order_never_prefers_a_location_whose_cost_overflows() {
+    let p = products(12);
+    let stock: Vec<(ProductId, i64)> = p.iter().map(|p| (p.clone(), 5)).collect();
+    let mut wrapping = site(0, &stock, 0, 1, 0);
+    wrapping.cost_per_kg = gbp(i64::MAX);
+    let sites = vec![wrapping, site(1, &stock, 900, 1, 1)];
+    let lines: Vec<Line> = p.iter().map(|p| line(p, 1)).collect();
+    let d = route(&lines, &sites, SplitPolicy::Allow);
+    assert!(!d.exact);
+    assert_eq!(d.chosen.assignment, vec![Some(1); 12]);
+}
+
 /// The optimum by trying every assignment.
 fn brute_force(lines: &[Line], sites: &[Site], policy: SplitPolicy) -> Score {
     let options = sites.len() + 1;

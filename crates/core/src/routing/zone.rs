@@ -76,15 +76,13 @@ pub fn parse_zones(inputs: &[ZoneInput]) -> Result<Vec<Zone>, Vec<FieldError>> {
         let mut money = |field: &str, value: Option<Money>, required: bool| -> Option<Money> {
             let value = if required { v.require(at(field), value)? } else { value? };
             let first = *currency.get_or_insert(value.currency);
-            let checked = if value.is_negative() {
-                Err(Invalid::new("out_of_range", "must not be negative"))
-            } else if value.currency != first {
+            let checked = if value.currency != first {
                 Err(Invalid::new(
                     "currency_mismatch",
                     format!("all zones of a location use one currency ({first})"),
                 ))
             } else {
-                Ok(value)
+                value.bounded()
             };
             v.check(at(field), checked)
         };
@@ -245,7 +243,9 @@ mod tests {
         eur.cost_per_shipment = Some(Money::new(500, Currency::parse("EUR").unwrap()));
         let mut bad = zone("Germany", None, None, -1);
         bad.transit_days = Some(99);
-        let errors = parse_zones(&[zone("GB", None, None, 400), eur, bad]).unwrap_err();
+        let mut absurd = zone("FR", None, None, i64::MAX);
+        absurd.cost_per_kg = Some(Money::new(i64::MAX, Currency::parse("GBP").unwrap()));
+        let errors = parse_zones(&[zone("GB", None, None, 400), eur, bad, absurd]).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -253,8 +253,11 @@ mod tests {
                 "/1/cost_per_shipment",
                 "/2/country",
                 "/2/cost_per_shipment",
-                "/2/transit_days"
+                "/2/transit_days",
+                "/3/cost_per_shipment",
+                "/3/cost_per_kg"
             ]
         );
+        assert_eq!(errors[5].message, "must be at most 10000000000.00 GBP");
     }
 }

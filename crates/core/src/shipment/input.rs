@@ -409,13 +409,7 @@ impl LabelInput {
             }
             (Provider::Simulated, None, _) => Some(None),
         };
-        let cost = v.check_opt("/cost", self.cost, |m| {
-            if m.is_negative() {
-                Err(Invalid::new("out_of_range", "must not be negative"))
-            } else {
-                Ok(m)
-            }
-        });
+        let cost = v.check_opt("/cost", self.cost, Money::bounded);
         v.finish(|| {
             Some(LabelRequest {
                 provider,

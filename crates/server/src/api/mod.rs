@@ -147,6 +147,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .layer(axum::middleware::from_fn(crate::extract::request_target))
 }
 
 /// Adds the 401 and 403 answers every `/api/v1` operation can give, so each

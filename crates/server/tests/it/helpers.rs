@@ -212,7 +212,8 @@ impl TestApp {
         Self::respond(req, headers).await
     }
 
-    async fn respond(mut req: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Resp {
+    /// Sends a request built by hand, with `headers`, and reads the answer.
+    pub async fn respond(mut req: reqwest::RequestBuilder, headers: &[(&str, &str)]) -> Resp {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -330,6 +331,18 @@ pub fn address(country: &str) -> Value {
             json!({"name": "Ann Smith", "line1": "1 High Street", "city": "Leeds", "postal_code": "LS1 4AP", "country": country})
         }
     }
+}
+
+/// `X-Hmac-Signature` as EasyPost computes it: the secret is used in Unicode NFKD form,
+/// so "sécret" (é as one code point) is keyed as "se\u{301}cret".
+pub fn easypost_signature(body: &[u8]) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let nfkd = EASYPOST_WEBHOOK_SECRET.replace('\u{e9}', "e\u{301}");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(nfkd.as_bytes()).unwrap();
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("hmac-sha256-hex={hex}")
 }
 
 pub fn gbp(amount: i64) -> Value {

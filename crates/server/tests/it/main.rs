@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod catalog;
 mod edges;
+mod hostile;
 mod idempotency;
 mod inventory;
 mod ops;

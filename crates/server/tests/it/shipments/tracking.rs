@@ -336,18 +336,6 @@ async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
-/// `X-Hmac-Signature` as EasyPost computes it: the secret is used in Unicode NFKD form,
-/// so "sécret" (é as one code point) is keyed as "se\u{301}cret".
-fn easypost_signature(body: &[u8]) -> String {
-    use hmac::{Hmac, KeyInit, Mac};
-    let nfkd = EASYPOST_WEBHOOK_SECRET.replace('\u{e9}', "e\u{301}");
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(nfkd.as_bytes()).unwrap();
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("hmac-sha256-hex={hex}")
-}
-
 async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp) {
     // EasyPost's own published vector: the shared event body (without the file's final
     // newline), signed with the shared secret. Its tracker ("1") is no shipment of ours,
