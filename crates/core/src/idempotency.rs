@@ -27,10 +27,14 @@ string_enum!(
 /// How long a key is kept when the server is not told otherwise.
 pub const DEFAULT_TTL: SignedDuration = SignedDuration::from_hours(24);
 
-/// A first request that has not answered for this long stopped without answering
-/// (its process died): while it had committed nothing, a retry may take the key over
-/// (the old request, should it still be running, can no longer commit under it).
-pub const STALE_AFTER: SignedDuration = SignedDuration::from_secs(60);
+/// How often a running keyed request tells the others it is alive.
+pub const HEARTBEAT_EVERY: SignedDuration = SignedDuration::from_secs(3);
+
+/// A first request not heard from for this long (three missed heartbeats) stopped
+/// without answering: its process died. While it had committed nothing, a retry may
+/// take the key over (the old run, should it still be going, can no longer commit
+/// under it).
+pub const STALE_AFTER: SignedDuration = SignedDuration::from_secs(10);
 
 /// The longest `Idempotency-Key` accepted.
 pub const KEY_MAX: usize = 255;
@@ -46,8 +50,8 @@ pub struct Stored {
     pub state: KeyState,
     /// Whether the stored request is this one (method, path, query and body).
     pub same_request: bool,
-    /// When its first request began.
-    pub began_at: Timestamp,
+    /// When its first request was last known to be running (it began, or beat).
+    pub alive_at: Timestamp,
     /// When it stops counting.
     pub expires_at: Timestamp,
 }
@@ -75,7 +79,7 @@ impl Stored {
         if now >= self.expires_at {
             return Retry::Run;
         }
-        let stale = now.duration_since(self.began_at) >= STALE_AFTER;
+        let stale = now.duration_since(self.alive_at) >= STALE_AFTER;
         match self.state {
             KeyState::Done if self.same_request => Retry::Replay,
             KeyState::Done => Retry::Mismatch,
@@ -156,7 +160,7 @@ mod tests {
         Stored {
             state,
             same_request,
-            began_at: at(0),
+            alive_at: at(0),
             expires_at: at(0) + DEFAULT_TTL,
         }
     }
@@ -170,11 +174,14 @@ mod tests {
 
     #[test]
     fn a_running_request_makes_retries_wait_until_it_is_stale() {
-        assert_eq!(stored(KeyState::InFlight, true).retry(at(59)), Retry::InFlight);
-        assert_eq!(stored(KeyState::Committed, true).retry(at(59)), Retry::InFlight);
+        assert_eq!(stored(KeyState::InFlight, true).retry(at(9)), Retry::InFlight);
+        assert_eq!(stored(KeyState::Committed, true).retry(at(9)), Retry::InFlight);
         assert_eq!(stored(KeyState::InFlight, false).retry(at(5)), Retry::InFlight);
-        assert_eq!(stored(KeyState::InFlight, true).retry(at(60)), Retry::Run);
-        assert_eq!(stored(KeyState::InFlight, false).retry(at(60)), Retry::Run);
+        assert_eq!(stored(KeyState::InFlight, true).retry(at(10)), Retry::Run);
+        assert_eq!(stored(KeyState::InFlight, false).retry(at(10)), Retry::Run);
+        assert_eq!(stored(KeyState::Committed, true).retry(at(10)), Retry::ResponseLost);
+        // Three heartbeats fit in the window, so one late beat is not taken for death.
+        assert!(HEARTBEAT_EVERY * 3 < STALE_AFTER);
     }
 
     #[test]

@@ -112,10 +112,12 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         Ok(Begin::Replay { status, headers, body }) => replay(status, headers, body),
         Ok(Begin::Proceed(claim)) => {
             let run = tokio::spawn(async move {
+                let beating = tokio::spawn(heartbeat(state.clone(), claim.clone()));
                 let response = claim
                     .clone()
                     .scope(next.run(Request::from_parts(parts, Body::from(bytes))))
                     .await;
+                beating.abort();
                 keep(&state, &claim, response).await
             });
             run.await.unwrap_or_else(|e| {
@@ -163,6 +165,18 @@ fn replay(status: u16, headers: Vec<(String, String)>, body: String) -> Response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
+}
+
+/// Tells retries, every few seconds, that the run holding `claim` is alive, so only a
+/// run whose process died is taken over.
+async fn heartbeat(state: AppState, claim: Claim) {
+    let every = idempotency::HEARTBEAT_EVERY.unsigned_abs();
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = state.store.idempotency_heartbeat(&claim).await {
+            tracing::warn!(error = %e, "could not record that an idempotent request is running");
+        }
+    }
 }
 
 /// Stores the response of the run holding `claim` (or forgets its key when it

@@ -18,15 +18,19 @@ CREATE TABLE idempotent_request (
     response_headers TEXT,
     response_body    TEXT,
     created_at       BIGINT NOT NULL,
+    -- When the run holding the claim was last known to be running: it beats every few
+    -- seconds, so a run not heard from for longer died with its process.
+    alive_at         BIGINT NOT NULL,
     expires_at       BIGINT NOT NULL,
     CONSTRAINT idempotent_request_pkey PRIMARY KEY (principal, key)
 );
 CREATE INDEX idempotent_request_expires_idx ON idempotent_request (expires_at);
 
 INSERT INTO idempotent_request
-    (principal, key, request_hash, claim, state, status_code, response_headers, response_body, created_at, expires_at)
+    (principal, key, request_hash, claim, state, status_code, response_headers, response_body, created_at, alive_at,
+     expires_at)
 SELECT principal, key, request_hash, 'carried-over', state, status_code, response_headers, response_body,
-       created_at, created_at + 86400000000
+       created_at, created_at, created_at + 86400000000
 FROM idempotency_key;
 
 DROP TABLE idempotency_key;

@@ -104,8 +104,8 @@ impl Store {
         let expires_at = now.checked_add(ttl).unwrap_or(Timestamp::MAX);
         transact!(self, |tx| {
             let inserted = db::query(
-                "INSERT INTO idempotent_request (principal, key, request_hash, claim, state, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (principal, key) DO NOTHING",
+                "INSERT INTO idempotent_request (principal, key, request_hash, claim, state, created_at, alive_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (principal, key) DO NOTHING",
             )
             .bind(principal)
             .bind(key)
@@ -120,7 +120,7 @@ impl Store {
                 return Ok(Begin::Proceed(claim.clone()));
             }
             let row = db::query(
-                "SELECT request_hash, state, status_code, response_headers, response_body, created_at, expires_at \
+                "SELECT request_hash, state, status_code, response_headers, response_body, alive_at, expires_at \
                  FROM idempotent_request WHERE principal = $1 AND key = $2",
             )
             .bind(principal)
@@ -132,7 +132,7 @@ impl Store {
             let stored = Stored {
                 state,
                 same_request: row.try_get::<String, _>("request_hash")? == request_hash,
-                began_at: time(row.try_get("created_at")?),
+                alive_at: time(row.try_get("alive_at")?),
                 expires_at: time(row.try_get("expires_at")?),
             };
             match stored.retry(now) {
@@ -141,7 +141,7 @@ impl Store {
                     // longer commit (its claim is gone).
                     db::query(
                         "UPDATE idempotent_request SET request_hash = $1, claim = $2, state = $3, status_code = NULL, \
-                         response_headers = NULL, response_body = NULL, created_at = $4, expires_at = $5 \
+                         response_headers = NULL, response_body = NULL, created_at = $4, alive_at = $4, expires_at = $5 \
                          WHERE principal = $6 AND key = $7",
                     )
                     .bind(request_hash)
@@ -207,6 +207,22 @@ impl Store {
                 .execute(&mut ***tx)
                 .await?;
             }
+            Ok(())
+        })
+    }
+
+    /// Records that the run holding `claim` is still running (see
+    /// `core::idempotency::HEARTBEAT_EVERY`).
+    pub async fn idempotency_heartbeat(&self, claim: &Claim) -> StoreResult<()> {
+        let now = micros(self.now());
+        transact!(self, |tx| {
+            db::query("UPDATE idempotent_request SET alive_at = $1 WHERE principal = $2 AND key = $3 AND claim = $4")
+                .bind(now)
+                .bind(&claim.principal)
+                .bind(&claim.key)
+                .bind(&claim.token)
+                .execute(&mut ***tx)
+                .await?;
             Ok(())
         })
     }
