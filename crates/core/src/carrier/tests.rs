@@ -124,6 +124,22 @@ fn the_registry_checks_numbers_per_carrier() {
     assert_eq!(Carrier::Ups.default_service(ServiceLevel::NextDay), "UPS Next Day Air");
 }
 
+/// Found by fuzzing (`fuzz/corpus/tracking_number/`): a letter of two bytes where a
+/// format slices the number by position panicked instead of refusing the number.
+#[test]
+fn a_multi_byte_letter_where_a_format_slices_is_refused_not_a_panic() {
+    for number in [
+        "42090\u{fd}0",
+        "4209'20\u{0}\n00\t9\u{fd}09",
+        "RB1234567\u{e9}GB",
+        "RB12345678\u{e9}B",
+    ] {
+        for carrier in Carrier::ALL {
+            assert!(carrier.validate(number).is_err(), "{carrier:?} {number:?}");
+        }
+    }
+}
+
 #[test]
 fn the_simulated_carrier_issues_numbers_every_carrier_accepts() {
     for carrier in Carrier::ALL {
