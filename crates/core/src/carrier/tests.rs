@@ -257,3 +257,15 @@ fn an_easypost_webhook_signature_is_verified() {
         assert!(!easypost::signature_matches("sécret", body, bad), "{bad:?}");
     }
 }
+
+/// A signature is hex digits only: `u8::from_str_radix` also reads `+a` as 0x0a, so the
+/// shared signature with its byte `0a` written `+a` was accepted as well.
+#[test]
+fn an_easypost_signature_with_a_sign_in_its_hex_is_refused() {
+    let file = include_str!("testdata/easypost_event-body_tracker.updated.json");
+    let body = file.strip_suffix('\n').unwrap().as_bytes();
+    let right = "38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db";
+    let signed = |hex: &str| easypost::signature_matches("sécret", body, &format!("hmac-sha256-hex={hex}"));
+    assert!(signed(right));
+    assert!(!signed(&right.replacen("0a", "+a", 1)));
+}
