@@ -50,76 +50,111 @@ fn validated<T: DeserializeOwned, D>(body: &[u8], parse: impl Fn(&T) -> Result<D
     }
 }
 
-pub fn order_input(data: &[u8]) {
-    let Some((which, body)) = selector(data) else { return };
-    match which % 3 {
-        0 => order::order(body),
-        1 => order::hold(body, now()),
-        _ => order::address(body),
+/// Like `validated`, for a target that only checks the refusals.
+fn checked<T: DeserializeOwned, D>(body: &[u8], parse: impl Fn(&T) -> Result<D, Vec<FieldError>>) {
+    validated(body, parse);
+}
+
+/// One check of a body per parser, for `one_of`.
+macro_rules! parsers {
+    ($($parse:expr),+ $(,)?) => {
+        &[$(&|body: &[u8]| checked(body, $parse)),+]
+    };
+}
+
+/// A check of a body.
+type Check<'a> = &'a dyn Fn(&[u8]);
+
+/// Feeds the body to the check the first byte picks from `checks`.
+fn one_of(data: &[u8], checks: &[Check<'_>]) {
+    if let Some((which, body)) = selector(data) {
+        checks[usize::from(which) % checks.len()](body);
     }
 }
 
+pub fn order_input(data: &[u8]) {
+    one_of(
+        data,
+        &[&order::order, &|body| order::hold(body, now()), &order::address],
+    );
+}
+
 pub fn catalog_input(data: &[u8]) {
-    let Some((which, body)) = selector(data) else { return };
-    match which % 8 {
-        0 => drop(validated(body, ProductInput::parse)),
-        1 => drop(validated(body, |patch: &ProductPatch| {
-            let current = ProductInput {
-                sku: Some("TEE-M".into()),
-                title: Some("Tee".into()),
-                ..ProductInput::default()
-            }
-            .parse()?;
-            patch.apply(&current)
-        })),
-        2 => drop(validated(body, LocationInput::parse)),
-        3 => drop(validated(body, ChannelInput::parse)),
-        4 => drop(validated(body, FulfilmentSettingsInput::parse)),
-        5 => drop(validated(body, |zones: &Vec<ZoneInput>| parse_zones(zones))),
-        6 => drop(validated(body, |parts: &Vec<ComponentInput>| parse_components(parts))),
-        _ => drop(validated(body, |bins: &Vec<BinInput>| parse_bins(bins))),
+    let patch = |patch: &ProductPatch| patch.apply(&product().parse()?);
+    let zones = |zones: &Vec<ZoneInput>| parse_zones(zones);
+    let components = |parts: &Vec<ComponentInput>| parse_components(parts);
+    let bins = |bins: &Vec<BinInput>| parse_bins(bins);
+    one_of(
+        data,
+        parsers![
+            ProductInput::parse,
+            patch,
+            LocationInput::parse,
+            ChannelInput::parse,
+            FulfilmentSettingsInput::parse,
+            zones,
+            components,
+            bins
+        ],
+    );
+}
+
+/// The product a patch is applied to.
+fn product() -> ProductInput {
+    ProductInput {
+        sku: Some("TEE-M".into()),
+        title: Some("Tee".into()),
+        ..ProductInput::default()
     }
 }
 
 pub fn stock_input(data: &[u8]) {
-    let Some((which, body)) = selector(data) else { return };
-    match which % 6 {
-        0 => drop(validated(body, ReceiptInput::parse)),
-        1 => drop(validated(body, AdjustmentInput::parse)),
-        2 => drop(validated(body, CountInput::parse)),
-        3 => drop(validated(body, TransferInput::parse)),
-        4 => drop(validated(body, PurchaseOrderInput::parse)),
-        _ => drop(validated(body, PurchaseReceiptInput::parse)),
-    }
+    one_of(
+        data,
+        parsers![
+            ReceiptInput::parse,
+            AdjustmentInput::parse,
+            CountInput::parse,
+            TransferInput::parse,
+            PurchaseOrderInput::parse,
+            PurchaseReceiptInput::parse
+        ],
+    );
 }
 
 pub fn returns_input(data: &[u8]) {
-    let Some((which, body)) = selector(data) else { return };
-    match which % 8 {
-        0 => drop(validated(body, ReturnInput::parse)),
-        1 => drop(validated(body, AuthorizeInput::parse)),
-        2 => drop(validated(body, RejectInput::rejection)),
-        3 => drop(validated(body, ReturnReceiptInput::parse)),
-        4 => drop(validated(body, ExchangeInput::parse)),
-        5 => drop(validated(body, ClaimInput::parse)),
-        6 => drop(validated(body, RefundInput::parse)),
-        _ => drop(validated(body, AppeasementInput::parse)),
-    }
+    one_of(
+        data,
+        parsers![
+            ReturnInput::parse,
+            AuthorizeInput::parse,
+            RejectInput::rejection,
+            ReturnReceiptInput::parse,
+            ExchangeInput::parse,
+            ClaimInput::parse,
+            RefundInput::parse,
+            AppeasementInput::parse
+        ],
+    );
 }
 
 pub fn shipment_input(data: &[u8]) {
-    let Some((which, body)) = selector(data) else { return };
-    match which % 9 {
-        0 => drop(validated(body, ReleaseInput::parse)),
-        1 => drop(validated(body, PickListInput::parse)),
-        2 => drop(validated(body, PickConfirmInput::parse)),
-        3 => drop(validated(body, PackInput::parse)),
-        4 => drop(validated(body, |label: &LabelInput| label.parse(None))),
-        5 => drop(validated(body, |label: &LabelInput| {
-            label.parse(Some(Carrier::RoyalMail))
-        })),
-        6 => drop(validated(body, |event: &TrackingEventInput| event.parse(now()))),
-        7 => drop(validated(body, |events: &BulkTrackingInput| events.parse(now()))),
-        _ => drop(validated(body, SimulationInput::parse)),
-    }
+    let label = |label: &LabelInput| label.parse(None);
+    let label_with_default = |label: &LabelInput| label.parse(Some(Carrier::RoyalMail));
+    let event = |event: &TrackingEventInput| event.parse(now());
+    let events = |events: &BulkTrackingInput| events.parse(now());
+    one_of(
+        data,
+        parsers![
+            ReleaseInput::parse,
+            PickListInput::parse,
+            PickConfirmInput::parse,
+            PackInput::parse,
+            label,
+            label_with_default,
+            event,
+            events,
+            SimulationInput::parse
+        ],
+    );
 }
