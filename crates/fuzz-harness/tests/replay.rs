@@ -23,5 +23,9 @@ fn every_corpus_file_passes_its_target() {
         }
         assert!(replayed > 0, "{name} has no corpus in {}", dir.display());
     }
-    assert!(failures.is_empty(), "corpus files that fail their target:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "corpus files that fail their target:\n{}",
+        failures.join("\n")
+    );
 }
