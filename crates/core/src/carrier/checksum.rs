@@ -76,7 +76,7 @@ pub fn usps(number: &str) -> bool {
     if usps_body(number) {
         return true;
     }
-    number.starts_with("420") && [8, 12].iter().any(|&p| number.len() > p && usps_body(&number[p..]))
+    number.starts_with("420") && [8, 12].iter().any(|&p| number.get(p..).is_some_and(usps_body))
 }
 
 /// FedEx's weighted check: weights repeat over the body, sum mod 11, then mod 10.
@@ -139,8 +139,9 @@ pub fn s10(number: &str) -> Option<&str> {
     if b.len() != 13 || !b[..2].iter().all(u8::is_ascii_uppercase) || !b[11..].iter().all(u8::is_ascii_uppercase) {
         return None;
     }
-    let serial = digits(&number[2..10])?;
-    let check = number[10..11].parse::<u32>().ok()?;
+    // By byte position: anything but ASCII there is no S10 number (and no char boundary).
+    let serial = digits(number.get(2..10)?)?;
+    let check = number.get(10..11)?.parse::<u32>().ok()?;
     let country = &number[11..];
     (s10_check_digit(&serial) == check && UPU_MEMBERS.split_whitespace().any(|c| c == country)).then_some(country)
 }

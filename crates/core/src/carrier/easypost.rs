@@ -200,8 +200,10 @@ pub fn signature_matches(secret: &str, body: &[u8], signature: &str) -> bool {
     mac.verify_slice(&digest).is_ok()
 }
 
+/// The bytes of `text`, two hex digits each; anything else (even a sign, which
+/// `from_str_radix` would read) is no digest.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())

@@ -124,6 +124,22 @@ fn the_registry_checks_numbers_per_carrier() {
     assert_eq!(Carrier::Ups.default_service(ServiceLevel::NextDay), "UPS Next Day Air");
 }
 
+/// Found by fuzzing (`fuzz/corpus/tracking_number/`): a letter of two bytes where a
+/// format slices the number by position panicked instead of refusing the number.
+#[test]
+fn a_multi_byte_letter_where_a_format_slices_is_refused_not_a_panic() {
+    for number in [
+        "42090\u{fd}0",
+        "4209'20\u{0}\n00\t9\u{fd}09",
+        "RB1234567\u{e9}GB",
+        "RB12345678\u{e9}B",
+    ] {
+        for carrier in Carrier::ALL {
+            assert!(carrier.validate(number).is_err(), "{carrier:?} {number:?}");
+        }
+    }
+}
+
 #[test]
 fn the_simulated_carrier_issues_numbers_every_carrier_accepts() {
     for carrier in Carrier::ALL {
@@ -240,4 +256,16 @@ fn an_easypost_webhook_signature_is_verified() {
     for bad in ["", "38f3f53c", "hmac-sha256-hex=zz", "hmac-sha256-hex=38f3f5"] {
         assert!(!easypost::signature_matches("sécret", body, bad), "{bad:?}");
     }
+}
+
+/// A signature is hex digits only: `u8::from_str_radix` also reads `+a` as 0x0a, so the
+/// shared signature with its byte `0a` written `+a` was accepted as well.
+#[test]
+fn an_easypost_signature_with_a_sign_in_its_hex_is_refused() {
+    let file = include_str!("testdata/easypost_event-body_tracker.updated.json");
+    let body = file.strip_suffix('\n').unwrap().as_bytes();
+    let right = "38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db";
+    let signed = |hex: &str| easypost::signature_matches("sécret", body, &format!("hmac-sha256-hex={hex}"));
+    assert!(signed(right));
+    assert!(!signed(&right.replacen("0a", "+a", 1)));
 }
