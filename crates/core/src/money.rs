@@ -243,7 +243,10 @@ mod tests {
             Money::new(i64::MIN, gbp()).checked_sub(Money::new(1, gbp())),
             Err(MoneyError::Overflow)
         );
-        assert_eq!(Money::new(5, gbp()).checked_sub(Money::new(7, gbp())), Ok(Money::new(-2, gbp())));
+        assert_eq!(
+            Money::new(5, gbp()).checked_sub(Money::new(7, gbp())),
+            Ok(Money::new(-2, gbp()))
+        );
     }
 
     #[test]

@@ -183,7 +183,13 @@ fn a_transfer_out_takes_units_off_the_shelf() {
     };
     let out = StockCommand::TransferOut(q(6));
     assert_eq!(out.kind(), MovementKind::TransferOut);
-    assert_eq!(b.apply(out.delta(b).unwrap()), Ok(Balance { on_hand: 4, reserved: 4 }));
+    assert_eq!(
+        b.apply(out.delta(b).unwrap()),
+        Ok(Balance {
+            on_hand: 4,
+            reserved: 4
+        })
+    );
     assert_eq!(
         StockCommand::TransferOut(q(7)).delta(b),
         Err(StockError::BelowReserved {
