@@ -240,3 +240,23 @@ fn a_goodwill_refund_needs_an_amount_and_a_reason() {
         .collect();
     assert_eq!(fields, ["/amount", "/reason"]);
 }
+
+#[test]
+fn two_lines_refunded_together_are_each_priced_on_their_own() {
+    let mut l = ledger();
+    l.lines[1].charged = 1;
+    let plan = planned(plan_refund(&l, &request(&[(2, 1), (1, 1), (1, 2)])));
+    let amounts: Vec<(i64, Money)> = plan.lines.iter().map(|c| (c.line_no, c.amount)).collect();
+    assert_eq!(amounts, [(2, gbp(999)), (1, gbp(333)), (1, gbp(668))]);
+    assert_eq!(plan.amount, gbp(2000));
+}
+
+#[test]
+fn the_unit_completing_a_partly_refunded_line_takes_what_is_left_of_it() {
+    let mut l = ledger();
+    l.lines[0].refunded = 1;
+    l.lines[0].refunded_amount = gbp(333);
+    l.totals.refunded = gbp(333);
+    let plan = planned(plan_refund(&l, &request(&[(1, 1), (1, 1)])));
+    assert_eq!(plan.amount, gbp(333 + 335), "1001 in all with the unit refunded before");
+}
