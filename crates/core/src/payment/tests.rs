@@ -428,3 +428,4 @@ proptest! {
 }
 
 mod refunds;
+mod totals;
