@@ -9,6 +9,7 @@ use crate::inventory::Quantity;
 use crate::money::{Currency, Money};
 
 mod ordering;
+mod receiving;
 mod settling;
 
 fn gbp(amount: i64) -> Money {

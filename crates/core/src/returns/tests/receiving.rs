@@ -1,0 +1,178 @@
+//! Receiving several items onto several lines, and what a settlement is worth and
+//! refunds: the rules a warehouse or a customer would notice when broken.
+
+use super::{gbp, item, open, settle_line};
+use crate::payment::RefundReason;
+use crate::returns::*;
+
+fn receipt(items: Vec<ReturnItem>) -> ReturnReceipt {
+    ReturnReceipt { items, note: None }
+}
+
+fn planned(lines: &[OpenReturnLine], items: Vec<ReturnItem>) -> Vec<(i64, Disposition, i64)> {
+    plan_receipt(lines, &receipt(items))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .iter()
+        .map(|r| (r.line_no, r.disposition, r.quantity.get()))
+        .collect()
+}
+
+#[test]
+fn an_item_on_several_lines_fills_them_in_line_order() {
+    let lines = [
+        open(1, "TEE", None, 1),
+        open(2, "MUG", None, 1),
+        open(3, "TEE", None, 2),
+    ];
+    let got = planned(&lines, vec![item(ItemKey::Sku("TEE".into()), 3, Disposition::Restock)]);
+    assert_eq!(got, [(1, Disposition::Restock, 1), (3, Disposition::Restock, 2)]);
+}
+
+#[test]
+fn several_items_fill_what_earlier_items_left_and_add_up_per_disposition() {
+    let lines = [open(1, "TEE", Some("501"), 2), open(2, "TEE", Some("501"), 2)];
+    let got = planned(
+        &lines,
+        vec![
+            item(ItemKey::Sku("TEE".into()), 1, Disposition::Scrap),
+            item(ItemKey::Barcode("501".into()), 2, Disposition::Restock),
+            item(ItemKey::Sku("TEE".into()), 1, Disposition::Scrap),
+        ],
+    );
+    assert_eq!(
+        got,
+        [
+            (1, Disposition::Restock, 1),
+            (1, Disposition::Scrap, 1),
+            (2, Disposition::Restock, 1),
+            (2, Disposition::Scrap, 1)
+        ]
+    );
+}
+
+#[test]
+fn what_several_lines_still_await_is_the_most_a_receipt_takes() {
+    let lines = [
+        open(1, "TEE", None, 1),
+        open(2, "TEE", None, 2),
+        open(3, "TEE", None, -1),
+    ];
+    let errors = plan_receipt(
+        &lines,
+        &receipt(vec![item(ItemKey::Sku("TEE".into()), 4, Disposition::Restock)]),
+    )
+    .err()
+    .unwrap_or_default();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "/items/0/quantity");
+    assert_eq!(
+        errors[0].message,
+        "4 units of TEE received, but only 3 are authorized and not yet received"
+    );
+    let again = plan_receipt(
+        &lines,
+        &receipt(vec![
+            item(ItemKey::Sku("TEE".into()), 2, Disposition::Restock),
+            item(ItemKey::Sku("TEE".into()), 2, Disposition::Restock),
+        ]),
+    );
+    let fields: Vec<String> = again.err().unwrap_or_default().into_iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["/items/1/quantity"], "the second item finds one unit left");
+}
+
+#[test]
+fn an_unknown_barcode_is_refused_at_its_barcode() {
+    let lines = [open(1, "TEE", Some("501"), 1)];
+    let errors = plan_receipt(
+        &lines,
+        &receipt(vec![item(ItemKey::Barcode("999".into()), 1, Disposition::Restock)]),
+    )
+    .err()
+    .unwrap_or_default();
+    let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert_eq!(got, [("/items/0/barcode", "not_on_return")]);
+}
+
+#[test]
+fn a_line_awaits_what_is_authorized_and_not_yet_received() {
+    let line = ReturnLineState {
+        line_no: 4,
+        sku: "TEE".into(),
+        barcode: Some("501".into()),
+        quantity: 5,
+        reason: ReturnReason::TooSmall,
+        received: 2,
+        settled: 0,
+        line_total: gbp(5000),
+        line_quantity: 5,
+    };
+    assert_eq!(line.open(), open(4, "TEE", Some("501"), 3));
+}
+
+#[test]
+fn the_fee_is_kept_only_from_lines_that_are_not_the_sellers_fault() {
+    let lines = [
+        settle_line(ReturnReason::Damaged, 1),
+        SettleLine {
+            line_no: 2,
+            ..settle_line(ReturnReason::ChangedMind, 1)
+        },
+    ];
+    let s = settle(&lines, gbp(479), false, 10).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s,
+        Settlement {
+            goods: gbp(4120),
+            shipping: gbp(479),
+            restocking_fee: gbp(206),
+            total: gbp(4120 + 479 - 206)
+        }
+    );
+}
+
+#[test]
+fn a_seller_fault_line_with_nothing_settled_now_does_not_refund_the_shipping() {
+    let lines = [
+        settle_line(ReturnReason::Damaged, 0),
+        settle_line(ReturnReason::ChangedMind, 1),
+    ];
+    let s = settle(&lines, gbp(479), false, 0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.shipping, s.total), (gbp(0), gbp(2060)));
+}
+
+#[test]
+fn the_fee_is_between_nothing_and_all_of_the_goods() {
+    let lines = [settle_line(ReturnReason::ChangedMind, 2)];
+    let fee = |percent| settle(&lines, gbp(479), false, percent).map(|s| (s.restocking_fee, s.total));
+    assert_eq!(fee(150), Ok((gbp(4120), gbp(0))));
+    assert_eq!(fee(-5), Ok((gbp(0), gbp(4120))));
+}
+
+#[test]
+fn a_settlement_refunds_its_units_and_keeps_its_fee_back() {
+    let lines = [
+        settle_line(ReturnReason::ChangedMind, 2),
+        SettleLine {
+            line_no: 2,
+            ..settle_line(ReturnReason::ChangedMind, 0)
+        },
+    ];
+    let s = settle(&lines, gbp(479), false, 15).unwrap_or_else(|e| panic!("{e}"));
+    let refund = s
+        .refund_due(&lines, RefundReason::Return, "RMA-7")
+        .unwrap_or_else(|| panic!("due"));
+    assert_eq!(
+        refund.lines,
+        [crate::payment::RefundLine {
+            line_no: 1,
+            quantity: 2
+        }]
+    );
+    assert_eq!((refund.shipping, refund.fee), (false, Some(gbp(618))));
+    assert_eq!(
+        (refund.reason, refund.reference.as_deref()),
+        (RefundReason::Return, Some("RMA-7"))
+    );
+    let free = settle(&lines, gbp(479), false, 0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(free.refund(&lines, RefundReason::Return, "RMA-7").fee, None);
+}
