@@ -176,3 +176,71 @@ fn a_settlement_refunds_its_units_and_keeps_its_fee_back() {
     let free = settle(&lines, gbp(479), false, 0).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(free.refund(&lines, RefundReason::Return, "RMA-7").fee, None);
 }
+
+#[test]
+fn a_claim_refunds_its_lines_for_the_claim_and_names_it() {
+    let claim = ClaimDraft {
+        reason: ClaimReason::ItemMissing,
+        resolution: ClaimResolution::Refund,
+        lines: vec![(2, super::q(1)), (3, super::q(2))],
+        note: Some("box empty".into()),
+    };
+    let refund = claim.refund("CLM-4");
+    let lines: Vec<(i64, i64)> = refund.lines.iter().map(|l| (l.line_no, l.quantity)).collect();
+    assert_eq!(lines, [(2, 1), (3, 2)]);
+    assert_eq!(
+        (refund.reason, refund.shipping, refund.fee, refund.amount),
+        (RefundReason::Claim, false, None, None)
+    );
+    assert_eq!(
+        (refund.note.as_deref(), refund.reference.as_deref()),
+        (Some("box empty"), Some("CLM-4"))
+    );
+}
+
+#[test]
+fn a_claim_input_needs_a_reason_a_resolution_and_lines() {
+    let input = ClaimInput {
+        reason: Some(ClaimReason::WrongItemSent),
+        resolution: Some(ClaimResolution::Replacement),
+        lines: Some(vec![ClaimLineInput {
+            line_no: Some(1),
+            quantity: Some(2),
+        }]),
+        note: Some(" sent a mug ".into()),
+    };
+    assert_eq!(
+        input.parse(),
+        Ok(ClaimDraft {
+            reason: ClaimReason::WrongItemSent,
+            resolution: ClaimResolution::Replacement,
+            lines: vec![(1, super::q(2))],
+            note: Some("sent a mug".into()),
+        })
+    );
+    let empty = ClaimInput {
+        lines: Some(vec![ClaimLineInput {
+            line_no: None,
+            quantity: Some(0),
+        }]),
+        note: Some("n".repeat(4001)),
+        ..ClaimInput::default()
+    };
+    let fields: Vec<String> = empty
+        .parse()
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "/reason",
+            "/resolution",
+            "/lines/0/line_no",
+            "/lines/0/quantity",
+            "/note"
+        ]
+    );
+}
