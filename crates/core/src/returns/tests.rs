@@ -35,6 +35,11 @@ fn line(line_no: i64, sku: &str, shipped: i64, already: i64) -> ReturnableLine {
     }
 }
 
+/// The fields a refused input names, in order; none when it was accepted.
+fn error_fields<T>(parsed: Result<T, Vec<crate::validation::FieldError>>) -> Vec<String> {
+    parsed.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+}
+
 #[test]
 fn the_lifecycle_goes_from_request_to_closed() {
     use ReturnAction as A;
@@ -274,13 +279,7 @@ fn inputs_report_every_field() {
         }]),
         customer_note: None,
     };
-    let fields: Vec<String> = input
-        .parse()
-        .err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
+    let fields = error_fields(input.parse());
     assert_eq!(fields, ["/order", "/lines/0/quantity", "/lines/0/reason"]);
     let receipt = ReturnReceiptInput {
         items: Some(vec![ReturnItemInput {
@@ -291,13 +290,7 @@ fn inputs_report_every_field() {
         }]),
         note: None,
     };
-    let fields: Vec<String> = receipt
-        .parse()
-        .err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
+    let fields = error_fields(receipt.parse());
     assert_eq!(fields, ["/items/0/barcode", "/items/0/disposition"]);
 }
 

@@ -1,7 +1,7 @@
 //! Receiving several items onto several lines, and what a settlement is worth and
 //! refunds: the rules a warehouse or a customer would notice when broken.
 
-use super::{gbp, item, open, settle_line};
+use super::{error_fields, gbp, item, open, settle_line};
 use crate::payment::RefundReason;
 use crate::returns::*;
 
@@ -76,7 +76,7 @@ fn what_several_lines_still_await_is_the_most_a_receipt_takes() {
             item(ItemKey::Sku("TEE".into()), 2, Disposition::Restock),
         ]),
     );
-    let fields: Vec<String> = again.err().unwrap_or_default().into_iter().map(|e| e.field).collect();
+    let fields = error_fields(again);
     assert_eq!(fields, ["/items/1/quantity"], "the second item finds one unit left");
 }
 
@@ -226,13 +226,7 @@ fn a_claim_input_needs_a_reason_a_resolution_and_lines() {
         note: Some("n".repeat(4001)),
         ..ClaimInput::default()
     };
-    let fields: Vec<String> = empty
-        .parse()
-        .err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
+    let fields = error_fields(empty.parse());
     assert_eq!(
         fields,
         [
