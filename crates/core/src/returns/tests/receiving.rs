@@ -238,3 +238,26 @@ fn a_claim_input_needs_a_reason_a_resolution_and_lines() {
         ]
     );
 }
+
+#[test]
+fn units_of_one_kind_on_one_line_are_received_together() {
+    let lines = [open(1, "TEE", Some("501"), 3)];
+    let got = planned(
+        &lines,
+        vec![
+            item(ItemKey::Sku("TEE".into()), 2, Disposition::Restock),
+            item(ItemKey::Barcode("501".into()), 1, Disposition::Restock),
+        ],
+    );
+    assert_eq!(got, [(1, Disposition::Restock, 3)]);
+}
+
+#[test]
+fn a_line_already_received_in_full_is_passed_over() {
+    let lines = [open(1, "TEE", None, 0), open(2, "TEE", None, 2)];
+    let got = planned(
+        &lines,
+        vec![item(ItemKey::Sku("TEE".into()), 1, Disposition::Quarantine)],
+    );
+    assert_eq!(got, [(2, Disposition::Quarantine, 1)]);
+}
