@@ -261,3 +261,9 @@ fn a_line_already_received_in_full_is_passed_over() {
     );
     assert_eq!(got, [(2, Disposition::Quarantine, 1)]);
 }
+
+#[test]
+fn nothing_shipped_and_nothing_back_is_not_returned() {
+    assert_eq!(order_return_status(0, 0, false), OrderReturnStatus::None);
+    assert_eq!(order_return_status(0, 0, true), OrderReturnStatus::Requested);
+}
