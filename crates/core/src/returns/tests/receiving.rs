@@ -267,3 +267,50 @@ fn nothing_shipped_and_nothing_back_is_not_returned() {
     assert_eq!(order_return_status(0, 0, false), OrderReturnStatus::None);
     assert_eq!(order_return_status(0, 0, true), OrderReturnStatus::Requested);
 }
+
+fn exchange_line(sku: &str, quantity: i64, unit_price: Option<i64>) -> ExchangeLineInput {
+    ExchangeLineInput {
+        sku: Some(sku.into()),
+        quantity: Some(quantity),
+        unit_price: unit_price.map(gbp),
+    }
+}
+
+#[test]
+fn an_exchange_names_its_replacement_goods() {
+    let input = ExchangeInput {
+        lines: Some(vec![exchange_line("TEE-L", 2, None), exchange_line("MUG", 1, Some(0))]),
+    };
+    assert_eq!(
+        input.parse(),
+        Ok(vec![
+            ReplacementLine {
+                sku: "TEE-L".into(),
+                quantity: super::q(2),
+                unit_price: None
+            },
+            ReplacementLine {
+                sku: "MUG".into(),
+                quantity: super::q(1),
+                unit_price: Some(gbp(0))
+            },
+        ])
+    );
+    let bad = ExchangeInput {
+        lines: Some(vec![exchange_line("TEE L", 0, Some(-1))]),
+    };
+    assert_eq!(
+        error_fields(bad.parse()),
+        ["/lines/0/sku", "/lines/0/quantity", "/lines/0/unit_price"]
+    );
+}
+
+#[test]
+fn a_request_may_have_as_many_lines_as_the_limit_and_no_more() {
+    let many = |n: usize| ExchangeInput {
+        lines: Some(vec![exchange_line("TEE", 1, None); n]),
+    };
+    assert_eq!(many(MAX_LINES).parse().map(|l| l.len()), Ok(MAX_LINES));
+    assert_eq!(error_fields(many(MAX_LINES + 1).parse()), ["/lines"]);
+    assert_eq!(error_fields(many(0).parse()), ["/lines"]);
+}
