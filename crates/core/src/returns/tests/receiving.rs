@@ -314,3 +314,44 @@ fn a_request_may_have_as_many_lines_as_the_limit_and_no_more() {
     assert_eq!(error_fields(many(MAX_LINES + 1).parse()), ["/lines"]);
     assert_eq!(error_fields(many(0).parse()), ["/lines"]);
 }
+
+#[test]
+fn a_line_returned_in_full_is_not_overdrawn() {
+    let line = super::line(1, "TEE", 2, 2);
+    assert_eq!(line.returnable(), 0);
+    assert!(!line.overdrawn());
+}
+
+#[test]
+fn a_line_with_a_shipment_date_but_no_unit_gone_has_not_shipped() {
+    let lines = [ReturnableLine {
+        shipped: 0,
+        ..super::line(1, "TEE", 0, 0)
+    }];
+    let now = super::at("2026-11-25T00:00:00Z");
+    let errors = check_request(&lines, &[(1, super::q(1))], now, Some(30));
+    let got: Vec<(String, &str)> = errors
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| (e.field, e.code))
+        .collect();
+    assert_eq!(got, [("/lines/0/line_no".to_owned(), "not_shipped")]);
+}
+
+#[test]
+fn a_return_asked_at_the_moment_the_window_closes_is_in_time() {
+    let lines = [super::line(1, "TEE", 2, 0)];
+    let delivered = lines[0].delivered_at.unwrap_or_else(|| unreachable!());
+    let closes = window_closes(super::at("2026-11-17T16:00:00Z"), Some(delivered), 30);
+    assert_eq!(check_request(&lines, &[(1, super::q(1))], closes, Some(30)), Ok(()));
+}
+
+#[test]
+fn a_cancellation_keeps_its_reason() {
+    let input = RejectInput {
+        note: Some(" customer changed their mind ".into()),
+    };
+    assert_eq!(input.cancellation(), Ok(Some("customer changed their mind".into())));
+    assert_eq!(RejectInput::default().cancellation(), Ok(None));
+}
