@@ -316,4 +316,11 @@ mod tests {
             prop_assert_eq!(t.available, p.locations.iter().map(|l| l.available).sum::<i64>());
         }
     }
+
+    #[test]
+    fn an_arrival_of_no_units_is_no_arrival() {
+        let p = project(&[], &[arrival("MAN", 0, 2), arrival("LON", -3, 1)], 0);
+        assert_eq!(p.locations, []);
+        assert_eq!(p.total.by_date, []);
+    }
 }

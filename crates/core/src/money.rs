@@ -229,4 +229,78 @@ mod tests {
             prop_assert_eq!(total, Ok(Money::new(xs.iter().sum(), gbp())));
         }
     }
+
+    fn currency(code: &str) -> Currency {
+        Currency::parse(code).unwrap_or(Currency(*b"XXX"))
+    }
+
+    #[test]
+    fn three_decimal_currencies_display_three_digits_after_the_point() {
+        for code in ["BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"] {
+            assert_eq!(Money::new(1250, currency(code)).to_string(), format!("1.250 {code}"));
+        }
+        assert_eq!(Money::new(-5, currency("KWD")).to_string(), "-0.005 KWD");
+    }
+
+    #[test]
+    fn zero_decimal_currencies_display_whole_units() {
+        for code in ["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"] {
+            assert_eq!(Money::new(1250, currency(code)).to_string(), format!("1250 {code}"));
+        }
+        assert_eq!(Money::new(-7, currency("JPY")).to_string(), "-7 JPY");
+    }
+
+    #[test]
+    fn two_decimal_amounts_split_into_major_and_minor_units() {
+        assert_eq!(Money::new(123_456, gbp()).to_string(), "1234.56 GBP");
+        assert_eq!(Money::new(5, gbp()).to_string(), "0.05 GBP");
+        assert_eq!(Money::zero(gbp()).to_string(), "0.00 GBP");
+    }
+
+    #[test]
+    fn only_an_amount_below_zero_is_negative() {
+        assert!(Money::new(-1, gbp()).is_negative());
+        assert!(!Money::zero(gbp()).is_negative());
+        assert!(!Money::new(1, gbp()).is_negative());
+    }
+
+    #[test]
+    fn multiplying_scales_the_amount_and_keeps_the_currency() {
+        assert_eq!(Money::new(250, gbp()).checked_mul(3), Ok(Money::new(750, gbp())));
+    }
+
+    #[test]
+    fn subtraction_refuses_other_currencies_and_overflow() {
+        let usd = currency("USD");
+        assert_eq!(
+            Money::new(5, gbp()).checked_sub(Money::new(1, usd)),
+            Err(MoneyError::CurrencyMismatch(gbp(), usd))
+        );
+        assert_eq!(
+            Money::new(i64::MIN, gbp()).checked_sub(Money::new(1, gbp())),
+            Err(MoneyError::Overflow)
+        );
+        assert_eq!(
+            Money::new(5, gbp()).checked_sub(Money::new(7, gbp())),
+            Ok(Money::new(-2, gbp()))
+        );
+    }
+
+    #[test]
+    fn a_sum_refuses_an_amount_in_another_currency() {
+        let usd = currency("USD");
+        assert_eq!(
+            Money::sum(gbp(), [Money::new(1, gbp()), Money::new(1, usd)]),
+            Err(MoneyError::CurrencyMismatch(gbp(), usd))
+        );
+        assert_eq!(Money::sum(usd, []), Ok(Money::zero(usd)));
+    }
+
+    #[test]
+    fn currencies_travel_as_their_code() {
+        assert_eq!(serde_json::to_string(&gbp()).unwrap(), "\"GBP\"");
+        assert_eq!(serde_json::from_str::<Currency>("\" gbp \"").unwrap(), gbp());
+        assert!(serde_json::from_str::<Currency>("\"POUND\"").is_err());
+        assert_eq!(gbp().as_str(), "GBP");
+    }
 }

@@ -198,3 +198,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_transfer_out_takes_units_off_the_shelf() {
+    let b = Balance {
+        on_hand: 10,
+        reserved: 4,
+    };
+    let out = StockCommand::TransferOut(q(6));
+    assert_eq!(out.kind(), MovementKind::TransferOut);
+    assert_eq!(
+        b.apply(out.delta(b).unwrap()),
+        Ok(Balance {
+            on_hand: 4,
+            reserved: 4
+        })
+    );
+    assert_eq!(
+        StockCommand::TransferOut(q(7)).delta(b),
+        Err(StockError::BelowReserved {
+            on_hand_after: 3,
+            reserved: 4
+        })
+    );
+}
+
+#[test]
+fn a_quantity_is_written_and_read_as_its_number_of_units() {
+    assert_eq!(i64::from(q(7)), 7);
+    assert_eq!(serde_json::to_string(&q(7)).unwrap(), "7");
+    assert_eq!(serde_json::from_str::<Quantity>("7").unwrap(), q(7));
+    assert!(serde_json::from_str::<Quantity>("0").is_err());
+}

@@ -529,3 +529,6 @@ proptest! {
         prop_assert_eq!(covered_line(gbp(0).currency, &huge, 1), Err(MoneyError::Overflow));
     }
 }
+
+mod refunds;
+mod totals;

@@ -356,3 +356,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_receipt_may_have_as_many_lines_as_the_limit_and_no_more() {
+    let many = |n: usize| PurchaseReceiptInput {
+        lines: Some(vec![receipt_line(Some(1), None, Some(1)); n]),
+        note: None,
+    };
+    assert_eq!(many(MAX_LINES).parse().map(|r| r.lines.len()), Ok(MAX_LINES));
+    let errors = many(MAX_LINES + 1).parse().err().unwrap_or_default();
+    assert_eq!(fields(&errors), ["/lines"]);
+}

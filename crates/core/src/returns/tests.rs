@@ -9,6 +9,7 @@ use crate::inventory::Quantity;
 use crate::money::{Currency, Money};
 
 mod ordering;
+mod receiving;
 mod settling;
 
 fn gbp(amount: i64) -> Money {
@@ -32,6 +33,11 @@ fn line(line_no: i64, sku: &str, shipped: i64, already: i64) -> ReturnableLine {
         shipped_at: Some(at("2026-11-17T16:00:00Z")),
         delivered_at: Some(at("2026-11-19T12:00:00Z")),
     }
+}
+
+/// The fields a refused input names, in order; none when it was accepted.
+fn error_fields<T>(parsed: Result<T, Vec<crate::validation::FieldError>>) -> Vec<String> {
+    parsed.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
 }
 
 #[test]
@@ -285,13 +291,7 @@ fn inputs_report_every_field() {
         }]),
         customer_note: None,
     };
-    let fields: Vec<String> = input
-        .parse()
-        .err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
+    let fields = error_fields(input.parse());
     assert_eq!(fields, ["/order", "/lines/0/quantity", "/lines/0/reason"]);
     let receipt = ReturnReceiptInput {
         items: Some(vec![ReturnItemInput {
@@ -302,13 +302,7 @@ fn inputs_report_every_field() {
         }]),
         note: None,
     };
-    let fields: Vec<String> = receipt
-        .parse()
-        .err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect();
+    let fields = error_fields(receipt.parse());
     assert_eq!(fields, ["/items/0/barcode", "/items/0/disposition"]);
 }
 

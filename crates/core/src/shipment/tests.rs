@@ -422,3 +422,17 @@ fn a_short_pick_pulls_lines_and_may_empty_the_shipment() {
     assert_eq!(after_picks(0), ShipmentAction::Cancel);
     assert_eq!(after_picks(2), ShipmentAction::ConfirmPick);
 }
+
+#[test]
+fn an_event_at_the_same_moment_as_the_latest_is_not_older_and_applies() {
+    let last = at("2026-11-20T07:40:00Z");
+    assert_eq!(
+        track(
+            ShipmentStatus::OutForDelivery,
+            Some(last),
+            TrackingStatus::InTransit,
+            last
+        ),
+        TrackingOutcome::Applied(ShipmentStatus::InTransit)
+    );
+}
