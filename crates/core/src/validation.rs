@@ -380,6 +380,101 @@ mod tests {
     }
 
     #[test]
+    fn a_text_is_trimmed_and_may_be_exactly_as_long_as_its_limit() {
+        assert_eq!(text("  Tee  ", 3), Ok("Tee".into()));
+        assert_eq!(text("Tees", 3).map_err(|e| e.code), Err("too_long"));
+        assert_eq!(text(" \t ", 3).map_err(|e| e.code), Err("required"));
+        // Characters, not bytes: three accented letters are three characters.
+        assert_eq!(text("Zoë", 3), Ok("Zoë".into()));
+        assert_eq!(optional_text(None, 3), Ok(None));
+        assert_eq!(optional_text(Some(" "), 3), Ok(None));
+        assert_eq!(optional_text(Some(" ab "), 3), Ok(Some("ab".into())));
+        assert_eq!(optional_text(Some("abcd"), 3).map_err(|e| e.code), Err("too_long"));
+        assert_eq!(
+            reason(Some(&"x".repeat(REASON_MAX))).map(|r| r.map(|r| r.len())),
+            Ok(Some(REASON_MAX))
+        );
+    }
+
+    #[test]
+    fn a_code_is_one_to_sixty_four_allowed_characters() {
+        assert_eq!(code(" ", "sku").map_err(|e| e.code), Err("required"));
+        let longest = "A".repeat(64);
+        assert_eq!(code(&longest, "sku"), Ok(longest.clone()));
+        let too_long = code(&"A".repeat(65), "sku").unwrap_err();
+        assert_eq!(
+            (too_long.code, too_long.message.as_str()),
+            ("too_long", "sku must be at most 64 characters")
+        );
+        assert_eq!(code("a-b_c.d/e9", "sku"), Ok("a-b_c.d/e9".into()));
+        for bad in ["TEE+RED", "TÉE", "a,b"] {
+            let err = code(bad, "location code").unwrap_err();
+            assert_eq!(err.code, "invalid_format", "{bad}");
+            assert!(
+                err.message.starts_with("location code may contain only"),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_country_is_two_letters_upper_cased() {
+        assert_eq!(country(" us "), Ok("US".into()));
+        for bad in ["", "G", "GBR", "G1", "1B", "É"] {
+            assert_eq!(country(bad).map_err(|e| e.code), Err("invalid_country"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_domain_starting_with_a_dot_is_no_email() {
+        assert!(email("a@.example.com").is_err());
+        assert_eq!(email(" a.b@x.co "), Ok("a.b@x.co".into()));
+    }
+
+    #[test]
+    fn optional_fields_stay_absent_and_required_ones_are_named() {
+        let mut v = Validator::new();
+        assert_eq!(v.check_opt("/a", None::<&str>, |raw| text(raw, 5)), Some(None));
+        assert!(v.is_empty());
+        assert_eq!(
+            v.check_opt("/b", Some(" x "), |raw| text(raw, 5)),
+            Some(Some("x".into()))
+        );
+        assert_eq!(v.check_opt("/c", Some("toolong"), |raw| text(raw, 5)), None);
+        assert!(!v.is_empty());
+        assert_eq!(v.require("/d", Some(1)), Some(1));
+        assert_eq!(v.require::<i32>("/e", None), None);
+        let errors = v.finish(|| Some(())).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(fields, [("/c", "too_long"), ("/e", "required")]);
+    }
+
+    #[test]
+    fn a_validator_with_nothing_recorded_builds_its_value_or_says_invalid() {
+        assert_eq!(Validator::new().finish(|| Some(7)), Ok(7));
+        let errors = Validator::new().finish(|| None::<i32>).unwrap_err();
+        assert_eq!(
+            errors,
+            [FieldError {
+                field: String::new(),
+                code: "invalid",
+                message: "is invalid".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_gs1_check_digit_weighs_from_the_right() {
+        // GTIN-13 4006381333931 and GTIN-12 036000291452.
+        assert_eq!(gs1_check_digit(&[4, 0, 0, 6, 3, 8, 1, 3, 3, 3, 9, 3]), 1);
+        assert_eq!(gs1_check_digit(&[0, 3, 6, 0, 0, 0, 2, 9, 1, 4, 5]), 2);
+        // A sum that is a multiple of ten has check digit 0, not 10.
+        assert_eq!(gs1_check_digit(&[0, 0]), 0);
+        assert_eq!(gs1_check_digit(&[5, 5]), 0);
+    }
+
+    #[test]
     fn emails_are_lower_cased_and_checked() {
         assert_eq!(email("Ann@Example.COM").ok().as_deref(), Some("ann@example.com"));
         for bad in ["a@b", "@x.com", "a@@x.com", "a b@x.com", "a@x.com."] {
