@@ -230,3 +230,192 @@ fn a_quantity_is_written_and_read_as_its_number_of_units() {
     assert_eq!(serde_json::from_str::<Quantity>("7").unwrap(), q(7));
     assert!(serde_json::from_str::<Quantity>("0").is_err());
 }
+
+fn fields(errors: Vec<crate::validation::FieldError>) -> Vec<(String, &'static str)> {
+    errors.into_iter().map(|e| (e.field, e.code)).collect()
+}
+
+#[test]
+fn a_receipt_keeps_what_was_received_where_and_its_documents() {
+    let receipt = ReceiptInput {
+        sku: Some(" TEE-ORG-M ".into()),
+        location: Some("LON".into()),
+        quantity: Some(24),
+        note: Some(" pallet 3 ".into()),
+        reference: Some("PO-1001".into()),
+    };
+    assert_eq!(
+        receipt.parse(),
+        Ok(StockRequest {
+            sku: "TEE-ORG-M".into(),
+            location: "LON".into(),
+            command: StockCommand::Receive(q(24)),
+            note: Some("pallet 3".into()),
+            reference: Some("PO-1001".into()),
+        })
+    );
+    let bare = ReceiptInput {
+        note: None,
+        reference: None,
+        ..receipt
+    };
+    let parsed = bare.parse().unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!((parsed.note, parsed.reference), (None, None));
+}
+
+#[test]
+fn a_receipt_names_every_missing_or_bad_field() {
+    assert_eq!(
+        fields(ReceiptInput::default().parse().unwrap_err()),
+        [
+            ("/sku".to_owned(), "required"),
+            ("/location".to_owned(), "required"),
+            ("/quantity".to_owned(), "required"),
+        ]
+    );
+    let bad = ReceiptInput {
+        sku: Some("TEE ORG".into()),
+        location: Some("L O N".into()),
+        quantity: Some(0),
+        note: Some("n".repeat(1001)),
+        reference: Some("r".repeat(129)),
+    };
+    assert_eq!(
+        fields(bad.parse().unwrap_err()),
+        [
+            ("/sku".to_owned(), "invalid_format"),
+            ("/location".to_owned(), "invalid_format"),
+            ("/quantity".to_owned(), "out_of_range"),
+            ("/note".to_owned(), "too_long"),
+            ("/reference".to_owned(), "too_long"),
+        ]
+    );
+    let longest = ReceiptInput {
+        sku: Some("TEE".into()),
+        location: Some("LON".into()),
+        quantity: Some(1),
+        note: Some("n".repeat(1000)),
+        reference: Some("r".repeat(128)),
+    };
+    assert!(longest.parse().is_ok());
+}
+
+#[test]
+fn an_adjustment_keeps_its_signed_change_and_reason() {
+    let adjustment = AdjustmentInput {
+        sku: Some("TEE".into()),
+        location: Some("LON".into()),
+        quantity: Some(-2),
+        reason: Some(AdjustmentReason::Damaged),
+        note: Some("forklift".into()),
+    };
+    assert_eq!(
+        adjustment.parse(),
+        Ok(StockRequest {
+            sku: "TEE".into(),
+            location: "LON".into(),
+            command: StockCommand::Adjust(-2, AdjustmentReason::Damaged),
+            note: Some("forklift".into()),
+            reference: None,
+        })
+    );
+    assert_eq!(
+        fields(AdjustmentInput::default().parse().unwrap_err()),
+        [
+            ("/sku".to_owned(), "required"),
+            ("/location".to_owned(), "required"),
+            ("/quantity".to_owned(), "required"),
+            ("/reason".to_owned(), "required"),
+        ]
+    );
+}
+
+#[test]
+fn a_count_replaces_stock_with_zero_to_the_largest_quantity() {
+    let count = |counted: i64| CountInput {
+        sku: Some("TEE".into()),
+        location: Some("LON".into()),
+        counted: Some(counted),
+        note: Some("aisle 4".into()),
+    };
+    assert_eq!(
+        count(17).parse(),
+        Ok(StockRequest {
+            sku: "TEE".into(),
+            location: "LON".into(),
+            command: StockCommand::Count(17),
+            note: Some("aisle 4".into()),
+            reference: None,
+        })
+    );
+    assert!(count(0).parse().is_ok());
+    assert!(count(MAX_QUANTITY).parse().is_ok());
+    for bad in [-1, MAX_QUANTITY + 1] {
+        assert_eq!(
+            fields(count(bad).parse().unwrap_err()),
+            [("/counted".to_owned(), "out_of_range")],
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        fields(CountInput::default().parse().unwrap_err()),
+        [
+            ("/sku".to_owned(), "required"),
+            ("/location".to_owned(), "required"),
+            ("/counted".to_owned(), "required"),
+        ]
+    );
+}
+
+#[test]
+fn a_transfer_goes_between_two_different_locations() {
+    let transfer = TransferInput {
+        sku: Some("TEE".into()),
+        from: Some("LON".into()),
+        to: Some("MCR-3PL".into()),
+        quantity: Some(5),
+        note: Some("rebalance".into()),
+        reference: Some("T-7".into()),
+    };
+    assert_eq!(
+        transfer.parse(),
+        Ok(TransferRequest {
+            sku: "TEE".into(),
+            from: "LON".into(),
+            to: "MCR-3PL".into(),
+            quantity: q(5),
+            note: Some("rebalance".into()),
+            reference: Some("T-7".into()),
+        })
+    );
+    let same = TransferInput {
+        to: Some(" LON ".into()),
+        ..transfer
+    };
+    assert_eq!(fields(same.parse().unwrap_err()), [("/to".to_owned(), "same_location")]);
+    assert_eq!(
+        fields(TransferInput::default().parse().unwrap_err()),
+        [
+            ("/sku".to_owned(), "required"),
+            ("/from".to_owned(), "required"),
+            ("/to".to_owned(), "required"),
+            ("/quantity".to_owned(), "required"),
+        ]
+    );
+    let bad = TransferInput {
+        sku: Some("TEE".into()),
+        from: Some("L O N".into()),
+        to: Some("M C R".into()),
+        quantity: Some(1),
+        note: None,
+        reference: Some("r".repeat(129)),
+    };
+    assert_eq!(
+        fields(bad.parse().unwrap_err()),
+        [
+            ("/from".to_owned(), "invalid_format"),
+            ("/to".to_owned(), "invalid_format"),
+            ("/reference".to_owned(), "too_long"),
+        ]
+    );
+}
