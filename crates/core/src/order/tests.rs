@@ -172,6 +172,44 @@ fn a_discount_larger_than_the_line_is_refused() {
 }
 
 #[test]
+fn a_discount_of_the_whole_line_is_allowed() {
+    let mut i = input();
+    i.lines.as_mut().unwrap()[1].discount = Some(gbp(500));
+    let draft = i.parse().unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.lines[1].total, gbp(100), "the goods free, the tax still due");
+}
+
+#[test]
+fn an_order_may_have_as_many_lines_as_the_limit_and_no_more() {
+    let line = |n: usize| LineInput {
+        sku: Some(format!("SKU-{n}")),
+        quantity: Some(1),
+        unit_price: Some(gbp(1)),
+        ..Default::default()
+    };
+    let mut i = input();
+    i.lines = Some((0..MAX_LINES).map(line).collect());
+    assert_eq!(i.parse().map(|d| d.lines.len()), Ok(MAX_LINES));
+    i.lines = Some((0..=MAX_LINES).map(line).collect());
+    let errors = i.parse().unwrap_err();
+    assert_eq!((errors[0].field.as_str(), errors[0].code), ("/lines", "too_long"));
+}
+
+#[test]
+fn a_tag_given_twice_is_kept_once_and_the_priority_tag_raises_the_priority() {
+    let mut i = input();
+    i.tags = Some(vec!["vip".into(), " vip ".into(), "Priority".into()]);
+    let draft = i.parse().unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.tags, ["vip", "Priority"]);
+    assert_eq!(draft.priority, PRIORITY_TAG_LEVEL);
+    i.priority = Some(50);
+    assert_eq!(i.parse().map(|d| d.priority), Ok(50), "a higher priority stays");
+    i.tags = Some(vec!["vip".into()]);
+    i.priority = None;
+    assert_eq!(i.parse().map(|d| d.priority), Ok(0));
+}
+
+#[test]
 fn terminal_states_accept_no_action() {
     for from in [OrderStatus::Completed, OrderStatus::Cancelled] {
         for action in OrderAction::ALL {
