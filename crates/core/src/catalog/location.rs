@@ -284,6 +284,22 @@ mod tests {
     }
 
     #[test]
+    fn coordinates_south_and_west_are_negative_and_bounded() {
+        let at = |latitude: f64, longitude: f64| LocationInput {
+            latitude: Some(latitude),
+            longitude: Some(longitude),
+            ..lon()
+        };
+        let sydney = at(-33.87, 151.21).parse().unwrap();
+        assert_eq!((sydney.latitude, sydney.longitude), (Some(-33.87), Some(151.21)));
+        let edges = at(-90.0, -180.0).parse().unwrap();
+        assert_eq!((edges.latitude, edges.longitude), (Some(-90.0), Some(-180.0)));
+        let errors = at(-90.5, -180.5).parse().unwrap_err();
+        assert_eq!(fields(&errors), ["/latitude", "/longitude"]);
+        assert_eq!(errors[0].message, "latitude must be between -90 and 90");
+    }
+
+    #[test]
     fn cutoffs_are_hh_mm() {
         assert_eq!(cutoff_minutes("15:30"), Ok(930));
         assert_eq!(format_cutoff(930), "15:30");

@@ -162,6 +162,19 @@ mod tests {
     }
 
     #[test]
+    fn only_all_digit_codes_of_a_gtin_length_need_a_check_digit() {
+        // Eight characters, not all digits: an internal label, whatever its last digit.
+        assert_eq!(barcode("ABCD-124"), Ok("ABCD-124".into()));
+        // All digits, but five of them: no GTIN is that long.
+        assert_eq!(barcode("12345"), Ok("12345".into()));
+        assert_eq!(
+            barcode("50123457").map_err(|e| e.code),
+            Err("invalid_barcode"),
+            "an eight-digit GTIN is checked"
+        );
+    }
+
+    #[test]
     fn a_product_names_each_bad_field() {
         let errors = ProductInput {
             title: Some("x".repeat(TITLE_MAX + 1)),
