@@ -436,3 +436,17 @@ fn an_event_at_the_same_moment_as_the_latest_is_not_older_and_applies() {
         TrackingOutcome::Applied(ShipmentStatus::InTransit)
     );
 }
+
+#[test]
+fn scans_are_clean_only_with_nothing_stray_and_nothing_miscounted() {
+    let items = [ExpectedItem {
+        sku: "TEE".into(),
+        barcode: None,
+        title: "Tee".into(),
+        quantity: 2,
+    }];
+    let scans = |codes: &[&str]| codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    assert!(verify(&items, &scans(&["TEE", "TEE"])).is_clean());
+    assert!(!verify(&items, &scans(&["TEE"])).is_clean(), "one short");
+    assert!(!verify(&items, &scans(&["TEE", "TEE", "MUG"])).is_clean(), "one stray");
+}
