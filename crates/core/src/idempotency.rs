@@ -64,6 +64,13 @@ pub enum Retry {
     Run,
     /// Answer the stored response.
     Replay,
+    /// Answer neither: say why.
+    Refuse(Refusal),
+}
+
+/// Why a request whose key is stored is neither run nor answered the stored response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
     /// The key was used for another request.
     Mismatch,
     /// The first request is still running: wait and retry.
@@ -82,12 +89,12 @@ impl Stored {
         let stale = now.duration_since(self.alive_at) >= STALE_AFTER;
         match self.state {
             KeyState::Done if self.same_request => Retry::Replay,
-            KeyState::Done => Retry::Mismatch,
+            KeyState::Done => Retry::Refuse(Refusal::Mismatch),
             // Whatever this request is, the first must end before the key means anything.
-            KeyState::InFlight | KeyState::Committed if !stale => Retry::InFlight,
+            KeyState::InFlight | KeyState::Committed if !stale => Retry::Refuse(Refusal::InFlight),
             KeyState::InFlight => Retry::Run,
-            KeyState::Committed if self.same_request => Retry::ResponseLost,
-            KeyState::Committed => Retry::Mismatch,
+            KeyState::Committed if self.same_request => Retry::Refuse(Refusal::ResponseLost),
+            KeyState::Committed => Retry::Refuse(Refusal::Mismatch),
         }
     }
 }
@@ -168,25 +175,46 @@ mod tests {
     #[test]
     fn a_finished_request_is_replayed_and_another_body_refused() {
         assert_eq!(stored(KeyState::Done, true).retry(at(5)), Retry::Replay);
-        assert_eq!(stored(KeyState::Done, false).retry(at(5)), Retry::Mismatch);
-        assert_eq!(stored(KeyState::Committed, false).retry(at(3_600)), Retry::Mismatch);
+        assert_eq!(
+            stored(KeyState::Done, false).retry(at(5)),
+            Retry::Refuse(Refusal::Mismatch)
+        );
+        assert_eq!(
+            stored(KeyState::Committed, false).retry(at(3_600)),
+            Retry::Refuse(Refusal::Mismatch)
+        );
     }
 
     #[test]
     fn a_running_request_makes_retries_wait_until_it_is_stale() {
-        assert_eq!(stored(KeyState::InFlight, true).retry(at(9)), Retry::InFlight);
-        assert_eq!(stored(KeyState::Committed, true).retry(at(9)), Retry::InFlight);
-        assert_eq!(stored(KeyState::InFlight, false).retry(at(5)), Retry::InFlight);
+        assert_eq!(
+            stored(KeyState::InFlight, true).retry(at(9)),
+            Retry::Refuse(Refusal::InFlight)
+        );
+        assert_eq!(
+            stored(KeyState::Committed, true).retry(at(9)),
+            Retry::Refuse(Refusal::InFlight)
+        );
+        assert_eq!(
+            stored(KeyState::InFlight, false).retry(at(5)),
+            Retry::Refuse(Refusal::InFlight)
+        );
         assert_eq!(stored(KeyState::InFlight, true).retry(at(10)), Retry::Run);
         assert_eq!(stored(KeyState::InFlight, false).retry(at(10)), Retry::Run);
-        assert_eq!(stored(KeyState::Committed, true).retry(at(10)), Retry::ResponseLost);
+        assert_eq!(
+            stored(KeyState::Committed, true).retry(at(10)),
+            Retry::Refuse(Refusal::ResponseLost)
+        );
         // Three heartbeats fit in the window, so one late beat is not taken for death.
         assert!(HEARTBEAT_EVERY * 3 < STALE_AFTER);
     }
 
     #[test]
     fn a_request_that_committed_is_never_run_again_even_when_its_answer_was_lost() {
-        assert_eq!(stored(KeyState::Committed, true).retry(at(3_600)), Retry::ResponseLost);
+        assert_eq!(
+            stored(KeyState::Committed, true).retry(at(3_600)),
+            Retry::Refuse(Refusal::ResponseLost)
+        );
         assert_eq!(stored(KeyState::Done, true).retry(at(3_600)), Retry::Replay);
     }
 

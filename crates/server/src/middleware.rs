@@ -8,7 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use switchyard_core::idempotency::{self, Retry};
+use switchyard_core::idempotency::{self, Refusal};
 use switchyard_store::api_key::Principal;
 use switchyard_store::idempotency::{Begin, Claim};
 
@@ -108,7 +108,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         .await;
     match begun {
         Err(e) => ApiError::from(e).into_response(),
-        Ok(Begin::Refuse(retry)) => refusal(retry),
+        Ok(Begin::Refuse(why)) => refusal(why),
         Ok(Begin::Replay { status, headers, body }) => replay(status, headers, body),
         Ok(Begin::Proceed(claim)) => {
             let run = tokio::spawn(async move {
@@ -128,22 +128,22 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     }
 }
 
-fn refusal(retry: Retry) -> Response {
-    let (status, code, title, detail) = match retry {
-        Retry::Mismatch => (
+fn refusal(why: Refusal) -> Response {
+    let (status, code, title, detail) = match why {
+        Refusal::Mismatch => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
             "Idempotency-Key reused",
             "this Idempotency-Key was used with a different request; use a new key for a new request",
         ),
-        Retry::ResponseLost => (
+        Refusal::ResponseLost => (
             StatusCode::CONFLICT,
             "idempotency_response_lost",
             "Request already applied",
             "the request with this Idempotency-Key was applied, but the server stopped before it could keep \
              its response; read the resource to see the result instead of sending the request again",
         ),
-        Retry::InFlight | Retry::Run | Retry::Replay => (
+        Refusal::InFlight => (
             StatusCode::CONFLICT,
             "idempotency_key_in_use",
             "Request in progress",

@@ -9,7 +9,7 @@
 //! changed something and forgets the key of one that did not.
 
 use jiff::{SignedDuration, Timestamp};
-use switchyard_core::idempotency::{KeyState, Retry, Stored};
+use switchyard_core::idempotency::{KeyState, Refusal, Retry, Stored};
 
 use crate::Store;
 use crate::db::{self, micros, time};
@@ -37,7 +37,7 @@ impl Claim {
 }
 
 /// What a request with a key does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Begin {
     /// Run it under this claim (`Claim::scope`), then `idempotency_finish`.
     Proceed(Claim),
@@ -47,17 +47,9 @@ pub enum Begin {
         headers: Vec<(String, String)>,
         body: String,
     },
-    /// Anything else core decided (`Mismatch`, `InFlight`, `ResponseLost`).
-    Refuse(Retry),
+    /// Neither: core's reason.
+    Refuse(Refusal),
 }
-
-impl PartialEq for Claim {
-    fn eq(&self, other: &Self) -> bool {
-        self.token == other.token
-    }
-}
-
-impl Eq for Claim {}
 
 /// Marks the key of the request this transaction runs for (if any) `committed`, in
 /// this transaction. Fails, rolling the transaction back, when the key was taken over
@@ -166,7 +158,7 @@ impl Store {
                         body: row.try_get::<Option<String>, _>("response_body")?.unwrap_or_default(),
                     })
                 }
-                refused => Ok(Begin::Refuse(refused)),
+                Retry::Refuse(why) => Ok(Begin::Refuse(why)),
             }
         })
     }
