@@ -450,3 +450,5 @@ fn scans_are_clean_only_with_nothing_stray_and_nothing_miscounted() {
     assert!(!verify(&items, &scans(&["TEE"])).is_clean(), "one short");
     assert!(!verify(&items, &scans(&["TEE", "TEE", "MUG"])).is_clean(), "one stray");
 }
+
+mod input;
