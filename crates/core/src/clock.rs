@@ -46,3 +46,31 @@ impl Clock for ManualClock {
         self.0.lock().map(|now| *now).unwrap_or_else(|p| *p.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told() {
+        let start = at("2026-11-20T12:00:00Z");
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now(), start);
+        assert_eq!(clock.now(), start, "reading it does not move it");
+        clock.advance(SignedDuration::from_mins(90));
+        assert_eq!(clock.now(), at("2026-11-20T13:30:00Z"));
+        clock.set(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(SignedDuration::MAX);
+        assert_eq!(clock.now(), Timestamp::MAX, "advancing past the end stops there");
+    }
+
+    #[test]
+    fn the_system_clock_reads_the_present() {
+        assert!(SystemClock.now() > at("2024-01-01T00:00:00Z"));
+    }
+}
