@@ -219,6 +219,22 @@ mod tests {
     }
 
     #[test]
+    fn a_body_is_twenty_six_digits_that_fit_in_128_bits() {
+        let body = |first: char, len: usize| format!("ord_{first}{}", "z".repeat(len - 1));
+        // The largest body, all 128 bits set, starts with 7.
+        assert_eq!(value(body('7', BODY_LEN).as_str()), u128::MAX);
+        assert!(OrderId::parse(&body('7', BODY_LEN)).is_some());
+        assert!(OrderId::parse(&body('0', BODY_LEN)).is_some());
+        // A first digit of 8 or more needs bits the body does not have.
+        assert_eq!(OrderId::parse(&body('8', BODY_LEN)), None);
+        assert_eq!(OrderId::parse(&body('z', BODY_LEN)), None);
+        // Digits all valid, but one too few or one too many.
+        assert_eq!(OrderId::parse(&body('0', BODY_LEN - 1)), None);
+        assert_eq!(OrderId::parse(&body('0', BODY_LEN + 1)), None);
+        assert_eq!(OrderId::parse("ord_0123"), None);
+    }
+
+    #[test]
     fn ids_made_together_differ_in_their_random_bits() {
         let at = Timestamp::UNIX_EPOCH;
         let random: std::collections::BTreeSet<u128> = (0..3 * DRAWN)
