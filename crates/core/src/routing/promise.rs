@@ -125,7 +125,28 @@ mod tests {
     }
 
     #[test]
+    fn an_order_at_the_cut_off_itself_ships_the_next_working_day() {
+        // Tuesday 16:00 in London, cut-off 16:00.
+        let p = promise(at("2026-11-17T16:00:00Z"), &london(), 960, 0, 0);
+        assert_eq!(p.ship_by, at("2026-11-18T16:00:00Z"));
+        let a_minute_before = promise(at("2026-11-17T15:59:00Z"), &london(), 960, 0, 0);
+        assert_eq!(a_minute_before.ship_by, at("2026-11-17T16:00:00Z"));
+    }
+
+    #[test]
+    fn a_cut_off_outside_the_day_is_held_to_its_first_or_last_minute() {
+        let hm = |t: Time| (t.hour(), t.minute());
+        assert_eq!(hm(cutoff_time(16 * 60 + 30)), (16, 30));
+        assert_eq!(hm(cutoff_time(24 * 60 - 1)), (23, 59));
+        assert_eq!(hm(cutoff_time(24 * 60)), (23, 59));
+        assert_eq!(hm(cutoff_time(5_000)), (23, 59));
+        assert_eq!(hm(cutoff_time(-5)), (0, 0));
+    }
+
+    #[test]
     fn lateness_is_counted_in_started_days() {
+        assert_eq!(days_late(at("2026-11-18T23:59:59Z"), at("2026-11-18T23:59:59Z")), 0);
+        assert_eq!(days_late(at("2026-11-18T23:59:59Z"), at("2026-11-19T00:00:00Z")), 1);
         assert_eq!(days_late(at("2026-11-18T23:59:59Z"), at("2026-11-18T20:00:00Z")), 0);
         assert_eq!(days_late(at("2026-11-18T23:59:59Z"), at("2026-11-19T10:00:00Z")), 1);
         assert_eq!(days_late(at("2026-11-18T23:59:59Z"), at("2026-11-21T00:00:00Z")), 3);

@@ -238,6 +238,50 @@ mod tests {
     }
 
     #[test]
+    fn a_postal_prefix_beats_a_region_which_beats_the_country() {
+        // Listed least specific last, so a tie would pick the wrong zone.
+        let zones = parse_zones(&[
+            zone("GB", None, Some("G"), 700),
+            zone("GB", Some("Scotland"), None, 500),
+            zone("GB", None, Some("BT1"), 950),
+            zone("GB", None, Some("BT"), 900),
+            zone("GB", None, None, 400),
+        ])
+        .unwrap();
+        let cost = |region: Option<&str>, postal_code: &str| {
+            let dest = Destination {
+                country: "GB",
+                region,
+                postal_code: Some(postal_code),
+            };
+            best_zone(&zones, &dest, ServiceLevel::Standard)
+                .unwrap()
+                .cost_per_shipment
+                .amount
+        };
+        assert_eq!(
+            cost(Some("Scotland"), "G2 1AA"),
+            700,
+            "Glasgow: even a one-letter prefix beats the region"
+        );
+        assert_eq!(
+            cost(Some(" scotland "), "EH1 1AA"),
+            500,
+            "Edinburgh: the region beats the country"
+        );
+        assert_eq!(cost(None, "BT1 5GS"), 950, "the longer prefix wins");
+        assert_eq!(cost(None, "BT9 5AB"), 900);
+        assert_eq!(cost(Some("England"), "LS1 4AP"), 400);
+    }
+
+    #[test]
+    fn a_location_without_zones_assumes_three_two_or_one_days() {
+        assert_eq!(default_transit_days(ServiceLevel::Standard), 3);
+        assert_eq!(default_transit_days(ServiceLevel::Express), 2);
+        assert_eq!(default_transit_days(ServiceLevel::NextDay), 1);
+    }
+
+    #[test]
     fn zones_of_a_location_share_one_currency_and_name_bad_fields() {
         let mut eur = zone("DE", None, None, 500);
         eur.cost_per_shipment = Some(Money::new(500, Currency::parse("EUR").unwrap()));
