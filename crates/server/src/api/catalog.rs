@@ -69,7 +69,6 @@ macro_rules! catalog_resource {
         #[utoipa::path(post, path = $collection,
             summary = concat!("Create a ", $name),
             description = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409."), tag = "catalog", request_body = $input,
-            params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
             responses(
                 (status = 201, description = "Created", body = $view),
                 (status = 409, description = "Duplicate", body = Problem, content_type = "application/problem+json"),

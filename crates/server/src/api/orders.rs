@@ -65,7 +65,6 @@ pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
         "shipping": {"amount": {"amount": 399, "currency": "GBP"}},
         "tags": ["gift"]
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Placed", body = Order),
         (status = 200, description = "Already placed: the existing order", body = Order),

@@ -79,7 +79,6 @@ async fn end(
         ],
         "notes": "deliver to dock 2"
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Created", body = PurchaseOrder),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -158,7 +157,6 @@ pub async fn get_purchase_order(
     })),
     params(
         ("key" = String, Path, description = "Purchase order id or number"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request"),
     ),
     responses(
         (status = 201, description = "Received: the purchase order after it and the ledger rows written", body = ReceiptOutcome),

@@ -71,7 +71,6 @@ pub struct QuarantineQuery {
         "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small", "note": "the medium fits like a small"}],
         "customer_note": "can I have a large instead?"
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Requested", body = Return),
         (status = 422, description = "Invalid fields, outside the window or more than returnable", body = Problem, content_type = "application/problem+json"),
@@ -255,7 +254,6 @@ pub async fn cancel_return(
     })),
     params(
         ("key" = String, Path, description = "RMA number or id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request"),
     ),
     responses(
         (status = 200, description = "Received", body = Return),
