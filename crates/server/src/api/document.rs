@@ -7,10 +7,17 @@
 //! describe that status, so a handler keeps its more precise wording.
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Type};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema, Type};
 
 /// The header the idempotency middleware reads on every authenticated POST.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// A path parameter is one line of visible text: no control characters, line or
+/// paragraph separators, bidirectional controls or invisible characters (the rule of
+/// `switchyard_core::validation::visible`, checked by `extract::request_target`; 400
+/// otherwise).
+const ONE_LINE: &str =
+    "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]+$";
 
 /// Adds, to every `/api/v1` operation, the errors its layers can answer and the
 /// `Idempotency-Key` header of its POSTs.
@@ -45,6 +52,15 @@ fn document_operation(operation: &mut Operation, post: bool) {
     let has_path = takes(ParameterIn::Path);
     let has_query = takes(ParameterIn::Query);
     let has_body = operation.request_body.is_some();
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.parameter_in == ParameterIn::Path
+            && let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
+            && schema.pattern.is_none()
+        {
+            schema.pattern = Some(ONE_LINE.into());
+        }
+    }
     if post {
         add_idempotency_key(operation);
     }

@@ -96,6 +96,7 @@ pub async fn create_order(
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery),
     responses(
         (status = 200, description = "A page of orders", body = Page<OrderSummary>),
+        (status = 404, description = "The `channel` filter names no channel", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_orders(
