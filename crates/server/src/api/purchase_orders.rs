@@ -180,7 +180,8 @@ pub async fn receive_purchase_order(
 /// Stops expecting what is still outstanding: the order's lines no longer count as
 /// inbound. Allowed while it is `open` or `partially_received`; writes
 /// `purchase_order.closed` to the outbox.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/close", tag = "purchasing", request_body(content = Option<CloseInput>),
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/close", tag = "purchasing",
+    request_body(content = Option<CloseInput>, example = json!({"reason": "supplier discontinued the colour"})),
     params(("key" = String, Path, description = "Purchase order id or number")),
     responses(
         (status = 200, description = "Closed", body = PurchaseOrder),
@@ -200,7 +201,8 @@ pub async fn close_purchase_order(
 ///
 /// Withdraws an order against which nothing was received; once goods arrived, close it
 /// instead (409 `invalid_transition`). Writes `purchase_order.cancelled` to the outbox.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/cancel", tag = "purchasing", request_body(content = Option<CloseInput>),
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/cancel", tag = "purchasing",
+    request_body(content = Option<CloseInput>, example = json!({"reason": "ordered twice"})),
     params(("key" = String, Path, description = "Purchase order id or number")),
     responses(
         (status = 200, description = "Cancelled", body = PurchaseOrder),

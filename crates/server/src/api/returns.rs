@@ -248,7 +248,7 @@ pub async fn cancel_return(
 /// A return received in full and settled is `closed`.
 #[utoipa::path(post, path = "/api/v1/returns/{key}/receive", tag = "returns",
     request_body(content = ReturnReceiptInput, example = json!({
-        "items": [{"sku": "TEE-ORG-M", "quantity": 1, "disposition": "restock"},
+        "items": [{"sku": "TEE-BLA-M", "quantity": 1, "disposition": "restock"},
                   {"barcode": "5012345678900", "disposition": "quarantine"}],
         "note": "tag missing on the second"
     })),
