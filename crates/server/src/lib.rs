@@ -156,7 +156,7 @@ fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(api::tracking::easypost_webhook))
         .merge(api)
         .split_for_parts();
-    api::document_auth_errors(&mut doc);
+    api::document_common(&mut doc);
     (router, doc)
 }
 

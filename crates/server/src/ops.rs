@@ -19,7 +19,7 @@ pub struct Health {
 /// Liveness
 ///
 /// 200 while the process serves requests.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
@@ -28,7 +28,8 @@ pub async fn healthz() -> Json<Health> {
 ///
 /// 200 when the database answers, 503 otherwise.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
-    responses((status = 200, body = Health), (status = 503, body = Health)))]
+    responses((status = 200, description = "Ready: the database answers", body = Health),
+        (status = 503, description = "Not ready: the database does not answer", body = Health)))]
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     match s.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok" })),

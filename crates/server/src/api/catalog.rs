@@ -56,6 +56,7 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
 macro_rules! catalog_resource {
     (
         $name:literal, $plural:literal, $key:literal, $view:ty, $input:ty, $patch:ty,
+        examples = ($create_example:tt, $patch_example:tt),
         create = $create:ident($store_create:ident, $parse:expr),
         list = $list:ident($store_list:ident),
         get = $get:ident($store_get:ident),
@@ -68,8 +69,8 @@ macro_rules! catalog_resource {
         #[doc = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409.")]
         #[utoipa::path(post, path = $collection,
             summary = concat!("Create a ", $name),
-            description = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409."), tag = "catalog", request_body = $input,
-            params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
+            description = concat!("Creates a ", $name, ". Every invalid field is reported at once; a duplicate ", $key, " is a 409."), tag = "catalog",
+            request_body(content = $input, example = json!($create_example)),
             responses(
                 (status = 201, description = "Created", body = $view),
                 (status = 409, description = "Duplicate", body = Problem, content_type = "application/problem+json"),
@@ -116,7 +117,8 @@ macro_rules! catalog_resource {
         #[doc = "Changes the fields present in the body; the result is validated as a whole."]
         #[utoipa::path(patch, path = $item,
             summary = concat!("Change a ", $name),
-            description = "Changes the fields present in the body; the result is validated as a whole.", tag = "catalog", request_body = $patch,
+            description = "Changes the fields present in the body; the result is validated as a whole.", tag = "catalog",
+            request_body(content = $patch, example = json!($patch_example)),
             params(("key" = String, Path, description = concat!("Id or ", $key))),
             responses(
                 (status = 200, description = "Changed", body = $view),
@@ -153,6 +155,13 @@ catalog_resource!(
     Product,
     ProductInput,
     ProductPatch,
+    examples = (
+        {
+            "sku": "TEE-GRN-L", "title": "Organic cotton tee, green, large", "barcode": "5012345678917",
+            "weight_grams": 180, "price": {"amount": 1800, "currency": "GBP"}, "cost": {"amount": 650, "currency": "GBP"}
+        },
+        {"price": {"amount": 1900, "currency": "GBP"}}
+    ),
     create = create_product(create_product, ProductInput::parse),
     list = list_products(list_products),
     get = get_product(product),
@@ -170,6 +179,14 @@ catalog_resource!(
     Location,
     LocationInput,
     LocationInput,
+    examples = (
+        {
+            "code": "EDI", "name": "Edinburgh shop", "kind": "store",
+            "address": {"name": "Switchyard Edinburgh", "line1": "12 Rose Street", "city": "Edinburgh", "postal_code": "EH2 2PR", "country": "GB"},
+            "timezone": "Europe/London", "cutoff": "15:30", "priority": 3, "ships_to_customers": true, "allows_pickup": true
+        },
+        {"cutoff": "16:00"}
+    ),
     create = create_location(create_location, LocationInput::parse),
     list = list_locations(list_locations),
     get = get_location(location),
@@ -187,6 +204,14 @@ catalog_resource!(
     Channel,
     ChannelInput,
     ChannelInput,
+    examples = (
+        {
+            "code": "amazon-uk", "name": "Amazon UK", "kind": "amazon", "ship_from": ["LON"],
+            "shortage_policy": "reject", "split_policy": "allow", "payment_provider": "channel",
+            "return_window_days": 30
+        },
+        {"ship_from": ["LON", "NJ-3PL"]}
+    ),
     create = create_channel(create_channel, ChannelInput::parse),
     list = list_channels(list_channels),
     get = get_channel(channel),

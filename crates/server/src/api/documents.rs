@@ -50,6 +50,7 @@ pub enum LabelFormat {
 #[into_params(parameter_in = Query)]
 pub struct LabelQuery {
     /// `pdf` (default) or `zpl`.
+    #[param(inline)]
     format: Option<LabelFormat>,
 }
 

@@ -182,7 +182,9 @@ async fn apply(
 /// Receive stock
 ///
 /// Goods arrived at a location: on-hand stock goes up.
-#[utoipa::path(post, path = "/api/v1/inventory/receipts", tag = "inventory", request_body = ReceiptInput,
+#[utoipa::path(post, path = "/api/v1/inventory/receipts", tag = "inventory", request_body(content = ReceiptInput, example = json!({
+        "sku": "TEE-BLA-M", "location": "LON", "quantity": 24, "reference": "DN-5521", "note": "delivery from the mill"
+    })),
     responses(
         (status = 201, description = "Received", body = StockChange),
         (status = 404, description = "Unknown SKU or location", body = Problem, content_type = "application/problem+json"),
@@ -200,7 +202,9 @@ pub async fn create_receipt(
 ///
 /// A signed correction with a reason (damaged, lost, found, ...). Refused with 409
 /// when it would take on-hand stock below zero or below what is reserved.
-#[utoipa::path(post, path = "/api/v1/inventory/adjustments", tag = "inventory", request_body = AdjustmentInput,
+#[utoipa::path(post, path = "/api/v1/inventory/adjustments", tag = "inventory", request_body(content = AdjustmentInput, example = json!({
+        "sku": "TEE-BLA-M", "location": "LON", "quantity": -2, "reason": "damaged", "note": "torn in the shop"
+    })),
     responses(
         (status = 201, description = "Adjusted", body = StockChange),
         (status = 409, description = "Would go below zero or below reserved", body = Problem, content_type = "application/problem+json"),
@@ -218,7 +222,9 @@ pub async fn create_adjustment(
 ///
 /// The counted quantity replaces on-hand stock; the ledger records the difference.
 /// Refused with 409 when the count is below what is reserved.
-#[utoipa::path(post, path = "/api/v1/inventory/counts", tag = "inventory", request_body = CountInput,
+#[utoipa::path(post, path = "/api/v1/inventory/counts", tag = "inventory", request_body(content = CountInput, example = json!({
+        "sku": "TEE-BLA-M", "location": "LON", "counted": 17, "note": "shelf A3 counted"
+    })),
     responses(
         (status = 201, description = "Counted", body = StockChange),
         (status = 409, description = "Below reserved", body = Problem, content_type = "application/problem+json"),
@@ -236,7 +242,9 @@ pub async fn create_count(
 ///
 /// Moves units from one location to another in one transaction: a transfer-out and
 /// a transfer-in movement.
-#[utoipa::path(post, path = "/api/v1/inventory/transfers", tag = "inventory", request_body = TransferInput,
+#[utoipa::path(post, path = "/api/v1/inventory/transfers", tag = "inventory", request_body(content = TransferInput, example = json!({
+        "sku": "TEE-BLA-M", "from": "LON", "to": "NJ-3PL", "quantity": 5, "reference": "TR-0042"
+    })),
     responses(
         (status = 201, description = "Transferred", body = StockChange),
         (status = 409, description = "Not enough unreserved stock at the source", body = Problem, content_type = "application/problem+json"),

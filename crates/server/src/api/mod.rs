@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document generated from its handlers.
 
 pub mod catalog;
+mod document;
 pub mod documents;
 pub mod fulfilment;
 pub mod inventory;
@@ -20,6 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+
+pub use document::document_common;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -148,42 +151,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
-}
-
-/// Adds the 401 and 403 answers every `/api/v1` operation can give, so each
-/// operation documents them without repeating them on every handler.
-pub fn document_auth_errors(doc: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let problem = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build()
-    };
-    for (path, item) in doc.paths.paths.iter_mut() {
-        if !path.starts_with("/api/v1") {
-            continue;
-        }
-        let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.patch,
-            &mut item.put,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
-            let responses = &mut operation.responses.responses;
-            responses
-                .entry("401".into())
-                .or_insert_with(|| problem("No API key, or an unknown or revoked one").into());
-            responses
-                .entry("403".into())
-                .or_insert_with(|| problem("The key's role may not do this").into());
-        }
-    }
 }

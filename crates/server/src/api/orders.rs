@@ -61,11 +61,10 @@ pub(crate) fn reason(input: Option<CancelInput>) -> ApiResult<Option<String>> {
         "channel": "web", "external_id": "1001", "currency": "GBP",
         "customer": {"email": "ann@example.com", "name": "Ann Smith"},
         "shipping_address": {"name": "Ann Smith", "line1": "1 High Street", "city": "Leeds", "postal_code": "LS1 4AP", "country": "GB"},
-        "lines": [{"sku": "TEE-ORG-M", "quantity": 2, "unit_price": {"amount": 1800, "currency": "GBP"}, "tax": {"amount": 720, "currency": "GBP"}}],
+        "lines": [{"sku": "TEE-BLA-M", "quantity": 2, "unit_price": {"amount": 1800, "currency": "GBP"}, "tax": {"amount": 720, "currency": "GBP"}}],
         "shipping": {"amount": {"amount": 399, "currency": "GBP"}},
         "tags": ["gift"]
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Placed", body = Order),
         (status = 200, description = "Already placed: the existing order", body = Order),
@@ -97,6 +96,7 @@ pub async fn create_order(
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery),
     responses(
         (status = 200, description = "A page of orders", body = Page<OrderSummary>),
+        (status = 404, description = "The `channel` filter names no channel", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_orders(
@@ -147,7 +147,8 @@ pub async fn get_order(
 ///
 /// Cancels every line and releases the reserved stock. A completed or cancelled order
 /// cannot be cancelled: 409 naming its status.
-#[utoipa::path(post, path = "/api/v1/orders/{key}/cancel", tag = "orders", request_body(content = Option<CancelInput>),
+#[utoipa::path(post, path = "/api/v1/orders/{key}/cancel", tag = "orders",
+    request_body(content = Option<CancelInput>, example = json!({"reason": "customer changed their mind"})),
     params(("key" = String, Path, description = "Order id or number")),
     responses(
         (status = 200, description = "Cancelled", body = Order),
@@ -170,7 +171,8 @@ pub async fn cancel_order(
 ///
 /// Cancels a line (by id or line number) and releases its stock; the order is
 /// cancelled with its last line.
-#[utoipa::path(post, path = "/api/v1/orders/{key}/lines/{line}/cancel", tag = "orders", request_body(content = Option<CancelInput>),
+#[utoipa::path(post, path = "/api/v1/orders/{key}/lines/{line}/cancel", tag = "orders",
+    request_body(content = Option<CancelInput>, example = json!({"reason": "out of this colour"})),
     params(("key" = String, Path, description = "Order id or number"), ("line" = String, Path, description = "Line id or line number")),
     responses(
         (status = 200, description = "Line cancelled", body = Order),
@@ -195,7 +197,9 @@ pub async fn cancel_order_line(
 ///
 /// Holds an open order back from fulfilment, with a reason and optionally until a
 /// time; it keeps its reservations.
-#[utoipa::path(post, path = "/api/v1/orders/{key}/hold", tag = "orders", request_body = HoldInput,
+#[utoipa::path(post, path = "/api/v1/orders/{key}/hold", tag = "orders", request_body(content = HoldInput, example = json!({
+        "reason": "fraud_review", "note": "AVS mismatch, calling the customer"
+    })),
     params(("key" = String, Path, description = "Order id or number")),
     responses(
         (status = 200, description = "Held", body = Order),

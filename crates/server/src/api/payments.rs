@@ -102,8 +102,7 @@ pub async fn create_payment(
     request_body(content = RefundInput, example = json!({
         "lines": [{"line_no": 1, "quantity": 1}], "shipping": false, "reason": "return", "note": "one tee came back"
     })),
-    params(("key" = String, Path, description = "Order id or number"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
+    params(("key" = String, Path, description = "Order id or number")),
     responses(
         (status = 201, description = "Refunded", body = PaymentTransaction),
         (status = 409, description = "More than is refundable (`refund_exceeds_captured`, with `remaining`), or the provider declined", body = Problem, content_type = "application/problem+json"),

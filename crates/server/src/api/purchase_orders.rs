@@ -79,7 +79,6 @@ async fn end(
         ],
         "notes": "deliver to dock 2"
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Created", body = PurchaseOrder),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -158,7 +157,6 @@ pub async fn get_purchase_order(
     })),
     params(
         ("key" = String, Path, description = "Purchase order id or number"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request"),
     ),
     responses(
         (status = 201, description = "Received: the purchase order after it and the ledger rows written", body = ReceiptOutcome),
@@ -182,7 +180,8 @@ pub async fn receive_purchase_order(
 /// Stops expecting what is still outstanding: the order's lines no longer count as
 /// inbound. Allowed while it is `open` or `partially_received`; writes
 /// `purchase_order.closed` to the outbox.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/close", tag = "purchasing", request_body(content = Option<CloseInput>),
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/close", tag = "purchasing",
+    request_body(content = Option<CloseInput>, example = json!({"reason": "supplier discontinued the colour"})),
     params(("key" = String, Path, description = "Purchase order id or number")),
     responses(
         (status = 200, description = "Closed", body = PurchaseOrder),
@@ -202,7 +201,8 @@ pub async fn close_purchase_order(
 ///
 /// Withdraws an order against which nothing was received; once goods arrived, close it
 /// instead (409 `invalid_transition`). Writes `purchase_order.cancelled` to the outbox.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/cancel", tag = "purchasing", request_body(content = Option<CloseInput>),
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/cancel", tag = "purchasing",
+    request_body(content = Option<CloseInput>, example = json!({"reason": "ordered twice"})),
     params(("key" = String, Path, description = "Purchase order id or number")),
     responses(
         (status = 200, description = "Cancelled", body = PurchaseOrder),

@@ -71,7 +71,6 @@ pub struct QuarantineQuery {
         "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small", "note": "the medium fits like a small"}],
         "customer_note": "can I have a large instead?"
     })),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request")),
     responses(
         (status = 201, description = "Requested", body = Return),
         (status = 422, description = "Invalid fields, outside the window or more than returnable", body = Problem, content_type = "application/problem+json"),
@@ -249,13 +248,12 @@ pub async fn cancel_return(
 /// A return received in full and settled is `closed`.
 #[utoipa::path(post, path = "/api/v1/returns/{key}/receive", tag = "returns",
     request_body(content = ReturnReceiptInput, example = json!({
-        "items": [{"sku": "TEE-ORG-M", "quantity": 1, "disposition": "restock"},
+        "items": [{"sku": "TEE-BLA-M", "quantity": 1, "disposition": "restock"},
                   {"barcode": "5012345678900", "disposition": "quarantine"}],
         "note": "tag missing on the second"
     })),
     params(
         ("key" = String, Path, description = "RMA number or id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the stored response for a retried request"),
     ),
     responses(
         (status = 200, description = "Received", body = Return),

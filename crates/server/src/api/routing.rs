@@ -124,7 +124,7 @@ pub async fn set_components(
 ///
 /// Releases the order's reservations and routes its lines again: to the best plan
 /// now, or to backorder. The timeline records what moved and why.
-#[utoipa::path(post, path = "/api/v1/orders/{key}/reroute", tag = "orders", request_body(content = Option<CancelInput>),
+#[utoipa::path(post, path = "/api/v1/orders/{key}/reroute", tag = "orders", request_body(content = Option<CancelInput>, example = json!({"reason": "LON is short after a stock count"})),
     params(("key" = String, Path, description = "Order id or number")),
     responses(
         (status = 200, description = "Re-routed", body = Order),

@@ -275,7 +275,7 @@ pub async fn ship_shipment(
 /// Withdraws a shipment that has not shipped from the floor. Its stock stays reserved
 /// for the order and waits to be released again — at once at an `auto` location; hold
 /// the order to keep it off the floor.
-#[utoipa::path(post, path = "/api/v1/shipments/{key}/cancel", tag = "fulfilment", request_body(content = Option<CancelInput>),
+#[utoipa::path(post, path = "/api/v1/shipments/{key}/cancel", tag = "fulfilment", request_body(content = Option<CancelInput>, example = json!({"reason": "parcel damaged while packing"})),
     params(("key" = String, Path, description = "Shipment number or id")),
     responses(
         (status = 200, description = "Cancelled", body = Shipment),
