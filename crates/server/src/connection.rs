@@ -8,6 +8,13 @@
 //! hyper's own header-read timeout also runs while a kept-alive connection waits for
 //! its next request, which would make the idle timeout no longer than the header one;
 //! so both are kept here, by watching what each connection reads and serves.
+//!
+//! A request whose head hyper cannot parse (a malformed request line or header, a URI
+//! or headers over hyper's limits) never reaches our code: hyper answers it itself,
+//! with an empty 400, 414 or 431, and closes the connection. Whatever hyper writes
+//! while reading a head, with no response of ours under way, is such an answer; it is
+//! replaced here by the problem+json of its status, so clients parse one error format
+//! there too.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,10 +26,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::extract::Request;
 use axum::response::Response;
-use hyper::body::Incoming;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::http::StatusCode;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -32,7 +41,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tower::ServiceExt;
+use tower_http::request_id::MakeRequestId;
 
+use crate::error::{self, ApiError, PROBLEM_JSON};
 use crate::limits::Limits;
 
 /// Serves `router` on `listener` within `limits` until `shutdown` completes, then
@@ -119,16 +130,26 @@ impl Connection {
         let io = TokioIo::new(Watched {
             stream: self.stream,
             activity: activity.clone(),
+            own_answer: None,
         });
         let (router, peer, serving) = (self.router, self.peer, activity.clone());
         let service = service_fn(move |mut request: Request<Incoming>| {
             let busy = Busy::begin(&serving);
             request.extensions_mut().insert(ConnectInfo(peer));
             let response = router.clone().oneshot(request);
+            let responding = Responding::begin(&serving);
             async move {
                 let response: Result<Response, Infallible> = response.await;
                 drop(busy);
-                response
+                // Until its body is written, what hyper writes is this response.
+                response.map(|r| {
+                    r.map(|body| {
+                        Body::new(Tracked {
+                            body,
+                            _responding: responding,
+                        })
+                    })
+                })
             }
         });
         let connection = watcher.watch(self.http.serve_connection(io, service));
@@ -160,6 +181,8 @@ enum Phase {
 /// A connection's phase, told by its reads and writes and the requests it serves.
 struct Activity {
     phase: Mutex<Phase>,
+    /// Responses of ours not yet written whole.
+    responding: Mutex<usize>,
     /// Woken when a deadline may come sooner than the one being waited for.
     changed: Notify,
 }
@@ -168,12 +191,19 @@ impl Activity {
     fn new() -> Self {
         Activity {
             phase: Mutex::new(Phase::Head(Instant::now())),
+            responding: Mutex::new(0),
             changed: Notify::new(),
         }
     }
 
     fn phase(&self) -> MutexGuard<'_, Phase> {
         self.phase.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether what is written now is hyper's own answer to a head it could not parse:
+    /// reading a head, and no response of ours under way.
+    fn hyper_answers(&self) -> bool {
+        matches!(*self.phase(), Phase::Head(_)) && *self.responding.lock().unwrap_or_else(PoisonError::into_inner) == 0
     }
 
     /// Bytes arrived: between requests, they begin the next request's headers.
@@ -232,10 +262,83 @@ impl Drop for Busy {
     }
 }
 
-/// The connection's socket, telling its `Activity` of every read and write.
+/// A response of ours under way, from its request to the end of its body.
+struct Responding(Arc<Activity>);
+
+impl Responding {
+    fn begin(activity: &Arc<Activity>) -> Responding {
+        *activity.responding.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        Responding(activity.clone())
+    }
+}
+
+impl Drop for Responding {
+    fn drop(&mut self) {
+        let mut responding = self.0.responding.lock().unwrap_or_else(PoisonError::into_inner);
+        *responding = responding.saturating_sub(1);
+    }
+}
+
+/// A response body that says when it is done (hyper drops it once written).
+struct Tracked {
+    body: Body,
+    /// Held until the body is dropped.
+    _responding: Responding,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = <Body as hyper::body::Body>::Data;
+    type Error = <Body as hyper::body::Body>::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The problem+json answer to put in place of hyper's own, which begins `hyper`
+/// (`HTTP/1.1 431 Request Header Fields Too Large`...), with a request id of its own.
+fn own_answer(hyper: &[u8]) -> Vec<u8> {
+    let status = hyper
+        .get(9..12)
+        .and_then(|code| StatusCode::from_bytes(code).ok())
+        .unwrap_or(StatusCode::BAD_REQUEST);
+    let id = crate::RequestIds
+        .make_request_id(&Request::new(()))
+        .and_then(|id| id.into_header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    tracing::info!(request_id = %id, status = status.as_u16(), "refused a request whose head could not be read");
+    let mut problem = ApiError::of_status(status).into_problem();
+    problem.instance = Some(error::instance(&id));
+    let body = problem.body();
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {}\r\n{}: {id}\r\n\
+         x-content-type-options: nosniff\r\nconnection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len(),
+        crate::REQUEST_ID,
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    answer
+}
+
+/// The connection's socket, telling its `Activity` of every read and write, and
+/// answering in hyper's place when hyper answers a head it could not parse.
 struct Watched {
     stream: TcpStream,
     activity: Arc<Activity>,
+    /// Our answer in hyper's place, and how much of it is written; once begun, what
+    /// hyper writes is dropped.
+    own_answer: Option<(Vec<u8>, usize)>,
 }
 
 impl Watched {
@@ -244,6 +347,26 @@ impl Watched {
             self.activity.wrote();
         }
         polled
+    }
+
+    /// Writes our answer in place of hyper's `len` bytes beginning with `first`, if
+    /// hyper is answering by itself; `None` when the bytes are a response of ours.
+    fn answer_instead(&mut self, cx: &mut Context<'_>, first: &[u8], len: usize) -> Option<Poll<io::Result<usize>>> {
+        if self.own_answer.is_none() {
+            if !(first.starts_with(b"HTTP/1.") && self.activity.hyper_answers()) {
+                return None;
+            }
+            self.own_answer = Some((own_answer(first), 0));
+        }
+        let (answer, written) = self.own_answer.as_mut()?;
+        while *written < answer.len() {
+            match Pin::new(&mut self.stream).poll_write(cx, &answer[*written..]) {
+                Poll::Ready(Ok(0)) => return Some(Poll::Ready(Err(io::ErrorKind::WriteZero.into()))),
+                Poll::Ready(Ok(n)) => *written += n,
+                other => return Some(other),
+            }
+        }
+        Some(Poll::Ready(Ok(len)))
     }
 }
 
@@ -260,6 +383,9 @@ impl AsyncRead for Watched {
 
 impl AsyncWrite for Watched {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if let Some(answered) = self.answer_instead(cx, buf, buf.len()) {
+            return answered;
+        }
         let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
         self.wrote(polled)
     }
@@ -269,6 +395,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+        let len = bufs.iter().map(|b| b.len()).sum();
+        if let Some(answered) = self.answer_instead(cx, first, len) {
+            return answered;
+        }
         let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
         self.wrote(polled)
     }

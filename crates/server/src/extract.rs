@@ -11,8 +11,8 @@ use std::marker::PhantomData;
 use axum::body::Bytes;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, RawPathParams, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
@@ -21,9 +21,10 @@ use switchyard_core::FieldError;
 use switchyard_core::auth::Actor;
 use switchyard_core::validation::{Invalid, TextKind, visible};
 use switchyard_store::api_key::Principal;
-use switchyard_store::page::{CURSOR_PARAM, check_cursor};
+use switchyard_store::page::CURSOR_PARAM;
 
 use crate::error::ApiError;
+use crate::paging;
 
 /// A JSON body; errors name the field.
 pub struct ApiJson<T>(pub T);
@@ -48,38 +49,56 @@ fn message(raw: &str) -> String {
     }
 }
 
+/// Whether the body is declared JSON: `application/json` or `application/<x>+json`
+/// (RFC 6839), with parameters or not, in any case.
 fn is_json(req: &Request) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"))
+        .and_then(|v| v.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .is_some_and(|essence| match essence.split_once('/') {
+            Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
+            _ => false,
+        })
 }
 
 async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|e| {
-        ApiError::new(
-            e.status(),
-            "body_unreadable",
-            "The body could not be read",
-            e.body_text(),
-        )
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "body_unreadable"
+        };
+        ApiError::new(e.status(), code, e.body_text())
     })
 }
 
-/// A serde failure as a problem naming the field.
+/// A serde failure as a problem naming the field: a body that is not JSON at all is
+/// 400 `malformed_json`, JSON of the wrong shape 422.
 fn type_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let field = pointer(err.path());
     let inner = err.into_inner();
-    let code = if inner.is_syntax() || inner.is_eof() {
-        "malformed_json"
-    } else {
-        "invalid_type"
-    };
+    if inner.is_syntax() || inner.is_eof() {
+        return malformed(&inner);
+    }
     ApiError::validation(vec![FieldError {
         field,
-        code,
+        code: "invalid_type",
         message: message(&inner.to_string()),
     }])
+}
+
+/// 400 `malformed_json`, at the whole body, saying where serde stopped.
+fn malformed(err: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(
+        "malformed_json",
+        vec![FieldError {
+            field: String::new(),
+            code: "malformed_json",
+            message: format!("is not JSON: {err}"),
+        }],
+    )
 }
 
 /// The most text problems one answer lists: a body of a million bad strings is
@@ -124,7 +143,9 @@ fn hidden_characters(value: &Value, at: &mut String, name: &str, errors: &mut Ve
 /// the field or not.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value: Value = serde_path_to_error::deserialize(de).map_err(type_error)?;
+    let value: Value = serde_path_to_error::deserialize(&mut *de).map_err(type_error)?;
+    // Nothing but whitespace may follow the value.
+    de.end().map_err(|e| malformed(&e))?;
     let mut errors = Vec::new();
     hidden_characters(&value, &mut String::new(), "", &mut errors);
     if !errors.is_empty() {
@@ -135,10 +156,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 fn not_json() -> ApiError {
     ApiError::new(
-        axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
-        "Expected JSON",
-        "send the body as JSON with Content-Type: application/json",
+        "send the body as JSON with Content-Type: application/json (or application/<something>+json)",
     )
 }
 
@@ -198,12 +218,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 }
 
 /// Checks what a request names before a handler reads it: each path parameter, decoded,
-/// holds only characters a one-line text may (else 400 `invalid_path`); a `cursor` is
-/// one a list gives out (else 400 `invalid_cursor`); every other query name and value
-/// holds only characters text may (else 422). Each problem names the parameter.
+/// holds only characters a one-line text may (else 400 `invalid_path`); a GET's `cursor`
+/// and `limit` are those of its list (else 400, see `paging`), and its cursor is handed
+/// on as the sort key; every other query name and value holds only characters text may
+/// (else 422). Each problem names the parameter. A page answered gets its cursor sealed.
 pub async fn request_target(
     params: Result<RawPathParams, RawPathParamsRejection>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let path_errors: Vec<FieldError> = match &params {
@@ -214,37 +235,32 @@ pub async fn request_target(
         Err(rejection) => vec![Invalid::new("invalid_path", rejection.body_text()).at("")],
     };
     if !path_errors.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_path",
-            "The path is not valid",
-            path_errors,
-        ));
+        return Err(ApiError::bad_request("invalid_path", path_errors));
     }
     let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(req.uri())
         .map(|q| q.0)
         .unwrap_or_default();
-    let mut cursor_errors = Vec::new();
-    let mut query_errors = Vec::new();
-    for (name, value) in &pairs {
-        if name == CURSOR_PARAM {
-            if let Err(e) = check_cursor(value) {
-                cursor_errors.push(e.at(name.as_str()));
-            }
-        } else if let Err(e) = visible(name, TextKind::Line).and_then(|()| visible(value, TextKind::of_field(name))) {
-            query_errors.push(e.at(name.as_str()));
-        }
-    }
-    if !cursor_errors.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_cursor",
-            "Not a cursor of this list",
-            cursor_errors,
-        ));
-    }
+    let list = paging::open(req.uri(), req.method(), &pairs)?;
+    let query_errors: Vec<FieldError> = pairs
+        .iter()
+        .filter(|(name, _)| name != CURSOR_PARAM)
+        .filter_map(|(name, value)| {
+            visible(name, TextKind::Line)
+                .and_then(|()| visible(value, TextKind::of_field(name)))
+                .err()
+                .map(|e| e.at(name.as_str()))
+        })
+        .collect();
     if !query_errors.is_empty() {
         return Err(ApiError::validation(query_errors));
     }
-    Ok(next.run(req).await)
+    let Some((binding, uri)) = list else {
+        return Ok(next.run(req).await);
+    };
+    if let Some(uri) = uri {
+        *req.uri_mut() = uri;
+    }
+    Ok(paging::seal(next.run(req).await, &binding).await)
 }
 
 /// The permissions a route may require, as types: a handler that takes

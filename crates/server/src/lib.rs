@@ -11,6 +11,8 @@ pub mod headers;
 pub mod limits;
 pub mod middleware;
 pub mod ops;
+pub mod paging;
+pub mod problems;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,7 +122,7 @@ fn metrics_handle() -> PrometheusHandle {
 /// only has to tell requests apart in the logs of several instances; a system call for
 /// fresh randomness on each request showed up in the read path's profile.
 #[derive(Clone, Default)]
-struct RequestIds;
+pub(crate) struct RequestIds;
 
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
@@ -137,6 +139,9 @@ impl MakeRequestId for RequestIds {
         id.parse().ok().map(RequestId::new)
     }
 }
+
+/// The header carrying a request's id, in and out; problems name it in `instance`.
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The OpenAPI document of the whole server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -166,33 +171,27 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(from_fn_with_state(state.clone(), middleware::authenticate));
     let (router, doc) = split(api);
-    let request_id = HeaderName::from_static("x-request-id");
+    let request_id = HeaderName::from_static(REQUEST_ID);
     router
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "Not found",
-                "no such endpoint; see /api/docs",
-            )
-        })
+        .merge(problems::routes())
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/docs") })
         .layer(from_fn(middleware::metrics))
         .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
-        .layer(from_fn(middleware::problem_errors))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
             axum::response::IntoResponse::into_response(ApiError::internal())
         }))
+        .layer(from_fn(middleware::problem_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()
-                .get("x-request-id")
+                .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)

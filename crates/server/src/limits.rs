@@ -98,13 +98,7 @@ pub struct RetryAfter(u64);
 impl RetryAfter {
     /// A 429 problem saying why, with the wait in `Retry-After`.
     pub fn response(self, detail: &str) -> Response {
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests",
-            detail,
-        )
-        .into_response();
+        let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail).into_response();
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(self.0));

@@ -13,7 +13,7 @@ use switchyard_store::api_key::Principal;
 use switchyard_store::idempotency::{Begin, Claim};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{self, ApiError, PROBLEM_JSON, Problem};
 
 /// The largest request body the API reads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -78,7 +78,6 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_idempotency_key",
-            "Invalid Idempotency-Key",
             "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
         )
         .into_response();
@@ -91,7 +90,6 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            "Body too large",
             "the body exceeds 1 MiB",
         )
         .into_response();
@@ -129,28 +127,25 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
 }
 
 fn refusal(why: Refusal) -> Response {
-    let (status, code, title, detail) = match why {
+    let (status, code, detail) = match why {
         Refusal::Mismatch => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
-            "Idempotency-Key reused",
             "this Idempotency-Key was used with a different request; use a new key for a new request",
         ),
         Refusal::ResponseLost => (
             StatusCode::CONFLICT,
             "idempotency_response_lost",
-            "Request already applied",
             "the request with this Idempotency-Key was applied, but the server stopped before it could keep \
              its response; read the resource to see the result instead of sending the request again",
         ),
         Refusal::InFlight => (
             StatusCode::CONFLICT,
             "idempotency_key_in_use",
-            "Request in progress",
             "a request with this Idempotency-Key is still being processed; retry shortly",
         ),
     };
-    ApiError::new(status, code, title, detail).into_response()
+    ApiError::new(status, code, detail).into_response()
 }
 
 fn replay(status: u16, headers: Vec<(String, String)>, body: String) -> Response {
@@ -222,39 +217,39 @@ pub async fn metrics(req: Request, next: Next) -> Response {
     response
 }
 
-/// Turns error responses made outside our handlers (unknown method, body too large,
-/// time-out) into problem+json too, so clients parse one error format.
+/// Makes every error answer problem+json naming its request in `instance`: a problem
+/// of ours gets the request's id; an error response made outside our handlers (no
+/// route, a method not allowed, a body too large, a time-out) becomes the problem of
+/// its status, so clients parse one error format. It wraps the panic handler too.
 pub async fn problem_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+    let request_id = req
+        .headers()
+        .get(crate::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let mut response = next.run(req).await;
     let status = response.status();
-    // Our handlers answer JSON (problems, or a body of their own like /readyz's);
-    // what comes back bare or as plain text was made by the framework.
-    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.starts_with("application/") && v.contains("json"))
-    });
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return response;
-    }
-    let (code, title, detail) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            "Method not allowed",
-            "this endpoint does not accept that method; see the Allow header",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "Body too large", "the body exceeds 1 MiB"),
-        StatusCode::SERVICE_UNAVAILABLE => (
-            "unavailable",
-            "Unavailable",
-            "the request took too long or the server is overloaded; retry",
-        ),
-        StatusCode::NOT_FOUND => ("not_found", "Not found", "no such resource"),
-        _ => ("http_error", "Error", "the request could not be handled"),
+    let mut problem = match response.extensions_mut().remove::<Box<Problem>>() {
+        Some(problem) => problem,
+        None => {
+            // Our handlers answer JSON (problems, or a body of their own like
+            // /readyz's); what comes back bare or as plain text was made by the framework.
+            let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.starts_with("application/") && v.contains("json"))
+            });
+            if !(status.is_client_error() || status.is_server_error()) || is_json {
+                return response;
+            }
+            ApiError::of_status(status).into_problem()
+        }
     };
-    let allow = response.headers().get(header::ALLOW).cloned();
-    let mut problem = ApiError::new(status, code, title, detail).into_response();
-    if let Some(allow) = allow {
-        problem.headers_mut().insert(header::ALLOW, allow);
-    }
-    problem
+    problem.instance = Some(error::instance(&request_id));
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    Response::from_parts(parts, Body::from(problem.body()))
 }

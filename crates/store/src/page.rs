@@ -1,5 +1,7 @@
 //! Cursor pagination: lists return `{data, next_cursor}`; the cursor is the sort key of
 //! the last item, so pages stay stable while rows are added and no `COUNT(*)` is run.
+//! The store works with raw sort keys; the server hands them out sealed (opaque, bound
+//! to the list's filters: `switchyard_server::paging`) and checks `limit`'s range.
 
 use serde::{Deserialize, Serialize};
 use switchyard_core::validation::Invalid;
@@ -9,6 +11,8 @@ pub const MAX_LIMIT: i64 = 500;
 
 /// The query parameter that carries a cursor.
 pub const CURSOR_PARAM: &str = "cursor";
+/// The query parameter that carries the page size, 1..=`MAX_LIMIT`.
+pub const LIMIT_PARAM: &str = "limit";
 /// The longest cursor a list gives out (two keys and a separator at most).
 pub const CURSOR_MAX: usize = 200;
 
@@ -38,7 +42,8 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// The page size, within 1..=MAX_LIMIT.
+    /// The page size, within 1..=MAX_LIMIT (the server refuses a `limit` outside it;
+    /// other callers are held to it here).
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
@@ -48,7 +53,9 @@ impl PageRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub data: Vec<T>,
-    /// Pass as `cursor` to get the next page; absent on the last page.
+    /// Pass as `cursor` to get the next page (or follow the `Link: rel="next"`
+    /// header); `null` on the last page. Opaque: it is valid only with the filters of
+    /// the request that gave it out. (Serialized last: the server finds it there.)
     pub next_cursor: Option<String>,
 }
 

@@ -65,7 +65,6 @@ fn label_data(s: &Shipment) -> ApiResult<LabelData> {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "no_label",
-            "No label",
             format!("shipment {} has no label yet: create one first", summary.number),
         ));
     };

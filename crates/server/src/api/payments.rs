@@ -82,12 +82,7 @@ pub async fn create_payment(
         AttemptStatus::Failed => "payment_provider_error",
     };
     let detail = attempt.message.unwrap_or_else(|| "the payment was not approved".into());
-    Err(ApiError::new(
-        StatusCode::PAYMENT_REQUIRED,
-        code,
-        "Payment not approved",
-        detail,
-    ))
+    Err(ApiError::new(StatusCode::PAYMENT_REQUIRED, code, detail))
 }
 
 /// Refund

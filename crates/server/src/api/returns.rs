@@ -305,7 +305,7 @@ pub async fn exchange_return(
 fn label_data(ret: &Return) -> ApiResult<LabelData> {
     let summary = &ret.summary;
     let (to, authorized_at) = returns::label(&summary.number, summary.authorized_at, ret.ship_to.as_ref())
-        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "no_label", "No label", e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "no_label", e.to_string()))?;
     let mut from = Party::from_address(&ret.ship_from);
     from.name = ret.customer.name.clone();
     Ok(LabelData {

@@ -133,7 +133,6 @@ pub async fn easypost_webhook(
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            "Not found",
             "no EasyPost webhook secret is configured on this server",
         ));
     };

@@ -73,6 +73,12 @@ impl Resp {
         assert_eq!(self.body["type"], format!("/problems/{code}"));
         assert_eq!(self.body["status"], status);
         assert!(self.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        let id = self.header("x-request-id").unwrap_or_default();
+        assert_eq!(
+            self.body["instance"],
+            format!("urn:switchyard:request:{id}"),
+            "the instance names the request"
+        );
         &self.body
     }
 
@@ -83,8 +89,18 @@ impl Resp {
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .map(|e| at(e).to_owned())
             .collect()
+    }
+}
+
+/// Where a field error of a problem is: its JSON `pointer` into the body, or the
+/// `parameter` it names (exactly one of them).
+pub fn at(e: &Value) -> &str {
+    match (e["pointer"].as_str(), e["parameter"].as_str()) {
+        (Some(pointer), None) => pointer,
+        (None, Some(parameter)) => parameter,
+        _ => panic!("a field error has one pointer or parameter: {e}"),
     }
 }
 

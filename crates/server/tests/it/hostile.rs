@@ -16,12 +16,7 @@ pub fn named(r: &Resp) -> Vec<(String, String)> {
         .as_array()
         .unwrap_or_else(|| panic!("no errors in {}", r.body))
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|e| (crate::helpers::at(e).to_owned(), e["code"].as_str().unwrap().to_owned()))
         .collect();
     fields.sort();
     fields

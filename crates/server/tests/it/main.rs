@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod contract;
 mod edges;
 mod hostile;
 mod idempotency;

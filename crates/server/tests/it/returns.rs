@@ -78,12 +78,7 @@ fn fields(r: &Resp) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_owned(),
-                e["code"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|e| (crate::helpers::at(e).to_owned(), e["code"].as_str().unwrap().to_owned()))
         .collect()
 }
 

@@ -339,7 +339,7 @@ fn refused(r: &Resp, what: &str) -> Vec<(String, String)> {
         .flatten()
         .map(|e| {
             (
-                e["field"].as_str().unwrap_or("").to_owned(),
+                crate::helpers::at(e).to_owned(),
                 e["code"].as_str().unwrap_or("").to_owned(),
             )
         })

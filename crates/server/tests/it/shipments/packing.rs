@@ -30,7 +30,7 @@ async fn a_wrong_scan_is_refused_before_anything_is_packed(app: &TestApp) {
         .iter()
         .map(|e| {
             (
-                e["field"].as_str().unwrap(),
+                crate::helpers::at(e),
                 e["code"].as_str().unwrap(),
                 e["message"].as_str().unwrap(),
             )
