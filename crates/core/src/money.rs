@@ -7,35 +7,57 @@ use serde::{Deserialize, Serialize};
 
 use crate::validation::Invalid;
 
-/// An ISO 4217 alphabetic currency code (three upper-case letters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A currency prices can be given in: an ISO 4217 code from the `iso_currency` crate's
+/// table, which also gives its minor units (JPY 0, GBP 2, KWD 3). Codes ISO lists that
+/// are not money a shop charges are refused: funds and units of account (CLF, USN,
+/// XDR...), precious metals (XAU), and the testing and "no currency" codes (XTS, XXX).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "GBP"))]
-pub struct Currency([u8; 3]);
+pub struct Currency(iso_currency::Currency);
 
 impl Currency {
+    /// ISO 4217's "no currency": what costs are counted in when nothing named a currency
+    /// (a routing simulation without one). Never accepted from a client.
+    pub const NONE: Currency = Currency(iso_currency::Currency::XXX);
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let upper = raw.trim().to_ascii_uppercase();
-        match upper.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(Invalid::new(
+        let code = raw.trim().to_ascii_uppercase();
+        let Some(known) = iso_currency::Currency::from_code(&code) else {
+            return Err(Invalid::new(
                 "invalid_currency",
                 "must be an ISO 4217 currency code such as GBP, EUR or USD",
-            )),
+            ));
+        };
+        if known.is_fund() || known.is_special() || known.exponent().is_none() {
+            return Err(Invalid::new(
+                "invalid_currency",
+                format!("{code} ({}) is not a currency prices can be given in", known.name()),
+            ));
         }
+        Ok(Self(known))
     }
 
-    pub fn as_str(&self) -> &str {
-        // The three bytes are ASCII upper-case letters by construction.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    pub fn as_str(&self) -> &'static str {
+        self.0.code()
     }
 
-    /// Digits after the decimal point, for display; ISO 4217 exceptions listed.
+    /// Digits after the decimal point: ISO 4217's minor units of the currency (0 for
+    /// `NONE`, which has none).
     pub fn exponent(&self) -> u32 {
-        match self.as_str() {
-            "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
-            "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "IQD" | "LYD" => 3,
-            _ => 2,
-        }
+        self.0.exponent().map_or(0, u32::from)
+    }
+}
+
+/// Alphabetical by code, as the three letters read.
+impl Ord for Currency {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Currency {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -164,7 +186,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn gbp() -> Currency {
-        Currency::parse("GBP").unwrap_or(Currency(*b"XXX"))
+        Currency::parse("GBP").unwrap_or(Currency::NONE)
     }
 
     #[test]
@@ -172,6 +194,27 @@ mod tests {
         assert_eq!(Currency::parse("eur").map(|c| c.to_string()), Ok("EUR".into()));
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
+    }
+
+    #[test]
+    fn only_iso_4217_currencies_one_can_charge_in_are_accepted() {
+        for code in ["ZZZ", "ABC", "XXX", "XTS", "XAU", "XDR", "CLF", "USN", "BOV", "UYW"] {
+            let err = Currency::parse(code).unwrap_err();
+            assert_eq!(err.code, "invalid_currency", "{code}");
+        }
+        assert_eq!(
+            Currency::parse("clf").unwrap_err().message,
+            "CLF (Unidad de Fomento) is not a currency prices can be given in"
+        );
+        assert_eq!(currency("CHF").exponent(), 2);
+        assert_eq!(Currency::NONE.exponent(), 0);
+    }
+
+    #[test]
+    fn currencies_sort_by_their_code() {
+        let mut codes = [currency("USD"), currency("AMD"), currency("XCG"), currency("EUR")];
+        codes.sort();
+        assert_eq!(codes.map(|c| c.as_str()), ["AMD", "EUR", "USD", "XCG"]);
     }
 
     #[test]
@@ -231,7 +274,7 @@ mod tests {
     }
 
     fn currency(code: &str) -> Currency {
-        Currency::parse(code).unwrap_or(Currency(*b"XXX"))
+        Currency::parse(code).unwrap_or(Currency::NONE)
     }
 
     #[test]
@@ -244,7 +287,10 @@ mod tests {
 
     #[test]
     fn zero_decimal_currencies_display_whole_units() {
-        for code in ["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"] {
+        for code in [
+            "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "BIF", "DJF", "GNF", "KMF", "RWF", "VUV",
+            "XPF",
+        ] {
             assert_eq!(Money::new(1250, currency(code)).to_string(), format!("1250 {code}"));
         }
         assert_eq!(Money::new(-7, currency("JPY")).to_string(), "-7 JPY");

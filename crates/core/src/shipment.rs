@@ -5,8 +5,10 @@
 //! parsed in `input`, scans are checked against the shipment in `scan`, and what a
 //! confirmed pick list does (which tote gets which units) is decided in `pick`.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+
+use crate::validation::Invalid;
 
 pub mod input;
 pub mod pick;
@@ -319,6 +321,33 @@ pub fn track(
             TrackingOutcome::Recorded("older than the latest event applied")
         }
         _ => TrackingOutcome::Applied(to),
+    }
+}
+
+/// How far past our clock a tracking event may be dated: carriers' clocks drift a little.
+pub const TRACKING_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
+
+/// Whether a tracking event could have happened when it says: not before its shipment
+/// shipped (`shipped_at`, none while it waits at the location) and not after `now` plus
+/// `TRACKING_CLOCK_SKEW`. An event refused here is not recorded, so it never moves a
+/// shipment, and never delivers a parcel on time.
+pub fn event_time(occurred_at: Timestamp, shipped_at: Option<Timestamp>, now: Timestamp) -> Result<(), Invalid> {
+    if let Some(shipped) = shipped_at.filter(|s| occurred_at < *s) {
+        let shipped = shipped.strftime("%Y-%m-%dT%H:%M:%SZ");
+        return Err(Invalid::new(
+            "before_shipped",
+            format!("is before the shipment shipped ({shipped})"),
+        ));
+    }
+    match now.checked_add(TRACKING_CLOCK_SKEW) {
+        Ok(latest) if occurred_at > latest => Err(Invalid::new(
+            "in_the_future",
+            format!(
+                "is in the future (more than {} minutes ahead of the server's clock)",
+                TRACKING_CLOCK_SKEW.as_mins()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -255,10 +255,11 @@ pub fn email(raw: &str) -> Result<String, Invalid> {
     }
 }
 
-/// An ISO 3166-1 alpha-2 country code, upper-cased.
+/// An ISO 3166-1 alpha-2 country code, upper-cased: one the `iso_country` crate's
+/// table assigns (so not `ZZ`, `XX` or `UK`).
 pub fn country(raw: &str) -> Result<String, Invalid> {
     let value = raw.trim().to_ascii_uppercase();
-    if value.len() == 2 && value.chars().all(|c| c.is_ascii_uppercase()) {
+    if value.len() == 2 && value.parse::<iso_currency::Country>().is_ok() {
         Ok(value)
     } else {
         Err(Invalid::new(
@@ -419,9 +420,10 @@ mod tests {
     }
 
     #[test]
-    fn a_country_is_two_letters_upper_cased() {
+    fn a_country_is_an_assigned_iso_3166_code_upper_cased() {
         assert_eq!(country(" us "), Ok("US".into()));
-        for bad in ["", "G", "GBR", "G1", "1B", "É"] {
+        assert_eq!(country("ss"), Ok("SS".into()));
+        for bad in ["", "G", "GBR", "G1", "1B", "É", "ZZ", "XX", "UK", "AA"] {
             assert_eq!(country(bad).map_err(|e| e.code), Err("invalid_country"), "{bad:?}");
         }
     }

@@ -23,8 +23,6 @@ string_enum!(
 pub const DEFAULT_PRIORITY: i64 = 100;
 /// The largest routing priority.
 pub const PRIORITY_MAX: i64 = 1_000_000;
-/// A location's time zone when none is given.
-pub const DEFAULT_TIME_ZONE: &str = "UTC";
 /// A location's daily cut-off when none is given.
 pub const DEFAULT_CUTOFF: &str = "16:00";
 /// The most working days an order may wait at a location before its parcel leaves.
@@ -45,7 +43,8 @@ pub struct LocationInput {
     pub longitude: Option<f64>,
     /// Breaks ties between otherwise equal routing plans: lower numbers first. Default 100.
     pub priority: Option<i64>,
-    /// IANA time zone of the cut-off, e.g. Europe/London. Default UTC.
+    /// IANA time zone of the cut-off, e.g. Europe/London. Required when the address's
+    /// country has several (US, CA, AU, BR, RU, ES, ...); otherwise its country's one.
     #[cfg_attr(feature = "openapi", schema(example = "Europe/London"))]
     pub timezone: Option<String>,
     /// Daily cut-off, HH:MM local time: orders in by then leave the same working day. Default 16:00.
@@ -103,14 +102,35 @@ fn coordinate(value: f64, limit: f64, what: &str) -> Result<f64, Invalid> {
     }
 }
 
-fn time_zone(raw: Option<&str>) -> Result<String, Invalid> {
-    let tz = raw.map(str::trim).unwrap_or(DEFAULT_TIME_ZONE);
+fn time_zone(raw: &str) -> Result<String, Invalid> {
+    let tz = raw.trim();
     match crate::routing::promise::time_zone(tz) {
         Some(_) => Ok(tz.to_owned()),
         None => Err(Invalid::new(
             "invalid_time_zone",
             "must be an IANA time zone such as Europe/London",
         )),
+    }
+}
+
+/// The time zone of every place in `country` (ISO 3166-1 alpha-2), when it keeps one
+/// clock: GB's is Europe/London, DE's Europe/Berlin; none for the US, which has several.
+pub fn time_zone_of_country(country: &str) -> Option<&'static str> {
+    let table = super::country_zones::SINGLE_TIME_ZONE;
+    let at = table.binary_search_by(|(c, _)| (*c).cmp(country)).ok()?;
+    table.get(at).map(|(_, zone)| *zone)
+}
+
+/// A location's time zone: the one given, else its country's single one.
+fn location_time_zone(raw: Option<&str>, country: &str) -> Result<String, Invalid> {
+    match raw {
+        Some(raw) => time_zone(raw),
+        None => time_zone_of_country(country).map(str::to_owned).ok_or_else(|| {
+            Invalid::new(
+                "required",
+                format!("is required for locations in {country}, which has more than one time zone"),
+            )
+        }),
     }
 }
 
@@ -138,7 +158,12 @@ impl LocationInput {
             "/priority",
             within(self.priority.unwrap_or(DEFAULT_PRIORITY), 0..=PRIORITY_MAX),
         );
-        let timezone = v.check("/timezone", time_zone(self.timezone.as_deref()));
+        let timezone = match (self.timezone.as_deref(), &address) {
+            (raw, Some(a)) => v.check("/timezone", location_time_zone(raw, &a.country)),
+            (Some(raw), None) => v.check("/timezone", time_zone(raw)),
+            // Without a valid address the time zone cannot be derived; its errors say why.
+            (None, None) => None,
+        };
         let cutoff = v.check(
             "/cutoff",
             cutoff_minutes(self.cutoff.as_deref().unwrap_or(DEFAULT_CUTOFF)),
@@ -252,7 +277,7 @@ mod tests {
     fn a_location_gets_the_named_defaults() {
         let l = lon().parse().unwrap();
         assert_eq!(l.priority, DEFAULT_PRIORITY);
-        assert_eq!(l.timezone, DEFAULT_TIME_ZONE);
+        assert_eq!(l.timezone, "Europe/London", "GB keeps one clock");
         assert_eq!(format_cutoff(l.cutoff_minutes), DEFAULT_CUTOFF);
         assert_eq!(
             (l.handling_days, l.ships_to_customers, l.allows_pickup),
@@ -281,6 +306,49 @@ mod tests {
             ]
         );
         assert_eq!(errors[5].message, "must be between 0 and 30");
+    }
+
+    #[test]
+    fn a_time_zone_is_named_or_the_only_one_of_the_country() {
+        let in_country = |country: &str, timezone: Option<&str>| {
+            let mut l = lon();
+            if let Some(a) = l.address.as_mut() {
+                a.country = Some(country.into());
+                a.region = Some("NY".into());
+            }
+            l.timezone = timezone.map(str::to_owned);
+            l.parse().map(|l| l.timezone)
+        };
+        assert_eq!(in_country("DE", None), Ok("Europe/Berlin".into()));
+        assert_eq!(in_country("JP", None), Ok("Asia/Tokyo".into()));
+        assert_eq!(in_country("GB", Some(" UTC ")), Ok("UTC".into()));
+        assert_eq!(
+            in_country("US", Some("America/New_York")),
+            Ok("America/New_York".into())
+        );
+        for several in ["US", "CA", "AU", "BR", "RU", "ES", "MX"] {
+            let errors = in_country(several, None).unwrap_err();
+            assert_eq!((errors[0].field.as_str(), errors[0].code), ("/timezone", "required"));
+            assert_eq!(
+                errors[0].message,
+                format!("is required for locations in {several}, which has more than one time zone")
+            );
+        }
+        let no_address = LocationInput { address: None, ..lon() };
+        assert_eq!(fields(&no_address.parse().unwrap_err()), ["/address"]);
+    }
+
+    #[test]
+    fn every_country_time_zone_is_one_the_clock_knows() {
+        let table = super::super::country_zones::SINGLE_TIME_ZONE;
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "sorted for binary search");
+        for (country, zone) in table {
+            assert!(crate::validation::country(country).is_ok(), "{country}");
+            assert!(crate::routing::promise::time_zone(zone).is_some(), "{zone}");
+        }
+        assert_eq!(time_zone_of_country("GB"), Some("Europe/London"));
+        assert_eq!(time_zone_of_country("US"), None);
+        assert_eq!(time_zone_of_country("ZZ"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod address;
 mod channel;
+mod country_zones;
 mod kit;
 mod location;
 mod product;
@@ -19,8 +20,8 @@ pub use kit::{
     parse_components,
 };
 pub use location::{
-    DEFAULT_CUTOFF, DEFAULT_PRIORITY, DEFAULT_TIME_ZONE, FulfilmentSettingsInput, HANDLING_DAYS_MAX, LocationDraft,
-    LocationInput, LocationKind, PRIORITY_MAX, cutoff_minutes, format_cutoff, may_archive_location,
+    DEFAULT_CUTOFF, DEFAULT_PRIORITY, FulfilmentSettingsInput, HANDLING_DAYS_MAX, LocationDraft, LocationInput,
+    LocationKind, PRIORITY_MAX, cutoff_minutes, format_cutoff, may_archive_location, time_zone_of_country,
 };
 pub use product::{ProductDraft, ProductInput, ProductPatch, TITLE_MAX, WEIGHT_MAX_GRAMS, barcode};
 

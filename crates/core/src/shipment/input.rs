@@ -2,7 +2,7 @@
 //! pick lists and picks, packing, labels and tracking events. Each `parse` reports
 //! every bad field at once, as JSON pointers.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{TrackingEvent, TrackingStatus};
@@ -437,9 +437,6 @@ pub struct TrackingEventInput {
     pub description: Option<String>,
 }
 
-/// Events may carry a time a little ahead of ours (carrier clocks), not more.
-const CLOCK_SKEW: SignedDuration = SignedDuration::from_hours(1);
-
 fn event(
     v: &mut Validator,
     at: &str,
@@ -447,20 +444,11 @@ fn event(
     occurred_at: Option<&str>,
     location: Option<&str>,
     description: Option<&str>,
-    now: Timestamp,
 ) -> Option<TrackingEvent> {
     let status = v.require(format!("{at}/status"), status);
     let field = format!("{at}/occurred_at");
-    let occurred_at = v.require(&field, occurred_at).and_then(|t| {
-        let parsed = time(t).and_then(|t| {
-            if t > now.saturating_add(CLOCK_SKEW).unwrap_or(now) {
-                Err(Invalid::new("in_the_future", "is in the future"))
-            } else {
-                Ok(t)
-            }
-        });
-        v.check(&field, parsed)
-    });
+    // Whether the time is plausible depends on the shipment: `shipment::event_time`.
+    let occurred_at = v.require(&field, occurred_at).and_then(|t| v.check(&field, time(t)));
     let location = v.check(format!("{at}/location"), validation::optional_text(location, 200));
     let description = v.check(format!("{at}/description"), validation::optional_text(description, 500));
     Some(TrackingEvent {
@@ -472,7 +460,7 @@ fn event(
 }
 
 impl TrackingEventInput {
-    pub fn parse(&self, now: Timestamp) -> Result<TrackingEvent, Vec<FieldError>> {
+    pub fn parse(&self) -> Result<TrackingEvent, Vec<FieldError>> {
         let mut v = Validator::new();
         let e = event(
             &mut v,
@@ -481,7 +469,6 @@ impl TrackingEventInput {
             self.occurred_at.as_deref(),
             self.location.as_deref(),
             self.description.as_deref(),
-            now,
         );
         v.finish(|| e)
     }
@@ -524,7 +511,7 @@ pub enum ShipmentRef {
 }
 
 impl BulkTrackingInput {
-    pub fn parse(&self, now: Timestamp) -> Result<Vec<(ShipmentRef, TrackingEvent)>, Vec<FieldError>> {
+    pub fn parse(&self) -> Result<Vec<(ShipmentRef, TrackingEvent)>, Vec<FieldError>> {
         let mut v = Validator::new();
         let mut out = Vec::new();
         match &self.events {
@@ -568,7 +555,6 @@ impl BulkTrackingInput {
                 e.occurred_at.as_deref(),
                 e.location.as_deref(),
                 e.description.as_deref(),
-                now,
             );
             if let (Some(target), Some(event)) = (target, event) {
                 out.push((target, event));

@@ -141,8 +141,6 @@ pub fn returns_input(data: &[u8]) {
 pub fn shipment_input(data: &[u8]) {
     let label = |label: &LabelInput| label.parse(None);
     let label_with_default = |label: &LabelInput| label.parse(Some(Carrier::RoyalMail));
-    let event = |event: &TrackingEventInput| event.parse(now());
-    let events = |events: &BulkTrackingInput| events.parse(now());
     one_of(
         data,
         parsers![
@@ -152,8 +150,8 @@ pub fn shipment_input(data: &[u8]) {
             PackInput::parse,
             label,
             label_with_default,
-            event,
-            events,
+            TrackingEventInput::parse,
+            BulkTrackingInput::parse,
             SimulationInput::parse
         ],
     );

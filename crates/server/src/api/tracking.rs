@@ -31,6 +31,8 @@ pub struct TrackingResults {
 /// shipment when it is news: an event older than the latest one applied, or after
 /// `delivered`, is only recorded. Delivery marks the lines delivered, measures it
 /// against the promised date and completes the order when nothing else is on its way.
+/// An event dated before the shipment shipped, or more than five minutes ahead of the
+/// server's clock, is refused (422 on `/occurred_at`) and recorded nowhere.
 #[utoipa::path(post, path = "/api/v1/shipments/{key}/tracking-events", tag = "tracking", request_body(content = TrackingEventInput, example = json!({
         "status": "out_for_delivery", "occurred_at": "2026-11-21T07:40:00Z", "location": "Leeds delivery office",
         "description": "Out for delivery"
@@ -47,7 +49,7 @@ pub async fn record_tracking_event(
     Path(key): Path<String>,
     ApiJson(input): ApiJson<TrackingEventInput>,
 ) -> ApiResult<Json<TrackingResult>> {
-    let event = input.parse(s.store.now()).map_err(ApiError::validation)?;
+    let event = input.parse().map_err(ApiError::validation)?;
     Ok(Json(s.store.record_tracking(&key, &event, &caller.actor()).await?))
 }
 
@@ -56,7 +58,9 @@ pub async fn record_tracking_event(
 /// Up to 500 events, each naming its shipment by number or id, or by tracking number
 /// (with `carrier` if two carriers could share it). Every shipment is looked up first:
 /// an unknown one is a field error and nothing is recorded. Then all apply in one
-/// transaction, in the order sent, each as `POST /shipments/{key}/tracking-events` would.
+/// transaction, in the order sent, each as `POST /shipments/{key}/tracking-events` would;
+/// an event whose time is refused there is `refused` here, with why in its `note`, and
+/// the others still apply.
 #[utoipa::path(post, path = "/api/v1/tracking-events", tag = "tracking", request_body(content = BulkTrackingInput, example = json!({
         "events": [
             {"tracking_number": "1Z5R89390357567127", "status": "in_transit", "occurred_at": "2026-11-20T18:02:00Z", "location": "Louisville, KY, US"},
@@ -72,7 +76,7 @@ pub async fn record_tracking_events(
     State(s): State<AppState>,
     ApiJson(input): ApiJson<BulkTrackingInput>,
 ) -> ApiResult<Json<TrackingResults>> {
-    let events = input.parse(s.store.now()).map_err(ApiError::validation)?;
+    let events = input.parse().map_err(ApiError::validation)?;
     let results = s.store.record_tracking_bulk(&events, &caller.actor()).await?;
     Ok(Json(TrackingResults { results, skipped: 0 }))
 }
@@ -83,7 +87,9 @@ pub async fn record_tracking_events(
 /// its tracking details on the shipment with the tracker's tracking code. EasyPost's
 /// `pre_transit` and `unknown` details say nothing about the parcel and are skipped;
 /// `available_for_pickup` counts as out for delivery, `failure` and `error` as
-/// exceptions, `return_to_sender` as returned. Replaying a webhook changes nothing.
+/// exceptions, `return_to_sender` as returned. Replaying a webhook changes nothing. A
+/// detail dated before the shipment shipped or in the future is `refused` and logged,
+/// and the webhook still answers 200 so that EasyPost does not send it again.
 #[utoipa::path(post, path = "/api/v1/tracking/easypost", tag = "tracking", request_body = EasyPostEvent,
     responses(
         (status = 200, description = "What became of each detail", body = TrackingResults),

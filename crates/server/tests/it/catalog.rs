@@ -8,6 +8,7 @@ mod lists;
 mod locations;
 mod products;
 mod requests;
+mod standards;
 
 use serde_json::{Value, json};
 

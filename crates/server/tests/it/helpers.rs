@@ -264,15 +264,15 @@ impl TestApp {
 
     /// Creates a location and returns its code.
     pub async fn location(&self, code: &str, country: &str, priority: i64) -> String {
-        let r = self
-            .post(
-                "/api/v1/locations",
-                json!({
-                    "code": code, "name": format!("{code} site"), "kind": "warehouse", "priority": priority,
-                    "address": address(country),
-                }),
-            )
-            .await;
+        let mut body = json!({
+            "code": code, "name": format!("{code} site"), "kind": "warehouse", "priority": priority,
+            "address": address(country),
+        });
+        if country == "US" {
+            // The US has several time zones: one must be named (GB's is derived).
+            body["timezone"] = json!("America/New_York");
+        }
+        let r = self.post("/api/v1/locations", body).await;
         assert_eq!(r.status, 201, "{}", r.body);
         code.to_owned()
     }

@@ -8,6 +8,7 @@ mod packing;
 mod picking;
 mod release;
 mod tracking;
+mod tracking_dates;
 
 use serde_json::{Value, json};
 

@@ -52,10 +52,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let currency = match request.currency {
-            Some(c) => c,
-            None => Currency::parse("XXX").map_err(|e| StoreError::Corrupt(e.message))?,
-        };
+        let currency = request.currency.unwrap_or(Currency::NONE);
         let route = Route {
             channel: &channel.id,
             destination: Destination {

@@ -34,12 +34,14 @@ pub(crate) struct ShipmentHead {
     pub tracking_number: Option<String>,
     pub last_event_at: Option<Timestamp>,
     pub promised_delivery_at: Option<Timestamp>,
+    /// When it left the location; none before.
+    pub shipped_at: Option<Timestamp>,
 }
 
 pub(crate) async fn shipment_head(conn: &mut Link, id: &ShipmentId) -> StoreResult<ShipmentHead> {
     let row = db::query(
         "SELECT s.number, s.order_id, s.location_id, l.code, s.status, s.version, s.service_level, s.carrier, \
-         s.tracking_number, s.last_event_at, s.promised_delivery_at FROM shipment s JOIN location l ON l.id = s.location_id WHERE s.id = $1",
+         s.tracking_number, s.last_event_at, s.promised_delivery_at, s.shipped_at FROM shipment s JOIN location l ON l.id = s.location_id WHERE s.id = $1",
     )
     .bind(id.as_str())
     .fetch_optional(&mut *conn)
@@ -59,6 +61,7 @@ pub(crate) async fn shipment_head(conn: &mut Link, id: &ShipmentId) -> StoreResu
         tracking_number: text("tracking_number")?,
         last_event_at: get_opt_time(&row, "last_event_at")?,
         promised_delivery_at: get_opt_time(&row, "promised_delivery_at")?,
+        shipped_at: get_opt_time(&row, "shipped_at")?,
     })
 }
 

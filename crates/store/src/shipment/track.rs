@@ -1,8 +1,12 @@
 //! Tracking: carrier events by API (one, or many in one transaction), from EasyPost
 //! tracker webhooks, and from the carrier providers themselves (the simulated one
-//! reports a journey as the clock moves). Every event joins the shipment's timeline
-//! unless an identical one is there; whether it moves the shipment is the core's call
-//! (`shipment::track`). Delivery marks the lines delivered, measures the promise, and
+//! reports a journey as the clock moves). An event dated before its shipment shipped
+//! or in the future (`shipment::event_time`) is refused and recorded nowhere: one sent
+//! alone is a 422, one of a bulk upload is `refused` in the results while the others
+//! apply, and one pushed by a carrier is logged and dropped (answering an error would
+//! make the carrier send it again for ever). Every other event joins the shipment's
+//! timeline unless an identical one is there; whether it moves the shipment is the
+//! core's call (`shipment::track`). Delivery marks the lines delivered, measures the promise, and
 //! completes the order when nothing else is on its way.
 
 use serde::Serialize;
@@ -19,6 +23,7 @@ use switchyard_core::shipment::{
     self as flow, DeliveryPerformance, ShipmentLineStatus, ShipmentStatus, TrackingEvent, TrackingOutcome,
     TrackingStatus,
 };
+use switchyard_core::validation::Invalid;
 
 use super::link::{ShipmentHead, line_step, save_shipment, shipment_head};
 use super::shipment_id;
@@ -39,6 +44,9 @@ pub enum TrackingOutcomeKind {
     Recorded,
     /// An identical event was already on the timeline; nothing changed.
     Duplicate,
+    /// Its time cannot be right (before the shipment shipped, or in the future): it was
+    /// not recorded; `note` says why.
+    Refused,
 }
 
 /// One tracking event's fate.
@@ -53,6 +61,9 @@ pub struct TrackingResult {
     pub note: Option<String>,
     /// The shipment's status after the event.
     pub status: ShipmentStatus,
+    /// Why the event's time was refused, for the caller to report as it must.
+    #[serde(skip)]
+    refusal: Option<Invalid>,
 }
 
 /// Records `event` on the shipment `id` and applies it when the core says so.
@@ -64,6 +75,17 @@ async fn track_in(
     source: &str,
 ) -> StoreResult<TrackingResult> {
     let head = shipment_head(tx, id).await?;
+    if let Err(refusal) = flow::event_time(event.occurred_at, head.shipped_at, now) {
+        return Ok(TrackingResult {
+            shipment_id: head.id.clone(),
+            shipment: head.number.clone(),
+            event_status: event.status,
+            outcome: TrackingOutcomeKind::Refused,
+            note: Some(format!("occurred_at {}", refusal.message)),
+            status: head.status,
+            refusal: Some(refusal),
+        });
+    }
     let outcome = flow::track(head.status, head.last_event_at, event.status, event.occurred_at);
     let (applied, note) = match outcome {
         TrackingOutcome::Applied(_) => (1, None),
@@ -93,6 +115,7 @@ async fn track_in(
         outcome,
         note: note.map(str::to_owned),
         status,
+        refusal: None,
     };
     if inserted.rows_affected() == 0 {
         return Ok(result(TrackingOutcomeKind::Duplicate, None, head.status));
@@ -241,13 +264,18 @@ impl Store {
         let id = shipment_id(&mut conn, key).await?;
         drop(conn);
         let mut results = self.track_all(&[(id, event)], source).await?;
-        results
+        let result = results
             .pop()
-            .ok_or_else(|| StoreError::Corrupt("no tracking result".into()))
+            .ok_or_else(|| StoreError::Corrupt("no tracking result".into()))?;
+        match result.refusal {
+            Some(refusal) => Err(StoreError::Invalid(vec![refusal.at("/occurred_at")])),
+            None => Ok(result),
+        }
     }
 
     /// Records many events: every shipment is looked up first (each unknown one is a
-    /// field error and nothing is recorded), then all apply in one transaction.
+    /// field error and nothing is recorded), then all apply in one transaction, but for
+    /// those whose time is refused, which are `refused` in the results.
     pub async fn record_tracking_bulk(
         &self,
         events: &[(ShipmentRef, TrackingEvent)],
@@ -305,7 +333,9 @@ impl Store {
             ));
         };
         let events: Vec<(ShipmentId, &TrackingEvent)> = update.events.iter().map(|e| (id.clone(), e)).collect();
-        self.track_all(&events, "easypost").await
+        let results = self.track_all(&events, "easypost").await?;
+        log_refused(&results, "easypost");
+        Ok(results)
     }
 
     /// Asks each carrier provider what happened to the parcels it carries that are not
@@ -350,11 +380,26 @@ impl Store {
             let id: ShipmentId = crate::db::get_id(row, "id")?;
             let batch: Vec<(ShipmentId, &TrackingEvent)> = events.iter().map(|e| (id.clone(), e)).collect();
             let results = self.track_all(&batch, provider.as_str()).await?;
+            log_refused(&results, provider.as_str());
             new += results
                 .iter()
-                .filter(|r| r.outcome != TrackingOutcomeKind::Duplicate)
+                .filter(|r| !matches!(r.outcome, TrackingOutcomeKind::Duplicate | TrackingOutcomeKind::Refused))
                 .count();
         }
         Ok(new)
+    }
+}
+
+/// A carrier's push is answered whatever its events' times: a refused one is logged
+/// for the operator, not returned as an error the carrier would retry for ever.
+fn log_refused(results: &[TrackingResult], source: &str) {
+    for r in results.iter().filter(|r| r.outcome == TrackingOutcomeKind::Refused) {
+        tracing::warn!(
+            shipment = %r.shipment,
+            source,
+            event = r.event_status.as_str(),
+            why = r.note.as_deref().unwrap_or_default(),
+            "tracking event refused"
+        );
     }
 }

@@ -146,9 +146,9 @@ async fn late_scans_only_join_the_timeline_and_exceptions_are_resolved(app: &Tes
     unknown["tracking_number"] = json!("1Z999AA10123456784");
     let mut no_status = json!({"shipment": shipment, "occurred_at": "2026-11-19T11:00:00Z"});
     no_status["location"] = json!("Leeds");
-    let mut future = event("delivered", "2026-12-30T11:00:00Z", "");
-    future["shipment"] = json!(shipment);
-    let r = bulk(json!([unknown, no_status, future])).await;
+    let mut bad_time = event("delivered", "2026-11-19T25:00:00Z", "");
+    bad_time["shipment"] = json!(shipment);
+    let r = bulk(json!([unknown, no_status, bad_time])).await;
     assert_eq!(r.invalid_fields(), ["/events/1/status", "/events/2/occurred_at"]);
     let mut unknown = event("in_transit", "2026-11-19T11:00:00Z", "");
     unknown["tracking_number"] = json!("1Z999AA10123456784");
@@ -268,11 +268,12 @@ async fn tracking_before_shipping_is_recorded_and_late_shipments_are_listed(app:
 
 /// The FedEx number the EasyPost fixture's tracker is given in these tests.
 const FEDEX_NUMBER: &str = "986578788855";
+/// The morning the EasyPost fixture's FedEx parcel was picked up in Orlando (19:27).
+const PICKUP_DAY: &str = "2024-07-31T10:00:00Z";
 
-/// A shipment of order `external_id` labelled with `FEDEX_NUMBER` and shipped on
-/// 2024-07-31, the day the EasyPost fixture's FedEx parcel was picked up in Orlando.
-async fn shipped_with_fedex(app: &TestApp, external_id: &str) -> String {
-    app.clock.set("2024-07-31T10:00:00Z".parse().unwrap());
+/// A shipment of order `external_id` labelled with `FEDEX_NUMBER` and shipped at `at`.
+pub(super) async fn shipped_with_fedex(app: &TestApp, external_id: &str, at: &str) -> String {
+    app.clock.set(at.parse().unwrap());
     app.shop().await;
     app.receive("TEE", "LON", 5).await;
     let number = app.place(external_id, &[("TEE", 1)]).await;
@@ -285,15 +286,21 @@ async fn shipped_with_fedex(app: &TestApp, external_id: &str) -> String {
     shipment
 }
 
-async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
-    let shipment = shipped_with_fedex(app, "E-1").await;
-    app.clock.set("2024-08-03T00:00:00Z".parse().unwrap());
-
+/// The EasyPost fixture's `tracker.updated` event, for the tracker of `FEDEX_NUMBER`.
+pub(super) fn fedex_tracker_update() -> Value {
     let mut payload: Value = serde_json::from_str(include_str!(
         "../../../../core/src/carrier/testdata/easypost_event-body_tracker.updated.json"
     ))
     .unwrap();
     payload["result"]["tracking_code"] = json!(FEDEX_NUMBER);
+    payload
+}
+
+async fn an_easypost_tracker_payload_moves_its_shipment(app: &TestApp) {
+    let shipment = shipped_with_fedex(app, "E-1", PICKUP_DAY).await;
+    app.clock.set("2024-08-03T00:00:00Z".parse().unwrap());
+
+    let mut payload = fedex_tracker_update();
     let r = app.post("/api/v1/tracking/easypost", payload.clone()).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["skipped"], 1, "the pre_transit detail");
@@ -355,7 +362,8 @@ async fn easypost_webhooks_need_easypost_signature_not_an_api_key(app: &TestApp)
     r.problem(404, "not_found");
     assert!(r.body["detail"].as_str().unwrap().contains("1"), "{}", r.body);
 
-    let shipment = shipped_with_fedex(app, "E-2").await;
+    let shipment = shipped_with_fedex(app, "E-2", PICKUP_DAY).await;
+    app.clock.set("2024-08-03T00:00:00Z".parse().unwrap());
     let mut payload: Value = serde_json::from_slice(body).unwrap();
     payload["result"]["tracking_code"] = json!(FEDEX_NUMBER);
     let ours = serde_json::to_vec(&payload).unwrap();
