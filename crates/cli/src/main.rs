@@ -1,7 +1,9 @@
 //! `switchyard`: the one binary. Serves the API, applies migrations, loads demo data,
 //! manages API keys and checks that the books balance.
 
+mod config;
 mod demo;
+mod logging;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -40,9 +42,16 @@ struct Cli {
         default_value = "sqlite://switchyard.db"
     )]
     database_url: String,
-    /// Log filter, e.g. info or switchyard=debug,sqlx=warn.
-    #[arg(long, global = true, env = "SWITCHYARD_LOG", default_value = "info")]
+    /// Log filter, e.g. info or switchyard=debug,sqlx=warn; one that does not parse is refused.
+    #[arg(long, global = true, env = "SWITCHYARD_LOG", value_name = "FILTER", default_value = "info", value_parser = logging::parse_filter)]
     log: String,
+    /// Log lines as text, or as JSON objects (one a line).
+    #[arg(long, global = true, env = "SWITCHYARD_LOG_FORMAT", value_enum, default_value_t = logging::Format::Text)]
+    log_format: logging::Format,
+    /// A TOML file setting any global flag or `serve` flag (keys are the flags' long
+    /// names); flags and environment variables override it.
+    #[arg(long, global = true, env = "SWITCHYARD_CONFIG")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -358,11 +367,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = config::parse();
+    logging::init(&cli.log, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

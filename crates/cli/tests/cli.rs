@@ -5,6 +5,8 @@
 
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/ops.rs"]
+mod ops;
 
 use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::SocketAddr;

@@ -8,13 +8,14 @@ mod connection;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod lifecycle;
 pub mod limits;
 pub mod middleware;
 pub mod ops;
 pub mod paging;
 pub mod problems;
+pub mod telemetry;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -23,7 +24,7 @@ use axum::Router;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
 use jiff::SignedDuration;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 use switchyard_core::idempotency;
 use switchyard_store::Store;
 use tokio::net::TcpListener;
@@ -31,12 +32,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
+use crate::lifecycle::Lifecycle;
 use crate::limits::{Guards, Limits};
 
 /// What every handler can reach: one shared value, so the copy each request's
@@ -55,6 +56,8 @@ pub struct Shared {
     pub limits: Limits,
     /// The rate limits of `limits` that authentication applies, with their counts.
     pub guards: Arc<Guards>,
+    /// Draining or not, and the requests in flight.
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 impl std::ops::Deref for AppState {
@@ -70,11 +73,12 @@ impl AppState {
         let limits = Limits::default();
         AppState(Arc::new(Shared {
             store,
-            metrics: metrics_handle(),
+            metrics: telemetry::handle(),
             easypost_webhook_secret: None,
             idempotency_ttl: idempotency::DEFAULT_TTL,
             guards: Arc::new(Guards::new(&limits)),
             limits,
+            lifecycle: Arc::default(),
         }))
     }
 
@@ -101,21 +105,6 @@ impl AppState {
         change(&mut shared);
         AppState(Arc::new(shared))
     }
-}
-
-/// The process-wide Prometheus recorder, installed on first use.
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!("a metrics recorder was already installed");
-            }
-            handle
-        })
-        .clone()
 }
 
 /// Request ids: this process's random prefix, then a count of its requests. An id
@@ -176,7 +165,6 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .merge(problems::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /api/docs") })
-        .layer(from_fn(middleware::metrics))
         .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -188,75 +176,31 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(from_fn(middleware::problem_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req
-                .headers()
-                .get(REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }))
+        .layer(from_fn(telemetry::observe))
+        .layer(from_fn_with_state(state.clone(), lifecycle::track))
         .layer(SetRequestIdLayer::new(request_id, RequestIds))
         .layer(from_fn(headers::security))
         .with_state(state)
 }
 
-/// Serves `state` on `listener`, within its `Limits`, until `shutdown` completes;
-/// requests in flight finish.
-/// Every 30 seconds, payment requests left unanswered are asked again, expired
-/// idempotency keys are pruned, holds whose time has come are released, backorders that stock
-/// can now serve are filled, `auto` locations' work is released to their floors, and
-/// carrier providers are asked for tracking news.
+/// Serves `state` on `listener`, within its `Limits`, until `shutdown` completes and
+/// the drain after it ends (`lifecycle`): `/readyz` answers 503 from then on, requests
+/// in flight finish, and the background sweeps (`lifecycle::sweep`: payments left
+/// unanswered, expired idempotency keys, holds, backorders, expected dates, `auto`
+/// locations' work, carrier tracking, every 30 seconds) finish their current step.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let store = state.store.clone();
-    let holds = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            // Payments first: a request left unanswered by a process that stopped is
-            // asked again (by its id, so nothing is charged twice) before its order
-            // is held, released or shipped on what it said.
-            match store.settle_stale_payments().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(orders = n, "settled payment requests left unanswered"),
-                Err(e) => tracing::warn!(error = %e, "could not settle payment requests"),
-            }
-            if let Err(e) = store.prune_idempotency_keys().await {
-                tracing::warn!(error = %e, "could not prune expired idempotency keys");
-            }
-            match store.release_expired_holds().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(released = n, "released expired holds"),
-                Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
-            }
-            // The safety net for backorders: stock that arrived while a catch-up failed.
-            match store.allocate_backorders(&[]).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(lines = n, "filled backorders"),
-                Err(e) => tracing::warn!(error = %e, "could not fill backorders"),
-            }
-            if let Err(e) = store.refresh_expected_dates(&[]).await {
-                tracing::warn!(error = %e, "could not refresh expected dates");
-            }
-            match store.release_due_shipments().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(shipments = n, "released shipments at auto locations"),
-                Err(e) => tracing::warn!(error = %e, "could not release shipments"),
-            }
-            match store.sync_carrier_tracking().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(events = n, "recorded tracking events from carriers"),
-                Err(e) => tracing::warn!(error = %e, "could not sync carrier tracking"),
-            }
-        }
-    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sweeps = tokio::spawn(lifecycle::sweep(state.store.clone(), stopped));
     let limits = state.limits.clone();
-    let result = connection::serve(listener, app(state), &limits, shutdown).await;
-    holds.abort();
+    let drained = lifecycle::draining(state.clone(), shutdown, stop);
+    let result = connection::serve(listener, app(state), &limits, drained).await;
+    if let Err(e) = sweeps.await {
+        tracing::error!(error = %e, "the background sweeps failed");
+    }
     result
 }
 

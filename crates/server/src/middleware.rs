@@ -1,10 +1,8 @@
 //! Request middleware of the JSON API: authentication by bearer key, `Idempotency-Key`
-//! replay for POSTs, and request metrics.
-
-use std::time::Instant;
+//! replay for POSTs, and problem+json for errors the framework makes.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -197,24 +195,6 @@ async fn keep(state: &AppState, claim: &Claim, response: Response) -> Response {
         tracing::error!(error = %e, "could not keep an idempotent response");
     }
     Response::from_parts(parts, Body::from(body))
-}
-
-/// Counts requests and times them, labelled by route template and status.
-pub async fn metrics(req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().to_string();
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "path" => path)
-        .record(start.elapsed().as_secs_f64());
-    response
 }
 
 /// Makes every error answer problem+json naming its request in `instance`: a problem

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
+use crate::{AppState, telemetry};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -26,11 +26,15 @@ pub async fn healthz() -> Json<Health> {
 
 /// Readiness
 ///
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers; 503 with status `draining` once shutdown has begun
+/// (requests in flight still finish), or `database unreachable`.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses((status = 200, description = "Ready: the database answers", body = Health),
         (status = 503, description = "Not ready: the database does not answer", body = Health)))]
 pub async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+    if s.lifecycle.is_draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "draining" }));
+    }
     match s.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok" })),
         Err(e) => {
@@ -47,13 +51,18 @@ pub async fn readyz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
 
 /// Metrics
 ///
-/// Prometheus text format: request counts and durations by route and status, orders
-/// placed by channel.
+/// Prometheus text format, every name prefixed `switchyard_`: requests by method, route
+/// template and status, their durations as histograms, orders placed and refused by
+/// channel kind, the order backlog, late shipments, the outbox's lag, the process's
+/// CPU, memory, file descriptors and start time, and the build's version.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "Prometheus exposition format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(),
-    )
+    match s.store.stats().await {
+        Ok(stats) => telemetry::record_gauges(s.lifecycle.in_flight(), &stats),
+        Err(e) => tracing::warn!(error = %e, "could not read the business figures for /metrics"),
+    }
+    let mut text = s.metrics.render();
+    text.push_str(&telemetry::process::render());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -52,6 +52,7 @@ mod retry;
 pub mod returns;
 mod routing;
 pub mod shipment;
+pub mod stats;
 #[cfg(test)]
 mod testing;
 mod writer;

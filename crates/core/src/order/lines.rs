@@ -73,6 +73,16 @@ impl LineStatus {
     }
 }
 
+impl super::FulfilmentStatus {
+    /// Orders whose goods have not all left: the backlog, with `OrderStatus::LIVE`.
+    pub const NOT_SHIPPED: &'static [super::FulfilmentStatus] = &[
+        super::FulfilmentStatus::Unallocated,
+        super::FulfilmentStatus::Backordered,
+        super::FulfilmentStatus::Allocated,
+        super::FulfilmentStatus::PartiallyShipped,
+    ];
+}
+
 impl OrderStatus {
     /// Orders that still hold stock and may change: open or on hold.
     pub const LIVE: &'static [OrderStatus] = &[OrderStatus::Open, OrderStatus::OnHold];

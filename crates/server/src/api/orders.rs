@@ -9,13 +9,13 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use switchyard_core::order::{FulfilmentStatus, HoldInput, OrderInput, OrderStatus};
 use switchyard_core::validation;
-use switchyard_store::order::{Order, OrderFilter, OrderSummary};
+use switchyard_store::order::{Order, OrderFilter, OrderSummary, Placement};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
+use crate::{AppState, telemetry};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -76,18 +76,24 @@ pub async fn create_order(
     State(s): State<AppState>,
     ApiJson(input): ApiJson<OrderInput>,
 ) -> ApiResult<impl IntoResponse> {
-    let draft = input.parse().map_err(ApiError::validation)?;
-    let placement = s.store.place_order(&draft, &caller.actor()).await?;
+    let channel = input.channel.clone();
+    let placed = place(&s, &caller.actor(), input).await;
+    let outcome = placed.as_ref().map(|p| p.created).map_err(|e| e.status().as_u16());
+    telemetry::count_placement(&s.store, channel.as_deref().unwrap_or_default(), outcome).await;
+    let placement = placed?;
     let status = if placement.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    if placement.created {
-        metrics::counter!("orders_placed_total", "channel" => placement.order.summary.channel.clone()).increment(1);
-    }
     let location = format!("/api/v1/orders/{}", placement.order.summary.id);
     Ok((status, [(header::LOCATION, location)], Json(placement.order)))
+}
+
+/// Validates and places an order, refused or placed.
+async fn place(s: &AppState, actor: &str, input: OrderInput) -> ApiResult<Placement> {
+    let draft = input.parse().map_err(ApiError::validation)?;
+    Ok(s.store.place_order(&draft, actor).await?)
 }
 
 /// List orders

@@ -1,6 +1,9 @@
 //! What operators and integrators rely on around the API: health, readiness, metrics,
 //! the OpenAPI document and docs page, 404s, request ids, and `Idempotency-Key`.
 
+mod drain;
+mod metrics;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::Method;
@@ -58,26 +61,37 @@ async fn metrics_count_requests_in_prometheus_text(app: &TestApp) {
     let (status, headers, text) = get_text(app, "/metrics").await;
     assert_eq!(status, 200, "{text}");
     assert!(content_type(&headers).starts_with("text/plain"), "{headers:?}");
-    assert!(text.contains("# TYPE http_requests_total counter"), "{text}");
-    let requests: Vec<&str> = text.lines().filter(|l| l.starts_with("http_requests_total{")).collect();
+    assert!(text.contains("# TYPE switchyard_http_requests_total counter"), "{text}");
+    let requests: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("switchyard_http_requests_total{"))
+        .collect();
     assert!(
         requests.iter().any(|l| l.contains(r#"method="GET""#)
-            && l.contains(r#"path="/api/v1/products""#)
+            && l.contains(r#"route="/api/v1/products""#)
             && l.contains(r#"status="200""#)),
         "{text}"
     );
     assert!(
         requests.iter().any(|l| l.contains(r#"method="POST""#)
-            && l.contains(r#"path="/api/v1/products""#)
+            && l.contains(r#"route="/api/v1/products""#)
             && l.contains(r#"status="201""#)),
         "{text}"
     );
     assert!(
-        requests.iter().any(|l| l.contains(r#"path="/api/v1/products/{key}""#)),
+        requests.iter().any(|l| l.contains(r#"route="/api/v1/products/{key}""#)),
         "counted by route template, not by SKU: {text}"
     );
-    assert!(!text.contains(r#"path="/api/v1/products/TEE""#), "{text}");
-    assert!(text.contains("http_request_duration_seconds"), "{text}");
+    assert!(
+        requests
+            .iter()
+            .any(|l| l.contains(r#"route="other""#) && l.contains(r#"status="404""#)),
+        "an unknown path is counted as other: {text}"
+    );
+    assert!(
+        !text.contains("/api/v1/products/TEE") && !text.contains("nothing-here"),
+        "{text}"
+    );
 }
 
 /// Every `/api/v1` path of `src/api/mod.rs`, with its methods.

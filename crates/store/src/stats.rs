@@ -1,0 +1,69 @@
+//! Figures operators watch, read at scrape time by cheap counts on indexed columns:
+//! the order backlog, shipments late to leave, and the outbox's undelivered messages.
+
+use jiff::SignedDuration;
+use switchyard_core::catalog::ChannelKind;
+use switchyard_core::order::{FulfilmentStatus, OrderStatus};
+use switchyard_core::shipment::ShipmentStatus;
+
+use crate::Store;
+use crate::db::{self, micros, time};
+use crate::error::StoreResult;
+
+/// What `/metrics` reports of the business, as of `Store::now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Open or held orders whose goods have not all left.
+    pub backlog: i64,
+    /// Shipments still on the floor after the time they were promised to leave.
+    pub late_shipments: i64,
+    /// Outbox messages not yet delivered.
+    pub outbox_pending: i64,
+    /// How long the oldest of them has waited (zero when there is none).
+    pub outbox_oldest_age: SignedDuration,
+}
+
+impl Store {
+    /// The backlog, late shipments and outbox lag now.
+    pub async fn stats(&self) -> StoreResult<Stats> {
+        let now = self.now();
+        let backlog = db::query_scalar::<i64>(format!(
+            "SELECT COUNT(*) FROM sales_order WHERE status IN {} AND fulfilment_status IN {}",
+            db::one_of(OrderStatus::LIVE),
+            db::one_of(FulfilmentStatus::NOT_SHIPPED),
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        let late_shipments = db::query_scalar::<i64>(format!(
+            "SELECT COUNT(*) FROM shipment WHERE status IN {} AND promised_ship_at < $1",
+            db::one_of(ShipmentStatus::ON_THE_FLOOR),
+        ))
+        .bind(micros(now))
+        .fetch_one(&self.pool)
+        .await?;
+        let outbox = db::query(
+            "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox_message WHERE delivered_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let oldest: Option<i64> = outbox.try_get("oldest")?;
+        Ok(Stats {
+            backlog,
+            late_shipments,
+            outbox_pending: outbox.try_get("pending")?,
+            outbox_oldest_age: oldest.map_or(SignedDuration::ZERO, |t| {
+                now.duration_since(time(t)).max(SignedDuration::ZERO)
+            }),
+        })
+    }
+
+    /// The kind of the channel with this code, if there is one: a label from a fixed
+    /// set for counting its orders.
+    pub async fn channel_kind(&self, code: &str) -> StoreResult<Option<ChannelKind>> {
+        let kind: Option<String> = db::query_scalar("SELECT kind FROM channel WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(kind.and_then(|k| ChannelKind::parse(&k).ok()))
+    }
+}
