@@ -33,26 +33,28 @@ const TOOLS: [&str; 5] = ["curl", "jq", "date", "pdftoppm", "zbarimg"];
 fn shell_blocks(markdown: &str, sections: &[&str]) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut in_section = false;
-    let mut block: Option<String> = None;
+    // Inside a fenced block: `Some(Some(code))` for a shell block being taken,
+    // `Some(None)` for any other.
+    let mut fence: Option<Option<String>> = None;
     let mut skip = false;
     let mut last_text = "";
     for line in markdown.lines() {
-        if let Some(code) = block.as_mut() {
+        if let Some(inside) = fence.as_mut() {
             if line.starts_with("```") {
-                if !skip {
-                    blocks.push(std::mem::take(code));
+                if let Some(code) = inside.take().filter(|_| !skip) {
+                    blocks.push(code);
                 }
-                block = None;
+                fence = None;
                 last_text = line;
-            } else {
+            } else if let Some(code) = inside.as_mut() {
                 code.push_str(line);
                 code.push('\n');
             }
-        } else if line.starts_with("#") && !line.starts_with("####") {
-            in_section = sections.contains(&line.trim_end());
-        } else if in_section && line.starts_with("```sh") {
+        } else if line.starts_with("```") {
             skip = last_text == NOT_RUN;
-            block = Some(String::new());
+            fence = Some((in_section && line.trim_end() == "```sh").then(String::new));
+        } else if line.starts_with('#') && !line.starts_with("####") {
+            in_section = sections.contains(&line.trim_end());
         } else if !line.trim().is_empty() {
             last_text = line.trim();
         }
@@ -62,10 +64,13 @@ fn shell_blocks(markdown: &str, sections: &[&str]) -> Vec<String> {
 
 #[test]
 fn shell_blocks_are_taken_from_the_named_sections_in_order_without_those_marked_not_run() {
-    let markdown = "### Before\n```sh\nbefore\n```\n### Walkthrough\nText\n```sh\none\n```\n\
-                    ```json\n{}\n```\n<!-- not run -->\n\n```sh\nshown only\n```\n```sh\ntwo\nthree\n```\n\
+    let markdown = "### Before\n```sh\nbefore\n```\n### Walkthrough\nText\n```sh\none\n# a comment\n```\n\
+                    ```\n# not a heading\n```\n<!-- not run -->\n\n```sh\nshown only\n```\n```sh\ntwo\n```\n\
                     ### After\n```sh\nafter\n```\n";
-    assert_eq!(shell_blocks(markdown, &["### Walkthrough"]), ["one\n", "two\nthree\n"]);
+    assert_eq!(
+        shell_blocks(markdown, &["### Walkthrough"]),
+        ["one\n# a comment\n", "two\n"]
+    );
 }
 
 /// `switchyard serve --demo`, killed when dropped.
