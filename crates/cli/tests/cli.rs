@@ -1,12 +1,15 @@
 //! The `switchyard` binary as an operator runs it: keys, demo data, the check, and a
 //! server that starts, answers and stops cleanly on SIGTERM; killed with SIGKILL under
-//! load, it loses no acknowledged order and doubles none (`crash`).
+//! load, it loses no acknowledged order and doubles none (`crash`); the README's
+//! walkthrough runs as written against its demo (`walkthrough`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "cli/crash.rs"]
 mod crash;
 #[path = "cli/ops.rs"]
 mod ops;
+#[path = "cli/walkthrough.rs"]
+mod walkthrough;
 
 use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::SocketAddr;
