@@ -95,6 +95,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
                 TrackingOutcomeKind::Applied,
                 TrackingOutcomeKind::Recorded,
                 TrackingOutcomeKind::Duplicate,
+                TrackingOutcomeKind::Refused,
             ]),
             reads: None,
         },
