@@ -182,7 +182,7 @@ enum Phase {
 struct Activity {
     phase: Mutex<Phase>,
     /// Responses of ours not yet written whole.
-    responding: Mutex<usize>,
+    responding: Mutex<Responses>,
     /// Woken when a deadline may come sooner than the one being waited for.
     changed: Notify,
 }
@@ -191,7 +191,7 @@ impl Activity {
     fn new() -> Self {
         Activity {
             phase: Mutex::new(Phase::Head(Instant::now())),
-            responding: Mutex::new(0),
+            responding: Mutex::new(Responses::default()),
             changed: Notify::new(),
         }
     }
@@ -203,7 +203,19 @@ impl Activity {
     /// Whether what is written now is hyper's own answer to a head it could not parse:
     /// reading a head, and no response of ours under way.
     fn hyper_answers(&self) -> bool {
-        matches!(*self.phase(), Phase::Head(_)) && *self.responding.lock().unwrap_or_else(PoisonError::into_inner) == 0
+        matches!(*self.phase(), Phase::Head(_)) && self.responses().under_way == 0
+    }
+
+    fn responses(&self) -> MutexGuard<'_, Responses> {
+        self.responding.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What hyper had to write is on the socket: responses whose bodies it has taken
+    /// whole are written.
+    fn flushed(&self) {
+        let mut responses = self.responses();
+        responses.under_way = responses.under_way.saturating_sub(responses.ended);
+        responses.ended = 0;
     }
 
     /// Bytes arrived: between requests, they begin the next request's headers.
@@ -262,20 +274,28 @@ impl Drop for Busy {
     }
 }
 
+/// Responses of ours on a connection: `under_way` from their requests until written,
+/// of which `ended` have had their bodies taken whole by hyper (which may still hold
+/// their last bytes until it flushes).
+#[derive(Debug, Default)]
+struct Responses {
+    under_way: usize,
+    ended: usize,
+}
+
 /// A response of ours under way, from its request to the end of its body.
 struct Responding(Arc<Activity>);
 
 impl Responding {
     fn begin(activity: &Arc<Activity>) -> Responding {
-        *activity.responding.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        activity.responses().under_way += 1;
         Responding(activity.clone())
     }
 }
 
 impl Drop for Responding {
     fn drop(&mut self) {
-        let mut responding = self.0.responding.lock().unwrap_or_else(PoisonError::into_inner);
-        *responding = responding.saturating_sub(1);
+        self.0.responses().ended += 1;
     }
 }
 
@@ -409,7 +429,11 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let polled = Pin::new(&mut self.stream).poll_flush(cx);
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            self.activity.flushed();
+        }
+        polled
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -243,7 +243,8 @@ pub async fn request_target(
     let list = paging::open(req.uri(), req.method(), &pairs)?;
     let query_errors: Vec<FieldError> = pairs
         .iter()
-        .filter(|(name, _)| name != CURSOR_PARAM)
+        // A list's cursor was checked as one; elsewhere it is text like any other.
+        .filter(|(name, _)| list.is_none() || name != CURSOR_PARAM)
         .filter_map(|(name, value)| {
             visible(name, TextKind::Line)
                 .and_then(|()| visible(value, TextKind::of_field(name)))
