@@ -256,4 +256,16 @@ mod tests {
         let late = OrderId::new_at(Timestamp::from_second(1_700_000_001).unwrap());
         assert!(early < late);
     }
+
+    #[test]
+    fn ids_sort_by_their_time_not_by_when_they_were_made() {
+        // A backdated event (an imported order, a carrier's late report) made after a
+        // newer one still sorts before it, a millisecond or a year earlier.
+        let at = Timestamp::from_millisecond(1_700_000_000_001).unwrap();
+        let newer = EventId::new_at(at);
+        let a_millisecond_older = EventId::new_at(Timestamp::from_millisecond(1_700_000_000_000).unwrap());
+        let a_year_older = EventId::new_at(Timestamp::from_second(1_668_464_000).unwrap());
+        assert!(a_millisecond_older < newer);
+        assert!(a_year_older < a_millisecond_older);
+    }
 }
