@@ -1,8 +1,9 @@
-//! The order's head — id, number, status, hold and optimistic version — read and saved
-//! here alone, for every change of an order (its lifecycle, routing, payments,
-//! shipments): a save writes the fulfilment status the lines now mean and bumps the
-//! version only if nobody changed the order since it was read, so changes of one order
-//! serialise.
+//! The order's head — id, number, status, hold and version — taken and saved here
+//! alone, for every change of an order (its lifecycle, routing, payments, shipments):
+//! a change takes the order's row first, so changes of one order queue on it, and a
+//! save writes the fulfilment status the lines now mean and bumps the version only if
+//! nobody changed the order since it was taken (which the row taken makes a check,
+//! not a race).
 
 use super::*;
 use crate::db::Link;
@@ -36,15 +37,21 @@ fn changed(number: &str) -> StoreError {
 }
 
 impl Head {
-    /// The order by id or number.
-    pub async fn read(conn: &mut Link, key: &str) -> StoreResult<Head> {
+    /// The order by id or number, taken for the transaction: the first statement is an
+    /// update that changes nothing, so concurrent changes of one order queue on its row
+    /// (on PostgreSQL the update waits for the writer before it and reads what that one
+    /// committed; on SQLite writers already run one at a time) instead of racing to
+    /// `save` and answering `concurrent_update`, as a balance row is taken in
+    /// `inventory::apply`.
+    pub async fn take(tx: &mut WriteTx, key: &str) -> StoreResult<Head> {
         let column = if OrderId::parse(key).is_some() { "id" } else { "number" };
         let sql = format!(
-            "SELECT id, number, status, version, hold_reason, hold_note, hold_until FROM sales_order WHERE {column} = $1"
+            "UPDATE sales_order SET version = version WHERE {column} = $1 \
+             RETURNING id, number, status, version, hold_reason, hold_note, hold_until"
         );
         let row = db::query(sql)
             .bind(key)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut ***tx)
             .await?
             .ok_or_else(|| StoreError::not_found("order", key))?;
         let hold = match row.try_get::<Option<String>, _>("hold_reason")? {

@@ -8,7 +8,7 @@ impl Store {
     pub async fn cancel_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let (id, freed) = transact!(self, |tx| {
             let now = tx.now();
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let to = rules::transition(head.status, OrderAction::Cancel)?;
             refuse_lines_in_progress(tx, &head.id, None).await?;
             withdraw_unstarted_shipments(tx, now, &head.id, None, actor).await?;
@@ -51,7 +51,7 @@ impl Store {
     pub async fn cancel_line(&self, key: &str, line: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let (id, freed) = transact!(self, |tx| {
             let now = tx.now();
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let to = rules::transition(head.status, OrderAction::CancelLine)?;
             let column = if LineId::parse(line).is_some() {
                 "id"
@@ -131,7 +131,7 @@ impl Store {
     pub async fn hold_order(&self, key: &str, hold: &Hold, actor: &str) -> StoreResult<Order> {
         let id = transact!(self, |tx| {
             let now = tx.now();
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let to = rules::transition(head.status, OrderAction::Hold)?;
             head.save(tx, to, Some(hold), now).await?;
             let until = hold.until.map(|u| format!(" until {u}")).unwrap_or_default();
@@ -148,7 +148,7 @@ impl Store {
     pub async fn release_order(&self, key: &str, actor: &str) -> StoreResult<Order> {
         let id = transact!(self, |tx| {
             let now = tx.now();
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let to = rules::transition(head.status, OrderAction::Release)?;
             head.save(tx, to, None, now).await?;
             let message = "Released from hold".to_owned();

@@ -16,7 +16,7 @@ pub(super) struct RoutingHead {
 
 impl Store {
     async fn routing_head(&self, tx: &mut WriteTx, order: &OrderId) -> StoreResult<RoutingHead> {
-        let head = Head::read(tx, order.as_str()).await?;
+        let head = Head::take(tx, order.as_str()).await?;
         let row = db::query(
             "SELECT o.channel_id, c.split_policy, o.service_level, o.currency, o.shipping_address FROM sales_order o \
              JOIN channel c ON c.id = o.channel_id WHERE o.id = $1",
@@ -331,7 +331,7 @@ impl Store {
     pub async fn reroute_order(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Order> {
         let reason = reason.unwrap_or("requested by an operator");
         let (id, freed) = transact!(self, |tx| {
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let freed = self.reroute_in(tx, &head.id, None, reason, actor).await?;
             Ok((head.id, freed))
         })?;

@@ -335,7 +335,7 @@ impl Store {
     pub async fn retry_payment(&self, key: &str, token: Option<&PaymentToken>, actor: &str) -> StoreResult<Payment> {
         let (order, attempt) = transact!(self, |tx| {
             let now = tx.now();
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             if !head.status.is_live() {
                 return Err(StoreError::Conflict {
                     code: "order_closed",
@@ -360,7 +360,7 @@ impl Store {
     /// recorded; a refund it does not approve is a 409 and moves no money.
     pub async fn refund_order(&self, key: &str, request: &RefundRequest, by: &Actor) -> StoreResult<RefundRecord> {
         let (order, asked) = transact!(self, |tx| {
-            let head = Head::read(tx, key).await?;
+            let head = Head::take(tx, key).await?;
             let asked = refund_in(tx, &head.id, request, by.role, &by.name).await?;
             Ok((head.id, asked))
         })?;

@@ -144,7 +144,7 @@ impl Store {
         }
         insert_payment(tx, order, &attempt).await?;
         let approved = attempt.status == AttemptStatus::Approved;
-        let head = Head::read(tx, order.as_str()).await?;
+        let head = Head::take(tx, order.as_str()).await?;
         if approved {
             books.payments.push(attempt.clone());
             let authorization = PaymentTransaction {

@@ -47,7 +47,7 @@ impl Store {
         on_shipment!(self, key, |tx, head| {
             let now = self.now();
             let to = flow::transition(head.status, ShipmentAction::Pack)?;
-            let order = Head::read(tx, head.order_id.as_str()).await?;
+            let order = Head::take(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let items = db::query(format!(
                 "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
@@ -114,7 +114,7 @@ impl Store {
             let now = self.now();
             let request = input.parse(head.carrier).map_err(StoreError::Invalid)?;
             let to = flow::transition(head.status, ShipmentAction::CreateLabel)?;
-            let order = Head::read(tx, head.order_id.as_str()).await?;
+            let order = Head::take(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let Some(carrier) = request.carrier else {
                 return Err(StoreError::invalid("/carrier", "required", "is required"));
@@ -192,7 +192,7 @@ impl Store {
         let shipped = on_shipment!(self, key, |tx, head| {
             let now = self.now();
             let to = flow::transition(head.status, ShipmentAction::Ship)?;
-            let order = Head::read(tx, head.order_id.as_str()).await?;
+            let order = Head::take(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
             let held: i64 = db::query_scalar(
                 "SELECT COALESCE(CAST(SUM(quantity) AS BIGINT), 0) FROM reservation WHERE shipment_id = $1",
@@ -277,7 +277,7 @@ impl Store {
     pub async fn cancel_shipment(&self, key: &str, reason: Option<&str>, actor: &str) -> StoreResult<Shipment> {
         on_shipment!(self, key, |tx, head| {
             let now = self.now();
-            let order = Head::read(tx, head.order_id.as_str()).await?;
+            let order = Head::take(tx, head.order_id.as_str()).await?;
             cancel_shipment_in(tx, &head, now, (reason.unwrap_or("cancelled by an operator"), actor)).await?;
             order.touch(tx, now).await.map(|_| ())
         })

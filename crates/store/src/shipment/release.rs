@@ -72,7 +72,7 @@ async fn release_order_in(
     carrier: Option<Carrier>,
     actor: &str,
 ) -> StoreResult<Option<ShipmentId>> {
-    let head = Head::read(tx, order.as_str()).await?;
+    let head = Head::take(tx, order.as_str()).await?;
     if rules::transition(head.status, OrderAction::Fulfil).is_err() {
         return Ok(None);
     }

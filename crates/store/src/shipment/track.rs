@@ -193,7 +193,7 @@ async fn after_status_change(
         // In transit and out for delivery reach the outbox (for customer emails), not the timeline.
         _ => return Ok(()),
     };
-    let order = Head::read(tx, head.order_id.as_str()).await?;
+    let order = Head::take(tx, head.order_id.as_str()).await?;
     // A delivery may leave every line delivered: the order is then completed.
     let outcome = rules::after_lines_changed(order.status, order.lines(tx).await?)?;
     let status = outcome.status(order.status);

@@ -55,7 +55,7 @@ async fn short_pick(
     short: &[LineId],
     actor: &str,
 ) -> StoreResult<usize> {
-    let order = Head::read(tx, head.order_id.as_str()).await?;
+    let order = Head::take(tx, head.order_id.as_str()).await?;
     let row =
         db::query("SELECT c.split_policy FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE o.id = $1")
             .bind(head.order_id.as_str())

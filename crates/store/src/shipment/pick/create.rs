@@ -133,7 +133,7 @@ impl Store {
             .await?;
             for (slot, shipment) in chosen.iter().enumerate() {
                 let head = shipment_head(tx, shipment).await?;
-                let order = Head::read(tx, head.order_id.as_str()).await?;
+                let order = Head::take(tx, head.order_id.as_str()).await?;
                 rules::transition(order.status, OrderAction::Fulfil)?;
                 let to = flow::transition(head.status, ShipmentAction::Pick)?;
                 let columns = vec![
