@@ -90,7 +90,8 @@ pub async fn record_tracking_events(
 /// exceptions, `return_to_sender` as returned. Replaying a webhook changes nothing. A
 /// detail dated before the shipment shipped or in the future is `refused` and logged,
 /// and the webhook still answers 200 so that EasyPost does not send it again.
-#[utoipa::path(post, path = "/api/v1/tracking/easypost", tag = "tracking", request_body = EasyPostEvent,
+#[utoipa::path(post, path = "/api/v1/tracking/easypost", tag = "tracking",
+    request_body(content = EasyPostEvent, example = easypost_example),
     responses(
         (status = 200, description = "What became of each detail", body = TrackingResults),
         (status = 404, description = "No shipment has the tracker's tracking code", body = Problem, content_type = "application/problem+json"),
@@ -102,6 +103,20 @@ pub async fn record_easypost_event(
     ApiJson(event): ApiJson<EasyPostEvent>,
 ) -> ApiResult<Json<TrackingResults>> {
     record_easypost(&s, &event).await
+}
+
+/// An EasyPost `tracker.updated` event as the two EasyPost routes document it.
+fn easypost_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "evt_0b6a7f3c", "description": "tracker.updated",
+        "result": {
+            "tracking_code": "1Z5R89390357567127", "carrier": "UPS", "status": "in_transit",
+            "tracking_details": [{
+                "message": "Departed facility", "status": "in_transit", "datetime": "2026-11-18T06:40:00Z",
+                "tracking_location": {"city": "Leeds", "country": "GB"}
+            }]
+        }
+    })
 }
 
 async fn record_easypost(s: &AppState, event: &EasyPostEvent) -> ApiResult<Json<TrackingResults>> {
@@ -121,7 +136,8 @@ async fn record_easypost(s: &AppState, event: &EasyPostEvent) -> ApiResult<Json<
 /// missing or wrong signature is a 401 and nothing is recorded; without a configured
 /// secret the endpoint answers 404. The event is then handled as by
 /// `POST /api/v1/tracking/easypost`.
-#[utoipa::path(post, path = "/webhooks/easypost", tag = "tracking", security(()), request_body = EasyPostEvent,
+#[utoipa::path(post, path = "/webhooks/easypost", tag = "tracking", security(()),
+    request_body(content = EasyPostEvent, example = easypost_example),
     params(("X-Hmac-Signature" = String, Header, description = "EasyPost's signature of the raw body",
         example = "hmac-sha256-hex=38f3f53c103713df81616a0a186d77141957323ec21d5fe9363db93840f527db")),
     responses(

@@ -160,3 +160,20 @@ fn every_authenticated_post_documents_its_idempotency_key_and_errors() {
         }
     }
 }
+
+#[test]
+fn every_request_body_has_an_example() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    let mut without = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            if content.values().any(|c| c.get("example").is_none()) {
+                without.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(without.is_empty(), "request bodies without an example: {without:#?}");
+}
