@@ -196,8 +196,10 @@ pub async fn serve(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sweeps = tokio::spawn(lifecycle::sweep(state.store.clone(), stopped));
     let limits = state.limits.clone();
-    let drained = lifecycle::draining(state.clone(), shutdown, stop);
+    let drained = lifecycle::draining(state.clone(), shutdown, &stop);
     let result = connection::serve(listener, app(state), &limits, drained).await;
+    // Also when the connection loop failed before any shutdown.
+    stop.send_replace(true);
     if let Err(e) = sweeps.await {
         tracing::error!(error = %e, "the background sweeps failed");
     }

@@ -66,7 +66,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The shutdown the connection loop sees: `shutdown`, then the drain; the sweeps are
 /// told to stop as it begins.
-pub(crate) async fn draining(state: AppState, shutdown: impl Future<Output = ()>, stop_sweeps: watch::Sender<bool>) {
+pub(crate) async fn draining(state: AppState, shutdown: impl Future<Output = ()>, stop_sweeps: &watch::Sender<bool>) {
     shutdown.await;
     tracing::info!("draining: /readyz answers 503; finishing requests in flight");
     stop_sweeps.send_replace(true);

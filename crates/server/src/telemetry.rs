@@ -53,7 +53,6 @@ pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            process::started();
             let recorder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(DURATION.into()), DURATION_BUCKETS)
                 .map(PrometheusBuilder::build_recorder);

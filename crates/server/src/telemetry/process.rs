@@ -1,24 +1,12 @@
 //! The process's own metrics in Prometheus text, read from `/proc/self` at scrape time
-//! (on Linux; elsewhere only the start time is known): CPU seconds, resident memory,
+//! (on Linux; elsewhere there are none): CPU seconds, resident memory,
 //! open file descriptors and start time.
 
 use std::fmt::Write;
-use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Clock ticks per second of `/proc/<pid>/stat`'s times (`USER_HZ`, fixed at 100 in
 /// Linux's user-space interface).
 const TICKS_PER_SECOND: f64 = 100.0;
-
-/// Remembers when the process started serving metrics (called once, at start-up).
-pub fn started() -> f64 {
-    static START: OnceLock<f64> = OnceLock::new();
-    *START.get_or_init(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64())
-    })
-}
 
 /// The process metrics as Prometheus text, each with `# HELP` and `# TYPE`.
 pub fn render() -> String {
@@ -50,13 +38,15 @@ pub fn render() -> String {
             fds,
         );
     }
-    metric(
-        &mut out,
-        "switchyard_process_start_time_seconds",
-        "gauge",
-        "When the process started, in seconds since the Unix epoch.",
-        started(),
-    );
+    if let Some(start) = start_time() {
+        metric(
+            &mut out,
+            "switchyard_process_start_time_seconds",
+            "gauge",
+            "When the process started, in seconds since the Unix epoch.",
+            start,
+        );
+    }
     out
 }
 
@@ -65,15 +55,36 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: f64) {
     let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n\n");
 }
 
-/// utime + stime, fields 14 and 15 of `/proc/self/stat` (counted after the command
-/// name, which is in parentheses and may hold spaces).
-fn cpu_seconds() -> Option<f64> {
+/// Fields of `/proc/self/stat` from the third on (those after the command name, which
+/// is in parentheses and may hold spaces), as numbers of ticks.
+fn stat_fields() -> Option<Vec<f64>> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
-    let mut fields = after_name.split_whitespace().skip(11);
-    let user: f64 = fields.next()?.parse().ok()?;
-    let system: f64 = fields.next()?.parse().ok()?;
-    Some((user + system) / TICKS_PER_SECOND)
+    Some(
+        after_name
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0.0))
+            .collect(),
+    )
+}
+
+/// utime + stime, fields 14 and 15 of `/proc/self/stat`.
+fn cpu_seconds() -> Option<f64> {
+    let fields = stat_fields()?;
+    Some((fields.get(11)? + fields.get(12)?) / TICKS_PER_SECOND)
+}
+
+/// The boot time of `/proc/stat` plus the process's start, field 22 of its stat.
+fn start_time() -> Option<f64> {
+    let since_boot = stat_fields()?.get(19)? / TICKS_PER_SECOND;
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let boot: f64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(boot + since_boot)
 }
 
 /// `VmRSS` of `/proc/self/status`, which is in kB.

@@ -14,14 +14,7 @@ use switchyard_store::Store;
 
 /// The number `switchyard_http_requests_in_flight` reads at one scrape.
 async fn in_flight(client: &reqwest::Client, base: &str) -> String {
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = super::metrics::metrics_text(client, base).await;
     text.lines()
         .find_map(|l| l.strip_prefix("switchyard_http_requests_in_flight "))
         .unwrap_or("")

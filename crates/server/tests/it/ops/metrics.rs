@@ -11,16 +11,14 @@ use crate::both;
 use crate::helpers::*;
 
 /// The samples of a scrape: series (name with labels) → value.
+/// The text of one scrape of the server at `base`.
+pub(super) async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+    let res = client.get(format!("{base}/metrics")).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 async fn scrape(app: &TestApp) -> (String, BTreeMap<String, f64>) {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&app.client, &app.base).await;
     let samples = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -117,40 +115,29 @@ async fn metrics_follow_prometheus_conventions(app: &TestApp) {
     }
 }
 
+/// Requests no route knows, with a junk method, a random path and an email in the
+/// query, and a look-up of an unknown SKU; `on_a_route`: a junk method on a route too.
+async fn send_junk(app: &TestApp, i: usize, on_a_route: bool) {
+    let method = Method::from_bytes(format!("JUNK{i}").as_bytes()).unwrap();
+    let path = format!("/probe-{i}/x{i}?email=ann{i}@example.com");
+    if on_a_route {
+        app.send(method.clone(), "/api/v1/products", Some(&app.admin), None, &[])
+            .await;
+    }
+    app.send(method, &path, None, None, &[]).await;
+    app.send(Method::GET, &path, None, None, &[]).await;
+    app.get(&format!("/api/v1/products/SKU-{i}")).await;
+}
+
 async fn junk_methods_and_paths_do_not_multiply_label_values(app: &TestApp) {
-    let junk = |i: usize| {
-        let method = Method::from_bytes(format!("JUNK{i}").as_bytes()).unwrap();
-        (method, format!("/probe-{i}/x{i}?email=ann{i}@example.com"))
-    };
     for i in 0..5 {
-        let (method, path) = junk(i);
-        app.send(method, &path, None, None, &[]).await;
-        app.send(Method::GET, &path, None, None, &[]).await;
-        app.send(
-            Method::GET,
-            &format!("/api/v1/products/SKU-{i}"),
-            Some(&app.admin),
-            None,
-            &[],
-        )
-        .await;
+        send_junk(app, i, false).await;
     }
     // The first scrape counts itself only after it answers.
     scrape(app).await;
     let (_, before) = scrape(app).await;
     for i in 5..60 {
-        let (method, path) = junk(i);
-        app.send(method.clone(), &path, None, None, &[]).await;
-        app.send(method, "/api/v1/products", Some(&app.admin), None, &[]).await;
-        app.send(Method::GET, &path, None, None, &[]).await;
-        app.send(
-            Method::GET,
-            &format!("/api/v1/products/SKU-{i}"),
-            Some(&app.admin),
-            None,
-            &[],
-        )
-        .await;
+        send_junk(app, i, true).await;
     }
     let (text, after) = scrape(app).await;
     let series = |samples: &BTreeMap<String, f64>| -> BTreeSet<String> {
