@@ -6,6 +6,9 @@
 //! Each answer is added only where the handler's own annotation does not already
 //! describe that status, so a handler keeps its more precise wording.
 
+use switchyard_store::page;
+use utoipa::Number;
+use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder, Schema, Type};
 
@@ -52,14 +55,25 @@ fn document_operation(operation: &mut Operation, post: bool) {
     let has_path = takes(ParameterIn::Path);
     let has_query = takes(ParameterIn::Query);
     let has_body = operation.request_body.is_some();
+    let mut paged = false;
     for parameter in operation.parameters.iter_mut().flatten() {
-        if let RefOr::T(parameter) = parameter
-            && parameter.parameter_in == ParameterIn::Path
-            && let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema
-            && schema.pattern.is_none()
-        {
+        let RefOr::T(parameter) = parameter else { continue };
+        let query = parameter.parameter_in == ParameterIn::Query;
+        paged |= query && parameter.name == page::CURSOR_PARAM;
+        let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema else {
+            continue;
+        };
+        if parameter.parameter_in == ParameterIn::Path && schema.pattern.is_none() {
             schema.pattern = Some(ONE_LINE.into());
         }
+        if query && parameter.name == page::LIMIT_PARAM {
+            // Out of range is 400 `invalid_limit`, not a silent clamp.
+            schema.minimum = Some(Number::Int(1));
+            schema.maximum = Some(Number::Int(page::MAX_LIMIT as isize));
+        }
+    }
+    if paged {
+        document_link_next(operation);
     }
     if post {
         add_idempotency_key(operation);
@@ -102,6 +116,17 @@ fn document_operation(operation: &mut Operation, post: bool) {
         responses
             .entry(status.into())
             .or_insert_with(|| problem(description).into());
+    }
+}
+
+/// A list's page answer sends `Link: <…>; rel="next"` when there is a next page.
+fn document_link_next(operation: &mut Operation) {
+    if let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") {
+        let mut link = Header::new(ObjectBuilder::new().schema_type(Type::String));
+        link.description = Some(
+            "`<the same request with cursor=next_cursor>; rel=\"next\"` (RFC 8288), when there is a next page".into(),
+        );
+        ok.headers.entry("Link".into()).or_insert(RefOr::T(link));
     }
 }
 
