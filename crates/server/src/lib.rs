@@ -151,6 +151,7 @@ fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::Op
         .merge(api)
         .split_for_parts();
     api::document_common(&mut doc);
+    api::document_examples(&mut doc);
     (router, doc)
 }
 

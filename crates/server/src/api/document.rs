@@ -6,6 +6,9 @@
 //! Each answer is added only where the handler's own annotation does not already
 //! describe that status, so a handler keeps its more precise wording.
 
+mod examples;
+
+pub use examples::document_examples;
 use switchyard_store::page;
 use utoipa::Number;
 use utoipa::openapi::header::Header;

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub use document::document_common;
+pub use document::{document_common, document_examples};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -177,3 +177,16 @@ fn every_request_body_has_an_example() {
     }
     assert!(without.is_empty(), "request bodies without an example: {without:#?}");
 }
+
+#[test]
+fn every_response_example_parses_and_is_shown_by_its_type() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (name, text) in super::examples::EXAMPLES {
+        let example: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("examples/{name}.json: {e}"));
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(
+            schema["examples"][0], example,
+            "the {name} component shows examples/{name}.json"
+        );
+    }
+}
