@@ -41,13 +41,31 @@ pub fn document_common(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for (operation, post) in operations {
             if let Some(operation) = operation {
-                document_operation(operation, post);
+                document_operation(operation, path, post);
             }
         }
     }
 }
 
-fn document_operation(operation: &mut Operation, post: bool) {
+/// A key of the demo business (`switchyard demo`) for the `{key}` of a path under
+/// each collection, so that "Try it out" and the conformance run reach a real resource.
+/// Collections the demo has nothing in (shipments, returns, pick lists) have none.
+const DEMO_KEYS: [(&str, &str); 5] = [
+    ("/api/v1/channels/", "web"),
+    ("/api/v1/locations/", "LON"),
+    ("/api/v1/products/", "TEE-BLA-M"),
+    ("/api/v1/orders/", "SO-100001"),
+    ("/api/v1/purchase-orders/", "PO-1001"),
+];
+
+fn demo_key(path: &str) -> Option<&'static str> {
+    DEMO_KEYS
+        .iter()
+        .find(|(collection, _)| path.starts_with(collection))
+        .map(|(_, key)| *key)
+}
+
+fn document_operation(operation: &mut Operation, path: &str, post: bool) {
     let takes = |place: ParameterIn| {
         operation
             .parameters
@@ -66,8 +84,16 @@ fn document_operation(operation: &mut Operation, post: bool) {
         let Some(RefOr::T(Schema::Object(schema))) = &mut parameter.schema else {
             continue;
         };
-        if parameter.parameter_in == ParameterIn::Path && schema.pattern.is_none() {
-            schema.pattern = Some(ONE_LINE.into());
+        if parameter.parameter_in == ParameterIn::Path {
+            if schema.pattern.is_none() {
+                schema.pattern = Some(ONE_LINE.into());
+            }
+            if parameter.name == "key"
+                && schema.examples.is_empty()
+                && let Some(key) = demo_key(path)
+            {
+                schema.examples = vec![key.into()];
+            }
         }
         if query && parameter.name == page::LIMIT_PARAM {
             // Out of range is 400 `invalid_limit`, not a silent clamp.
