@@ -269,3 +269,106 @@ fn an_easypost_signature_with_a_sign_in_its_hex_is_refused() {
     assert!(signed(right));
     assert!(!signed(&right.replacen("0a", "+a", 1)));
 }
+
+/// The journeys of `count` parcels shipped at `shipped_at` with that promise.
+fn journeys(count: usize, shipped_at: &str, promised: Option<&str>) -> Vec<Vec<TrackingEvent>> {
+    (0..count)
+        .map(|i| {
+            let number = simulated::issue(Carrier::RoyalMail, &format!("shp_{i:026}"), ServiceLevel::Standard);
+            simulated::journey(&Parcel {
+                carrier: Carrier::RoyalMail,
+                tracking_number: &number,
+                shipped_at: at(shipped_at),
+                promised_delivery_at: promised.map(at),
+                origin: "London, GB",
+                destination: "Leeds, GB",
+            })
+        })
+        .collect()
+}
+
+fn delivered(journey: &[TrackingEvent]) -> jiff::Zoned {
+    let last = journey.last().unwrap();
+    assert_eq!(last.status, TrackingStatus::Delivered);
+    last.occurred_at.to_zoned(jiff::tz::TimeZone::UTC)
+}
+
+fn failed_attempt(journey: &[TrackingEvent]) -> bool {
+    journey.iter().any(|e| e.status == TrackingStatus::Exception)
+}
+
+#[test]
+fn a_simulated_label_gets_the_number_issued_for_its_shipment() {
+    let order = LabelOrder {
+        shipment_id: "shp_01m95g1zgy000002ahn17bzz1v",
+        carrier: Carrier::Ups,
+        level: ServiceLevel::Express,
+        entered: None,
+    };
+    let number = Provider::Simulated.implementation().tracking_number(&order).unwrap();
+    assert_eq!(
+        number,
+        simulated::issue(Carrier::Ups, order.shipment_id, ServiceLevel::Express)
+    );
+    assert!(Carrier::Ups.accepts(&number), "{number}");
+}
+
+#[test]
+fn most_simulated_parcels_arrive_on_the_promised_day_one_in_ten_late_one_in_ten_after_a_failed_attempt() {
+    // Shipped on a Tuesday afternoon, promised on Friday: the parcel waits for its day.
+    let all = journeys(1000, "2026-11-17T15:00:00Z", Some("2026-11-20T23:59:59Z"));
+    let on = |day: &str| all.iter().filter(|j| delivered(j).date().to_string() == day).count();
+    let failed = all.iter().filter(|j| failed_attempt(j)).count();
+    let late = all
+        .iter()
+        .filter(|j| !failed_attempt(j) && delivered(j).date().to_string() == "2026-11-21")
+        .count();
+    assert!((50..=150).contains(&failed), "{failed} failed first attempts in 1000");
+    assert!((50..=150).contains(&late), "{late} a day late in 1000");
+    assert_eq!(on("2026-11-20"), 1000 - failed - late);
+    for journey in all.iter().filter(|j| failed_attempt(j)) {
+        let attempt = journey.iter().find(|e| e.status == TrackingStatus::Exception).unwrap();
+        let attempt_day = attempt.occurred_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        assert_eq!(
+            delivered(journey).date(),
+            attempt_day.tomorrow().unwrap(),
+            "tried again the next day"
+        );
+    }
+}
+
+#[test]
+fn a_simulated_parcel_is_delivered_between_eleven_and_one_at_many_different_minutes() {
+    let all = journeys(300, "2026-11-17T15:00:00Z", Some("2026-11-20T23:59:59Z"));
+    let times: std::collections::BTreeSet<_> = all.iter().map(|j| delivered(j).time()).collect();
+    assert!(times.iter().all(|t| t.hour() == 11 || t.hour() == 12), "{times:?}");
+    let minutes: std::collections::BTreeSet<_> = times.iter().map(|t| t.minute()).collect();
+    assert!(minutes.len() > 30, "delivery minutes spread: {minutes:?}");
+    assert!(times.iter().any(|t| t.hour() == 12), "some after noon");
+}
+
+#[test]
+fn a_promise_the_parcel_cannot_keep_moves_delivery_to_the_day_after_it_arrives() {
+    // It arrives at the delivery office 20 hours after shipping. Shipped at 11:40, it
+    // is there at 07:40 next morning, when the rounds start: too late for that day's.
+    let at_the_bound = journeys(200, "2026-11-17T11:40:00Z", Some("2026-11-18T23:59:59Z"));
+    // Shipped a minute earlier, it is there in time for the promised day's round.
+    let in_time = journeys(200, "2026-11-17T11:39:00Z", Some("2026-11-18T23:59:59Z"));
+    // Promised before it can even arrive.
+    let broken = journeys(200, "2026-11-17T15:00:00Z", Some("2026-11-17T18:00:00Z"));
+    for (all, first_day) in [
+        (at_the_bound, "2026-11-19"),
+        (in_time, "2026-11-18"),
+        (broken, "2026-11-19"),
+    ] {
+        let plain = all.iter().filter(|j| !failed_attempt(j));
+        let days: std::collections::BTreeSet<_> = plain.map(|j| delivered(j).date().to_string()).collect();
+        let next = first_day
+            .parse::<jiff::civil::Date>()
+            .unwrap()
+            .tomorrow()
+            .unwrap()
+            .to_string();
+        assert_eq!(days, [first_day.to_owned(), next].into(), "first day {first_day}");
+    }
+}
