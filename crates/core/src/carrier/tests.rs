@@ -372,3 +372,38 @@ fn a_promise_the_parcel_cannot_keep_moves_delivery_to_the_day_after_it_arrives()
         assert_eq!(days, [first_day.to_owned(), next].into(), "first day {first_day}");
     }
 }
+
+#[test]
+fn every_easypost_status_that_says_something_has_ours() {
+    for (theirs, ours) in [
+        ("in_transit", Some(TrackingStatus::InTransit)),
+        ("out_for_delivery", Some(TrackingStatus::OutForDelivery)),
+        ("available_for_pickup", Some(TrackingStatus::OutForDelivery)),
+        ("delivered", Some(TrackingStatus::Delivered)),
+        ("return_to_sender", Some(TrackingStatus::ReturnedToSender)),
+        ("failure", Some(TrackingStatus::Exception)),
+        ("error", Some(TrackingStatus::Exception)),
+        ("pre_transit", None),
+        ("unknown", None),
+        ("cancelled", None),
+    ] {
+        assert_eq!(easypost::status(theirs), ours, "{theirs}");
+    }
+}
+
+#[test]
+fn easypost_carrier_names_are_ours_whatever_their_spelling() {
+    for (theirs, ours) in [
+        ("UPS", Some(Carrier::Ups)),
+        ("USPS", Some(Carrier::Usps)),
+        ("FedEx", Some(Carrier::Fedex)),
+        ("FedExDefault", Some(Carrier::Fedex)),
+        ("DHLExpress", Some(Carrier::DhlExpress)),
+        ("DHL Express", Some(Carrier::DhlExpress)),
+        ("RoyalMail", Some(Carrier::RoyalMail)),
+        ("Royal Mail", Some(Carrier::RoyalMail)),
+        ("CanadaPost", None),
+    ] {
+        assert_eq!(easypost::carrier(theirs), ours, "{theirs}");
+    }
+}
