@@ -4,11 +4,11 @@
 use jiff::SignedDuration;
 use switchyard_core::catalog::ChannelKind;
 use switchyard_core::order::{FulfilmentStatus, OrderStatus};
-use switchyard_core::shipment::ShipmentStatus;
 
 use crate::Store;
 use crate::db::{self, micros, time};
 use crate::error::StoreResult;
+use crate::shipment::late_on_the_floor;
 
 /// What `/metrics` reports of the business, as of `Store::now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +35,8 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let late_shipments = db::query_scalar::<i64>(format!(
-            "SELECT COUNT(*) FROM shipment WHERE status IN {} AND promised_ship_at < $1",
-            db::one_of(ShipmentStatus::ON_THE_FLOOR),
+            "SELECT COUNT(*) FROM shipment s WHERE {} AND s.promised_ship_at < $1",
+            late_on_the_floor("s"),
         ))
         .bind(micros(now))
         .fetch_one(&self.pool)

@@ -403,9 +403,8 @@ impl Store {
         let limit = page.limit();
         match filter.view {
             ShipmentView::Late => {
-                let floor = db::one_of(ShipmentStatus::ON_THE_FLOOR);
                 sql.filter(
-                    &format!("s.status IN {floor} AND s.promised_ship_at < "),
+                    &format!("{} AND s.promised_ship_at < ", late_on_the_floor("s")),
                     Arg::Int(now),
                     "",
                 );
@@ -474,3 +473,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// A shipment of alias `alias` still on the floor, to be compared with its promised ship
+/// time (`... < now` is late): the one definition of a late shipment, shared by the
+/// floor's list and the `/metrics` gauge.
+pub(crate) fn late_on_the_floor(alias: &str) -> String {
+    format!("{alias}.status IN {}", db::one_of(ShipmentStatus::ON_THE_FLOOR))
+}
