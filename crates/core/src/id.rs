@@ -185,6 +185,16 @@ id_type!(
     ClaimId, "clm");
 
 id_type!(
+    /// A webhook endpoint: a URL that hears the events it subscribed to.
+    WebhookEndpointId, "whe");
+id_type!(
+    /// One outbox message on its way to one destination.
+    DeliveryId, "dlv");
+id_type!(
+    /// One try at a delivery.
+    AttemptId, "att");
+
+id_type!(
     /// An attempt to take an order's money through its provider.
     PaymentId, "pay");
 id_type!(
