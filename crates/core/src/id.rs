@@ -201,6 +201,10 @@ id_type!(
     /// An authorization, capture, void or refund of a payment.
     PaymentTransactionId, "ptx");
 
+id_type!(
+    /// A customer's answers to a feedback request.
+    FeedbackId, "fbk");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod carrier;
 pub mod catalog;
 pub mod clock;
 pub mod delivery;
+pub mod feedback;
 pub mod id;
 pub mod idempotency;
 pub mod inventory;

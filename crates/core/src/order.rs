@@ -134,6 +134,10 @@ string_enum!(
         ReturnSettled = "order.return_settled",
         /// Goods went wrong on the way: missing, damaged in transit, the wrong item.
         ClaimFiled = "order.claim_filed",
+        /// The customer was asked for feedback (the link their email carries).
+        FeedbackRequested = "order.feedback_requested",
+        /// The customer answered a feedback request.
+        FeedbackReceived = "order.feedback_received",
     }
 );
 

@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod ops;
 pub mod paging;
 pub mod problems;
+pub mod public;
 pub mod telemetry;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -198,6 +199,8 @@ pub fn app(state: AppState) -> Router {
             axum::response::IntoResponse::into_response(ApiError::internal())
         }))
         .layer(from_fn(middleware::problem_errors))
+        // Customer pages answer HTML, errors too: outside the problem+json layer.
+        .merge(public::routes())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(from_fn(telemetry::observe))
         .layer(from_fn_with_state(state.clone(), lifecycle::track))
@@ -210,7 +213,7 @@ pub fn app(state: AppState) -> Router {
 /// the drain after it ends (`lifecycle`): `/readyz` answers 503 from then on, requests
 /// in flight finish, and the background sweeps (`lifecycle::sweep`: payments left
 /// unanswered, expired idempotency keys, holds, backorders, expected dates, `auto`
-/// locations' work, carrier tracking, every 30 seconds) and the delivery worker finish
+/// locations' work, carrier tracking, feedback requests, every 30 seconds) and the delivery worker finish
 /// their current step.
 pub async fn serve(
     listener: TcpListener,

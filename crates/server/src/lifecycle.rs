@@ -87,10 +87,12 @@ enum Step {
     ExpectedDates,
     Release,
     Tracking,
+    /// After tracking, so an order the carrier just delivered counts from its delivery.
+    Feedback,
 }
 
 impl Step {
-    const ALL: [Step; 7] = [
+    const ALL: [Step; 8] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Holds,
@@ -98,6 +100,7 @@ impl Step {
         Step::ExpectedDates,
         Step::Release,
         Step::Tracking,
+        Step::Feedback,
     ];
 
     async fn run(self, store: &Store) {
@@ -124,6 +127,7 @@ impl Step {
                 store.sync_carrier_tracking().await,
                 "recorded tracking events from carriers",
             ),
+            Step::Feedback => (store.request_due_feedback().await, "asked customers for feedback"),
         };
         match done {
             Ok(0) => {}

@@ -40,6 +40,7 @@ pub mod catalog;
 pub mod check;
 pub mod db;
 pub mod error;
+pub mod feedback;
 pub mod idempotency;
 pub mod inventory;
 mod journal;

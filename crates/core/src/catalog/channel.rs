@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{identity, within};
+use crate::feedback;
 use crate::id::LocationId;
 use crate::payment::{CaptureMode, PaymentProvider};
 use crate::returns::RefundOn;
@@ -72,6 +73,22 @@ pub struct ChannelInput {
     /// the seller); default 0.
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub restocking_fee_percent: Option<i64>,
+    /// Days after an order's delivery its customer is asked for feedback, 1 to 90;
+    /// `null` never. Default 7, and never for marketplaces (amazon, ebay, etsy), which
+    /// ask their customers themselves. In a change, absent keeps it and `null` turns it off.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, example = 7))]
+    pub feedback_after_days: Option<Option<i64>>,
+}
+
+/// Reads a field that may be given as `null`: present (`Some`), even when null, so a
+/// change can tell "turn it off" from "leave it".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +101,8 @@ pub struct ChannelDraft {
     pub shortage_policy: ShortagePolicy,
     pub split_policy: SplitPolicy,
     pub policies: ChannelPolicies,
+    /// Days after delivery its customers are asked for feedback; `None` never.
+    pub feedback_after_days: Option<i64>,
 }
 
 /// How a channel takes money and accepts returns.
@@ -143,6 +162,11 @@ impl ChannelInput {
                 within(percent, 0..=RESTOCKING_FEE_MAX_PERCENT),
             )
         });
+        let feedback_after_days = match self.feedback_after_days {
+            None => Some(kind.and_then(feedback::default_after_days)),
+            Some(None) => Some(None),
+            Some(Some(days)) => v.check("/feedback_after_days", feedback::after_days(days)).map(Some),
+        };
         v.finish(|| {
             Some(ChannelDraft {
                 code: code?,
@@ -158,6 +182,7 @@ impl ChannelInput {
                     refund_on: self.refund_on.unwrap_or(defaults.refund_on),
                     restocking_fee_percent: fee.map_or(Some(defaults.restocking_fee_percent), |f| f)?,
                 },
+                feedback_after_days: feedback_after_days?,
             })
         })
     }
@@ -178,6 +203,7 @@ impl ChannelInput {
             return_window_days: self.return_window_days.or(Some(p.return_window_days)),
             refund_on: self.refund_on.or(Some(p.refund_on)),
             restocking_fee_percent: self.restocking_fee_percent.or(Some(p.restocking_fee_percent)),
+            feedback_after_days: self.feedback_after_days.or(Some(current.feedback_after_days)),
         };
         Ok(ChannelChange {
             draft: merged.parse()?,
@@ -292,6 +318,30 @@ mod tests {
         let change = patch.apply(&current).unwrap();
         assert!(change.replaces_ship_from);
         assert_eq!(change.draft.ship_from, ["MCR"]);
+    }
+
+    #[test]
+    fn feedback_is_asked_a_week_after_delivery_except_on_marketplaces_unless_set() {
+        assert_eq!(web().parse().unwrap().feedback_after_days, Some(7));
+        let mut amazon = web();
+        amazon.kind = Some(ChannelKind::Amazon);
+        assert_eq!(amazon.parse().unwrap().feedback_after_days, None);
+        amazon.feedback_after_days = Some(Some(14));
+        assert_eq!(amazon.parse().unwrap().feedback_after_days, Some(14));
+        let mut bad = web();
+        bad.feedback_after_days = Some(Some(0));
+        assert_eq!(
+            problems(bad.parse().unwrap_err()),
+            [("/feedback_after_days".into(), "out_of_range")]
+        );
+
+        let current = web().parse().unwrap();
+        let keep: ChannelInput = serde_json::from_str(r#"{"name": "Web shop"}"#).unwrap();
+        assert_eq!(keep.apply(&current).unwrap().draft.feedback_after_days, Some(7));
+        let off: ChannelInput = serde_json::from_str(r#"{"feedback_after_days": null}"#).unwrap();
+        assert_eq!(off.apply(&current).unwrap().draft.feedback_after_days, None);
+        let later: ChannelInput = serde_json::from_str(r#"{"feedback_after_days": 10}"#).unwrap();
+        assert_eq!(later.apply(&current).unwrap().draft.feedback_after_days, Some(10));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod catalog;
 mod document;
 pub mod documents;
 pub mod events;
+pub mod feedback;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
@@ -49,6 +50,7 @@ pub use document::{document_common, document_examples};
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
         (name = "events", description = "The event feed: every event in order, for systems that pull"),
+        (name = "feedback", description = "What customers said when asked after delivery: ratings, comments, averages"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -153,5 +155,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
         .routes(routes!(events::list_events))
+        .routes(routes!(feedback::list_feedback))
+        .routes(routes!(feedback::feedback_summary))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }

@@ -8,6 +8,7 @@ mod auth;
 mod catalog;
 mod contract;
 mod edges;
+mod feedback;
 mod hostile;
 mod idempotency;
 mod inventory;

@@ -169,6 +169,8 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/inventory/quarantine", &["get"]),
     ("/api/v1/reports/returns", &["get"]),
     ("/api/v1/events", &["get"]),
+    ("/api/v1/feedback", &["get"]),
+    ("/api/v1/feedback/summary", &["get"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {

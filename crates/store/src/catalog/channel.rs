@@ -32,6 +32,9 @@ pub struct Channel {
     pub split_policy: SplitPolicy,
     #[serde(flatten)]
     pub policies: ChannelPolicies,
+    /// Days after an order's delivery its customer is asked for feedback; `null` never.
+    #[cfg_attr(feature = "openapi", schema(example = 7))]
+    pub feedback_after_days: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub archived_at: Option<Timestamp>,
@@ -40,7 +43,7 @@ pub struct Channel {
 const CHANNELS: Table = Table {
     name: "channel",
     columns: "id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, return_window_days, \
-              refund_on, restocking_fee_percent, created_at, updated_at, archived_at",
+              refund_on, restocking_fee_percent, feedback_after_days, created_at, updated_at, archived_at",
     key: "code",
     is_id: |key| ChannelId::parse(key).is_some(),
 };
@@ -72,7 +75,18 @@ fn draft(row: &Row, ship_from: Vec<String>) -> StoreResult<ChannelDraft> {
             refund_on: get_enum(row, "refund_on", RefundOn::parse)?,
             restocking_fee_percent: row.try_get("restocking_fee_percent")?,
         },
+        feedback_after_days: row.try_get("feedback_after_days")?,
     })
+}
+
+/// Writes when a channel asks for feedback.
+async fn set_feedback(tx: &mut WriteTx, channel: &ChannelId, after_days: Option<i64>) -> StoreResult<()> {
+    db::query("UPDATE channel SET feedback_after_days = $1 WHERE id = $2")
+        .bind(after_days)
+        .bind(channel.as_str())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
 }
 
 /// Checks a `ship_from` list against the locations it names, read in the transaction.
@@ -140,6 +154,7 @@ impl Store {
             )
             .await?;
             set_ship_from(tx, &id, &locations).await?;
+            set_feedback(tx, &id, draft.feedback_after_days).await?;
             Ok(id)
         })?;
         self.channel(id.as_str()).await
@@ -166,6 +181,7 @@ impl Store {
                 shortage_policy: d.shortage_policy,
                 split_policy: d.split_policy,
                 policies: d.policies,
+                feedback_after_days: d.feedback_after_days,
                 created_at: get_time(row, "created_at")?,
                 updated_at: get_time(row, "updated_at")?,
                 archived_at: get_opt_time(row, "archived_at")?,
@@ -200,6 +216,7 @@ impl Store {
             if let Some(locations) = &locations {
                 set_ship_from(tx, &id, locations).await?;
             }
+            set_feedback(tx, &id, change.draft.feedback_after_days).await?;
             Ok(id)
         })?;
         self.channel(id.as_str()).await

@@ -76,6 +76,9 @@ pub struct OrderSummary {
     /// The latest promised delivery among its shipments.
     pub promised_delivery_at: Option<Timestamp>,
     pub tags: Vec<String>,
+    /// Set when the customer's feedback rated something 2 or lower: customer care
+    /// should get in touch.
+    pub follow_up: bool,
     pub placed_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -180,7 +183,7 @@ const SUMMARY_COLUMNS: &str = "o.id, o.number, c.code AS channel, o.channel_id, 
      o.fulfilment_status, o.payment_status, o.hold_reason, o.hold_note, o.hold_until, o.currency, o.customer_email, \
      o.customer_name, o.customer_phone, o.ship_country, o.subtotal, o.discount_total, o.tax_total, o.shipping_amount, \
      o.shipping_tax, o.grand_total, o.service_level, o.priority, o.promised_ship_at, o.promised_delivery_at, o.tags, o.placed_at, o.created_at, o.updated_at, o.version, o.return_status, \
-     o.shipping_address, o.billing_address, o.notes";
+     o.shipping_address, o.billing_address, o.notes, o.follow_up_at";
 
 fn currency(row: &Row) -> StoreResult<Currency> {
     let raw: String = row.try_get("currency")?;
@@ -227,6 +230,7 @@ fn summary(row: &Row) -> StoreResult<OrderSummary> {
         promised_ship_at: get_opt_time(row, "promised_ship_at")?,
         promised_delivery_at: get_opt_time(row, "promised_delivery_at")?,
         tags: get_json(row, "tags")?,
+        follow_up: get_opt_time(row, "follow_up_at")?.is_some(),
         placed_at: get_time(row, "placed_at")?,
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,

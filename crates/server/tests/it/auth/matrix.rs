@@ -125,6 +125,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
     ("GET", "/api/v1/events", Needs(Read)),
+    ("GET", "/api/v1/feedback", Needs(Read)),
+    ("GET", "/api/v1/feedback/summary", Needs(Read)),
 ];
 
 /// Routes the server answers that its OpenAPI document does not list: the document
