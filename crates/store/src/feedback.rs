@@ -113,22 +113,13 @@ pub struct FeedbackSummary {
     pub skus: Vec<SkuRatings>,
 }
 
+/// Random bytes as text, for a secret kept in a text column.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// The item ratings of answers `ids`, each answer's in line order.
-async fn items_of(tx_or_pool: &db::Pool, ids: &[String]) -> StoreResult<Vec<(String, RatedItem)>> {
+async fn items_of(pool: &db::Pool, ids: &[String]) -> StoreResult<Vec<(String, RatedItem)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -139,7 +130,7 @@ async fn items_of(tx_or_pool: &db::Pool, ids: &[String]) -> StoreResult<Vec<(Str
     sql.list(ids.iter().map(|id| Arg::Text(id.clone())))
         .push(") ORDER BY i.feedback_id, l.line_no");
     sql.query()
-        .fetch_all(tx_or_pool)
+        .fetch_all(pool)
         .await?
         .iter()
         .map(|row| {
@@ -178,9 +169,8 @@ impl Store {
             .bind(LINK_SECRET)
             .fetch_optional(&self.pool)
             .await?;
-        value
-            .map(|v| unhex(&v).ok_or_else(|| StoreError::Corrupt("the feedback link secret is not hex".into())))
-            .transpose()
+        // The text itself is the key: 64 hex digits carry the 256 random bits.
+        Ok(value.map(String::into_bytes))
     }
 
     /// Answers, newest first.

@@ -12,7 +12,7 @@ pub mod feedback;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -69,7 +69,13 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n\
          <body>\n<main>\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     );
-    (status, Html(html)).into_response()
+    // The page's address holds the link's token: no other site hears of it.
+    (
+        status,
+        [(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"))],
+        Html(html),
+    )
+        .into_response()
 }
 
 /// The page for a link that leads nowhere: forged, expired, mistyped or for an order

@@ -16,6 +16,7 @@ struct Page {
     status: u16,
     content_type: String,
     csp: String,
+    referrer: String,
     text: String,
 }
 
@@ -42,6 +43,7 @@ impl TestApp {
             status: res.status().as_u16(),
             content_type: header("content-type"),
             csp: header("content-security-policy"),
+            referrer: header("referrer-policy"),
             text: res.text().await.unwrap(),
         }
     }
@@ -114,6 +116,8 @@ async fn a_customer_is_asked_after_delivery_and_their_answers_are_listed_and_ave
     assert_eq!(form.status, 200, "{}", form.text);
     assert!(form.content_type.starts_with("text/html"), "{}", form.content_type);
     assert!(form.csp.contains("form-action 'self'"), "{}", form.csp);
+    assert!(!form.csp.contains("script-src 'unsafe-inline'"), "{}", form.csp);
+    assert_eq!(form.referrer, "no-referrer", "the token in the address stays here");
     for expected in [
         number.as_str(),
         "Product TEE (TEE) × 1",

@@ -17,6 +17,8 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("Channel", include_str!("examples/Channel.json")),
     ("Claim", include_str!("examples/Claim.json")),
     ("EventFeed", include_str!("examples/EventFeed.json")),
+    ("Feedback", include_str!("examples/Feedback.json")),
+    ("FeedbackSummary", include_str!("examples/FeedbackSummary.json")),
     ("FulfilmentSettings", include_str!("examples/FulfilmentSettings.json")),
     ("Health", include_str!("examples/Health.json")),
     ("Location", include_str!("examples/Location.json")),
