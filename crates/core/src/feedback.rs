@@ -42,6 +42,10 @@ pub const AFTER_DAYS_MAX: i64 = 90;
 /// not mail every past customer at once.
 pub const ASK_WITHIN: SignedDuration = SignedDuration::from_hours(30 * 24);
 
+/// How many fields beyond its questions a form may bring (each is refused by name);
+/// more is no form of ours, and is refused whole instead of field by field.
+pub const EXTRA_FIELDS_MAX: usize = 10;
+
 /// The form field of the delivery's rating.
 pub const DELIVERY_FIELD: &str = "delivery";
 /// The form field of the comment.
@@ -191,6 +195,11 @@ impl FeedbackInput {
     /// Every rating may be left out (a customer may not have tried an item yet), but not
     /// all of them. Every problem is reported, named by its form field.
     pub fn parse(&self, line_nos: &[i64]) -> Result<FeedbackAnswers, Vec<FieldError>> {
+        if self.fields.len() > line_nos.len() + 2 + EXTRA_FIELDS_MAX {
+            return Err(vec![
+                Invalid::new("too_many_fields", "has far more fields than the form asks").at(""),
+            ]);
+        }
         let mut v = Validator::new();
         let mut seen: Vec<&str> = Vec::new();
         let mut items = Vec::new();

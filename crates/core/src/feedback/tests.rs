@@ -129,6 +129,20 @@ fn every_problem_of_a_form_is_reported_at_once() {
 }
 
 #[test]
+fn a_form_with_far_more_fields_than_questions_is_refused_whole() {
+    let many: Vec<(String, String)> = (0..2 + 2 + EXTRA_FIELDS_MAX + 1)
+        .map(|i| (format!("x{i}"), "1".to_owned()))
+        .collect();
+    let errors = FeedbackInput { fields: many }.parse(&[1, 2]).unwrap_err();
+    assert_eq!(problems(errors), [("".into(), "too_many_fields")]);
+    let fits: Vec<(String, String)> = (0..2 + 2 + EXTRA_FIELDS_MAX)
+        .map(|i| (format!("x{i}"), "1".to_owned()))
+        .collect();
+    let errors = FeedbackInput { fields: fits }.parse(&[1, 2]).unwrap_err();
+    assert_eq!(errors.len(), 2 + 2 + EXTRA_FIELDS_MAX, "each named");
+}
+
+#[test]
 fn a_comment_may_span_lines_but_holds_no_other_control_characters() {
     let exactly = "é".repeat(COMMENT_MAX);
     let answers = form(&[("delivery", "5"), ("comment", &exactly)]).parse(&[]).unwrap();

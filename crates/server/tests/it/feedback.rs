@@ -352,10 +352,26 @@ async fn marketplaces_ask_nobody_unless_a_channel_says_so(app: &TestApp) {
     assert_eq!(r.invalid_fields(), ["/feedback_after_days"]);
 }
 
+async fn two_servers_share_the_link_secret_and_ask_each_order_once(app: &TestApp) {
+    setup(app).await;
+    let other = switchyard_store::Store::connect(&app.url, app.clock.clone())
+        .await
+        .unwrap();
+    let (secret, same) = tokio::join!(app.store.feedback_secret(), other.feedback_secret());
+    assert_eq!(secret.unwrap(), same.unwrap(), "made once, whoever asked first");
+    let (_, id) = app.delivered_on("web", "F-7", &[("TEE", 1)]).await;
+    app.clock.advance(SignedDuration::from_hours(24 * 7));
+    let (one, two) = tokio::join!(app.store.request_due_feedback(), other.request_due_feedback());
+    assert_eq!(one.unwrap() + two.unwrap(), 1, "the order is asked by one of them");
+    app.link(&id).await;
+    other.close().await;
+}
+
 both!(
     a_customer_is_asked_after_delivery_and_their_answers_are_listed_and_averaged,
     a_rating_of_two_flags_the_order_for_follow_up_and_sends_feedback_negative,
     forged_expired_and_unknown_links_lead_nowhere,
     unsubscribing_stops_the_next_request,
     marketplaces_ask_nobody_unless_a_channel_says_so,
+    two_servers_share_the_link_secret_and_ask_each_order_once,
 );

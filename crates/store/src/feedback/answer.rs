@@ -136,9 +136,10 @@ impl Store {
             let rated: Vec<_> = answers
                 .items
                 .iter()
-                .filter_map(|i| lines.iter().find(|l| l.line_no == i.line_no))
-                .zip(&answers.items)
-                .map(|(line, i)| json!({"line_id": line.id, "sku": line.sku, "rating": i.rating}))
+                .filter_map(|i| {
+                    let line = lines.iter().find(|l| l.line_no == i.line_no)?;
+                    Some(json!({"line_id": line.id, "sku": line.sku, "rating": i.rating}))
+                })
                 .collect();
             let data = json!({
                 "feedback_id": id,
