@@ -77,7 +77,7 @@ pub struct ChannelInput {
     /// `null` never. Default 7, and never for marketplaces (amazon, ebay, etsy), which
     /// ask their customers themselves. In a change, absent keeps it and `null` turns it off.
     #[serde(default, deserialize_with = "present")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, example = 7))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, example = 7, minimum = 1, maximum = 90))]
     pub feedback_after_days: Option<Option<i64>>,
 }
 

@@ -25,9 +25,10 @@ pub struct FeedbackQuery {
     #[param(example = "TEE-BLA-M")]
     sku: Option<String>,
     /// Answers with a rating this low or lower (1 to 5): `2` lists those flagged for follow-up.
-    #[param(example = 2)]
+    #[param(example = 2, minimum = 1, maximum = 5)]
     rating_at_most: Option<i64>,
     /// Answers with a rating this high or higher (1 to 5).
+    #[param(minimum = 1, maximum = 5)]
     rating_at_least: Option<i64>,
     /// Answered at or after (RFC 3339).
     from: Option<Timestamp>,
