@@ -13,6 +13,7 @@ pub mod returns;
 pub mod routing;
 pub mod shipments;
 pub mod tracking;
+pub mod webhooks;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -47,6 +48,7 @@ pub use document::{document_common, document_examples};
         (name = "tracking", description = "Carriers and tracking events to the customer's door"),
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
+        (name = "webhooks", description = "Webhook endpoints: signed event deliveries to other systems, their secrets and their attempts"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -150,5 +152,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(
+            webhooks::list_webhook_endpoints,
+            webhooks::create_webhook_endpoint
+        ))
+        .routes(routes!(
+            webhooks::get_webhook_endpoint,
+            webhooks::update_webhook_endpoint,
+            webhooks::delete_webhook_endpoint
+        ))
+        .routes(routes!(webhooks::disable_webhook_endpoint))
+        .routes(routes!(webhooks::enable_webhook_endpoint))
+        .routes(routes!(webhooks::rotate_webhook_secret))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }

@@ -19,3 +19,4 @@ mod race;
 mod returns;
 mod routing;
 mod shipments;
+mod webhooks;

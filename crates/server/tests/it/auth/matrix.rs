@@ -27,7 +27,7 @@ enum Access {
 }
 
 use Access::{Needs, Public};
-use Permission::{Appease, Fulfil, ManageCatalog, ManageOrders, MoveStock, PlaceOrders, Read, Refund};
+use Permission::{Appease, Fulfil, ManageCatalog, ManageOrders, ManageWebhooks, MoveStock, PlaceOrders, Read, Refund};
 
 /// Every route, by method and path template, with who may call it.
 const ROUTES: &[(&str, &str, Access)] = &[
@@ -124,6 +124,19 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/returns/{key}/label.zpl", Needs(Read)),
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
+    // Reads too: an endpoint's URL may carry its receiver's token.
+    ("GET", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
+    ("GET", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("PATCH", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("DELETE", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints/{key}/disable", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints/{key}/enable", Needs(ManageWebhooks)),
+    (
+        "POST",
+        "/api/v1/webhook-endpoints/{key}/rotate-secret",
+        Needs(ManageWebhooks),
+    ),
 ];
 
 /// Routes the server answers that its OpenAPI document does not list: the document

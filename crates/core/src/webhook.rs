@@ -1,0 +1,13 @@
+//! Webhook endpoints: URLs that hear the events they subscribed to, signed with a
+//! secret of their own. Here is what a valid endpoint is, which events it wants, its
+//! secrets and their rotation, and when one that keeps failing is disabled; the store
+//! keeps endpoints and the server's workers send.
+
+mod endpoint;
+mod secret;
+
+pub use endpoint::*;
+pub use secret::*;
+
+#[cfg(test)]
+mod tests;
