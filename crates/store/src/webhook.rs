@@ -40,7 +40,7 @@ pub struct WebhookEndpointSummary {
     /// it succeeds. Failing for 5 days disables it.
     pub failing_since: Option<Timestamp>,
     /// `whsec_…` and the secret's last four characters: which secret signs.
-    #[cfg_attr(feature = "openapi", schema(example = "whsec_…Q2c="))]
+    #[cfg_attr(feature = "openapi", schema(example = "whsec_…TUo="))]
     pub secret_hint: String,
     /// While the secret the last rotation replaced still signs beside the new one: until when.
     pub previous_secret_expires_at: Option<Timestamp>,
@@ -76,7 +76,10 @@ pub struct WebhookEndpointWithSecret {
     #[serde(flatten)]
     pub endpoint: WebhookEndpoint,
     /// The signing secret. Shown this once: keep it now.
-    #[cfg_attr(feature = "openapi", schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQ2c="))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "whsec_LIIjWhVeGXDQGSeBQoXoLyWdWwZH9B9+4d3OsLaqTUo=")
+    )]
     pub secret: String,
 }
 

@@ -44,6 +44,15 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("StockLevel", include_str!("examples/StockLevel.json")),
     ("TrackingResult", include_str!("examples/TrackingResult.json")),
     ("TrackingResults", include_str!("examples/TrackingResults.json")),
+    ("WebhookEndpoint", include_str!("examples/WebhookEndpoint.json")),
+    (
+        "WebhookEndpointSummary",
+        include_str!("examples/WebhookEndpointSummary.json"),
+    ),
+    (
+        "WebhookEndpointWithSecret",
+        include_str!("examples/WebhookEndpointWithSecret.json"),
+    ),
 ];
 
 /// Puts each response type's example on its component, each page's on `Page_NAME`, and

@@ -20,6 +20,7 @@ use switchyard_core::returns::{
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::shipment::input::ItemMix;
 use switchyard_core::shipment::{PickListStatus, ReleaseMode, ShipmentLineStatus, ShipmentStatus, TrackingStatus};
+use switchyard_core::webhook::{WebhookDisabledReason, WebhookEndpointEventKind, WebhookEndpointStatus};
 use switchyard_store::shipment::TrackingOutcomeKind;
 use utoipa::ToSchema;
 
@@ -87,6 +88,9 @@ fn api_enums() -> Vec<(String, Spellings)> {
         SplitPolicy,
         TrackingStatus,
         TransactionKind,
+        WebhookDisabledReason,
+        WebhookEndpointEventKind,
+        WebhookEndpointStatus,
     ];
     enums.push((
         TrackingOutcomeKind::name().into_owned(),
