@@ -11,6 +11,7 @@ mod validation;
 use jiff::SignedDuration;
 use reqwest::Method;
 use serde_json::{Value, json};
+use switchyard_core::id::WebhookEndpointId;
 
 use crate::both;
 use crate::helpers::*;
@@ -39,6 +40,27 @@ fn stored(t: jiff::Timestamp) -> Value {
 
 fn id(endpoint: &Value) -> String {
     endpoint["id"].as_str().unwrap().to_owned()
+}
+
+/// The endpoint's id, typed, for the store.
+fn whe(endpoint: &Value) -> WebhookEndpointId {
+    WebhookEndpointId::parse(&id(endpoint)).unwrap()
+}
+
+/// The ids of a page's endpoints, in order.
+fn ids(page: &Value) -> Vec<String> {
+    page["data"].as_array().unwrap().iter().map(id).collect()
+}
+
+/// The secrets a request to `endpoint` is signed with now, the current one first.
+async fn signing(app: &TestApp, endpoint: &WebhookEndpointId) -> Vec<String> {
+    let target = app.store.webhook_target(endpoint).await.unwrap().unwrap();
+    target
+        .secrets
+        .secrets_at(app.now())
+        .iter()
+        .map(|s| s.reveal().to_owned())
+        .collect()
 }
 
 async fn read(app: &TestApp, id: &str) -> Value {
@@ -99,37 +121,25 @@ async fn an_endpoint_is_created_enabled_with_a_secret_and_read_back_with_its_tim
 }
 
 async fn endpoints_are_listed_newest_first_paged_and_by_status(app: &TestApp) {
-    let mut ids = Vec::new();
+    let mut all = Vec::new();
     for n in 0..3 {
-        ids.push(id(&create(app, &format!("https://example.com/{n}"), json!({})).await));
+        all.push(id(&create(app, &format!("https://example.com/{n}"), json!({})).await));
     }
-    app.post(&format!("{ENDPOINTS}/{}/disable", ids[1]), json!({})).await;
+    app.post(&format!("{ENDPOINTS}/{}/disable", all[1]), json!({})).await;
     let page = app.get(&format!("{ENDPOINTS}?limit=2")).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let listed: Vec<&str> = page.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, [ids[2].as_str(), ids[1].as_str()]);
+    assert_eq!(ids(&page.body), [all[2].clone(), all[1].clone()]);
     assert!(page.body["data"][0].get("secret").is_none());
     assert!(page.body["data"][0].get("timeline").is_none());
     let cursor = page.body["next_cursor"].as_str().unwrap();
     let rest = app.get(&format!("{ENDPOINTS}?limit=2&cursor={cursor}")).await;
-    assert_eq!(rest.body["data"][0]["id"], ids[0].as_str());
+    assert_eq!(ids(&rest.body), [all[0].clone()]);
     assert_eq!(rest.body["next_cursor"], Value::Null);
 
     let disabled = app.get(&format!("{ENDPOINTS}?status=disabled")).await;
-    let disabled: Vec<&str> = disabled.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(disabled, [ids[1].as_str()]);
+    assert_eq!(ids(&disabled.body), [all[1].clone()]);
     let enabled = app.get(&format!("{ENDPOINTS}?status=enabled")).await;
-    assert_eq!(enabled.body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(ids(&enabled.body), [all[2].clone(), all[0].clone()]);
     let wrong = app.get(&format!("{ENDPOINTS}?status=paused")).await;
     assert_eq!(wrong.invalid_fields(), ["status"]);
 }
@@ -230,14 +240,7 @@ async fn a_deleted_endpoint_is_gone_from_reads_lists_and_subscriptions(app: &Tes
     app.post(&format!("{path}/rotate-secret"), json!({}))
         .await
         .problem(404, "not_found");
-    let listed = app.get(ENDPOINTS).await;
-    let listed: Vec<&str> = listed.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, [id(&kept)]);
+    assert_eq!(ids(&app.get(ENDPOINTS).await.body), [id(&kept)]);
     let subscribed: Vec<String> = app
         .store
         .webhook_subscriptions()
@@ -248,12 +251,7 @@ async fn a_deleted_endpoint_is_gone_from_reads_lists_and_subscriptions(app: &Tes
         .collect();
     assert_eq!(subscribed, [id(&kept)]);
     // Its row stays, for the deliveries that name it, and sends nothing.
-    let target = app
-        .store
-        .webhook_target(&gone["id"].as_str().unwrap().parse_id())
-        .await
-        .unwrap()
-        .unwrap();
+    let target = app.store.webhook_target(&whe(&gone)).await.unwrap().unwrap();
     assert!(!target.live);
 }
 
@@ -270,40 +268,14 @@ async fn a_rotated_secret_is_shown_once_and_the_old_one_signs_for_another_day(ap
     assert_eq!(r.body["previous_secret_expires_at"], stored(until));
     assert_eq!(timeline(&r.body), ["created", "secret_rotated"]);
 
-    let whe = endpoint["id"].as_str().unwrap().parse_id();
-    let target = app.store.webhook_target(&whe).await.unwrap().unwrap();
-    let signing: Vec<&str> = target
-        .secrets
-        .secrets_at(app.now())
-        .iter()
-        .map(|s| s.reveal())
-        .collect();
-    assert_eq!(signing, [new.as_str(), old.as_str()]);
+    assert_eq!(signing(app, &whe(&endpoint)).await, [new.clone(), old]);
 
     app.clock.advance(SignedDuration::from_hours(24));
     assert_eq!(
         read(app, &id(&endpoint)).await["previous_secret_expires_at"],
         Value::Null
     );
-    let target = app.store.webhook_target(&whe).await.unwrap().unwrap();
-    let signing: Vec<&str> = target
-        .secrets
-        .secrets_at(app.now())
-        .iter()
-        .map(|s| s.reveal())
-        .collect();
-    assert_eq!(signing, [new.as_str()]);
-}
-
-/// Parses an endpoint id the API answered.
-trait ParseId {
-    fn parse_id(&self) -> switchyard_core::id::WebhookEndpointId;
-}
-
-impl ParseId for str {
-    fn parse_id(&self) -> switchyard_core::id::WebhookEndpointId {
-        switchyard_core::id::WebhookEndpointId::parse(self).unwrap()
-    }
+    assert_eq!(signing(app, &whe(&endpoint)).await, [new]);
 }
 
 both!(

@@ -7,13 +7,9 @@ use serde_json::json;
 use switchyard_core::id::WebhookEndpointId;
 use switchyard_core::webhook::{DISABLE_AFTER, EndpointFilter, wants};
 
-use super::{ENDPOINTS, create, id, stored, timeline};
+use super::{ENDPOINTS, create, id, stored, timeline, whe};
 use crate::both;
 use crate::helpers::*;
-
-fn whe(endpoint: &serde_json::Value) -> WebhookEndpointId {
-    WebhookEndpointId::parse(&id(endpoint)).unwrap()
-}
 
 async fn an_endpoint_failing_for_five_days_is_disabled_with_an_audit_entry(app: &TestApp) {
     let endpoint = create(app, "https://example.com/a", json!({})).await;

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::json;
 use switchyard_core::auth::{Permission, Role};
 
-use super::{ENDPOINTS, create, id};
+use super::{ENDPOINTS, create, id, whe};
 use crate::both;
 use crate::helpers::*;
 
@@ -44,11 +44,8 @@ async fn only_admins_and_managers_may_manage_or_read_endpoints(app: &TestApp) {
     }
     let r = app.send(Method::DELETE, &path, Some(&manager), None, &[]).await;
     assert_eq!(r.status, 204);
-    let timeline = app
-        .store
-        .webhook_target(&switchyard_core::id::WebhookEndpointId::parse(&id(&endpoint)).unwrap())
-        .await;
-    assert!(timeline.unwrap().is_some_and(|t| !t.live));
+    let target = app.store.webhook_target(&whe(&endpoint)).await.unwrap();
+    assert!(target.is_some_and(|t| !t.live));
 }
 
 async fn the_secret_is_shown_at_creation_and_rotation_and_never_again(app: &TestApp) {
