@@ -273,6 +273,39 @@ pub fn wants(filter: &EndpointFilter, topic: &str, channel: Option<&str>) -> boo
     type_wanted && channel_wanted
 }
 
+/// A replay: every event since a time sent to an endpoint again.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReplayInput {
+    /// Events created at or after this time (RFC 3339) are sent again.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-05T00:00:00Z"))]
+    pub since: Option<String>,
+}
+
+impl ReplayInput {
+    /// The time to replay from: required, and not after `now` (nothing has happened
+    /// since a time to come; such a time is a mistake, not an empty replay).
+    pub fn parse(&self, now: Timestamp) -> Result<Timestamp, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let since = v.require("/since", self.since.as_deref()).and_then(|raw| {
+            let parsed = raw
+                .trim()
+                .parse::<Timestamp>()
+                .map_err(|_| Invalid::new("invalid_time", "must be an RFC 3339 time such as 2026-11-20T14:03:00Z"));
+            let not_later = parsed.and_then(|t| {
+                if t <= now {
+                    Ok(t)
+                } else {
+                    Err(Invalid::new("in_the_future", "must not be later than now"))
+                }
+            });
+            v.check("/since", not_later)
+        });
+        v.finish(|| since)
+    }
+}
+
 /// Whether an endpoint failing since `failing_since` (every try since then failed;
 /// `None` while it succeeds) has failed long enough at `now` to be disabled.
 pub fn should_disable(failing_since: Option<Timestamp>, now: Timestamp) -> bool {

@@ -298,3 +298,23 @@ fn an_endpoint_failing_for_five_days_is_disabled_and_not_a_moment_before() {
     assert!(should_disable(Some(since), since + DISABLE_AFTER));
     assert_eq!(DISABLE_AFTER, SignedDuration::from_hours(120));
 }
+
+#[test]
+fn a_replay_starts_at_a_time_that_has_come() {
+    let now = at("2026-12-06T10:00:00Z");
+    let since = |raw: Option<&str>| {
+        ReplayInput {
+            since: raw.map(str::to_owned),
+        }
+        .parse(now)
+    };
+    assert_eq!(since(Some(" 2026-12-05T00:00:00Z ")), Ok(at("2026-12-05T00:00:00Z")));
+    assert_eq!(since(Some("2026-12-06T10:00:00Z")), Ok(now));
+    for (raw, code) in [
+        (None, "required"),
+        (Some("yesterday"), "invalid_time"),
+        (Some("2026-12-06T10:00:01Z"), "in_the_future"),
+    ] {
+        assert_eq!(problems(since(raw).unwrap_err()), [("/since".into(), code)], "{raw:?}");
+    }
+}

@@ -3,6 +3,7 @@
 pub mod catalog;
 mod document;
 pub mod documents;
+pub mod events;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
@@ -48,6 +49,7 @@ pub use document::{document_common, document_examples};
         (name = "tracking", description = "Carriers and tracking events to the customer's door"),
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
+        (name = "events", description = "The event feed: every event in order, for systems that pull"),
         (name = "webhooks", description = "Webhook endpoints: signed event deliveries to other systems, their secrets and their attempts"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
@@ -152,6 +154,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(events::list_events))
         .routes(routes!(
             webhooks::list_webhook_endpoints,
             webhooks::create_webhook_endpoint
@@ -164,5 +167,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::disable_webhook_endpoint))
         .routes(routes!(webhooks::enable_webhook_endpoint))
         .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::send_test_event))
+        .routes(routes!(webhooks::list_webhook_attempts))
+        .routes(routes!(webhooks::retry_webhook_message))
+        .routes(routes!(webhooks::replay_webhook_events))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }

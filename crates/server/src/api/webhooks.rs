@@ -1,7 +1,12 @@
 //! Webhook endpoints: create (the secret is answered this once), list, read, change,
-//! disable and enable, delete, rotate the secret. Every route needs
+//! disable and enable, delete, rotate the secret; what it was sent and sending it more
+//! in `deliveries`. Every route needs
 //! `manage_webhooks`, reads too: an endpoint's URL often carries the receiver's own
 //! token, and its attempts show what the receiver answered.
+
+mod deliveries;
+
+pub use deliveries::*;
 
 use axum::Json;
 use axum::extract::{Path, State};

@@ -5,6 +5,7 @@
 //! endpoint (and what fan-out reads) in `failing`.
 
 mod failing;
+mod resend;
 mod roles;
 mod validation;
 

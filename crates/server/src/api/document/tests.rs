@@ -6,6 +6,7 @@ use serde_json::Value;
 use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::{ChannelKind, LocationKind, ShortagePolicy};
+use switchyard_core::delivery::AttemptOutcome;
 use switchyard_core::inventory::{AdjustmentReason, MovementKind};
 use switchyard_core::order::{
     FulfilmentStatus, HoldReason, LineStatus, OrderEventKind, OrderStatus, PaymentStatus, ServiceLevel,
@@ -53,6 +54,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
     let mut enums = string_enums![
         AdjustmentReason,
         AppeasementReason,
+        AttemptOutcome,
         AttemptStatus,
         CaptureMode,
         Carrier,

@@ -124,6 +124,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/returns/{key}/label.zpl", Needs(Read)),
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
+    ("GET", "/api/v1/events", Needs(Read)),
     // Reads too: an endpoint's URL may carry its receiver's token.
     ("GET", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
     ("POST", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
@@ -137,6 +138,14 @@ const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/webhook-endpoints/{key}/rotate-secret",
         Needs(ManageWebhooks),
     ),
+    ("POST", "/api/v1/webhook-endpoints/{key}/test", Needs(ManageWebhooks)),
+    ("GET", "/api/v1/webhook-endpoints/{key}/attempts", Needs(ManageWebhooks)),
+    (
+        "POST",
+        "/api/v1/webhook-endpoints/{key}/messages/{message_id}/retry",
+        Needs(ManageWebhooks),
+    ),
+    ("POST", "/api/v1/webhook-endpoints/{key}/replay", Needs(ManageWebhooks)),
 ];
 
 /// Routes the server answers that its OpenAPI document does not list: the document
@@ -247,7 +256,10 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
     let mut wrong = Vec::new();
     let mut answers = 0;
     for (method, template, access) in ROUTES {
-        let path = template.replace("{key}", "NOPE-1").replace("{line}", "1");
+        let path = template
+            .replace("{key}", "NOPE-1")
+            .replace("{line}", "1")
+            .replace("{message_id}", "msg_1");
         let mut statuses = BTreeSet::new();
         for caller in &callers {
             let (status, body) = call(app, method, &path, caller.key.as_deref()).await;
