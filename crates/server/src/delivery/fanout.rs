@@ -1,8 +1,10 @@
 //! Dispatch decisions for committed messages: the event every destination receives —
-//! its type, when it happened and the resource it is about as the API returns it (read
-//! now, just after the write) with the message's own record of what happened — and
-//! which destinations want it. Everything is read before the dispatch transaction
+//! `type`, `timestamp`, `data` (the record it is about as the API returns it, read now,
+//! just after the write) and `event` (what the write recorded: which line, why, by
+//! whom) — and which destinations want it. Everything is read before the dispatch transaction
 //! begins, which then only writes.
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use switchyard_core::delivery::{self, Destination};
@@ -19,8 +21,24 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
     }
     // Read once for the batch: what every enabled endpoint wants.
     let subscriptions = store.webhook_subscriptions().await?;
+    // A placement writes several messages about one order at once: read it once a round.
+    let mut read: HashMap<(String, String), Value> = HashMap::new();
     for message in messages {
-        let body = body(store, message).await?;
+        let which = (family(message).to_owned(), record_key(message).to_owned());
+        let data = match read.get(&which) {
+            Some(data) => data.clone(),
+            None => {
+                let data = resource(store, message).await?;
+                read.insert(which, data.clone());
+                data
+            }
+        };
+        let body = json!({
+            "type": message.topic,
+            "timestamp": message.created_at,
+            "data": data,
+            "event": message.payload,
+        });
         plan.push(Dispatch {
             message: message.id.clone(),
             ordering_key: delivery::ordering_key(&message.aggregate_id, &message.payload).to_owned(),
@@ -31,37 +49,27 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
     Ok(plan)
 }
 
-/// Whether a webhook endpoint with `filter` wants the event of `topic` whose body (as
-/// sent) is `body`: the channel is the one of the order or shipment the event is about.
-/// Fan-out and replays ask the same.
-pub fn webhook_wants(filter: &EndpointFilter, topic: &str, body: &Value) -> bool {
-    let channel = body["data"].get("channel").and_then(Value::as_str);
-    webhook::wants(filter, topic, channel)
+/// The kind of record a message is about: its topic's first word.
+fn family(message: &Undispatched) -> &str {
+    message.topic.split('.').next().unwrap_or_default()
 }
 
-/// The event as sent: `type`, `timestamp`, `data` (the resource), `event` (what the
-/// write recorded: which line, why, by whom).
-async fn body(store: &Store, message: &Undispatched) -> StoreResult<Value> {
-    Ok(json!({
-        "type": message.topic,
-        "timestamp": message.created_at,
-        "data": resource(store, message).await?,
-        "event": message.payload,
-    }))
+/// The record a message is about: the order of an order event, else its own record.
+fn record_key(message: &Undispatched) -> &str {
+    match family(message) {
+        "order" => delivery::ordering_key(&message.aggregate_id, &message.payload),
+        _ => &message.aggregate_id,
+    }
 }
 
 /// The record a message is about, as `GET` on it answers now; the message's own payload
 /// for a record the API does not show (or no longer has).
 async fn resource(store: &Store, message: &Undispatched) -> StoreResult<Value> {
-    let family = message.topic.split('.').next().unwrap_or_default();
-    let key = delivery::ordering_key(&message.aggregate_id, &message.payload);
-    let read = match family {
+    let key = record_key(message);
+    let read = match family(message) {
         "order" => store.order(key).await.map(serde_json::to_value),
-        "shipment" => store.shipment(&message.aggregate_id).await.map(serde_json::to_value),
-        "purchase_order" => store
-            .purchase_order(&message.aggregate_id)
-            .await
-            .map(serde_json::to_value),
+        "shipment" => store.shipment(key).await.map(serde_json::to_value),
+        "purchase_order" => store.purchase_order(key).await.map(serde_json::to_value),
         _ => return Ok(message.payload.clone()),
     };
     match read {
@@ -69,6 +77,14 @@ async fn resource(store: &Store, message: &Undispatched) -> StoreResult<Value> {
         Err(StoreError::NotFound { .. }) => Ok(message.payload.clone()),
         Err(e) => Err(e),
     }
+}
+
+/// Whether a webhook endpoint with `filter` wants the event of `topic` whose body (as
+/// sent) is `body`: the channel is the one of the order or shipment the event is about.
+/// Fan-out and replays ask the same.
+pub fn webhook_wants(filter: &EndpointFilter, topic: &str, body: &Value) -> bool {
+    let channel = body["data"].get("channel").and_then(Value::as_str);
+    webhook::wants(filter, topic, channel)
 }
 
 /// Who wants `message`, whose body is `body`: every enabled webhook endpoint whose
