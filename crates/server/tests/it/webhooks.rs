@@ -176,6 +176,11 @@ async fn a_patch_changes_what_it_names_and_the_timeline_says_what(app: &TestApp)
         r.body["timeline"][1]["message"],
         "changed url to https://example.com/b, channels"
     );
+    // A patch that changes nothing writes nothing.
+    let same = app.patch(&path, json!({"url": "https://example.com/b"})).await;
+    assert_eq!(same.status, 200, "{}", same.body);
+    assert_eq!(same.body["updated_at"], r.body["updated_at"]);
+    assert_eq!(timeline(&same.body), ["created", "updated"]);
 
     // Empty lists: every event, every channel; a blank description clears it.
     let r = app

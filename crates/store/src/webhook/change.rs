@@ -125,6 +125,10 @@ impl Store {
             let current = draft(&row, &channel_codes(&mut ***tx).await?)?;
             let changed = patch.apply(&current).map_err(StoreError::Invalid)?;
             let channels = channel_ids(tx, &changed.filter.channels).await?;
+            if changed == current {
+                // Nothing to write, and nothing for the timeline.
+                return Ok(id);
+            }
             let (event_types, channels) = (json(&changed.filter.event_types)?, json(&channels)?);
             let set = "url = $4, description = $5, event_types = $6, channel_ids = $7";
             update(tx, (&id, row.try_get("version")?), set, |q| {
@@ -308,9 +312,5 @@ fn changes(before: &EndpointDraft, after: &EndpointDraft) -> String {
     if before.filter.channels != after.filter.channels {
         changed.push("channels".to_owned());
     }
-    if changed.is_empty() {
-        "updated, nothing changed".to_owned()
-    } else {
-        format!("changed {}", changed.join(", "))
-    }
+    format!("changed {}", changed.join(", "))
 }
