@@ -163,8 +163,8 @@ pub enum Refusal {
     Scheme,
     #[error("http:// is allowed only when the server allows private webhook targets; use https://")]
     Insecure,
-    #[error("the URL has no host")]
-    NoHost,
+    #[error("the URL is not an absolute http(s) URL with a host")]
+    Malformed,
     #[error("the host {host} resolves to no address: {reason}")]
     Unresolved { host: String, reason: String },
     #[error("the host resolves to {address}, a {class} address, which webhooks may not be sent to")]
@@ -175,7 +175,7 @@ impl Refusal {
     /// The error code an API answer names the refusal by.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::Scheme | Refusal::Insecure | Refusal::NoHost => "invalid_url",
+            Refusal::Scheme | Refusal::Insecure | Refusal::Malformed => "invalid_url",
             Refusal::Unresolved { .. } => "unresolvable_host",
             Refusal::Target { .. } => "forbidden_target",
         }
@@ -184,12 +184,18 @@ impl Refusal {
 
 /// Whether a webhook may be sent to `url` whose host resolved to `resolved`: an
 /// `https://` URL (or `http://` with `allow_private`) whose every address is allowed.
-/// One forbidden address refuses the target, since a connection may use any of them.
 pub fn allowed(url: &str, resolved: &[IpAddr], allow_private: bool) -> Result<(), Refusal> {
     scheme_allowed(url, allow_private)?;
+    addresses_allowed(host_of(url), resolved, allow_private)
+}
+
+/// Whether a webhook may be sent to `host`, which resolved to `resolved`: it resolved
+/// to something, and to nothing forbidden. One forbidden address refuses the host,
+/// since a connection may use any of them.
+pub fn addresses_allowed(host: &str, resolved: &[IpAddr], allow_private: bool) -> Result<(), Refusal> {
     if resolved.is_empty() {
         return Err(Refusal::Unresolved {
-            host: host_of(url).to_owned(),
+            host: host.to_owned(),
             reason: "no address".to_owned(),
         });
     }

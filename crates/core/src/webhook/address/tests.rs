@@ -271,7 +271,7 @@ fn every_refusal_has_an_error_code_and_a_message() {
     let refusals = [
         Refusal::Scheme,
         Refusal::Insecure,
-        Refusal::NoHost,
+        Refusal::Malformed,
         Refusal::Unresolved {
             host: "h".into(),
             reason: "r".into(),
