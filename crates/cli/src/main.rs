@@ -2,6 +2,7 @@
 //! manages API keys and checks that the books balance.
 
 mod config;
+mod delivery;
 mod demo;
 mod logging;
 
@@ -80,7 +81,18 @@ enum Command {
         idempotency_ttl: SignedDuration,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        delivery: delivery::DeliveryArgs,
     },
+    /// Deliver the outbox (webhooks and customer emails) without serving HTTP, until
+    /// Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
+    Worker {
+        #[command(flatten)]
+        delivery: delivery::DeliveryArgs,
+    },
+    /// The outbox of events for the outside world.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Apply migrations only.
     Migrate,
     /// Fill an empty database with a demo business (once) and print an admin key.
@@ -192,6 +204,13 @@ fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
 }
 
 #[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// What waits to be dispatched or delivered, per destination, and what died;
+    /// exits 1 when a delivery is dead.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
 enum ApiKeyCommand {
     /// Create a key; the key itself is printed alone on the last line.
     Create {
@@ -265,6 +284,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             allow_private_webhook_targets,
             idempotency_ttl,
             limits,
+            delivery,
         } => {
             let store = open(&cli.database_url).await?;
             if demo {
@@ -279,8 +299,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_allow_private_webhook_targets(allow_private_webhook_targets)
                 .with_idempotency_ttl(idempotency_ttl)
                 .with_limits(limits.limits());
-            switchyard_server::serve(listener, state, shutdown_signal()).await?;
+            switchyard_server::serve(listener, delivery.apply(state), shutdown_signal()).await?;
             store.close().await;
+        }
+        Command::Worker { delivery } => {
+            let store = open(&cli.database_url).await?;
+            delivery::work(store.clone(), &delivery, shutdown_signal()).await;
+            store.close().await;
+        }
+        Command::Outbox(OutboxCommand::Status) => {
+            let store = open(&cli.database_url).await?;
+            return delivery::status(&store).await;
         }
         Command::Migrate => {
             open(&cli.database_url).await?;

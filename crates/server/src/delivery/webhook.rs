@@ -25,7 +25,7 @@ use switchyard_core::delivery::{self, Outcome, REPLY_MAX, SEND_TIMEOUT};
 use switchyard_core::webhook::address::{self, Refusal};
 use switchyard_core::webhook::signature;
 
-use super::Report;
+use switchyard_store::outbox::Report;
 
 /// The `user-agent` of every webhook request, so receivers can tell them apart in
 /// their logs.

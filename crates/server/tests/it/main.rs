@@ -13,6 +13,7 @@ mod idempotency;
 mod inventory;
 mod ops;
 mod orders;
+mod outbox;
 mod payments;
 mod purchasing;
 mod race;
