@@ -20,3 +20,4 @@ mod race;
 mod returns;
 mod routing;
 mod shipments;
+mod webhooks;
