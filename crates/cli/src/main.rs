@@ -71,11 +71,6 @@ enum Command {
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
         #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
         easypost_webhook_secret: Option<String>,
-        /// Let webhook endpoints point at private, loopback and link-local addresses and
-        /// use plain http:// (for tests and receivers on this network); off, such
-        /// targets are refused when an endpoint is saved and when a webhook is sent.
-        #[arg(long, env = "SWITCHYARD_ALLOW_PRIVATE_WEBHOOK_TARGETS", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
-        allow_private_webhook_targets: bool,
         /// How long an `Idempotency-Key` and its stored response are kept (e.g. `24h`, `90m`).
         #[arg(long, env = "SWITCHYARD_IDEMPOTENCY_TTL", default_value = "24h", value_parser = parse_ttl)]
         idempotency_ttl: SignedDuration,
@@ -281,7 +276,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             demo,
             easypost_webhook_secret,
-            allow_private_webhook_targets,
             idempotency_ttl,
             limits,
             delivery,
@@ -296,15 +290,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
             let state = AppState::new(store.clone())
                 .with_easypost_webhook_secret(easypost_webhook_secret)
-                .with_allow_private_webhook_targets(allow_private_webhook_targets)
                 .with_idempotency_ttl(idempotency_ttl)
                 .with_limits(limits.limits());
-            switchyard_server::serve(listener, delivery.apply(state), shutdown_signal()).await?;
+            switchyard_server::serve(listener, delivery.apply(state)?, shutdown_signal()).await?;
             store.close().await;
         }
         Command::Worker { delivery } => {
             let store = open(&cli.database_url).await?;
-            delivery::work(store.clone(), &delivery, shutdown_signal()).await;
+            delivery::work(store.clone(), &delivery, shutdown_signal()).await?;
             store.close().await;
         }
         Command::Outbox(OutboxCommand::Status) => {

@@ -16,7 +16,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::CONTENT_TYPE;
@@ -25,11 +25,107 @@ use switchyard_core::delivery::{self, Outcome, REPLY_MAX, SEND_TIMEOUT};
 use switchyard_core::webhook::address::{self, Refusal};
 use switchyard_core::webhook::signature;
 
+use jiff::Timestamp;
+use switchyard_core::delivery::Destination;
+use switchyard_core::id::WebhookEndpointId;
+use switchyard_core::{Clock, SystemClock};
+use switchyard_store::Store;
 use switchyard_store::outbox::Report;
+
+use super::{Job, SendFuture, Sender};
 
 /// The `user-agent` of every webhook request, so receivers can tell them apart in
 /// their logs.
 pub const USER_AGENT: &str = concat!("Switchyard-Webhooks/", env!("CARGO_PKG_VERSION"));
+
+/// The `Sender` of webhook deliveries: loads the endpoint, signs with every secret in
+/// force, posts, and tells the store how the endpoint fared, so one failing for
+/// `core::webhook::DISABLE_AFTER` is disabled.
+pub struct WebhookSender {
+    store: Store,
+    client: Client,
+    allow_private: bool,
+    /// The real time, for `webhook-timestamp` (the store's clock is business time,
+    /// which tests move by days).
+    wall: Arc<dyn Clock>,
+}
+
+impl WebhookSender {
+    /// A sender for `store`'s endpoints; `allow_private` is
+    /// `--allow-private-webhook-targets`.
+    pub fn new(store: Store, allow_private: bool) -> reqwest::Result<WebhookSender> {
+        Ok(WebhookSender {
+            store,
+            client: client(allow_private)?,
+            allow_private,
+            wall: Arc::new(SystemClock),
+        })
+    }
+
+    async fn deliver(&self, job: &Job) -> Report {
+        let started = Instant::now();
+        let answer = |outcome, reply: String| Report {
+            outcome,
+            status_code: None,
+            reply: Some(reply),
+            latency: started.elapsed(),
+        };
+        let Destination::Webhook(endpoint) = &job.destination else {
+            return answer(Outcome::Skipped, "not a webhook destination".to_owned());
+        };
+        let target = match self.store.webhook_target(endpoint).await {
+            Ok(Some(target)) if target.live => target,
+            Ok(_) => return answer(Outcome::Skipped, "the endpoint is disabled or deleted".to_owned()),
+            Err(e) => {
+                return answer(
+                    Outcome::Failed { permanent: false },
+                    format!("cannot read the endpoint: {e}"),
+                );
+            }
+        };
+        // Which secrets are in force is the store's business time (a rotation's day
+        // runs on its clock); the signed timestamp is the real time of sending.
+        let now = self.store.now();
+        let secrets = target.secrets.secrets_at(now);
+        let keys: Vec<&[u8]> = secrets.iter().map(|secret| secret.key()).collect();
+        let request = Request {
+            url: &target.url,
+            keys: &keys,
+            message_id: job.message.as_str(),
+            body: &job.body,
+            sent_at: self.wall.now(),
+        };
+        let report = post(&self.client, &request, self.allow_private).await;
+        self.note(endpoint, report.outcome, now).await;
+        report
+    }
+
+    /// Tells the store that `endpoint` answered (its failing streak ends) or failed
+    /// (the streak starts or goes on; at 5 days the store disables it).
+    async fn note(&self, endpoint: &WebhookEndpointId, outcome: Outcome, now: Timestamp) {
+        let noted = match outcome {
+            Outcome::Delivered => self.store.note_webhook_success(endpoint).await,
+            Outcome::Failed { .. } => match self.store.note_webhook_failure(endpoint, now).await {
+                Ok(true) => {
+                    tracing::warn!(%endpoint, "webhook endpoint disabled: failing for 5 days");
+                    Ok(())
+                }
+                Ok(false) => Ok(()),
+                Err(e) => Err(e),
+            },
+            Outcome::Skipped => Ok(()),
+        };
+        if let Err(e) = noted {
+            tracing::warn!(%endpoint, error = %e, "cannot note how a webhook endpoint fared");
+        }
+    }
+}
+
+impl Sender for WebhookSender {
+    fn send<'a>(&'a self, job: &'a Job) -> SendFuture<'a> {
+        Box::pin(self.deliver(job))
+    }
+}
 
 /// Whether a webhook may be sent to `url` now: an `https://` URL (`http://` only with
 /// `allow_private`) whose host resolves, and only to addresses `allow_private` allows.
@@ -101,6 +197,9 @@ pub struct Request<'a> {
     pub message_id: &'a str,
     /// The event as sent: `{"type", "timestamp", "data"}`.
     pub body: &'a serde_json::Value,
+    /// The `webhook-timestamp`: the receiver checks it against its own clock to refuse
+    /// replays, so it is the real time of sending, not the time of the event.
+    pub sent_at: Timestamp,
 }
 
 /// Sends `request` with `client` (made by `client(allow_private)`) and reports how it
@@ -144,11 +243,7 @@ async fn try_post(client: &Client, request: &Request<'_>, allow_private: bool) -
         return Err("the endpoint has no signing secret".to_owned());
     }
     let body = serde_json::to_vec(request.body).map_err(|e| e.to_string())?;
-    // The receiver checks the timestamp against its own clock to refuse replays, so it
-    // is the real time of sending, not the time of the event.
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+    let timestamp = request.sent_at.as_second();
     let signatures = signature::header(request.keys, request.message_id, timestamp, &body);
     let response = client
         .post(request.url)
