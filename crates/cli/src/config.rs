@@ -95,3 +95,37 @@ fn id_of<'a>(mut args: impl Iterator<Item = &'a Arg>, key: &str) -> Option<Strin
     args.find(|arg| arg.get_long() == Some(key) && key != "config")
         .map(|arg| arg.get_id().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::Command as Sub;
+
+    /// The command line `args` with `file`'s settings under it.
+    fn parse_with(file: &str, args: &[&str]) -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.toml");
+        std::fs::write(&path, file).unwrap();
+        let command = apply(Cli::command(), &path).unwrap();
+        Cli::from_arg_matches(&command.get_matches_from(args)).unwrap()
+    }
+
+    #[test]
+    fn a_delivery_setting_in_the_file_applies_to_serve_and_to_worker() {
+        let file = "allow-private-webhook-targets = true\n";
+        let Sub::Worker { delivery } = parse_with(file, &["switchyard", "worker"]).command else {
+            panic!("worker");
+        };
+        assert!(delivery.allow_private_webhook_targets);
+        let Sub::Serve { delivery, .. } = parse_with(file, &["switchyard", "serve"]).command else {
+            panic!("serve");
+        };
+        assert!(delivery.allow_private_webhook_targets);
+        let Sub::Worker { delivery } = parse_with("", &["switchyard", "worker"]).command else {
+            panic!("worker");
+        };
+        assert!(!delivery.allow_private_webhook_targets, "off unless set");
+    }
+}
