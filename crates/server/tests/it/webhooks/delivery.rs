@@ -52,10 +52,11 @@ impl Receiver {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("the receiver did not start: {line:?}"));
+        let port = line.trim().parse().unwrap_or_else(|_| {
+            panic!(
+                "the receiver did not start (is `standardwebhooks` installed? pip install standardwebhooks): {line:?}"
+            )
+        });
         Receiver { child, port, dir }
     }
 
