@@ -13,6 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use switchyard_core::validation::Invalid;
+use switchyard_core::webhook::address::Refusal;
 use switchyard_core::webhook::{EndpointInput, WebhookEndpointStatus};
 use switchyard_store::webhook::{
     WebhookEndpoint, WebhookEndpointFilter, WebhookEndpointSummary, WebhookEndpointWithSecret,
@@ -62,9 +64,24 @@ pub async fn create_webhook_endpoint(
     ApiJson(input): ApiJson<EndpointInput>,
 ) -> ApiResult<impl IntoResponse> {
     let draft = input.parse().map_err(ApiError::validation)?;
+    refuse_forbidden_target(&s, &draft.url).await?;
     let created = s.store.create_webhook_endpoint(&draft, &caller.actor()).await?;
     let location = format!("{COLLECTION}/{}", created.endpoint.summary.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(created)))
+}
+
+/// Refuses, as a problem of `/url`, a URL webhooks may not be sent to: one whose host
+/// resolves to a private, loopback, link-local or metadata address, or plain `http://`,
+/// unless the server runs with `--allow-private-webhook-targets`. A host that does not
+/// resolve (yet) is accepted: the receiver may not be in DNS before it is set up, and
+/// every try checks again, recording why it could not send.
+async fn refuse_forbidden_target(s: &AppState, url: &str) -> ApiResult<()> {
+    match crate::delivery::webhook::check_target(url, s.allow_private_webhook_targets).await {
+        Ok(()) | Err(Refusal::Unresolved { .. }) => Ok(()),
+        Err(refusal) => Err(ApiError::validation(vec![
+            Invalid::new(refusal.code(), refusal.to_string()).at("/url"),
+        ])),
+    }
 }
 
 /// List webhook endpoints
@@ -125,6 +142,15 @@ pub async fn update_webhook_endpoint(
     Path(key): Path<String>,
     ApiJson(patch): ApiJson<EndpointInput>,
 ) -> ApiResult<Json<WebhookEndpoint>> {
+    // A URL that is not one at all is reported by the store's validation, with the
+    // other fields' problems.
+    if let Some(url) = patch
+        .url
+        .as_deref()
+        .filter(|url| switchyard_core::webhook::url(url).is_ok())
+    {
+        refuse_forbidden_target(&s, url).await?;
+    }
     Ok(Json(
         s.store.update_webhook_endpoint(&key, &patch, &caller.actor()).await?,
     ))

@@ -4,6 +4,7 @@
 //! what and the secret shown only once in `roles`, and what failing tries do to an
 //! endpoint (and what fan-out reads) in `failing`.
 
+mod delivery;
 mod failing;
 mod resend;
 mod roles;
