@@ -3,31 +3,48 @@
 //! `serve`, which runs a worker too.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
 use jiff::SignedDuration;
 use switchyard_server::AppState;
 use switchyard_server::delivery::Senders;
+use switchyard_server::delivery::webhook::WebhookSender;
 use switchyard_store::Store;
 
 /// How the outbox is delivered (shared by `serve` and `worker`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct DeliveryArgs {}
+pub struct DeliveryArgs {
+    /// Let webhook endpoints point at private, loopback and link-local addresses and
+    /// use plain http:// (for tests and receivers on this network); off, such
+    /// targets are refused when an endpoint is saved and when a webhook is sent.
+    #[arg(long, env = "SWITCHYARD_ALLOW_PRIVATE_WEBHOOK_TARGETS", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_private_webhook_targets: bool,
+}
 
 impl DeliveryArgs {
-    /// The senders these settings describe.
-    pub fn senders(&self) -> Senders {
-        Senders::default()
+    /// The senders these settings describe, for `store`'s deliveries.
+    pub fn senders(&self, store: &Store) -> anyhow::Result<Senders> {
+        let webhook = WebhookSender::new(store.clone(), self.allow_private_webhook_targets)
+            .context("cannot set up the HTTP client webhooks are sent with")?;
+        Ok(Senders {
+            webhook: Arc::new(webhook),
+            ..Senders::default()
+        })
     }
 
     /// `state` delivering with these settings.
-    pub fn apply(&self, state: AppState) -> AppState {
-        state.with_senders(self.senders())
+    pub fn apply(&self, state: AppState) -> anyhow::Result<AppState> {
+        let senders = self.senders(&state.store)?;
+        Ok(state
+            .with_allow_private_webhook_targets(self.allow_private_webhook_targets)
+            .with_senders(senders))
     }
 }
 
 /// Runs a delivery worker until `shutdown`; the round in progress finishes first.
-pub async fn work(store: Store, args: &DeliveryArgs, shutdown: impl Future<Output = ()>) {
-    let state = args.apply(AppState::new(store));
+pub async fn work(store: Store, args: &DeliveryArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let state = args.apply(AppState::new(store))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(state.worker().run(stopped));
     tracing::info!("delivering the outbox");
@@ -36,6 +53,7 @@ pub async fn work(store: Store, args: &DeliveryArgs, shutdown: impl Future<Outpu
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the delivery worker failed");
     }
+    Ok(())
 }
 
 /// Prints what waits in the outbox; exits 1 when a delivery is dead.

@@ -296,12 +296,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_easypost_webhook_secret(easypost_webhook_secret)
                 .with_idempotency_ttl(idempotency_ttl)
                 .with_limits(limits.limits());
-            switchyard_server::serve(listener, delivery.apply(state), shutdown_signal()).await?;
+            switchyard_server::serve(listener, delivery.apply(state)?, shutdown_signal()).await?;
             store.close().await;
         }
         Command::Worker { delivery } => {
             let store = open(&cli.database_url).await?;
-            delivery::work(store.clone(), &delivery, shutdown_signal()).await;
+            delivery::work(store.clone(), &delivery, shutdown_signal()).await?;
             store.close().await;
         }
         Command::Outbox(OutboxCommand::Status) => {

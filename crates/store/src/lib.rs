@@ -56,6 +56,7 @@ pub mod shipment;
 pub mod stats;
 #[cfg(test)]
 mod testing;
+pub mod webhook;
 mod writer;
 
 use std::sync::Arc;

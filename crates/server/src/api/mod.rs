@@ -15,6 +15,7 @@ pub mod returns;
 pub mod routing;
 pub mod shipments;
 pub mod tracking;
+pub mod webhooks;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -51,6 +52,7 @@ pub use document::{document_common, document_examples};
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
         (name = "events", description = "The event feed: every event in order, for systems that pull"),
         (name = "feedback", description = "What customers said when asked after delivery: ratings, comments, averages"),
+        (name = "webhooks", description = "Webhook endpoints: signed event deliveries to other systems, their secrets and their attempts"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -157,5 +159,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))
+        .routes(routes!(
+            webhooks::list_webhook_endpoints,
+            webhooks::create_webhook_endpoint
+        ))
+        .routes(routes!(
+            webhooks::get_webhook_endpoint,
+            webhooks::update_webhook_endpoint,
+            webhooks::delete_webhook_endpoint
+        ))
+        .routes(routes!(webhooks::disable_webhook_endpoint))
+        .routes(routes!(webhooks::enable_webhook_endpoint))
+        .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::send_test_event))
+        .routes(routes!(webhooks::list_webhook_attempts))
+        .routes(routes!(webhooks::retry_webhook_message))
+        .routes(routes!(webhooks::replay_webhook_events))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }
