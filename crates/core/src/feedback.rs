@@ -20,6 +20,10 @@ use crate::validation::{self, FieldError, Invalid, TextKind, Validator};
 
 pub use link::{LINK_VALID_FOR, Link, LinkError, SECRET_LEN, expiry, sign, verify};
 
+/// The event an answer with a negative rating sends, besides its timeline entry, so a
+/// helpdesk can open a case.
+pub const NEGATIVE_TOPIC: &str = "feedback.negative";
+
 /// The lowest and highest rating.
 pub const RATING_MIN: i64 = 1;
 pub const RATING_MAX: i64 = 5;

@@ -167,6 +167,15 @@ fn a_rating_of_two_or_lower_anywhere_is_negative() {
 }
 
 #[test]
+fn a_webhook_endpoint_may_subscribe_to_negative_feedback() {
+    assert_eq!(
+        crate::webhook::event_type(NEGATIVE_TOPIC).as_deref(),
+        Ok("feedback.negative")
+    );
+    assert_eq!(crate::webhook::event_type("feedback.*").as_deref(), Ok("feedback.*"));
+}
+
+#[test]
 fn averages_are_rounded_to_two_decimals_and_none_of_nothing() {
     assert_eq!(Average::of(13, 3), Some(Average { count: 3, mean: 4.33 }));
     assert_eq!(Average::of(9, 2), Some(Average { count: 2, mean: 4.5 }));

@@ -54,7 +54,8 @@ pub const WILDCARD: &str = ".*";
 
 /// Every event type an endpoint may subscribe to: the topics the outbox is written with
 /// (every order event, a shipment's every status and its short pick, every purchase
-/// order event) and the test event. Kept here, in one list, so a filter names only
+/// order event), the test event and `feedback.negative` (for customer care's tools).
+/// Kept here, in one list, so a filter names only
 /// events that exist.
 pub fn event_types() -> Vec<String> {
     let orders = OrderEventKind::ALL.iter().map(|k| k.as_str().to_owned());
@@ -66,7 +67,7 @@ pub fn event_types() -> Vec<String> {
     orders
         .chain(shipments)
         .chain(purchases)
-        .chain([TEST_EVENT.to_owned()])
+        .chain([TEST_EVENT.to_owned(), crate::feedback::NEGATIVE_TOPIC.to_owned()])
         .collect()
 }
 

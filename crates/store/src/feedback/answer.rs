@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use serde_json::json;
-use switchyard_core::feedback::{FeedbackAnswers, RequestOutcome};
+use switchyard_core::feedback::{FeedbackAnswers, NEGATIVE_TOPIC, RequestOutcome};
 use switchyard_core::id::{FeedbackId, LineId, OrderId, ProductId};
 use switchyard_core::order::{LineStatus, OrderEventKind};
 
@@ -17,9 +17,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::order::{event, lock};
 use crate::outbox::enqueue;
 use crate::{Store, WriteTx};
-
-/// The outbox topic of an answer with a rating of 2 or lower, for customer care's tools.
-pub const NEGATIVE_TOPIC: &str = "feedback.negative";
 
 /// One item the form asks about.
 #[derive(Debug, Clone, Serialize)]
