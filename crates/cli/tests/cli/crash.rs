@@ -6,8 +6,12 @@
 //! the client heard; no order is there that no client heard of; and `switchyard
 //! check` is clean. On SQLite (one server, killed twice) and on PostgreSQL (two
 //! servers on one database: one killed while the other serves, then both).
+//!
+//! The servers also deliver the outbox meanwhile: a webhook receiver on loopback, slow
+//! to answer so that kills land while deliveries are in flight, hears `order.placed`;
+//! afterwards every stored order's webhook has arrived at least once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -18,6 +22,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::{Db, db, stdout, store, switchyard};
+use switchyard_bench::receiver::Receiver;
 use switchyard_core::{Clock, SystemClock};
 use switchyard_store::Store;
 
@@ -73,7 +78,7 @@ impl Server {
             .open(&log)
             .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-            .args(["serve", "--addr", &addr.to_string()])
+            .args(["serve", "--addr", &addr.to_string(), "--allow-private-webhook-targets"])
             .env("SWITCHYARD_DATABASE_URL", &db.url)
             .env("SWITCHYARD_LOG", "warn")
             .stdout(Stdio::null())
@@ -292,6 +297,15 @@ async fn crash_under_load(db: &Db, instances: usize, rounds: &[&[usize]]) {
         ..switchyard_bench::Config::default()
     };
     let shop = switchyard_bench::setup(&reqwest::Client::new(), &config).await.unwrap();
+    let receiver = Receiver::start(Duration::from_millis(20)).await.unwrap();
+    let endpoint = reqwest::Client::new()
+        .post(format!("{}/api/v1/webhook-endpoints", servers[0].base()))
+        .bearer_auth(&key)
+        .json(&json!({"url": receiver.url(), "event_types": ["order.placed"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(endpoint.status(), 201, "{}", endpoint.text().await.unwrap());
 
     let load = Arc::new(Load::default());
     let mut clients = tokio::task::JoinSet::new();
@@ -316,6 +330,7 @@ async fn crash_under_load(db: &Db, instances: usize, rounds: &[&[usize]]) {
     while let Some(done) = clients.join_next().await {
         failed(done);
     }
+    let repeats = every_order_heard_of(db, &shop.channel, &receiver).await;
     drop(servers);
 
     let acks = std::mem::take(&mut *load.acks.lock().unwrap());
@@ -357,13 +372,48 @@ async fn crash_under_load(db: &Db, instances: usize, rounds: &[&[usize]]) {
     assert!(check.status.success(), "{}", stdout(&check));
     eprintln!(
         "{} orders acknowledged ({} of them answered 200 after a resend, {} applied with their response lost), \
-         {} sends repeated, {} kills",
+         {} sends repeated, {} kills, {} webhooks delivered more than once",
         acks.len(),
         acks.iter().filter(|a| a.status == 200).count(),
         acks.iter().filter(|a| a.heard.is_none()).count(),
         load.resent.load(Ordering::Relaxed),
         rounds.iter().map(|r| r.len()).sum::<usize>(),
+        repeats,
     );
+}
+
+/// Waits until the receiver has heard `order.placed` for every order stored on
+/// `channel` (at least once: a kill between a webhook's arrival and its record sends it
+/// again); returns how many webhooks arrived more than once.
+async fn every_order_heard_of(db: &Db, channel: &str, receiver: &Receiver) -> usize {
+    let store = store(db).await;
+    let ids: BTreeSet<String> = db::query_scalar::<String>(
+        "SELECT o.id FROM sales_order o JOIN channel c ON c.id = o.channel_id WHERE c.code = $1",
+    )
+    .bind(channel)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    store.close().await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let received = receiver.received();
+        let heard: BTreeSet<String> = received.iter().map(|r| r.subject.clone()).collect();
+        let missing: Vec<&String> = ids.difference(&heard).collect();
+        if missing.is_empty() {
+            let messages: BTreeSet<&str> = received.iter().map(|r| r.id.as_str()).collect();
+            return received.len() - messages.len();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} stored orders had no order.placed webhook after the servers came back: {missing:?}",
+            missing.len(),
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
