@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod id;
 pub mod idempotency;
 pub mod inventory;
+pub mod mail;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -134,6 +134,10 @@ string_enum!(
         ReturnSettled = "order.return_settled",
         /// Goods went wrong on the way: missing, damaged in transit, the wrong item.
         ClaimFiled = "order.claim_filed",
+        /// A shipment's promised delivery passed and the carrier has not delivered it.
+        RunningLate = "order.running_late",
+        /// The customer was sent an email (its kind and subject; never its text).
+        EmailSent = "order.email_sent",
     }
 );
 

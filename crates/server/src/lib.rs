@@ -5,6 +5,7 @@
 
 pub mod api;
 mod connection;
+pub mod delivery;
 pub mod error;
 pub mod extract;
 pub mod headers;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{identity, within};
 use crate::id::LocationId;
+use crate::mail::{ChannelEmail, ChannelEmailInput};
 use crate::payment::{CaptureMode, PaymentProvider};
 use crate::returns::RefundOn;
 use crate::routing::SplitPolicy;
@@ -72,6 +73,8 @@ pub struct ChannelInput {
     /// the seller); default 0.
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub restocking_fee_percent: Option<i64>,
+    /// Its customer emails: which kinds it sends, the sender name and reply-to.
+    pub email: Option<ChannelEmailInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +87,7 @@ pub struct ChannelDraft {
     pub shortage_policy: ShortagePolicy,
     pub split_policy: SplitPolicy,
     pub policies: ChannelPolicies,
+    pub email: ChannelEmail,
 }
 
 /// How a channel takes money and accepts returns.
@@ -143,6 +147,8 @@ impl ChannelInput {
                 within(percent, 0..=RESTOCKING_FEE_MAX_PERCENT),
             )
         });
+        let email_base = ChannelEmail::default_for(kind.unwrap_or(ChannelKind::Web));
+        let email = self.email.clone().unwrap_or_default().parse(&mut v, &email_base);
         v.finish(|| {
             Some(ChannelDraft {
                 code: code?,
@@ -158,6 +164,7 @@ impl ChannelInput {
                     refund_on: self.refund_on.unwrap_or(defaults.refund_on),
                     restocking_fee_percent: fee.map_or(Some(defaults.restocking_fee_percent), |f| f)?,
                 },
+                email: email?,
             })
         })
     }
@@ -178,6 +185,7 @@ impl ChannelInput {
             return_window_days: self.return_window_days.or(Some(p.return_window_days)),
             refund_on: self.refund_on.or(Some(p.refund_on)),
             restocking_fee_percent: self.restocking_fee_percent.or(Some(p.restocking_fee_percent)),
+            email: Some(self.email.clone().unwrap_or_default().over(&current.email)),
         };
         Ok(ChannelChange {
             draft: merged.parse()?,
