@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod logging;
+mod mail;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -75,6 +76,8 @@ enum Command {
         idempotency_ttl: SignedDuration,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        mail: mail::MailArgs,
     },
     /// Apply migrations only.
     Migrate,
@@ -259,7 +262,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             easypost_webhook_secret,
             idempotency_ttl,
             limits,
+            mail,
         } => {
+            let mail = mail.mail()?;
             let store = open(&cli.database_url).await?;
             if demo {
                 demo::load(&store).await?;
@@ -271,7 +276,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = AppState::new(store.clone())
                 .with_easypost_webhook_secret(easypost_webhook_secret)
                 .with_idempotency_ttl(idempotency_ttl)
-                .with_limits(limits.limits());
+                .with_limits(limits.limits())
+                .with_mail(mail);
             switchyard_server::serve(listener, state, shutdown_signal()).await?;
             store.close().await;
         }

@@ -59,6 +59,8 @@ pub struct Shared {
     pub guards: Arc<Guards>,
     /// Draining or not, and the requests in flight.
     pub lifecycle: Arc<Lifecycle>,
+    /// How customer emails are rendered and sent.
+    pub mail: delivery::mail::Mail,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,6 +82,7 @@ impl AppState {
             guards: Arc::new(Guards::new(&limits)),
             limits,
             lifecycle: Arc::default(),
+            mail: delivery::mail::Mail::default(),
         }))
     }
 
@@ -99,6 +102,11 @@ impl AppState {
             shared.guards = Arc::new(Guards::new(&limits));
             shared.limits = limits;
         })
+    }
+
+    /// Renders customer emails with `mail`'s templates and sends them with its SMTP server.
+    pub fn with_mail(self, mail: delivery::mail::Mail) -> Self {
+        self.with(|shared| shared.mail = mail)
     }
 
     fn with(self, change: impl FnOnce(&mut Shared)) -> Self {

@@ -11,6 +11,7 @@ mod edges;
 mod hostile;
 mod idempotency;
 mod inventory;
+mod mail;
 mod ops;
 mod orders;
 mod payments;

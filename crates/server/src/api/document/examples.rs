@@ -16,6 +16,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("CarrierList", include_str!("examples/CarrierList.json")),
     ("Channel", include_str!("examples/Channel.json")),
     ("Claim", include_str!("examples/Claim.json")),
+    ("EmailPreview", include_str!("examples/EmailPreview.json")),
     ("FulfilmentSettings", include_str!("examples/FulfilmentSettings.json")),
     ("Health", include_str!("examples/Health.json")),
     ("Location", include_str!("examples/Location.json")),

@@ -7,6 +7,7 @@ use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::{ChannelKind, LocationKind, ShortagePolicy};
 use switchyard_core::inventory::{AdjustmentReason, MovementKind};
+use switchyard_core::mail::EmailKind;
 use switchyard_core::order::{
     FulfilmentStatus, HoldReason, LineStatus, OrderEventKind, OrderStatus, PaymentStatus, ServiceLevel,
 };
@@ -59,6 +60,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         ClaimReason,
         ClaimResolution,
         Disposition,
+        EmailKind,
         FulfilmentStatus,
         HoldReason,
         ItemMix,

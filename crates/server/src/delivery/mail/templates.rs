@@ -44,8 +44,9 @@ pub const DEFAULTS: &[(&str, &str)] = defaults!(
     "payment_failed",
 );
 
-/// An email as it will be sent.
+/// An email as it will be sent: its subject, plain text and HTML.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = EmailPreview)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,
