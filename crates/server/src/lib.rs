@@ -197,7 +197,7 @@ pub fn app(state: AppState) -> Router {
 /// the drain after it ends (`lifecycle`): `/readyz` answers 503 from then on, requests
 /// in flight finish, and the background sweeps (`lifecycle::sweep`: payments left
 /// unanswered, expired idempotency keys, holds, backorders, expected dates, `auto`
-/// locations' work, carrier tracking, every 30 seconds) finish their current step.
+/// locations' work, carrier tracking, parcels running late, every 30 seconds) finish their current step.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,

@@ -87,10 +87,12 @@ enum Step {
     ExpectedDates,
     Release,
     Tracking,
+    /// After tracking, so a parcel the carrier just delivered is not called late.
+    RunningLate,
 }
 
 impl Step {
-    const ALL: [Step; 7] = [
+    const ALL: [Step; 8] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Holds,
@@ -98,6 +100,7 @@ impl Step {
         Step::ExpectedDates,
         Step::Release,
         Step::Tracking,
+        Step::RunningLate,
     ];
 
     async fn run(self, store: &Store) {
@@ -123,6 +126,10 @@ impl Step {
             Step::Tracking => (
                 store.sync_carrier_tracking().await,
                 "recorded tracking events from carriers",
+            ),
+            Step::RunningLate => (
+                store.flag_running_late().await,
+                "marked shipments running late",
             ),
         };
         match done {

@@ -9,3 +9,7 @@ ALTER TABLE channel ADD COLUMN email_reply_to TEXT;
 
 UPDATE channel SET email_kinds_off = '["order_received","backordered","shipped","out_for_delivery","delivered","running_late","cancelled","refund_issued","return_authorized","return_received","exchange_placed","payment_failed"]'
 WHERE kind IN ('amazon', 'ebay', 'etsy');
+
+-- When the customer was told a shipment is running late (its promised delivery
+-- passed, not delivered): the sweep tells them once per shipment.
+ALTER TABLE shipment ADD COLUMN late_notified_at BIGINT;

@@ -163,3 +163,32 @@ async fn a_preview_renders_an_email_for_an_order_without_sending_it(app: &TestAp
 pub fn shown(received: &[sink::Received]) -> Value {
     json!(received.iter().map(|r| json!({"subject": r.subject, "to": r.rcpt_to})).collect::<Vec<_>>())
 }
+
+with_smtp!(a_parcel_past_its_promised_delivery_is_called_late_once);
+
+async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, _: &SmtpSink) {
+    let number = ordered(app).await;
+    let shipment = app.shipped(&number, UPS_NUMBER).await;
+    let promised: jiff::Timestamp = app.shipment_json(&shipment).await["promised_delivery_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(app.store.flag_running_late().await.unwrap(), 0, "not late yet");
+    app.clock.set(promised + jiff::SignedDuration::from_mins(1));
+    assert_eq!(app.store.flag_running_late().await.unwrap(), 1);
+    assert_eq!(app.store.flag_running_late().await.unwrap(), 0, "once a parcel");
+    let timeline = app.order_json(&number).await["timeline"].clone();
+    let late: Vec<&Value> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "order.running_late")
+        .collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0]["data"]["shipment"], shipment);
+    let r = app.preview(&number, "running_late").await;
+    assert_eq!(r.body["subject"], format!("Order {number} is running late"));
+    let due = promised.strftime("%Y-%m-%d").to_string();
+    assert!(r.body["text"].as_str().unwrap().contains(&format!("due {due}")), "{}", r.body);
+}
