@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::response::Response;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
@@ -200,7 +201,14 @@ impl EmailSender {
             Ok(rendered) => rendered,
             Err(e) => return Attempt::failed(false, None, e.to_string()),
         };
-        let message = match message(smtp, &channel, &to, job, &rendered) {
+        let label = match view.return_.as_ref().and_then(|r| Some((r.number.as_str(), r.label.as_deref()?))) {
+            Some((rma, name)) => match self.return_label(rma).await {
+                Ok(bytes) => Some((name.to_owned(), bytes)),
+                Err(e) => return Attempt::failed(false, None, e),
+            },
+            None => None,
+        };
+        let message = match message(smtp, &channel, &to, job, &rendered, label) {
             Ok(message) => message,
             Err(e) => return Attempt::failed(true, None, e),
         };
@@ -216,6 +224,19 @@ impl EmailSender {
                 Attempt::failed(e.is_permanent(), code, e.to_string())
             }
         }
+    }
+
+    /// The PDF label of return `rma`, as `GET /returns/{rma}/label.pdf` draws it.
+    async fn return_label(&self, rma: &str) -> Result<Vec<u8>, String> {
+        let ret = self
+            .store
+            .return_request(rma)
+            .await
+            .map_err(|e| format!("cannot read the return: {e}"))?;
+        let label = crate::api::returns::label_data(&ret).map_err(|_| "the return has no label".to_owned())?;
+        crate::api::documents::render(label, switchyard_documents::label_pdf)
+            .await
+            .map_err(|_| "cannot draw the return label".to_owned())
     }
 
     async fn read(&self, order_id: &str) -> switchyard_store::StoreResult<(Order, Channel)> {
@@ -275,9 +296,17 @@ impl Attempt {
 }
 
 /// The email itself: from the server's address under the channel's sender name,
-/// replies to the channel's reply-to, plain text and HTML alternatives. Its
-/// Message-ID is the outbox message's, so a repeat of a try is recognisably the same.
-fn message(smtp: &Smtp, channel: &Channel, to: &str, job: &Job, rendered: &Rendered) -> Result<Message, String> {
+/// replies to the channel's reply-to, plain text and HTML alternatives, and the
+/// return label when there is one (`label`: file name and PDF). Its Message-ID is the
+/// outbox message's, so a repeat of a try is recognisably the same.
+fn message(
+    smtp: &Smtp,
+    channel: &Channel,
+    to: &str,
+    job: &Job,
+    rendered: &Rendered,
+    label: Option<(String, Vec<u8>)>,
+) -> Result<Message, String> {
     let from = Mailbox::new(channel.email.sender_name.clone(), smtp.from.clone());
     let to: Address = to.parse().map_err(|e| format!("the customer's address is not usable: {e}"))?;
     let mut builder = Message::builder()
@@ -289,11 +318,18 @@ fn message(smtp: &Smtp, channel: &Channel, to: &str, job: &Job, rendered: &Rende
         let reply_to: Address = reply_to.parse().map_err(|e| format!("the channel's reply-to: {e}"))?;
         builder = builder.reply_to(Mailbox::new(None, reply_to));
     }
+    let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+    let body = match label {
+        None => body,
+        Some((name, pdf)) => {
+            let pdf_type = ContentType::parse("application/pdf").map_err(|e| e.to_string())?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(Attachment::new(name).body(pdf, pdf_type))
+        }
+    };
     builder
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text.clone(),
-            rendered.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| format!("cannot build the email: {e}"))
 }
 

@@ -67,6 +67,7 @@ fn full(kind: EmailKind) -> View {
             items: vec![item("Tee")],
             send_to: vec!["Returns".into(), "London".into()],
             complete: true,
+            label: Some("return-label-RMA-100001.pdf".into()),
         }),
         exchange: Some(ExchangeView {
             return_number: "RMA-100001".into(),

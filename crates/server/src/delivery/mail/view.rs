@@ -108,6 +108,8 @@ pub struct ReturnView {
     pub send_to: Vec<String>,
     /// Whether everything authorized has arrived.
     pub complete: bool,
+    /// The file name of the return label attached to the email (the authorization's).
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +240,7 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
         EmailKind::RefundIssued => view.refund = Some(refund(order, data)),
         EmailKind::ReturnAuthorized | EmailKind::ReturnReceived => {
             if let Some(number) = text(data, "return") {
-                view.return_ = Some(return_view(store, order, number, data).await?);
+                view.return_ = Some(return_view(store, *kind, order, number, data).await?);
             }
         }
         EmailKind::ExchangePlaced => {
@@ -336,7 +338,18 @@ fn refund(order: &Order, data: &Value) -> RefundView {
     }
 }
 
-async fn return_view(store: &Store, order: &Order, number: &str, data: &Value) -> StoreResult<ReturnView> {
+/// The name of a return's label as attached to its email.
+pub fn label_file(rma: &str) -> String {
+    format!("return-label-{rma}.pdf")
+}
+
+async fn return_view(
+    store: &Store,
+    kind: EmailKind,
+    order: &Order,
+    number: &str,
+    data: &Value,
+) -> StoreResult<ReturnView> {
     let r = store.return_request(number).await?;
     let items = r
         .lines
@@ -348,5 +361,7 @@ async fn return_view(store: &Store, order: &Order, number: &str, data: &Value) -
         items,
         send_to: r.ship_to.as_ref().map(address_lines).unwrap_or_default(),
         complete: data.get("complete").and_then(Value::as_bool).unwrap_or(false),
+        label: (kind == EmailKind::ReturnAuthorized && r.summary.authorized_at.is_some())
+            .then(|| label_file(&r.summary.number)),
     })
 }

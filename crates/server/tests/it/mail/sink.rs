@@ -27,6 +27,8 @@ pub struct Received {
     pub content_type: String,
     pub text: String,
     pub html: String,
+    /// (file name, content type, its first five bytes) of each attachment.
+    pub attachments: Vec<(String, String, String)>,
 }
 
 impl SmtpSink {
@@ -86,6 +88,15 @@ impl SmtpSink {
                     content_type: text("content_type"),
                     text: text("text"),
                     html: text("html"),
+                    attachments: v["attachments"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|a| {
+                            let field = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+                            (field("filename"), field("content_type"), field("starts"))
+                        })
+                        .collect(),
                 }
             })
             .collect()

@@ -1,6 +1,6 @@
 """An SMTP server for the mail tests (Debian's python3-aiosmtpd): it takes every
 message sent to it and saves, for each, NNNN.json with what an independent parser
-(Python's email package) reads in it: envelope, headers, plain and HTML parts.
+(Python's email package) reads in it: envelope, headers, plain and HTML parts, attachments.
 
 Usage: smtp_sink.py DIR. It listens on 127.0.0.1 at a port of the system's choosing,
 written to DIR/port once it accepts connections. While DIR/refuse exists, every
@@ -28,8 +28,16 @@ class Sink:
             return refuse.read_text().strip()
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         parts = {}
+        attachments = []
         for part in message.walk():
-            if part.get_content_maintype() == "text":
+            if part.get_content_disposition() == "attachment":
+                content = part.get_content()
+                attachments.append({
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "starts": content[:5].decode("latin-1"),
+                })
+            elif part.get_content_maintype() == "text":
                 parts[part.get_content_type()] = part.get_content()
         saved = {
             "mail_from": envelope.mail_from,
@@ -42,6 +50,7 @@ class Sink:
             "content_type": message.get_content_type(),
             "text": parts.get("text/plain"),
             "html": parts.get("text/html"),
+            "attachments": attachments,
         }
         self.count += 1
         name = f"{self.count:04}"
