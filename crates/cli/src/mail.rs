@@ -7,7 +7,7 @@ use anyhow::Context;
 use switchyard_server::delivery::mail::{Mail, MailConfig};
 
 /// How customer emails are sent (see `switchyard_server::delivery::mail`).
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct MailArgs {
     /// The SMTP server customer emails go to: smtp://HOST:PORT (add ?tls=required for
     /// STARTTLS) or smtps://HOST:PORT, with USER:PASSWORD@ when it wants a login.

@@ -2,6 +2,7 @@
 //! manages API keys and checks that the books balance.
 
 mod config;
+mod delivery;
 mod demo;
 mod logging;
 mod mail;
@@ -77,8 +78,17 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
         #[command(flatten)]
-        mail: mail::MailArgs,
+        delivery: delivery::DeliveryArgs,
     },
+    /// Deliver the outbox (webhooks and customer emails) without serving HTTP, until
+    /// Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
+    Worker {
+        #[command(flatten)]
+        delivery: delivery::DeliveryArgs,
+    },
+    /// The outbox of events for the outside world.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Apply migrations only.
     Migrate,
     /// Fill an empty database with a demo business (once) and print an admin key.
@@ -190,6 +200,13 @@ fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
 }
 
 #[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// What waits to be dispatched or delivered, per destination, and what died;
+    /// exits 1 when a delivery is dead.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
 enum ApiKeyCommand {
     /// Create a key; the key itself is printed alone on the last line.
     Create {
@@ -262,9 +279,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             easypost_webhook_secret,
             idempotency_ttl,
             limits,
-            mail,
+            delivery,
         } => {
-            let mail = mail.mail()?;
             let store = open(&cli.database_url).await?;
             if demo {
                 demo::load(&store).await?;
@@ -276,10 +292,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = AppState::new(store.clone())
                 .with_easypost_webhook_secret(easypost_webhook_secret)
                 .with_idempotency_ttl(idempotency_ttl)
-                .with_limits(limits.limits())
-                .with_mail(mail);
-            switchyard_server::serve(listener, state, shutdown_signal()).await?;
+                .with_limits(limits.limits());
+            switchyard_server::serve(listener, delivery.apply(state)?, shutdown_signal()).await?;
             store.close().await;
+        }
+        Command::Worker { delivery } => {
+            let store = open(&cli.database_url).await?;
+            delivery::work(store.clone(), &delivery, shutdown_signal()).await?;
+            store.close().await;
+        }
+        Command::Outbox(OutboxCommand::Status) => {
+            let store = open(&cli.database_url).await?;
+            return delivery::status(&store).await;
         }
         Command::Migrate => {
             open(&cli.database_url).await?;

@@ -32,6 +32,11 @@ string_enum!(
     }
 );
 
+impl DeliveryState {
+    /// The states operators watch: still on its way, or given up on.
+    pub const UNFINISHED: &'static [DeliveryState] = &[DeliveryState::Pending, DeliveryState::Dead];
+}
+
 string_enum!(
     /// How one try at a delivery went.
     AttemptOutcome {

@@ -59,8 +59,12 @@ pub struct Shared {
     pub guards: Arc<Guards>,
     /// Draining or not, and the requests in flight.
     pub lifecycle: Arc<Lifecycle>,
-    /// How customer emails are rendered and sent.
+    /// How customer emails are rendered (previews) and sent.
     pub mail: delivery::mail::Mail,
+    /// Who makes the calls that deliver the outbox.
+    pub senders: delivery::Senders,
+    /// Whether `serve` runs a delivery worker (tests run rounds themselves).
+    pub background_delivery: bool,
 }
 
 impl std::ops::Deref for AppState {
@@ -83,7 +87,24 @@ impl AppState {
             limits,
             lifecycle: Arc::default(),
             mail: delivery::mail::Mail::default(),
+            senders: delivery::Senders::default(),
+            background_delivery: true,
         }))
+    }
+
+    /// Delivers email and webhooks with `senders`.
+    pub fn with_senders(self, senders: delivery::Senders) -> Self {
+        self.with(|shared| shared.senders = senders)
+    }
+
+    /// Whether `serve` delivers the outbox in the background (on by default).
+    pub fn with_background_delivery(self, on: bool) -> Self {
+        self.with(|shared| shared.background_delivery = on)
+    }
+
+    /// A delivery worker with this server's store and senders.
+    pub fn worker(&self) -> delivery::Worker {
+        delivery::Worker::new(self.store.clone(), self.senders.clone())
     }
 
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
@@ -105,8 +126,13 @@ impl AppState {
     }
 
     /// Renders customer emails with `mail`'s templates and sends them with its SMTP server.
+    /// Also makes email deliveries with it: give it after `with_senders`.
     pub fn with_mail(self, mail: delivery::mail::Mail) -> Self {
-        self.with(|shared| shared.mail = mail)
+        self.with(|shared| {
+            let sender = delivery::mail::EmailSender::new(shared.store.clone(), mail.clone());
+            shared.senders.email = Arc::new(sender);
+            shared.mail = mail;
+        })
     }
 
     fn with(self, change: impl FnOnce(&mut Shared)) -> Self {
@@ -197,13 +223,17 @@ pub fn app(state: AppState) -> Router {
 /// the drain after it ends (`lifecycle`): `/readyz` answers 503 from then on, requests
 /// in flight finish, and the background sweeps (`lifecycle::sweep`: payments left
 /// unanswered, expired idempotency keys, holds, backorders, expected dates, `auto`
-/// locations' work, carrier tracking, parcels running late, every 30 seconds) finish their current step.
+/// locations' work, carrier tracking, parcels running late, every 30 seconds) and the
+/// delivery worker finish their current step.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = state
+        .background_delivery
+        .then(|| tokio::spawn(state.worker().run(stopped.clone())));
     let sweeps = tokio::spawn(lifecycle::sweep(state.store.clone(), stopped));
     let limits = state.limits.clone();
     let drained = lifecycle::draining(state.clone(), shutdown, &stop);
@@ -212,6 +242,12 @@ pub async fn serve(
     stop.send_replace(true);
     if let Err(e) = sweeps.await {
         tracing::error!(error = %e, "the background sweeps failed");
+    }
+    if let Some(Err(e)) = match worker {
+        Some(worker) => Some(worker.await),
+        None => None,
+    } {
+        tracing::error!(error = %e, "the delivery worker failed");
     }
     result
 }

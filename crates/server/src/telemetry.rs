@@ -15,6 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use switchyard_core::delivery::{Destination, Outcome};
 use switchyard_store::Store;
 use switchyard_store::stats::Stats;
 use tracing::Instrument;
@@ -27,6 +28,10 @@ const BACKLOG: &str = "switchyard_order_backlog";
 const LATE: &str = "switchyard_shipments_late";
 const OUTBOX_PENDING: &str = "switchyard_outbox_pending_messages";
 const OUTBOX_AGE: &str = "switchyard_outbox_oldest_pending_age_seconds";
+const DELIVERY_PENDING: &str = "switchyard_delivery_pending";
+const DELIVERY_DEAD: &str = "switchyard_delivery_dead";
+const DELIVERY_AGE: &str = "switchyard_delivery_oldest_pending_age_seconds";
+const DELIVERY_ATTEMPTS: &str = "switchyard_delivery_attempts_total";
 const IN_FLIGHT: &str = "switchyard_http_requests_in_flight";
 const BUILD_INFO: &str = "switchyard_build_info";
 
@@ -93,6 +98,20 @@ fn describe() {
     describe_gauge!(
         LATE,
         "Shipments still on the floor after the time they were promised to leave."
+    );
+    describe_gauge!(
+        DELIVERY_PENDING,
+        "Deliveries waiting for their next try, per destination."
+    );
+    describe_gauge!(DELIVERY_DEAD, "Deliveries whose every try failed, per destination.");
+    describe_gauge!(
+        DELIVERY_AGE,
+        Unit::Seconds,
+        "How long the oldest pending delivery's message has waited, per destination."
+    );
+    describe_counter!(
+        DELIVERY_ATTEMPTS,
+        "Tries at delivering outbox messages made by this process, by destination kind and outcome."
     );
     describe_gauge!(OUTBOX_PENDING, "Outbox messages not yet delivered.");
     describe_gauge!(
@@ -174,6 +193,22 @@ pub fn record_gauges(in_flight: usize, stats: &Stats) {
     metrics::gauge!(LATE).set(stats.late_shipments as f64);
     metrics::gauge!(OUTBOX_PENDING).set(stats.outbox_pending as f64);
     metrics::gauge!(OUTBOX_AGE).set(stats.outbox_oldest_age.as_secs_f64());
+    for d in &stats.destinations {
+        // Destinations are `email` and webhook endpoint ids: rows of our own, not request data.
+        let destination = d.destination.clone();
+        metrics::gauge!(DELIVERY_PENDING, "destination" => destination.clone()).set(d.pending as f64);
+        metrics::gauge!(DELIVERY_DEAD, "destination" => destination.clone()).set(d.dead as f64);
+        metrics::gauge!(DELIVERY_AGE, "destination" => destination).set(d.oldest_pending_seconds);
+    }
+}
+
+/// Counts a try at a delivery by the kind of its destination and how it went.
+pub fn count_delivery(destination: &Destination, outcome: Outcome) {
+    let kind = match destination {
+        Destination::Email => "email",
+        Destination::Webhook(_) => "webhook",
+    };
+    metrics::counter!(DELIVERY_ATTEMPTS, "destination" => kind, "outcome" => outcome.attempt().as_str()).increment(1);
 }
 
 #[cfg(test)]

@@ -39,9 +39,7 @@ impl Journal {
             Journal::OrderEvent => {
                 "INSERT INTO order_event (id, order_id, kind, actor, message, data, created_at) VALUES "
             }
-            Journal::Outbox => {
-                "INSERT INTO outbox_message (id, topic, aggregate_id, payload, created_at, available_at) VALUES "
-            }
+            Journal::Outbox => "INSERT INTO outbox_message (id, topic, aggregate_id, payload, created_at) VALUES ",
             Journal::Movement => {
                 "INSERT INTO stock_movement (id, product_id, location_id, kind, on_hand_delta, reserved_delta, \
                  on_hand_after, reserved_after, reason, note, reference, actor, created_at) VALUES "

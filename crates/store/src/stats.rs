@@ -6,21 +6,24 @@ use switchyard_core::catalog::ChannelKind;
 use switchyard_core::order::{FulfilmentStatus, OrderStatus};
 
 use crate::Store;
-use crate::db::{self, micros, time};
+use crate::db::{self, micros};
 use crate::error::StoreResult;
+use crate::outbox::DestinationStatus;
 use crate::shipment::late_on_the_floor;
 
 /// What `/metrics` reports of the business, as of `Store::now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Stats {
     /// Open or held orders whose goods have not all left.
     pub backlog: i64,
     /// Shipments still on the floor after the time they were promised to leave.
     pub late_shipments: i64,
-    /// Outbox messages not yet delivered.
+    /// Outbox messages not yet dispatched, and deliveries not yet made.
     pub outbox_pending: i64,
     /// How long the oldest of them has waited (zero when there is none).
     pub outbox_oldest_age: SignedDuration,
+    /// Deliveries pending and dead, per destination.
+    pub destinations: Vec<DestinationStatus>,
 }
 
 impl Store {
@@ -41,19 +44,14 @@ impl Store {
         .bind(micros(now))
         .fetch_one(&self.pool)
         .await?;
-        let outbox = db::query(
-            "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox_message WHERE delivered_at IS NULL",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let oldest: Option<i64> = outbox.try_get("oldest")?;
+        let outbox = self.outbox_status().await?;
         Ok(Stats {
             backlog,
             late_shipments,
-            outbox_pending: outbox.try_get("pending")?,
-            outbox_oldest_age: oldest.map_or(SignedDuration::ZERO, |t| {
-                now.duration_since(time(t)).max(SignedDuration::ZERO)
-            }),
+            outbox_pending: outbox.undispatched + outbox.destinations.iter().map(|d| d.pending).sum::<i64>(),
+            outbox_oldest_age: SignedDuration::try_from_secs_f64(outbox.oldest_pending_seconds)
+                .unwrap_or(SignedDuration::ZERO),
+            destinations: outbox.destinations,
         })
     }
 

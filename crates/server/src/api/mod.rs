@@ -4,6 +4,7 @@ pub mod catalog;
 mod document;
 pub mod documents;
 pub mod emails;
+pub mod events;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
@@ -48,6 +49,7 @@ pub use document::{document_common, document_examples};
         (name = "tracking", description = "Carriers and tracking events to the customer's door"),
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
+        (name = "events", description = "The event feed: every event in order, for systems that pull"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -152,5 +154,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(events::list_events))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }

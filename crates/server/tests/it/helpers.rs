@@ -161,6 +161,7 @@ impl TestApp {
             listener,
             configure(AppState::new(store.clone()))
                 .with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into()))
+                .with_background_delivery(false)
                 .with_limits(Limits {
                     // Scenarios send many wrong keys from one address on purpose;
                     // `edges` tests the limit on servers of its own.

@@ -14,6 +14,7 @@ mod inventory;
 mod mail;
 mod ops;
 mod orders;
+mod outbox;
 mod payments;
 mod purchasing;
 mod race;

@@ -168,6 +168,7 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/claims", &["get"]),
     ("/api/v1/inventory/quarantine", &["get"]),
     ("/api/v1/reports/returns", &["get"]),
+    ("/api/v1/events", &["get"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {

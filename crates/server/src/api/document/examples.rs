@@ -17,6 +17,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("Channel", include_str!("examples/Channel.json")),
     ("Claim", include_str!("examples/Claim.json")),
     ("EmailPreview", include_str!("examples/EmailPreview.json")),
+    ("EventFeed", include_str!("examples/EventFeed.json")),
     ("FulfilmentSettings", include_str!("examples/FulfilmentSettings.json")),
     ("Health", include_str!("examples/Health.json")),
     ("Location", include_str!("examples/Location.json")),

@@ -31,7 +31,9 @@ use switchyard_store::order::Order;
 
 pub use templates::{Rendered, TemplateError, Templates};
 
-use super::{Job, Report, SendFuture, Sender};
+use switchyard_store::outbox::Report;
+
+use super::{Job, SendFuture, Sender};
 use view::Occasion;
 
 /// How the server sends customer emails, from its command line.
@@ -215,7 +217,7 @@ impl EmailSender {
         match smtp.transport.send(message).await {
             Ok(response) => {
                 if let Err(e) = self.store.record_email_sent(&order.summary.id, kind, &rendered.subject).await {
-                    tracing::warn!(message = %job.message_id, error = %e, "email sent but not put on the order's timeline");
+                    tracing::warn!(message = %job.message, error = %e, "email sent but not put on the order's timeline");
                 }
                 Attempt::delivered(&response)
             }
@@ -313,7 +315,7 @@ fn message(
         .from(from)
         .to(Mailbox::new(None, to))
         .subject(rendered.subject.clone())
-        .message_id(Some(format!("<{}@{}>", job.message_id, smtp.from.domain())));
+        .message_id(Some(format!("<{}@{}>", job.message, smtp.from.domain())));
     if let Some(reply_to) = &channel.email.reply_to {
         let reply_to: Address = reply_to.parse().map_err(|e| format!("the channel's reply-to: {e}"))?;
         builder = builder.reply_to(Mailbox::new(None, reply_to));

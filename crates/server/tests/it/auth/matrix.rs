@@ -124,6 +124,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/returns/{key}/label.zpl", Needs(Read)),
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
+    ("GET", "/api/v1/events", Needs(Read)),
 ];
 
 /// Routes the server answers that its OpenAPI document does not list: the document

@@ -1,10 +1,26 @@
 //! The outbox: messages for the outside world (webhooks, email, channel stock pushes)
-//! written in the same transaction as the change that caused them, so none is lost
-//! and none is sent for a change that rolled back. Delivery workers come later.
+//! written in the same transaction as the change that caused them, so none is lost and
+//! none is sent for a change that rolled back.
+//!
+//! After the write commits, a worker *dispatches* each message (`dispatch`): it gets its
+//! place in the event feed and one delivery per destination that wants it. Workers then
+//! *claim* due deliveries with a lease, make the call outside any transaction, and
+//! *record* each try (`claim`). `history` answers what happened and sends again on
+//! request; `feed` is the ordered event feed integrations pull.
+
+mod claim;
+mod dispatch;
+mod feed;
+mod history;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use switchyard_core::id::MessageId;
+
+pub use claim::{Claimed, Report};
+pub use dispatch::{Dispatch, Undispatched};
+pub use feed::{DestinationStatus, Event, EventFilter, OutboxStatus};
+pub use history::{AttemptFilter, AttemptRecord};
 
 use crate::db::{self, Arg, get_time, micros};
 use crate::error::StoreResult;
@@ -20,7 +36,6 @@ pub(crate) fn enqueue(tx: &mut WriteTx, now: Timestamp, topic: &str, aggregate_i
             Arg::Text(topic.to_owned()),
             Arg::Text(aggregate_id.to_owned()),
             Arg::Text(payload.to_string()),
-            Arg::Int(micros(now)),
             Arg::Int(micros(now)),
         ],
     );
