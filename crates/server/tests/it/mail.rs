@@ -3,6 +3,7 @@
 //! at every step, a refusing SMTP server and a seller's template directory.
 
 mod sink;
+mod walk;
 
 use std::path::Path;
 
@@ -64,6 +65,15 @@ impl TestApp {
             .await
     }
 }
+
+use walk::*;
+
+with_smtp!(
+    one_order_is_mailed_at_every_step_once_and_in_order,
+    a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_it,
+    a_template_directory_replaces_defaults_and_a_broken_template_waits_for_its_fix,
+    marketplace_orders_turned_off_kinds_and_orders_without_an_address_get_no_email,
+);
 
 with_smtp!(
     channels_say_which_emails_they_send_from_whom_and_where_replies_go,
