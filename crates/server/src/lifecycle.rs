@@ -127,10 +127,7 @@ impl Step {
                 store.sync_carrier_tracking().await,
                 "recorded tracking events from carriers",
             ),
-            Step::RunningLate => (
-                store.flag_running_late().await,
-                "marked shipments running late",
-            ),
+            Step::RunningLate => (store.flag_running_late().await, "marked shipments running late"),
         };
         match done {
             Ok(0) => {}

@@ -12,17 +12,49 @@ fn event(data: serde_json::Value) -> serde_json::Value {
 #[test]
 fn each_step_the_customer_cares_about_becomes_its_email() {
     let cases = [
-        ("order.placed", json!({"external_id": "AMZ-1"}), EmailKind::OrderReceived),
-        ("order.placed", json!({"external_id": "RMA-100001-EXCHANGE"}), EmailKind::ExchangePlaced),
-        ("order.backordered", json!({"lines": ["2 × TEE"]}), EmailKind::Backordered),
+        (
+            "order.placed",
+            json!({"external_id": "AMZ-1"}),
+            EmailKind::OrderReceived,
+        ),
+        (
+            "order.placed",
+            json!({"external_id": "RMA-100001-EXCHANGE"}),
+            EmailKind::ExchangePlaced,
+        ),
+        (
+            "order.backordered",
+            json!({"lines": ["2 × TEE"]}),
+            EmailKind::Backordered,
+        ),
         ("order.shipped", json!({"shipment_id": "shp_1"}), EmailKind::Shipped),
         ("order.delivered", json!({"shipment_id": "shp_1"}), EmailKind::Delivered),
-        ("order.running_late", json!({"shipment_id": "shp_1"}), EmailKind::RunningLate),
-        ("order.cancelled", json!({"reason": "changed mind"}), EmailKind::Cancelled),
+        (
+            "order.running_late",
+            json!({"shipment_id": "shp_1"}),
+            EmailKind::RunningLate,
+        ),
+        (
+            "order.cancelled",
+            json!({"reason": "changed mind"}),
+            EmailKind::Cancelled,
+        ),
         ("order.line_cancelled", json!({"sku": "TEE"}), EmailKind::Cancelled),
-        ("order.refunded", json!({"amount": {"amount": 100, "currency": "GBP"}}), EmailKind::RefundIssued),
-        ("order.return_authorized", json!({"return": "RMA-1"}), EmailKind::ReturnAuthorized),
-        ("order.return_received", json!({"return": "RMA-1"}), EmailKind::ReturnReceived),
+        (
+            "order.refunded",
+            json!({"amount": {"amount": 100, "currency": "GBP"}}),
+            EmailKind::RefundIssued,
+        ),
+        (
+            "order.return_authorized",
+            json!({"return": "RMA-1"}),
+            EmailKind::ReturnAuthorized,
+        ),
+        (
+            "order.return_received",
+            json!({"return": "RMA-1"}),
+            EmailKind::ReturnReceived,
+        ),
         ("order.held", json!({"reason": "payment"}), EmailKind::PaymentFailed),
     ];
     for (topic, data, kind) in cases {
@@ -56,8 +88,6 @@ fn every_kind_comes_from_some_message() {
     .collect();
     assert_eq!(produced, EmailKind::ALL.iter().copied().collect());
 }
-
-
 
 #[test]
 fn messages_the_customer_is_not_told_about_make_no_email() {
@@ -95,7 +125,11 @@ fn marketplaces_that_mail_their_customers_start_with_every_kind_off() {
     for kind in ChannelKind::ALL {
         let email = channel(*kind).parse().unwrap().email;
         let marketplace = matches!(kind, ChannelKind::Amazon | ChannelKind::Ebay | ChannelKind::Etsy);
-        assert_eq!(email.kinds_off.len(), if marketplace { EmailKind::ALL.len() } else { 0 }, "{kind}");
+        assert_eq!(
+            email.kinds_off.len(),
+            if marketplace { EmailKind::ALL.len() } else { 0 },
+            "{kind}"
+        );
         assert_eq!(email.sender_name, None);
         assert_eq!(email.reply_to, None);
     }
@@ -183,13 +217,19 @@ fn an_email_is_sent_only_when_the_channel_wants_it_and_there_is_an_address() {
         decide("order.placed", &placed, &amazon, "ann@example.com"),
         Err(Skip::TurnedOff(EmailKind::OrderReceived))
     );
-    assert_eq!(decide("order.allocated", &placed, &web, "ann@example.com"), Err(Skip::NotAnEmail));
+    assert_eq!(
+        decide("order.allocated", &placed, &web, "ann@example.com"),
+        Err(Skip::NotAnEmail)
+    );
     assert_eq!(Skip::NoAddress.describe(), "no email address");
 }
 
 #[test]
 fn a_subject_is_one_line_of_visible_text() {
-    assert_eq!(subject("  Your order\n SO-1 has shipped ").unwrap(), "Your order SO-1 has shipped");
+    assert_eq!(
+        subject("  Your order\n SO-1 has shipped ").unwrap(),
+        "Your order SO-1 has shipped"
+    );
     assert_eq!(subject(" \n ").unwrap_err().code, "required");
     assert_eq!(subject("Hi\u{202e}there").unwrap_err().code, "invalid_characters");
 }

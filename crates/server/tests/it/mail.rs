@@ -149,7 +149,12 @@ async fn a_preview_renders_an_email_for_an_order_without_sending_it(app: &TestAp
     let text = r.body["text"].as_str().unwrap();
     assert!(text.starts_with("Hello Ann Smith,"), "{text}");
     assert!(text.contains("- 2 x Product TEE: 43.20 GBP"), "{text}");
-    assert!(r.body["html"].as_str().unwrap().contains("<p style=\"font-size:18px;font-weight:bold;margin:0 0 16px;\">Tee Shop</p>"));
+    assert!(
+        r.body["html"]
+            .as_str()
+            .unwrap()
+            .contains("<p style=\"font-size:18px;font-weight:bold;margin:0 0 16px;\">Tee Shop</p>")
+    );
     // A parcel email before anything shipped shows the order alone; after, the parcel.
     let r = app.preview(&number, "shipped").await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -171,7 +176,12 @@ async fn a_preview_renders_an_email_for_an_order_without_sending_it(app: &TestAp
 
 /// The subjects and bodies of what arrived, for a failed assertion's message.
 pub fn shown(received: &[sink::Received]) -> Value {
-    json!(received.iter().map(|r| json!({"subject": r.subject, "to": r.rcpt_to})).collect::<Vec<_>>())
+    json!(
+        received
+            .iter()
+            .map(|r| json!({"subject": r.subject, "to": r.rcpt_to}))
+            .collect::<Vec<_>>()
+    )
 }
 
 with_smtp!(a_parcel_past_its_promised_delivery_is_called_late_once);
@@ -200,5 +210,9 @@ async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, 
     let r = app.preview(&number, "running_late").await;
     assert_eq!(r.body["subject"], format!("Order {number} is running late"));
     let due = promised.strftime("%Y-%m-%d").to_string();
-    assert!(r.body["text"].as_str().unwrap().contains(&format!("due {due}")), "{}", r.body);
+    assert!(
+        r.body["text"].as_str().unwrap().contains(&format!("due {due}")),
+        "{}",
+        r.body
+    );
 }

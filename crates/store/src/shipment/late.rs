@@ -38,12 +38,13 @@ impl Store {
                 let number: String = row.try_get("number")?;
                 let order: OrderId = get_id(row, "order_id")?;
                 let promised: Timestamp = get_time(row, "promised_delivery_at")?;
-                let taken = db::query("UPDATE shipment SET late_notified_at = $1 WHERE id = $2 AND late_notified_at IS NULL")
-                    .bind(micros(now))
-                    .bind(id.as_str())
-                    .execute(&mut ***tx)
-                    .await?
-                    .rows_affected();
+                let taken =
+                    db::query("UPDATE shipment SET late_notified_at = $1 WHERE id = $2 AND late_notified_at IS NULL")
+                        .bind(micros(now))
+                        .bind(id.as_str())
+                        .execute(&mut ***tx)
+                        .await?
+                        .rows_affected();
                 if taken != 1 {
                     continue;
                 }

@@ -203,7 +203,11 @@ impl EmailSender {
             Ok(rendered) => rendered,
             Err(e) => return Attempt::failed(false, None, e.to_string()),
         };
-        let label = match view.return_.as_ref().and_then(|r| Some((r.number.as_str(), r.label.as_deref()?))) {
+        let label = match view
+            .return_
+            .as_ref()
+            .and_then(|r| Some((r.number.as_str(), r.label.as_deref()?)))
+        {
             Some((rma, name)) => match self.return_label(rma).await {
                 Ok(bytes) => Some((name.to_owned(), bytes)),
                 Err(e) => return Attempt::failed(false, None, e),
@@ -216,7 +220,11 @@ impl EmailSender {
         };
         match smtp.transport.send(message).await {
             Ok(response) => {
-                if let Err(e) = self.store.record_email_sent(&order.summary.id, kind, &rendered.subject).await {
+                if let Err(e) = self
+                    .store
+                    .record_email_sent(&order.summary.id, kind, &rendered.subject)
+                    .await
+                {
                     tracing::warn!(message = %job.message, error = %e, "email sent but not put on the order's timeline");
                 }
                 Attempt::delivered(&response)
@@ -310,7 +318,9 @@ fn message(
     label: Option<(String, Vec<u8>)>,
 ) -> Result<Message, String> {
     let from = Mailbox::new(channel.email.sender_name.clone(), smtp.from.clone());
-    let to: Address = to.parse().map_err(|e| format!("the customer's address is not usable: {e}"))?;
+    let to: Address = to
+        .parse()
+        .map_err(|e| format!("the customer's address is not usable: {e}"))?;
     let mut builder = Message::builder()
         .from(from)
         .to(Mailbox::new(None, to))

@@ -86,7 +86,9 @@ impl Templates {
                 name: name.clone(),
                 reason: describe(&e),
             };
-            env.get_template(&name).and_then(|t| t.render(minijinja::value::Serde(view))).map_err(failed)
+            env.get_template(&name)
+                .and_then(|t| t.render(minijinja::value::Serde(view)))
+                .map_err(failed)
         };
         let subject = part("subject")?;
         let subject = rules::subject(&subject).map_err(|e| TemplateError {

@@ -108,7 +108,10 @@ fn every_default_template_renders_with_every_section_and_with_none() {
     for kind in EmailKind::ALL {
         for view in [full(*kind), bare(*kind)] {
             let rendered = templates.render(&view).unwrap_or_else(|e| panic!("{kind}: {e}"));
-            assert!(rendered.subject.contains("SO-100001") || *kind == EmailKind::ReturnReceived, "{kind}");
+            assert!(
+                rendered.subject.contains("SO-100001") || *kind == EmailKind::ReturnReceived,
+                "{kind}"
+            );
             assert!(rendered.text.starts_with("Hello Ann Lee,"), "{kind}");
             assert!(rendered.html.contains("Hello Ann Lee,"), "{kind}");
         }
@@ -142,7 +145,11 @@ fn a_backorder_email_gives_the_expected_date_and_a_refund_email_the_amount_and_w
 #[test]
 fn a_template_in_the_directory_replaces_the_default_of_its_name_only() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("shipped.subject"), "{{ shop }}: {{ order.number }} is on its way").unwrap();
+    std::fs::write(
+        dir.path().join("shipped.subject"),
+        "{{ shop }}: {{ order.number }} is on its way",
+    )
+    .unwrap();
     let templates = Templates::new(Some(dir.path().to_owned()));
     let rendered = templates.render(&full(EmailKind::Shipped)).unwrap();
     assert_eq!(rendered.subject, "Tee & Co: SO-100001 is on its way");
@@ -164,7 +171,11 @@ fn a_template_that_fails_names_itself_and_why() {
     assert!(syntax.reason.contains("syntax"), "{}", syntax.reason);
     let subject = templates.render(&full(EmailKind::Cancelled)).unwrap_err();
     assert_eq!(subject.name, "cancelled.subject");
-    assert!(subject.to_string().starts_with("template cancelled.subject: the subject must not contain"));
+    assert!(
+        subject
+            .to_string()
+            .starts_with("template cancelled.subject: the subject must not contain")
+    );
 }
 
 #[tokio::test]
@@ -177,7 +188,10 @@ async fn the_mail_settings_are_checked_when_the_server_starts() {
     assert!(Mail::new(config("smtp://127.0.0.1:2525", Some("shop@example.com"))).is_ok());
     assert!(Mail::new(MailConfig::default()).is_ok());
     let refused = |c| Mail::new(c).err().map(|e| e.to_string()).unwrap_or_default();
-    assert_eq!(refused(config("smtp://127.0.0.1:2525", None)), "--mail-from is required with --smtp-url");
+    assert_eq!(
+        refused(config("smtp://127.0.0.1:2525", None)),
+        "--mail-from is required with --smtp-url"
+    );
     assert!(refused(config("smtp://127.0.0.1:2525", Some("not an address"))).starts_with("--mail-from"));
     assert!(refused(config("nonsense", Some("shop@example.com"))).starts_with("--smtp-url"));
     let missing = MailConfig {

@@ -211,7 +211,11 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
     } = occasion;
     let mut view = View {
         kind: *kind,
-        shop: channel.email.sender_name.clone().unwrap_or_else(|| channel.name.clone()),
+        shop: channel
+            .email
+            .sender_name
+            .clone()
+            .unwrap_or_else(|| channel.name.clone()),
         order: order_view(order),
         shipment: None,
         backordered: Vec::new(),
@@ -260,9 +264,8 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
 
 async fn shipment(store: &Store, id: &str) -> StoreResult<ShipmentView> {
     let s = store.shipment(id).await?;
-    let open = |l: &&switchyard_store::shipment::ShipmentLine| {
-        l.status == switchyard_core::shipment::ShipmentLineStatus::Open
-    };
+    let open =
+        |l: &&switchyard_store::shipment::ShipmentLine| l.status == switchyard_core::shipment::ShipmentLineStatus::Open;
     Ok(ShipmentView {
         number: s.summary.number.clone(),
         carrier: s.summary.carrier.map(|c| c.name().to_owned()),

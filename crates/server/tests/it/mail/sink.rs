@@ -46,7 +46,10 @@ impl SmtpSink {
             if let Ok(text) = std::fs::read_to_string(dir.path().join("port")) {
                 break text.trim().parse().unwrap();
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "the SMTP sink did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the SMTP sink did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         };
         SmtpSink { child, dir, port }

@@ -128,7 +128,11 @@ pub async fn one_order_is_mailed_at_every_step_once_and_in_order(app: &TestApp, 
     let shipped = &received[1];
     assert_eq!(shipped.content_type, "multipart/alternative");
     let track = format!("https://www.ups.com/track?tracknum={UPS_NUMBER}");
-    assert!(shipped.text.contains(&format!("tracking number {UPS_NUMBER}")), "{}", shipped.text);
+    assert!(
+        shipped.text.contains(&format!("tracking number {UPS_NUMBER}")),
+        "{}",
+        shipped.text
+    );
     assert!(shipped.text.contains(&format!("Track it: {track}")), "{}", shipped.text);
     assert!(shipped.text.contains("- 2 x Product TEE (TEE)"), "{}", shipped.text);
     assert!(shipped.html.contains("Track your parcel</a>"), "{}", shipped.html);
@@ -139,8 +143,16 @@ pub async fn one_order_is_mailed_at_every_step_once_and_in_order(app: &TestApp, 
         authorized.attachments,
         [(label.clone(), "application/pdf".to_owned(), "%PDF-".to_owned())]
     );
-    assert!(authorized.text.contains(&format!("Your return label is attached ({label})")));
-    assert!(received[6].text.contains(&format!("We have refunded {refund} for return.")));
+    assert!(
+        authorized
+            .text
+            .contains(&format!("Your return label is attached ({label})"))
+    );
+    assert!(
+        received[6]
+            .text
+            .contains(&format!("We have refunded {refund} for return."))
+    );
 
     // Each email is on the timeline, and none of those entries mailed anyone.
     let timeline = app.order_json(&number).await["timeline"].clone();
@@ -178,7 +190,10 @@ pub async fn a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_
     assert_eq!(tries.len(), 1);
     assert_eq!(tries[0].outcome.as_str(), "failed");
     assert_eq!(tries[0].status_code, Some(451));
-    assert!(tries[0].reply.as_deref().unwrap().contains("Try again later"), "{tries:?}");
+    assert!(
+        tries[0].reply.as_deref().unwrap().contains("Try again later"),
+        "{tries:?}"
+    );
     // Not before its retry time; then once the server takes mail again.
     sink.refuse(None);
     drain(&worker).await;
@@ -192,12 +207,18 @@ pub async fn a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_
     // A permanent refusal ends the delivery at once: dead, with the server's answer.
     sink.refuse(Some("550 5.1.1 Mailbox unavailable"));
     let r = app
-        .post(&format!("/api/v1/orders/{number}/cancel"), json!({"reason": "changed my mind"}))
+        .post(
+            &format!("/api/v1/orders/{number}/cancel"),
+            json!({"reason": "changed my mind"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     drain(&worker).await;
     let last = email_attempts(app).await.pop().unwrap();
-    assert_eq!((last.event_type.as_str(), last.status_code), ("order.cancelled", Some(550)));
+    assert_eq!(
+        (last.event_type.as_str(), last.status_code),
+        ("order.cancelled", Some(550))
+    );
     assert!(last.reply.as_deref().unwrap().contains("Mailbox unavailable"));
     // Dead: no try follows, however long one waits.
     app.clock.advance(SignedDuration::from_hours(48));
@@ -210,9 +231,15 @@ pub async fn a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_
     assert_eq!(tries_of_it, 1);
     // An explicit retry sends it once the server takes it.
     sink.refuse(None);
-    app.store.retry_delivery(&Destination::Email, &last.message_id).await.unwrap();
+    app.store
+        .retry_delivery(&Destination::Email, &last.message_id)
+        .await
+        .unwrap();
     drain(&worker).await;
-    assert_eq!(sink.subjects().last().unwrap(), &format!("Order {number} was cancelled"));
+    assert_eq!(
+        sink.subjects().last().unwrap(),
+        &format!("Order {number} was cancelled")
+    );
 }
 
 pub async fn a_template_directory_replaces_defaults_and_a_broken_template_waits_for_its_fix(
@@ -220,7 +247,11 @@ pub async fn a_template_directory_replaces_defaults_and_a_broken_template_waits_
     sink: &SmtpSink,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("order_received.subject"), "{{ shop }} has order {{ order.number }}").unwrap();
+    std::fs::write(
+        dir.path().join("order_received.subject"),
+        "{{ shop }} has order {{ order.number }}",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("order_received.txt"), "Dear {{ order.customer_nme }}").unwrap();
     let worker = worker(app, sink, Some(dir.path()));
     let number = ordered(app).await;
@@ -229,16 +260,26 @@ pub async fn a_template_directory_replaces_defaults_and_a_broken_template_waits_
     let failed = email_attempts(app).await.pop().unwrap();
     assert_eq!(failed.outcome.as_str(), "failed");
     let reply = failed.reply.unwrap();
-    assert!(reply.starts_with("template order_received.txt: undefined value"), "{reply}");
+    assert!(
+        reply.starts_with("template order_received.txt: undefined value"),
+        "{reply}"
+    );
     // The seller fixes the template; the next try sends it.
-    std::fs::write(dir.path().join("order_received.txt"), "Dear {{ order.customer_name }}, thank you.").unwrap();
+    std::fs::write(
+        dir.path().join("order_received.txt"),
+        "Dear {{ order.customer_name }}, thank you.",
+    )
+    .unwrap();
     app.clock.advance(SignedDuration::from_secs(10));
     drain(&worker).await;
     let received = sink.received();
     assert_eq!(received.len(), 1, "{}", shown(&received));
     assert_eq!(received[0].subject, format!("Tee Shop has order {number}"));
     assert_eq!(received[0].text.trim_end(), "Dear Ann Smith, thank you.");
-    assert!(received[0].html.contains("Thank you for your order."), "the default HTML");
+    assert!(
+        received[0].html.contains("Thank you for your order."),
+        "the default HTML"
+    );
 }
 
 pub async fn marketplace_orders_turned_off_kinds_and_orders_without_an_address_get_no_email(
@@ -259,7 +300,9 @@ pub async fn marketplace_orders_turned_off_kinds_and_orders_without_an_address_g
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let r = app.post("/api/v1/orders", order("amazon-uk", "AMZ-1", &[("TEE", 1)])).await;
+    let r = app
+        .post("/api/v1/orders", order("amazon-uk", "AMZ-1", &[("TEE", 1)]))
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     // An order the channel passed no usable address for (marketplaces mask them).
     let unknown = app.place("1002", &[("MUG", 1)]).await;
