@@ -82,14 +82,8 @@ with_smtp!(
 
 async fn channels_say_which_emails_they_send_from_whom_and_where_replies_go(app: &TestApp, _: &SmtpSink) {
     app.location("LON", "GB", 10).await;
-    let r = app
-        .post(
-            "/api/v1/channels",
-            json!({"code": "amazon-uk", "name": "Amazon UK", "kind": "amazon", "ship_from": ["LON"]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.body["email"]["kinds_off"].as_array().unwrap().len(), 12, "{}", r.body);
+    let amazon = amazon_channel(app).await;
+    assert_eq!(amazon["email"]["kinds_off"].as_array().unwrap().len(), 12, "{amazon}");
     let r = app
         .post(
             "/api/v1/channels",
@@ -125,6 +119,18 @@ async fn channels_say_which_emails_they_send_from_whom_and_where_replies_go(app:
         .patch("/api/v1/channels/web", json!({"email": {"reply_to": "nobody"}}))
         .await;
     assert_eq!(r.invalid_fields(), ["/email/reply_to"]);
+}
+
+/// Creates channel `amazon-uk` (kind `amazon`, shipping from LON); returns it.
+pub async fn amazon_channel(app: &TestApp) -> Value {
+    let r = app
+        .post(
+            "/api/v1/channels",
+            json!({"code": "amazon-uk", "name": "Amazon UK", "kind": "amazon", "ship_from": ["LON"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
 }
 
 /// A `web` channel with a sender name and reply-to, stock at LON, and an order of

@@ -80,16 +80,8 @@ fn full(kind: EmailKind) -> View {
 
 /// A view with only the order, as a preview before the step happened sees it.
 fn bare(kind: EmailKind) -> View {
-    View {
-        shipment: None,
-        backordered: Vec::new(),
-        cancelled: None,
-        refund: None,
-        return_: None,
-        exchange: None,
-        payment: None,
-        ..full(kind)
-    }
+    let full = full(kind);
+    View::about(kind, full.shop, full.order)
 }
 
 #[test]

@@ -15,6 +15,24 @@ use switchyard_store::catalog::Channel;
 use switchyard_store::order::{Order, OrderLine};
 use switchyard_store::{Store, StoreResult};
 
+impl View {
+    /// The view of an email about the order alone: every step's section empty.
+    pub fn about(kind: EmailKind, shop: String, order: OrderView) -> View {
+        View {
+            kind,
+            shop,
+            order,
+            shipment: None,
+            backordered: Vec::new(),
+            cancelled: None,
+            refund: None,
+            return_: None,
+            exchange: None,
+            payment: None,
+        }
+    }
+}
+
 /// Everything a template of one email may show.
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
@@ -209,22 +227,12 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
         channel,
         data,
     } = occasion;
-    let mut view = View {
-        kind: *kind,
-        shop: channel
-            .email
-            .sender_name
-            .clone()
-            .unwrap_or_else(|| channel.name.clone()),
-        order: order_view(order),
-        shipment: None,
-        backordered: Vec::new(),
-        cancelled: None,
-        refund: None,
-        return_: None,
-        exchange: None,
-        payment: None,
-    };
+    let shop = channel
+        .email
+        .sender_name
+        .clone()
+        .unwrap_or_else(|| channel.name.clone());
+    let mut view = View::about(*kind, shop, order_view(order));
     match kind {
         EmailKind::OrderReceived => {}
         EmailKind::Backordered => {

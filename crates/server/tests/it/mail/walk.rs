@@ -17,7 +17,7 @@ use switchyard_store::outbox::{AttemptFilter, AttemptRecord};
 use switchyard_store::page::PageRequest;
 
 use super::sink::SmtpSink;
-use super::{SHOP_FROM, mail_for, ordered, shown};
+use super::{SHOP_FROM, amazon_channel, mail_for, ordered, shown};
 use crate::helpers::*;
 use crate::shipments::{UPS_NUMBER, kinds};
 
@@ -293,13 +293,7 @@ pub async fn marketplace_orders_turned_off_kinds_and_orders_without_an_address_g
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     app.shipped(&number, UPS_NUMBER).await;
-    let r = app
-        .post(
-            "/api/v1/channels",
-            json!({"code": "amazon-uk", "name": "Amazon UK", "kind": "amazon", "ship_from": ["LON"]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    amazon_channel(app).await;
     let r = app
         .post("/api/v1/orders", order("amazon-uk", "AMZ-1", &[("TEE", 1)]))
         .await;
