@@ -75,6 +75,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/orders/{key}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/lines/{line}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/hold", Needs(ManageOrders)),
+    ("GET", "/api/v1/orders/{key}/emails/{kind}/preview", Needs(Read)),
     ("POST", "/api/v1/orders/{key}/release", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/reroute", Needs(ManageOrders)),
     ("GET", "/api/v1/orders/{key}/payments", Needs(Read)),
@@ -235,7 +236,10 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
     let mut wrong = Vec::new();
     let mut answers = 0;
     for (method, template, access) in ROUTES {
-        let path = template.replace("{key}", "NOPE-1").replace("{line}", "1");
+        let path = template
+            .replace("{key}", "NOPE-1")
+            .replace("{line}", "1")
+            .replace("{kind}", "shipped");
         let mut statuses = BTreeSet::new();
         for caller in &callers {
             let (status, body) = call(app, method, &path, caller.key.as_deref()).await;
