@@ -192,7 +192,8 @@ pub fn shown(received: &[sink::Received]) -> Value {
 
 with_smtp!(a_parcel_past_its_promised_delivery_is_called_late_once);
 
-async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, _: &SmtpSink) {
+async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, sink: &SmtpSink) {
+    let worker = walk::worker(app, sink, None);
     let number = ordered(app).await;
     let shipment = app.shipped(&number, UPS_NUMBER).await;
     let promised: jiff::Timestamp = app.shipment_json(&shipment).await["promised_delivery_at"]
@@ -221,4 +222,15 @@ async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, 
         "{}",
         r.body
     );
+    walk::drain(&worker).await;
+    let received = sink.received();
+    let late = received.last().unwrap();
+    assert_eq!(
+        late.subject,
+        format!("Order {number} is running late"),
+        "{}",
+        shown(&received)
+    );
+    assert!(late.text.contains(&format!("due {due}")), "{}", late.text);
+    assert_eq!(received.len(), 3, "received, shipped, late: {}", shown(&received));
 }

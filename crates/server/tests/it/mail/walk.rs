@@ -22,7 +22,7 @@ use crate::helpers::*;
 use crate::shipments::{UPS_NUMBER, kinds};
 
 /// A worker sending email to `sink` (templates from `templates` when given).
-fn worker(app: &TestApp, sink: &SmtpSink, templates: Option<&Path>) -> Worker {
+pub fn worker(app: &TestApp, sink: &SmtpSink, templates: Option<&Path>) -> Worker {
     let sender = EmailSender::new(app.store.clone(), mail_for(sink, templates));
     let senders = Senders {
         email: Arc::new(sender),
@@ -32,7 +32,7 @@ fn worker(app: &TestApp, sink: &SmtpSink, templates: Option<&Path>) -> Worker {
 }
 
 /// Runs rounds until one has nothing to do.
-async fn drain(worker: &Worker) {
+pub async fn drain(worker: &Worker) {
     for _ in 0..50 {
         if worker.run_once().await.unwrap() == Round::default() {
             return;
