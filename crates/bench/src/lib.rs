@@ -6,7 +6,9 @@
 //! then verifies the server's books from the outside: every accepted order is stored
 //! once, and no SKU has more units reserved than were received.
 
+pub mod receiver;
 mod report;
+pub mod webhooks;
 mod workload;
 
 use std::time::Duration;
@@ -38,6 +40,8 @@ pub struct Config {
     /// The Zipf exponent of SKU popularity.
     pub zipf: f64,
     pub seed: u64,
+    /// Watch webhook delivery of the placements (`webhooks`).
+    pub webhooks: bool,
 }
 
 impl Default for Config {
@@ -54,6 +58,7 @@ impl Default for Config {
             mix: [80, 15, 5, 0, 0],
             zipf: 1.1,
             seed: 42,
+            webhooks: false,
         }
     }
 }
@@ -82,7 +87,17 @@ pub async fn run(config: &Config) -> Result<Report, BenchError> {
         .pool_max_idle_per_host(config.concurrency)
         .build()?;
     let setup = workload::setup(&client, config).await?;
+    let watch = match config.webhooks {
+        true => Some(webhooks::watch(&client, config).await?),
+        false => None,
+    };
     let run = workload::drive(&client, config, &setup).await;
-    let verification = workload::verify(&client, config, &setup, &run).await?;
-    Ok(report::build(config, &setup, run, verification))
+    let mut verification = workload::verify(&client, config, &setup, &run).await?;
+    let delivered = match &watch {
+        Some(watch) => Some(webhooks::measure(&client, config, watch, &run, &mut verification.problems).await?),
+        None => None,
+    };
+    let mut report = report::build(config, &setup, run, verification);
+    report.webhooks = delivered;
+    Ok(report)
 }

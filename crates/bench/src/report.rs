@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::Config;
+use crate::webhooks::WebhookReport;
 use crate::workload::{Op, Run, Setup};
 
 /// Throughput and latency of one kind of operation.
@@ -45,14 +46,17 @@ pub struct Report {
     pub run_seconds: f64,
     pub operations: Vec<OpReport>,
     pub verification: Verification,
+    /// Webhook delivery, when the run watched it (`--webhooks`).
+    pub webhooks: Option<WebhookReport>,
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
+/// The `p`th percentile of `sorted` (nearest rank).
+pub(crate) fn percentile<T: Copy + Into<f64>>(sorted: &[T], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    f64::from(sorted[rank.clamp(1, sorted.len()) - 1]) / 1000.0
+    sorted[rank.clamp(1, sorted.len()) - 1].into()
 }
 
 pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verification) -> Report {
@@ -76,11 +80,11 @@ pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verific
             operation: op.name(),
             count: latencies.len() as u64,
             per_second: latencies.len() as f64 / seconds,
-            p50_ms: percentile(latencies, 50.0),
-            p90_ms: percentile(latencies, 90.0),
-            p99_ms: percentile(latencies, 99.0),
-            p999_ms: percentile(latencies, 99.9),
-            max_ms: percentile(latencies, 100.0),
+            p50_ms: percentile(latencies, 50.0) / 1000.0,
+            p90_ms: percentile(latencies, 90.0) / 1000.0,
+            p99_ms: percentile(latencies, 99.0) / 1000.0,
+            p999_ms: percentile(latencies, 99.9) / 1000.0,
+            max_ms: percentile(latencies, 100.0) / 1000.0,
             statuses,
         });
     }
@@ -91,6 +95,7 @@ pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verific
         run_seconds: seconds,
         operations,
         verification,
+        webhooks: None,
     }
 }
 
@@ -120,6 +125,19 @@ impl fmt::Display for Report {
                 o.p999_ms,
                 o.max_ms,
                 statuses.join(", ")
+            )?;
+        }
+        if let Some(w) = &self.webhooks {
+            writeln!(
+                f,
+                "webhooks: {} of {} orders' order.placed delivered, {} repeats; lag p50 {:.0} ms, p90 {:.0} ms, \
+                 p99 {:.0} ms, max {:.0} ms",
+                w.delivered, w.expected, w.repeats, w.lag_p50_ms, w.lag_p90_ms, w.lag_p99_ms, w.lag_max_ms
+            )?;
+            writeln!(
+                f,
+                "webhook backlog: {} replayed messages delivered in {:.1} s, {:.0} per s",
+                w.backlog, w.backlog_seconds, w.backlog_per_second
             )?;
         }
         let v = &self.verification;

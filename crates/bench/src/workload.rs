@@ -69,7 +69,12 @@ async fn call(
     Ok((status, value))
 }
 
-async fn expect(client: &reqwest::Client, config: &Config, path: &str, body: Value) -> Result<Value, BenchError> {
+pub(crate) async fn expect(
+    client: &reqwest::Client,
+    config: &Config,
+    path: &str,
+    body: Value,
+) -> Result<Value, BenchError> {
     let (status, value) = call(client, config, reqwest::Method::POST, path, Some(&body)).await?;
     if status >= 300 {
         return Err(BenchError::Setup(format!("POST {path} answered {status}: {value}")));

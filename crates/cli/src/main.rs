@@ -182,6 +182,10 @@ struct BenchArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Also measure webhook delivery: a receiver on loopback hears every placement
+    /// (the server must run with --allow-private-webhook-targets).
+    #[arg(long)]
+    webhooks: bool,
 }
 
 fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
@@ -357,6 +361,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mix: parse_mix(&args.mix)?,
                 zipf: args.zipf,
                 seed: args.seed,
+                webhooks: args.webhooks,
             };
             let mut report = switchyard_bench::run(&config).await?;
             if args.check {

@@ -1,8 +1,10 @@
 //! Dispatch decisions for committed messages: the event every destination receives —
-//! its type, when it happened and the resource it is about as the API returns it (read
-//! now, just after the write) with the message's own record of what happened — and
-//! which destinations want it. Everything is read before the dispatch transaction
+//! `type`, `timestamp`, `data` (the record it is about as the API returns it, read now,
+//! just after the write) and `event` (what the write recorded: which line, why, by
+//! whom) — and which destinations want it. Everything is read before the dispatch transaction
 //! begins, which then only writes.
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use switchyard_core::delivery::{self, Destination};
@@ -13,10 +15,26 @@ use switchyard_store::{Store, StoreError, StoreResult};
 /// The dispatch of each message, in the order given.
 pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<Dispatch>> {
     let mut plan = Vec::with_capacity(messages.len());
+    // A placement writes several messages about one order at once: read it once a round.
+    let mut read: HashMap<(String, String), Value> = HashMap::new();
     for message in messages {
+        let which = (family(message).to_owned(), record_key(message).to_owned());
+        let data = match read.get(&which) {
+            Some(data) => data.clone(),
+            None => {
+                let data = resource(store, message).await?;
+                read.insert(which, data.clone());
+                data
+            }
+        };
         plan.push(Dispatch {
             message: message.id.clone(),
-            body: body(store, message).await?,
+            body: json!({
+                "type": message.topic,
+                "timestamp": message.created_at,
+                "data": data,
+                "event": message.payload,
+            }),
             ordering_key: delivery::ordering_key(&message.aggregate_id, &message.payload).to_owned(),
             destinations: destinations(store, message).await?,
         });
@@ -24,29 +42,27 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
     Ok(plan)
 }
 
-/// The event as sent: `type`, `timestamp`, `data` (the resource), `event` (what the
-/// write recorded: which line, why, by whom).
-async fn body(store: &Store, message: &Undispatched) -> StoreResult<Value> {
-    Ok(json!({
-        "type": message.topic,
-        "timestamp": message.created_at,
-        "data": resource(store, message).await?,
-        "event": message.payload,
-    }))
+/// The kind of record a message is about: its topic's first word.
+fn family(message: &Undispatched) -> &str {
+    message.topic.split('.').next().unwrap_or_default()
+}
+
+/// The record a message is about: the order of an order event, else its own record.
+fn record_key(message: &Undispatched) -> &str {
+    match family(message) {
+        "order" => delivery::ordering_key(&message.aggregate_id, &message.payload),
+        _ => &message.aggregate_id,
+    }
 }
 
 /// The record a message is about, as `GET` on it answers now; the message's own payload
 /// for a record the API does not show (or no longer has).
 async fn resource(store: &Store, message: &Undispatched) -> StoreResult<Value> {
-    let family = message.topic.split('.').next().unwrap_or_default();
-    let key = delivery::ordering_key(&message.aggregate_id, &message.payload);
-    let read = match family {
+    let key = record_key(message);
+    let read = match family(message) {
         "order" => store.order(key).await.map(serde_json::to_value),
-        "shipment" => store.shipment(&message.aggregate_id).await.map(serde_json::to_value),
-        "purchase_order" => store
-            .purchase_order(&message.aggregate_id)
-            .await
-            .map(serde_json::to_value),
+        "shipment" => store.shipment(key).await.map(serde_json::to_value),
+        "purchase_order" => store.purchase_order(key).await.map(serde_json::to_value),
         _ => return Ok(message.payload.clone()),
     };
     match read {
