@@ -73,6 +73,7 @@ with_smtp!(
     a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_it,
     a_template_directory_replaces_defaults_and_a_broken_template_waits_for_its_fix,
     marketplace_orders_turned_off_kinds_and_orders_without_an_address_get_no_email,
+    a_cancelled_line_and_an_exchange_are_mailed_with_what_changed,
 );
 
 with_smtp!(

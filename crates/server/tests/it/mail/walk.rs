@@ -324,3 +324,82 @@ pub async fn marketplace_orders_turned_off_kinds_and_orders_without_an_address_g
         ]
     );
 }
+
+pub async fn a_cancelled_line_and_an_exchange_are_mailed_with_what_changed(app: &TestApp, sink: &SmtpSink) {
+    let worker = worker(app, sink, None);
+    app.warehouse().await;
+    let number = app.place("1001", &[("TEE", 1), ("MUG", 1)]).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{number}/lines/2/cancel"),
+            json!({"reason": "out of season"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    drain(&worker).await;
+    let received = sink.received();
+    assert_eq!(
+        sink.subjects(),
+        [
+            format!("Order {number} received"),
+            format!("Items of order {number} were cancelled")
+        ]
+    );
+    let cancelled = &received[1].text;
+    assert!(
+        cancelled.contains("Some items of your order were cancelled: out of season."),
+        "{cancelled}"
+    );
+    assert!(
+        cancelled.contains("- 1 x Product MUG (MUG)") && !cancelled.contains("TEE"),
+        "{cancelled}"
+    );
+
+    app.shipped(&number, UPS_NUMBER).await;
+    let r = app
+        .post(
+            "/api/v1/returns",
+            json!({"order": number, "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rma = r.body["number"].as_str().unwrap().to_owned();
+    let r = app.post(&format!("/api/v1/returns/{rma}/authorize"), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    drain(&worker).await;
+    let r = app
+        .post(
+            &format!("/api/v1/returns/{rma}/exchange"),
+            json!({"lines": [{"sku": "MUG", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let exchange = r.body["exchange_order"].as_str().unwrap().to_owned();
+    drain(&worker).await;
+    let received = sink.received();
+    let mut last: Vec<&str> = received[4..].iter().map(|r| r.subject.as_str()).collect();
+    last.sort();
+    let refund = received[4..].iter().find(|r| r.subject.starts_with("Refund")).unwrap();
+    assert_eq!(
+        last,
+        [refund.subject.as_str(), &format!("Your exchange order {exchange}")],
+        "the exchange order, and the difference refunded on the first: {}",
+        shown(&received)
+    );
+    assert!(refund.subject.ends_with(&format!("for order {number}")));
+    assert!(refund.text.contains("for exchange difference."), "{}", refund.text);
+    let placed = received[4..]
+        .iter()
+        .find(|r| r.subject.starts_with("Your exchange"))
+        .unwrap();
+    assert!(
+        placed.text.contains(&format!(
+            "We have placed order {exchange} to exchange the items of your return {rma}:"
+        )),
+        "{}",
+        placed.text
+    );
+    assert!(placed.text.contains("- 1 x Product MUG (MUG)"), "{}", placed.text);
+    let timeline = app.order_json(&exchange).await["timeline"].clone();
+    assert!(kinds(&timeline).contains(&"order.email_sent".to_owned()));
+}
