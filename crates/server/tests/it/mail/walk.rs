@@ -56,6 +56,21 @@ async fn email_attempts(app: &TestApp) -> Vec<AttemptRecord> {
     tries
 }
 
+/// Requests and authorizes the return of one unit of line 1 of `order`; its RMA number.
+async fn authorized_return(app: &TestApp, order: &str) -> String {
+    let r = app
+        .post(
+            "/api/v1/returns",
+            json!({"order": order, "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rma = r.body["number"].as_str().unwrap().to_owned();
+    let r = app.post(&format!("/api/v1/returns/{rma}/authorize"), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    rma
+}
+
 impl TestApp {
     async fn track(&self, shipment: &str, status: &str) {
         self.clock.advance(SignedDuration::from_hours(3));
@@ -79,16 +94,7 @@ pub async fn one_order_is_mailed_at_every_step_once_and_in_order(app: &TestApp, 
     app.track(&shipment, "out_for_delivery").await;
     app.track(&shipment, "delivered").await;
     drain(&worker).await;
-    let r = app
-        .post(
-            "/api/v1/returns",
-            json!({"order": number, "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small"}]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let rma = r.body["number"].as_str().unwrap().to_owned();
-    let r = app.post(&format!("/api/v1/returns/{rma}/authorize"), json!({})).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let rma = authorized_return(app, &number).await;
     drain(&worker).await;
     let r = app
         .post(
@@ -356,16 +362,7 @@ pub async fn a_cancelled_line_and_an_exchange_are_mailed_with_what_changed(app: 
     );
 
     app.shipped(&number, UPS_NUMBER).await;
-    let r = app
-        .post(
-            "/api/v1/returns",
-            json!({"order": number, "lines": [{"line_no": 1, "quantity": 1, "reason": "too_small"}]}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let rma = r.body["number"].as_str().unwrap().to_owned();
-    let r = app.post(&format!("/api/v1/returns/{rma}/authorize"), json!({})).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let rma = authorized_return(app, &number).await;
     drain(&worker).await;
     let r = app
         .post(
