@@ -2,7 +2,8 @@
 //! keys are the long names of the global flags and of `serve`'s, e.g.
 //! `database-url = "postgres://…"` or `max-connections = 512`. A value from the file
 //! takes the place of the flag's default, so a flag or its environment variable given
-//! as well wins. A key that names no such flag is refused.
+//! as well wins. A key that names no such flag is refused. `worker` takes the
+//! delivery settings it shares with `serve` from the same file.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -14,6 +15,9 @@ use crate::Cli;
 
 /// The subcommand whose flags the file may set, besides the global ones.
 const SUBCOMMAND: &str = "serve";
+
+/// The subcommand whose flags are some of `serve`'s (delivery), set by the file too.
+const WORKER: &str = "worker";
 
 /// Parses the command line over the configuration file, if one is named; exits with
 /// a message (status 2) when the file cannot be read or holds a key or value that is
@@ -74,6 +78,13 @@ fn apply(mut command: Command, path: &PathBuf) -> Result<Command, String> {
                  (e.g. `database-url`, `addr`, `log-format`)"
             ));
         };
+        // `worker` shares the delivery settings of `serve`: the file sets them for both.
+        if command
+            .find_subcommand(WORKER)
+            .is_some_and(|worker| worker.get_arguments().any(|arg| arg.get_id() == id.as_str()))
+        {
+            command = command.mut_subcommand(WORKER, |worker| worker.mut_arg(&id, |arg| arg.default_value(value)));
+        }
         command = command.mut_subcommand(SUBCOMMAND, |serve| serve.mut_arg(id, |arg| arg.default_value(value)));
     }
     Ok(command)
@@ -83,4 +94,38 @@ fn apply(mut command: Command, path: &PathBuf) -> Result<Command, String> {
 fn id_of<'a>(mut args: impl Iterator<Item = &'a Arg>, key: &str) -> Option<String> {
     args.find(|arg| arg.get_long() == Some(key) && key != "config")
         .map(|arg| arg.get_id().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::Command as Sub;
+
+    /// The command line `args` with `file`'s settings under it.
+    fn parse_with(file: &str, args: &[&str]) -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("switchyard.toml");
+        std::fs::write(&path, file).unwrap();
+        let command = apply(Cli::command(), &path).unwrap();
+        Cli::from_arg_matches(&command.get_matches_from(args)).unwrap()
+    }
+
+    #[test]
+    fn a_delivery_setting_in_the_file_applies_to_serve_and_to_worker() {
+        let file = "allow-private-webhook-targets = true\n";
+        let Sub::Worker { delivery } = parse_with(file, &["switchyard", "worker"]).command else {
+            panic!("worker");
+        };
+        assert!(delivery.allow_private_webhook_targets);
+        let Sub::Serve { delivery, .. } = parse_with(file, &["switchyard", "serve"]).command else {
+            panic!("serve");
+        };
+        assert!(delivery.allow_private_webhook_targets);
+        let Sub::Worker { delivery } = parse_with("", &["switchyard", "worker"]).command else {
+            panic!("worker");
+        };
+        assert!(!delivery.allow_private_webhook_targets, "off unless set");
+    }
 }

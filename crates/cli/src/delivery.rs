@@ -3,10 +3,13 @@
 //! `serve`, which runs a worker too.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
 use jiff::SignedDuration;
 use switchyard_server::AppState;
 use switchyard_server::delivery::Senders;
+use switchyard_server::delivery::webhook::WebhookSender;
 use switchyard_store::Store;
 
 /// How the outbox is delivered (shared by `serve` and `worker`).
@@ -14,18 +17,32 @@ use switchyard_store::Store;
 pub struct DeliveryArgs {
     #[command(flatten)]
     pub mail: crate::mail::MailArgs,
+    /// Let webhook endpoints point at private, loopback and link-local addresses and
+    /// use plain http:// (for tests and receivers on this network); off, such
+    /// targets are refused when an endpoint is saved and when a webhook is sent.
+    #[arg(long, env = "SWITCHYARD_ALLOW_PRIVATE_WEBHOOK_TARGETS", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_private_webhook_targets: bool,
 }
 
 impl DeliveryArgs {
-    /// The senders these settings describe.
-    pub fn senders(&self) -> Senders {
-        Senders::default()
+    /// The senders these settings describe, for `store`'s deliveries.
+    pub fn senders(&self, store: &Store) -> anyhow::Result<Senders> {
+        let webhook = WebhookSender::new(store.clone(), self.allow_private_webhook_targets)
+            .context("cannot set up the HTTP client webhooks are sent with")?;
+        Ok(Senders {
+            webhook: Arc::new(webhook),
+            ..Senders::default()
+        })
     }
 
     /// `state` delivering with these settings; mail settings that do not check out
     /// stop the process from starting.
     pub fn apply(&self, state: AppState) -> anyhow::Result<AppState> {
-        Ok(state.with_senders(self.senders()).with_mail(self.mail.mail()?))
+        let senders = self.senders(&state.store)?;
+        Ok(state
+            .with_allow_private_webhook_targets(self.allow_private_webhook_targets)
+            .with_senders(senders)
+            .with_mail(self.mail.mail()?))
     }
 }
 

@@ -34,6 +34,11 @@ string_enum!(
         /// Give goodwill (appeasements), within `payment::APPEASEMENT_LIMIT_PERCENT` of
         /// what was captured unless the role may also refund.
         Appease = "appease",
+        /// Create, change, disable and delete webhook endpoints, rotate their secrets,
+        /// send them test events, see and retry their deliveries. Reading endpoints
+        /// needs it too: their URLs often carry a receiver's own token, and their
+        /// attempts show what the receiver answered.
+        ManageWebhooks = "manage_webhooks",
     }
 );
 
@@ -49,6 +54,7 @@ impl Permission {
             Permission::Fulfil => "pick, pack or ship",
             Permission::Refund => "give money back",
             Permission::Appease => "give goodwill refunds",
+            Permission::ManageWebhooks => "manage webhook endpoints",
         }
     }
 }
@@ -113,6 +119,9 @@ mod tests {
         assert!(!Role::Support.allows(Permission::Refund));
         assert!(Role::Manager.allows(Permission::Refund));
         assert!(!Role::Warehouse.allows(Permission::Appease));
+        assert!(Role::Manager.allows(Permission::ManageWebhooks));
+        assert!(!Role::Viewer.allows(Permission::ManageWebhooks));
+        assert!(!Role::Support.allows(Permission::ManageWebhooks));
     }
 
     /// The whole grant table, so a changed grant is a changed test.

@@ -24,6 +24,7 @@ pub mod rng;
 pub mod routing;
 pub mod shipment;
 pub mod validation;
+pub mod webhook;
 
 /// A closed set of values with one spelling (every `string_enum!`), so other layers
 /// can write a state the way core spells it.

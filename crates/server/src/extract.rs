@@ -295,7 +295,8 @@ pub mod perm {
         ManageOrders,
         Fulfil,
         Refund,
-        Appease
+        Appease,
+        ManageWebhooks
     );
 }
 

@@ -52,6 +52,10 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// The secret EasyPost signs its webhooks with; `/webhooks/easypost` is off without it.
     pub easypost_webhook_secret: Option<Arc<str>>,
+    /// Whether webhook endpoints may point at private, loopback and link-local
+    /// addresses and use plain `http://` (`--allow-private-webhook-targets`): off, a
+    /// webhook URL could make the server call hosts inside its own network.
+    pub allow_private_webhook_targets: bool,
     /// How long an `Idempotency-Key` is kept.
     pub idempotency_ttl: SignedDuration,
     pub limits: Limits,
@@ -82,6 +86,7 @@ impl AppState {
             store,
             metrics: telemetry::handle(),
             easypost_webhook_secret: None,
+            allow_private_webhook_targets: false,
             idempotency_ttl: idempotency::DEFAULT_TTL,
             guards: Arc::new(Guards::new(&limits)),
             limits,
@@ -110,6 +115,12 @@ impl AppState {
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
     pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
         self.with(|shared| shared.easypost_webhook_secret = secret.map(Arc::from))
+    }
+
+    /// Lets webhooks go to private, loopback and link-local addresses and over plain
+    /// `http://`: for tests and for receivers on the server's own network.
+    pub fn with_allow_private_webhook_targets(self, allow: bool) -> Self {
+        self.with(|shared| shared.allow_private_webhook_targets = allow)
     }
 
     /// Keeps `Idempotency-Key`s for `ttl` instead of the default 24 hours.

@@ -55,6 +55,7 @@ pub mod shipment;
 pub mod stats;
 #[cfg(test)]
 mod testing;
+pub mod webhook;
 mod writer;
 
 use std::sync::Arc;

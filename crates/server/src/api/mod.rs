@@ -15,6 +15,7 @@ pub mod returns;
 pub mod routing;
 pub mod shipments;
 pub mod tracking;
+pub mod webhooks;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -50,6 +51,7 @@ pub use document::{document_common, document_examples};
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
         (name = "events", description = "The event feed: every event in order, for systems that pull"),
+        (name = "webhooks", description = "Webhook endpoints: signed event deliveries to other systems, their secrets and their attempts"),
         (name = "operations", description = "Health and metrics, no key needed"),
     )
 )]
@@ -155,5 +157,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
         .routes(routes!(events::list_events))
+        .routes(routes!(
+            webhooks::list_webhook_endpoints,
+            webhooks::create_webhook_endpoint
+        ))
+        .routes(routes!(
+            webhooks::get_webhook_endpoint,
+            webhooks::update_webhook_endpoint,
+            webhooks::delete_webhook_endpoint
+        ))
+        .routes(routes!(webhooks::disable_webhook_endpoint))
+        .routes(routes!(webhooks::enable_webhook_endpoint))
+        .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::send_test_event))
+        .routes(routes!(webhooks::list_webhook_attempts))
+        .routes(routes!(webhooks::retry_webhook_message))
+        .routes(routes!(webhooks::replay_webhook_events))
         .layer(axum::middleware::from_fn(crate::extract::request_target))
 }

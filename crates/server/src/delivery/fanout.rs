@@ -9,12 +9,19 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use switchyard_core::delivery::{self, Destination};
 use switchyard_core::mail;
+use switchyard_core::webhook::{self, EndpointFilter};
 use switchyard_store::outbox::{Dispatch, Undispatched};
+use switchyard_store::webhook::Subscription;
 use switchyard_store::{Store, StoreError, StoreResult};
 
 /// The dispatch of each message, in the order given.
 pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<Dispatch>> {
     let mut plan = Vec::with_capacity(messages.len());
+    if messages.is_empty() {
+        return Ok(plan);
+    }
+    // Read once for the batch: what every enabled endpoint wants.
+    let subscriptions = store.webhook_subscriptions().await?;
     // A placement writes several messages about one order at once: read it once a round.
     let mut read: HashMap<(String, String), Value> = HashMap::new();
     for message in messages {
@@ -27,16 +34,17 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
                 data
             }
         };
+        let body = json!({
+            "type": message.topic,
+            "timestamp": message.created_at,
+            "data": data,
+            "event": message.payload,
+        });
         plan.push(Dispatch {
             message: message.id.clone(),
-            body: json!({
-                "type": message.topic,
-                "timestamp": message.created_at,
-                "data": data,
-                "event": message.payload,
-            }),
             ordering_key: delivery::ordering_key(&message.aggregate_id, &message.payload).to_owned(),
-            destinations: destinations(store, message).await?,
+            destinations: destinations(message, &body, &subscriptions),
+            body,
         });
     }
     Ok(plan)
@@ -72,14 +80,26 @@ async fn resource(store: &Store, message: &Undispatched) -> StoreResult<Value> {
     }
 }
 
-/// Who wants `message`.
-async fn destinations(_store: &Store, message: &Undispatched) -> StoreResult<Vec<Destination>> {
-    let mut wanted = Vec::new();
-    // Webhook endpoints subscribe here (issue 16's webhook senders).
-    // The customer, when the message is one they are mailed about; whether the channel
-    // sends that kind, and to which address, the email sender decides at its try.
+/// Whether a webhook endpoint with `filter` wants the event of `topic` whose body (as
+/// sent) is `body`: the channel is the one of the order or shipment the event is about.
+/// Fan-out and replays ask the same.
+pub fn webhook_wants(filter: &EndpointFilter, topic: &str, body: &Value) -> bool {
+    let channel = body["data"].get("channel").and_then(Value::as_str);
+    webhook::wants(filter, topic, channel)
+}
+
+/// Who wants `message`, whose body is `body`: every enabled webhook endpoint whose
+/// filter wants it, and the customer when it is a message they are mailed about
+/// (whether the channel sends that kind, and to which address, the email sender
+/// decides at its try).
+fn destinations(message: &Undispatched, body: &Value, subscriptions: &[Subscription]) -> Vec<Destination> {
+    let mut wanted: Vec<Destination> = subscriptions
+        .iter()
+        .filter(|s| webhook_wants(&s.filter, &message.topic, body))
+        .map(|s| Destination::Webhook(s.endpoint.clone()))
+        .collect();
     if mail::kind_for(&message.topic, &message.payload).is_some() {
         wanted.push(Destination::Email);
     }
-    Ok(wanted)
+    wanted
 }

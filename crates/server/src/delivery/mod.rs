@@ -10,6 +10,7 @@
 
 pub mod fanout;
 pub mod mail;
+pub mod webhook;
 
 use std::future::Future;
 use std::pin::Pin;

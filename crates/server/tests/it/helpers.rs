@@ -162,6 +162,9 @@ impl TestApp {
             configure(AppState::new(store.clone()))
                 .with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into()))
                 .with_background_delivery(false)
+                // Webhook receivers in tests listen on loopback; `webhooks::delivery`
+                // checks the refusals on a server of its own without the flag.
+                .with_allow_private_webhook_targets(true)
                 .with_limits(Limits {
                     // Scenarios send many wrong keys from one address on purpose;
                     // `edges` tests the limit on servers of its own.

@@ -21,3 +21,4 @@ mod race;
 mod returns;
 mod routing;
 mod shipments;
+mod webhooks;

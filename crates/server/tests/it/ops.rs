@@ -170,6 +170,15 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/inventory/quarantine", &["get"]),
     ("/api/v1/reports/returns", &["get"]),
     ("/api/v1/events", &["get"]),
+    ("/api/v1/webhook-endpoints", &["get", "post"]),
+    ("/api/v1/webhook-endpoints/{key}", &["get", "patch", "delete"]),
+    ("/api/v1/webhook-endpoints/{key}/disable", &["post"]),
+    ("/api/v1/webhook-endpoints/{key}/enable", &["post"]),
+    ("/api/v1/webhook-endpoints/{key}/rotate-secret", &["post"]),
+    ("/api/v1/webhook-endpoints/{key}/test", &["post"]),
+    ("/api/v1/webhook-endpoints/{key}/attempts", &["get"]),
+    ("/api/v1/webhook-endpoints/{key}/messages/{message_id}/retry", &["post"]),
+    ("/api/v1/webhook-endpoints/{key}/replay", &["post"]),
 ];
 
 async fn the_openapi_document_describes_every_endpoint(app: &TestApp) {

@@ -11,6 +11,7 @@ use utoipa::openapi::{OpenApi, RefOr, Schema};
 
 /// The example of each response type, by component name.
 pub(super) const EXAMPLES: &[(&str, &str)] = &[
+    ("AttemptRecord", include_str!("examples/AttemptRecord.json")),
     ("AvailableToPromise", include_str!("examples/AvailableToPromise.json")),
     ("Bin", include_str!("examples/Bin.json")),
     ("CarrierList", include_str!("examples/CarrierList.json")),
@@ -36,6 +37,8 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("QuarantineLevel", include_str!("examples/QuarantineLevel.json")),
     ("ReceiptOutcome", include_str!("examples/ReceiptOutcome.json")),
     ("Released", include_str!("examples/Released.json")),
+    ("Replayed", include_str!("examples/Replayed.json")),
+    ("RetryQueued", include_str!("examples/RetryQueued.json")),
     ("Return", include_str!("examples/Return.json")),
     ("ReturnRate", include_str!("examples/ReturnRate.json")),
     ("ReturnSummary", include_str!("examples/ReturnSummary.json")),
@@ -44,8 +47,18 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("Simulation", include_str!("examples/Simulation.json")),
     ("StockChange", include_str!("examples/StockChange.json")),
     ("StockLevel", include_str!("examples/StockLevel.json")),
+    ("TestEventSent", include_str!("examples/TestEventSent.json")),
     ("TrackingResult", include_str!("examples/TrackingResult.json")),
     ("TrackingResults", include_str!("examples/TrackingResults.json")),
+    ("WebhookEndpoint", include_str!("examples/WebhookEndpoint.json")),
+    (
+        "WebhookEndpointSummary",
+        include_str!("examples/WebhookEndpointSummary.json"),
+    ),
+    (
+        "WebhookEndpointWithSecret",
+        include_str!("examples/WebhookEndpointWithSecret.json"),
+    ),
 ];
 
 /// Puts each response type's example on its component, each page's on `Page_NAME`, and

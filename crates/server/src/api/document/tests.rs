@@ -6,6 +6,7 @@ use serde_json::Value;
 use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::{ChannelKind, LocationKind, ShortagePolicy};
+use switchyard_core::delivery::AttemptOutcome;
 use switchyard_core::inventory::{AdjustmentReason, MovementKind};
 use switchyard_core::mail::EmailKind;
 use switchyard_core::order::{
@@ -21,6 +22,7 @@ use switchyard_core::returns::{
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::shipment::input::ItemMix;
 use switchyard_core::shipment::{PickListStatus, ReleaseMode, ShipmentLineStatus, ShipmentStatus, TrackingStatus};
+use switchyard_core::webhook::{WebhookDisabledReason, WebhookEndpointEventKind, WebhookEndpointStatus};
 use switchyard_store::shipment::TrackingOutcomeKind;
 use utoipa::ToSchema;
 
@@ -53,6 +55,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
     let mut enums = string_enums![
         AdjustmentReason,
         AppeasementReason,
+        AttemptOutcome,
         AttemptStatus,
         CaptureMode,
         Carrier,
@@ -89,6 +92,9 @@ fn api_enums() -> Vec<(String, Spellings)> {
         SplitPolicy,
         TrackingStatus,
         TransactionKind,
+        WebhookDisabledReason,
+        WebhookEndpointEventKind,
+        WebhookEndpointStatus,
     ];
     enums.push((
         TrackingOutcomeKind::name().into_owned(),

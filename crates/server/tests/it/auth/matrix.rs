@@ -27,7 +27,7 @@ enum Access {
 }
 
 use Access::{Needs, Public};
-use Permission::{Appease, Fulfil, ManageCatalog, ManageOrders, MoveStock, PlaceOrders, Read, Refund};
+use Permission::{Appease, Fulfil, ManageCatalog, ManageOrders, ManageWebhooks, MoveStock, PlaceOrders, Read, Refund};
 
 /// Every route, by method and path template, with who may call it.
 const ROUTES: &[(&str, &str, Access)] = &[
@@ -126,6 +126,27 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
     ("GET", "/api/v1/events", Needs(Read)),
+    // Reads too: an endpoint's URL may carry its receiver's token.
+    ("GET", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints", Needs(ManageWebhooks)),
+    ("GET", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("PATCH", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("DELETE", "/api/v1/webhook-endpoints/{key}", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints/{key}/disable", Needs(ManageWebhooks)),
+    ("POST", "/api/v1/webhook-endpoints/{key}/enable", Needs(ManageWebhooks)),
+    (
+        "POST",
+        "/api/v1/webhook-endpoints/{key}/rotate-secret",
+        Needs(ManageWebhooks),
+    ),
+    ("POST", "/api/v1/webhook-endpoints/{key}/test", Needs(ManageWebhooks)),
+    ("GET", "/api/v1/webhook-endpoints/{key}/attempts", Needs(ManageWebhooks)),
+    (
+        "POST",
+        "/api/v1/webhook-endpoints/{key}/messages/{message_id}/retry",
+        Needs(ManageWebhooks),
+    ),
+    ("POST", "/api/v1/webhook-endpoints/{key}/replay", Needs(ManageWebhooks)),
 ];
 
 /// Routes the server answers that its OpenAPI document does not list: the document
@@ -239,7 +260,8 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
         let path = template
             .replace("{key}", "NOPE-1")
             .replace("{line}", "1")
-            .replace("{kind}", "shipped");
+            .replace("{kind}", "shipped")
+            .replace("{message_id}", "msg_1");
         let mut statuses = BTreeSet::new();
         for caller in &callers {
             let (status, body) = call(app, method, &path, caller.key.as_deref()).await;
