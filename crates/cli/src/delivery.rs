@@ -15,6 +15,8 @@ use switchyard_store::Store;
 /// How the outbox is delivered (shared by `serve` and `worker`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeliveryArgs {
+    #[command(flatten)]
+    pub mail: crate::mail::MailArgs,
     /// Let webhook endpoints point at private, loopback and link-local addresses and
     /// use plain http:// (for tests and receivers on this network); off, such
     /// targets are refused when an endpoint is saved and when a webhook is sent.
@@ -33,12 +35,14 @@ impl DeliveryArgs {
         })
     }
 
-    /// `state` delivering with these settings.
+    /// `state` delivering with these settings; mail settings that do not check out
+    /// stop the process from starting.
     pub fn apply(&self, state: AppState) -> anyhow::Result<AppState> {
         let senders = self.senders(&state.store)?;
         Ok(state
             .with_allow_private_webhook_targets(self.allow_private_webhook_targets)
-            .with_senders(senders))
+            .with_senders(senders)
+            .with_mail(self.mail.mail()?))
     }
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod delivery;
 mod demo;
 mod logging;
+mod mail;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod id;
 pub mod idempotency;
 pub mod inventory;
+pub mod mail;
 pub mod money;
 pub mod order;
 pub mod payment;

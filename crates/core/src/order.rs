@@ -138,6 +138,10 @@ string_enum!(
         FeedbackRequested = "order.feedback_requested",
         /// The customer answered a feedback request.
         FeedbackReceived = "order.feedback_received",
+        /// A shipment's promised delivery passed and the carrier has not delivered it.
+        RunningLate = "order.running_late",
+        /// The customer was sent an email (its kind and subject; never its text).
+        EmailSent = "order.email_sent",
     }
 );
 

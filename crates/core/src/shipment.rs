@@ -189,6 +189,18 @@ impl ShipmentStatus {
     /// The carrier reported a problem with it or is sending it back: the floor's
     /// exceptions list.
     pub const EXCEPTIONS: &'static [ShipmentStatus] = &[ShipmentStatus::Exception, ShipmentStatus::ReturnedToSender];
+    /// Still to reach the customer: on the floor or with the carrier. Such a shipment
+    /// past its promised delivery is running late (the customer is told, once).
+    pub const AWAITING_DELIVERY: &'static [ShipmentStatus] = &[
+        ShipmentStatus::Released,
+        ShipmentStatus::Picking,
+        ShipmentStatus::Packed,
+        ShipmentStatus::LabelCreated,
+        ShipmentStatus::Shipped,
+        ShipmentStatus::InTransit,
+        ShipmentStatus::OutForDelivery,
+        ShipmentStatus::Exception,
+    ];
 
     /// Released and neither shipped nor cancelled (`ON_THE_FLOOR`).
     pub fn is_on_the_floor(self) -> bool {

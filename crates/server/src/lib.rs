@@ -64,6 +64,8 @@ pub struct Shared {
     pub guards: Arc<Guards>,
     /// Draining or not, and the requests in flight.
     pub lifecycle: Arc<Lifecycle>,
+    /// How customer emails are rendered (previews) and sent.
+    pub mail: delivery::mail::Mail,
     /// Who makes the calls that deliver the outbox.
     pub senders: delivery::Senders,
     /// Whether `serve` runs a delivery worker (tests run rounds themselves).
@@ -90,6 +92,7 @@ impl AppState {
             guards: Arc::new(Guards::new(&limits)),
             limits,
             lifecycle: Arc::default(),
+            mail: delivery::mail::Mail::default(),
             senders: delivery::Senders::default(),
             background_delivery: true,
         }))
@@ -131,6 +134,16 @@ impl AppState {
         self.with(|shared| {
             shared.guards = Arc::new(Guards::new(&limits));
             shared.limits = limits;
+        })
+    }
+
+    /// Renders customer emails with `mail`'s templates and sends them with its SMTP server.
+    /// Also makes email deliveries with it: give it after `with_senders`.
+    pub fn with_mail(self, mail: delivery::mail::Mail) -> Self {
+        self.with(|shared| {
+            let sender = delivery::mail::EmailSender::new(shared.store.clone(), mail.clone());
+            shared.senders.email = Arc::new(sender);
+            shared.mail = mail;
         })
     }
 
@@ -224,8 +237,8 @@ pub fn app(state: AppState) -> Router {
 /// the drain after it ends (`lifecycle`): `/readyz` answers 503 from then on, requests
 /// in flight finish, and the background sweeps (`lifecycle::sweep`: payments left
 /// unanswered, expired idempotency keys, holds, backorders, expected dates, `auto`
-/// locations' work, carrier tracking, feedback requests, every 30 seconds) and the delivery worker finish
-/// their current step.
+/// locations' work, carrier tracking, feedback requests, parcels running late, every 30
+/// seconds) and the delivery worker finish their current step.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,

@@ -89,10 +89,12 @@ enum Step {
     Tracking,
     /// After tracking, so an order the carrier just delivered counts from its delivery.
     Feedback,
+    /// After tracking, so a parcel the carrier just delivered is not called late.
+    RunningLate,
 }
 
 impl Step {
-    const ALL: [Step; 8] = [
+    const ALL: [Step; 9] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Holds,
@@ -101,6 +103,7 @@ impl Step {
         Step::Release,
         Step::Tracking,
         Step::Feedback,
+        Step::RunningLate,
     ];
 
     async fn run(self, store: &Store) {
@@ -128,6 +131,7 @@ impl Step {
                 "recorded tracking events from carriers",
             ),
             Step::Feedback => (store.request_due_feedback().await, "asked customers for feedback"),
+            Step::RunningLate => (store.flag_running_late().await, "marked shipments running late"),
         };
         match done {
             Ok(0) => {}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{identity, within};
 use crate::feedback;
 use crate::id::LocationId;
+use crate::mail::{ChannelEmail, ChannelEmailInput};
 use crate::payment::{CaptureMode, PaymentProvider};
 use crate::returns::RefundOn;
 use crate::routing::SplitPolicy;
@@ -73,6 +74,8 @@ pub struct ChannelInput {
     /// the seller); default 0.
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub restocking_fee_percent: Option<i64>,
+    /// Its customer emails: which kinds it sends, the sender name and reply-to.
+    pub email: Option<ChannelEmailInput>,
     /// Days after an order's delivery its customer is asked for feedback, 1 to 90;
     /// `null` never. Default 7, and never for marketplaces (amazon, ebay, etsy), which
     /// ask their customers themselves. In a change, absent keeps it and `null` turns it off.
@@ -103,6 +106,7 @@ pub struct ChannelDraft {
     pub policies: ChannelPolicies,
     /// Days after delivery its customers are asked for feedback; `None` never.
     pub feedback_after_days: Option<i64>,
+    pub email: ChannelEmail,
 }
 
 /// How a channel takes money and accepts returns.
@@ -167,6 +171,8 @@ impl ChannelInput {
             Some(None) => Some(None),
             Some(Some(days)) => v.check("/feedback_after_days", feedback::after_days(days)).map(Some),
         };
+        let email_base = ChannelEmail::default_for(kind.unwrap_or(ChannelKind::Web));
+        let email = self.email.clone().unwrap_or_default().parse(&mut v, &email_base);
         v.finish(|| {
             Some(ChannelDraft {
                 code: code?,
@@ -183,6 +189,7 @@ impl ChannelInput {
                     restocking_fee_percent: fee.map_or(Some(defaults.restocking_fee_percent), |f| f)?,
                 },
                 feedback_after_days: feedback_after_days?,
+                email: email?,
             })
         })
     }
@@ -204,6 +211,7 @@ impl ChannelInput {
             refund_on: self.refund_on.or(Some(p.refund_on)),
             restocking_fee_percent: self.restocking_fee_percent.or(Some(p.restocking_fee_percent)),
             feedback_after_days: self.feedback_after_days.or(Some(current.feedback_after_days)),
+            email: Some(self.email.clone().unwrap_or_default().over(&current.email)),
         };
         Ok(ChannelChange {
             draft: merged.parse()?,

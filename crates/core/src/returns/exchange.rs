@@ -119,6 +119,10 @@ pub enum ReplacementFor<'a> {
     Claim(&'a str),
 }
 
+/// How an exchange's replacement order's external id ends, after the RMA number: what
+/// tells its placement apart from a new sale (the customer gets an exchange email).
+pub const EXCHANGE_SUFFIX: &str = "-EXCHANGE";
+
 impl ReplacementFor<'_> {
     pub fn tag(self) -> &'static str {
         match self {
@@ -129,7 +133,7 @@ impl ReplacementFor<'_> {
 
     pub fn external_id(self) -> String {
         match self {
-            ReplacementFor::Exchange(rma) => format!("{rma}-EXCHANGE"),
+            ReplacementFor::Exchange(rma) => format!("{rma}{EXCHANGE_SUFFIX}"),
             ReplacementFor::Claim(claim) => claim.to_owned(),
         }
     }

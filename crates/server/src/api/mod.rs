@@ -3,6 +3,7 @@
 pub mod catalog;
 mod document;
 pub mod documents;
+pub mod emails;
 pub mod events;
 pub mod feedback;
 pub mod fulfilment;
@@ -100,6 +101,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel_order_line))
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
+        .routes(routes!(emails::preview_email))
         .routes(routes!(payments::get_payments, payments::create_payment))
         .routes(routes!(payments::create_refund))
         .routes(routes!(payments::create_appeasement))

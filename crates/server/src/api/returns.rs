@@ -302,7 +302,7 @@ pub async fn exchange_return(
 
 /// What a return label shows: from the customer to the returning location, the RMA
 /// number as its reference and barcode.
-fn label_data(ret: &Return) -> ApiResult<LabelData> {
+pub(crate) fn label_data(ret: &Return) -> ApiResult<LabelData> {
     let summary = &ret.summary;
     let (to, authorized_at) = returns::label(&summary.number, summary.authorized_at, ret.ship_to.as_ref())
         .map_err(|e| ApiError::new(StatusCode::CONFLICT, "no_label", e.to_string()))?;

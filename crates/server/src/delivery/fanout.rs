@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use switchyard_core::delivery::{self, Destination};
+use switchyard_core::mail;
 use switchyard_core::webhook::{self, EndpointFilter};
 use switchyard_store::outbox::{Dispatch, Undispatched};
 use switchyard_store::webhook::Subscription;
@@ -88,12 +89,17 @@ pub fn webhook_wants(filter: &EndpointFilter, topic: &str, body: &Value) -> bool
 }
 
 /// Who wants `message`, whose body is `body`: every enabled webhook endpoint whose
-/// filter wants it.
+/// filter wants it, and the customer when it is a message they are mailed about
+/// (whether the channel sends that kind, and to which address, the email sender
+/// decides at its try).
 fn destinations(message: &Undispatched, body: &Value, subscriptions: &[Subscription]) -> Vec<Destination> {
-    // Customer email subscribes here (issue 16's email sender).
-    subscriptions
+    let mut wanted: Vec<Destination> = subscriptions
         .iter()
         .filter(|s| webhook_wants(&s.filter, &message.topic, body))
         .map(|s| Destination::Webhook(s.endpoint.clone()))
-        .collect()
+        .collect();
+    if mail::kind_for(&message.topic, &message.payload).is_some() {
+        wanted.push(Destination::Email);
+    }
+    wanted
 }

@@ -9,6 +9,7 @@
 //! and webhooks.
 
 pub mod fanout;
+pub mod mail;
 pub mod webhook;
 
 use std::future::Future;

@@ -123,6 +123,11 @@ fn postgres_url() -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |state| state).await
+    }
+
+    /// A server whose state `configure` changes first (mail settings, for one).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let (url, dir, schema) = match backend {
             Backend::Sqlite => {
@@ -154,7 +159,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(switchyard_server::serve(
             listener,
-            AppState::new(store.clone())
+            configure(AppState::new(store.clone()))
                 .with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into()))
                 .with_background_delivery(false)
                 // Webhook receivers in tests listen on loopback; `webhooks::delivery`

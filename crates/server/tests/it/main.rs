@@ -12,6 +12,7 @@ mod feedback;
 mod hostile;
 mod idempotency;
 mod inventory;
+mod mail;
 mod ops;
 mod orders;
 mod outbox;

@@ -8,13 +8,14 @@ use switchyard_core::catalog::{
     ChannelDraft, ChannelInput, ChannelKind, ChannelPolicies, ShipFromFacts, ShortagePolicy, check_ship_from,
 };
 use switchyard_core::id::{ChannelId, LocationId};
+use switchyard_core::mail::{ChannelEmail, EmailKind};
 use switchyard_core::payment::{CaptureMode, PaymentProvider};
 use switchyard_core::returns::RefundOn;
 use switchyard_core::routing::SplitPolicy;
 
 use super::location::LOCATIONS;
 use super::{CatalogFilter, Table, find_row, get_row, write_coded};
-use crate::db::{self, Row, get_enum, get_id, get_opt_time, get_time};
+use crate::db::{self, Row, get_enum, get_id, get_json, get_opt_time, get_time};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 use crate::{Store, WriteTx};
@@ -35,6 +36,8 @@ pub struct Channel {
     /// Days after an order's delivery its customer is asked for feedback; `null` never.
     #[cfg_attr(feature = "openapi", schema(example = 7))]
     pub feedback_after_days: Option<i64>,
+    /// Its customer emails.
+    pub email: ChannelEmail,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub archived_at: Option<Timestamp>,
@@ -43,7 +46,8 @@ pub struct Channel {
 const CHANNELS: Table = Table {
     name: "channel",
     columns: "id, code, name, kind, shortage_policy, split_policy, payment_provider, capture_mode, return_window_days, \
-              refund_on, restocking_fee_percent, feedback_after_days, created_at, updated_at, archived_at",
+              refund_on, restocking_fee_percent, feedback_after_days, email_kinds_off, email_sender_name, \
+              email_reply_to, created_at, updated_at, archived_at",
     key: "code",
     is_id: |key| ChannelId::parse(key).is_some(),
 };
@@ -76,7 +80,34 @@ fn draft(row: &Row, ship_from: Vec<String>) -> StoreResult<ChannelDraft> {
             restocking_fee_percent: row.try_get("restocking_fee_percent")?,
         },
         feedback_after_days: row.try_get("feedback_after_days")?,
+        email: email(row)?,
     })
+}
+
+/// A channel's email settings as stored.
+fn email(row: &Row) -> StoreResult<ChannelEmail> {
+    let kinds: Vec<String> = get_json(row, "email_kinds_off")?;
+    Ok(ChannelEmail {
+        kinds_off: kinds
+            .iter()
+            .map(|k| EmailKind::parse(k).map_err(|e| StoreError::Corrupt(e.message)))
+            .collect::<StoreResult<_>>()?,
+        sender_name: row.try_get("email_sender_name")?,
+        reply_to: row.try_get("email_reply_to")?,
+    })
+}
+
+/// Writes a channel's email settings.
+async fn set_email(tx: &mut WriteTx, channel: &ChannelId, email: &ChannelEmail) -> StoreResult<()> {
+    let kinds: Vec<&str> = email.kinds_off.iter().map(EmailKind::as_str).collect();
+    db::query("UPDATE channel SET email_kinds_off = $1, email_sender_name = $2, email_reply_to = $3 WHERE id = $4")
+        .bind(serde_json::to_string(&kinds)?)
+        .bind(email.sender_name.as_deref())
+        .bind(email.reply_to.as_deref())
+        .bind(channel.as_str())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
 }
 
 /// Writes when a channel asks for feedback.
@@ -155,6 +186,7 @@ impl Store {
             .await?;
             set_ship_from(tx, &id, &locations).await?;
             set_feedback(tx, &id, draft.feedback_after_days).await?;
+            set_email(tx, &id, &draft.email).await?;
             Ok(id)
         })?;
         self.channel(id.as_str()).await
@@ -182,6 +214,7 @@ impl Store {
                 split_policy: d.split_policy,
                 policies: d.policies,
                 feedback_after_days: d.feedback_after_days,
+                email: d.email,
                 created_at: get_time(row, "created_at")?,
                 updated_at: get_time(row, "updated_at")?,
                 archived_at: get_opt_time(row, "archived_at")?,
@@ -217,6 +250,7 @@ impl Store {
                 set_ship_from(tx, &id, locations).await?;
             }
             set_feedback(tx, &id, change.draft.feedback_after_days).await?;
+            set_email(tx, &id, &change.draft.email).await?;
             Ok(id)
         })?;
         self.channel(id.as_str()).await

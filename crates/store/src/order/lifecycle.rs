@@ -116,7 +116,8 @@ impl Store {
                     OrderEventKind::Cancelled,
                     "system",
                     message,
-                    json!({}),
+                    // The line's own event told the customer; this one mails no one.
+                    json!({ "cause": switchyard_core::mail::CAUSE_NO_LINES_LEFT }),
                 );
             }
             payment::settle_cancellation_in(tx, now, &head.id, &[line_no], actor).await?;

@@ -37,6 +37,7 @@ use crate::{Store, WriteTx};
 mod allocate;
 mod head;
 mod lifecycle;
+mod mail;
 mod place;
 mod read;
 mod route;

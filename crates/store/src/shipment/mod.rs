@@ -4,6 +4,7 @@
 //! tracking (`track`) in their own modules; `link` ties shipments to their orders
 //! (timeline, fulfilment status, version) and holds the checks order cancellation needs.
 
+mod late;
 pub(crate) mod link;
 mod pack;
 mod pick;

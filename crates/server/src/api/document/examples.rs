@@ -17,6 +17,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("CarrierList", include_str!("examples/CarrierList.json")),
     ("Channel", include_str!("examples/Channel.json")),
     ("Claim", include_str!("examples/Claim.json")),
+    ("EmailPreview", include_str!("examples/EmailPreview.json")),
     ("EventFeed", include_str!("examples/EventFeed.json")),
     ("Feedback", include_str!("examples/Feedback.json")),
     ("FeedbackSummary", include_str!("examples/FeedbackSummary.json")),

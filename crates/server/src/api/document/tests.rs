@@ -8,6 +8,7 @@ use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::{ChannelKind, LocationKind, ShortagePolicy};
 use switchyard_core::delivery::AttemptOutcome;
 use switchyard_core::inventory::{AdjustmentReason, MovementKind};
+use switchyard_core::mail::EmailKind;
 use switchyard_core::order::{
     FulfilmentStatus, HoldReason, LineStatus, OrderEventKind, OrderStatus, PaymentStatus, ServiceLevel,
 };
@@ -62,6 +63,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         ClaimReason,
         ClaimResolution,
         Disposition,
+        EmailKind,
         FulfilmentStatus,
         HoldReason,
         ItemMix,

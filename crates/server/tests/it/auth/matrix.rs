@@ -75,6 +75,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/orders/{key}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/lines/{line}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/hold", Needs(ManageOrders)),
+    ("GET", "/api/v1/orders/{key}/emails/{kind}/preview", Needs(Read)),
     ("POST", "/api/v1/orders/{key}/release", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/reroute", Needs(ManageOrders)),
     ("GET", "/api/v1/orders/{key}/payments", Needs(Read)),
@@ -261,6 +262,7 @@ async fn every_route_answers_every_caller_as_the_table_says(app: &TestApp) {
         let path = template
             .replace("{key}", "NOPE-1")
             .replace("{line}", "1")
+            .replace("{kind}", "shipped")
             .replace("{message_id}", "msg_1");
         let mut statuses = BTreeSet::new();
         for caller in &callers {
