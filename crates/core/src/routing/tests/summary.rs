@@ -15,10 +15,12 @@ fn a_cost_in_fractions_of_a_minor_unit_is_rounded_up_to_the_next_whole_one() {
 #[test]
 fn a_split_plan_with_a_waiting_line_is_described_shipment_by_shipment() {
     let p = products(3);
-    let sites = vec![
-        site(0, &[(p[0].clone(), 5)], 100, 1, 0),
-        site(1, &[(p[1].clone(), 5)], 250, 3, 0),
-    ];
+    // L0 holds the first product and delivers in a day, L1 the second in three.
+    let sites: Vec<Site> = [(100, 1), (250, 3)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (cost, day))| site(i, &[(p[i].clone(), 5)], cost, day, 0))
+        .collect();
     let lines = vec![line(&p[0], 1), line(&p[1], 1), line(&p[1], 2), line(&p[2], 1)];
     let d = route(&lines, &sites, SplitPolicy::Allow);
     assert_eq!(d.chosen.assignment, vec![Some(0), Some(1), Some(1), None]);
