@@ -8,6 +8,7 @@ use super::*;
 use crate::money::Currency;
 
 mod large;
+mod simulation;
 mod summary;
 
 fn gbp(amount: i64) -> Money {
