@@ -210,6 +210,16 @@ mod tests {
         assert_eq!(Currency::NONE.exponent(), 0);
     }
 
+    /// The Arab Accounting Dinar is a unit of account ISO lists with two decimals: being
+    /// special refuses it, whatever its minor units (the other special codes tested have
+    /// none, so they were refused for that too).
+    #[test]
+    fn a_unit_of_account_with_minor_units_is_still_no_price_currency() {
+        let err = Currency::parse("XAD").unwrap_err();
+        assert_eq!(err.code, "invalid_currency");
+        assert!(err.message.starts_with("XAD ("), "{}", err.message);
+    }
+
     #[test]
     fn currencies_sort_by_their_code() {
         let mut codes = [currency("USD"), currency("AMD"), currency("XCG"), currency("EUR")];

@@ -407,3 +407,79 @@ fn easypost_carrier_names_are_ours_whatever_their_spelling() {
         assert_eq!(easypost::carrier(theirs), ours, "{theirs}");
     }
 }
+
+/// The 26-digit IMpb needs both its prefix (92 to 95) and its check digit; the
+/// published numbers had no 26-digit one failing only one of them.
+#[test]
+fn a_26_digit_usps_number_needs_an_impb_prefix_and_its_check_digit() {
+    assert!(checksum::usps("92748931507708513018050063"));
+    assert!(!checksum::usps("92748931507708513018050064"), "wrong check digit");
+    // Check digits right, prefixes wrong: 91 is the 22-digit legacy prefix only.
+    assert!(!checksum::usps("91748931507708513018050064"));
+    assert!(!checksum::usps("96748931507708513018050069"));
+}
+
+/// A waybill is digits only: letters are not read as a number (which would count as
+/// the largest one, whose mod 7 is 1).
+#[test]
+fn a_dhl_express_waybill_with_letters_is_refused() {
+    assert!(checksum::dhl_express("3318810025"));
+    for letters in ["ABCDEFGHI1", "331881002A", "A3318810021", "ABCDEFGHIJ1"] {
+        assert!(!checksum::dhl_express(letters), "{letters}");
+    }
+}
+
+/// An S10 number begins with two letters (the service) and ends with the issuing
+/// country's two; a valid serial and check digit do not make up for digits there.
+#[test]
+fn an_s10_number_needs_letters_for_its_service() {
+    assert_eq!(checksum::s10("RB123456785GB"), Some("GB"));
+    for number in ["12123456785GB", "R1123456785GB", "1B123456785GB", "RB123456785G1"] {
+        assert_eq!(checksum::s10(number), None, "{number}");
+    }
+}
+
+/// The simulated carrier's numbers look like real ones: over 500 shipments no digit
+/// the seed gives comes up at any position in more than a fifth of the numbers (a
+/// seed that filled with ones would end every number in the same digits).
+#[test]
+fn simulated_numbers_spread_their_digits_over_every_position() {
+    let issued = |carrier: Carrier| -> Vec<Vec<u8>> {
+        (0..500)
+            .map(|i| simulated::issue(carrier, &format!("shp_{i:026}"), ServiceLevel::Standard).into_bytes())
+            .collect()
+    };
+    // FedEx: 7, ten seeded digits, check digit. USPS: 12 fixed digits, nine seeded, check digit.
+    for (carrier, seeded) in [(Carrier::Fedex, 1..11), (Carrier::Usps, 12..21)] {
+        let numbers = issued(carrier);
+        for position in seeded {
+            let mut counts = [0usize; 256];
+            for n in &numbers {
+                counts[usize::from(n[position])] += 1;
+            }
+            let most = counts.iter().max().copied().unwrap_or(0);
+            assert!(
+                most <= 100,
+                "{carrier}: position {position} repeats a digit {most} times"
+            );
+        }
+    }
+}
+
+/// Each simulated number has its format's one length: DHL Express accepts 10 or 11
+/// digits, but the simulated waybill is the 10-digit kind its doc promises.
+#[test]
+fn simulated_numbers_have_their_formats_length() {
+    for (carrier, length) in [
+        (Carrier::Ups, 18),
+        (Carrier::Usps, 22),
+        (Carrier::Fedex, 12),
+        (Carrier::DhlExpress, 10),
+        (Carrier::RoyalMail, 13),
+    ] {
+        for i in 0..500 {
+            let n = simulated::issue(carrier, &format!("shp_{i:026}"), ServiceLevel::Standard);
+            assert_eq!(n.len(), length, "{carrier}: {n}");
+        }
+    }
+}

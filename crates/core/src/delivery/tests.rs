@@ -103,3 +103,12 @@ fn a_reply_is_kept_up_to_its_limit_on_a_character_boundary() {
     assert_eq!(reply(&exact), exact);
     assert_eq!(reply(&format!("{exact}b")), exact);
 }
+
+#[test]
+fn a_reply_cut_inside_a_character_keeps_the_characters_before_it() {
+    // One byte, then two-byte characters: the limit falls inside one of them.
+    let long = format!("a{}", "é".repeat(REPLY_MAX));
+    let kept = reply(&long);
+    assert_eq!(kept.len(), REPLY_MAX - 1);
+    assert_eq!(kept, format!("a{}", "é".repeat((REPLY_MAX - 2) / 2)));
+}
