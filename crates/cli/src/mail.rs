@@ -22,6 +22,10 @@ pub struct MailArgs {
     /// every email, so a fix applies without a restart.
     #[arg(long, env = "SWITCHYARD_MAIL_TEMPLATES")]
     pub mail_templates: Option<PathBuf>,
+    /// Where customers reach this server's pages, e.g. https://shop.example.com: the
+    /// base of the links emails carry (feedback requests are not sent without it).
+    #[arg(long, env = "SWITCHYARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl MailArgs {
@@ -32,6 +36,7 @@ impl MailArgs {
             smtp_url: self.smtp_url.clone(),
             from: self.mail_from.clone(),
             templates: self.mail_templates.clone(),
+            public_url: self.public_url.clone(),
         })
         .context("customer emails")
     }

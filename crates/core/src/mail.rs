@@ -41,6 +41,8 @@ string_enum!(
         ExchangePlaced = "exchange_placed",
         /// The payment was not approved and the order waits for it.
         PaymentFailed = "payment_failed",
+        /// Days after delivery: how was it? With a link to rate each item and the delivery.
+        FeedbackRequest = "feedback_request",
     }
 );
 
@@ -72,6 +74,7 @@ pub fn kind_for(topic: &str, payload: &Value) -> Option<EmailKind> {
         // Held for payment: declined at placement or later. Other holds are the
         // seller's business, not the customer's.
         "order.held" if text("reason") == Some("payment") => EmailKind::PaymentFailed,
+        "order.feedback_requested" => EmailKind::FeedbackRequest,
         _ => return None,
     };
     Some(kind)

@@ -164,6 +164,17 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("the feedback link secret was not kept".into()))
     }
 
+    /// The page and unsubscribe paths of the feedback link of order `order` that works
+    /// until `expires_at` (the `expires_at` of its `order.feedback_requested` event),
+    /// made when its email is written.
+    pub async fn feedback_link(&self, order: &OrderId, expires_at: Timestamp) -> StoreResult<(String, String)> {
+        let token = switchyard_core::feedback::sign(order, expires_at, &self.feedback_secret().await?);
+        Ok((
+            switchyard_core::feedback::page_path(&token),
+            switchyard_core::feedback::unsubscribe_path(&token),
+        ))
+    }
+
     async fn read_secret(&self) -> StoreResult<Option<Vec<u8>>> {
         let value: Option<String> = db::query_scalar("SELECT value FROM server_secret WHERE name = $1")
             .bind(LINK_SECRET)

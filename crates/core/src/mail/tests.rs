@@ -56,6 +56,11 @@ fn each_step_the_customer_cares_about_becomes_its_email() {
             EmailKind::ReturnReceived,
         ),
         ("order.held", json!({"reason": "payment"}), EmailKind::PaymentFailed),
+        (
+            "order.feedback_requested",
+            json!({"expires_at": "2027-01-05T00:00:00Z"}),
+            EmailKind::FeedbackRequest,
+        ),
     ];
     for (topic, data, kind) in cases {
         assert_eq!(kind_for(topic, &event(data)), Some(kind), "{topic}");
@@ -82,6 +87,7 @@ fn every_kind_comes_from_some_message() {
         ("order.return_authorized", json!({})),
         ("order.return_received", json!({})),
         ("order.held", json!({"reason": "payment"})),
+        ("order.feedback_requested", json!({})),
     ]
     .into_iter()
     .filter_map(|(topic, data)| kind_for(topic, &event(data)))

@@ -87,11 +87,25 @@ impl TestApp {
             .collect()
     }
 
-    /// The feedback link the request for order `id` carries.
+    /// The feedback link the email of the request for order `id` carries (the
+    /// request itself carries only when it expires).
     async fn link(&self, id: &str) -> String {
+        self.links(id).await.0
+    }
+
+    /// The page and unsubscribe paths of order `id`'s feedback link.
+    async fn links(&self, id: &str) -> (String, String) {
         let requests = self.messages(id, "order.feedback_requested").await;
         assert_eq!(requests.len(), 1, "one request per order");
-        requests[0]["data"]["link"].as_str().unwrap().to_owned()
+        let data = &requests[0]["data"];
+        assert_eq!(
+            data.as_object().unwrap().len(),
+            1,
+            "no link on the timeline or the feed: {data}"
+        );
+        let until = data["expires_at"].as_str().unwrap().parse().unwrap();
+        let order = switchyard_core::id::OrderId::parse(id).unwrap();
+        self.store.feedback_link(&order, until).await.unwrap()
     }
 }
 
@@ -109,8 +123,7 @@ async fn a_customer_is_asked_after_delivery_and_their_answers_are_listed_and_ave
     assert_eq!(app.days_later(1).await, 0, "an order is asked once");
     let link = app.link(&id).await;
     assert!(link.starts_with("/feedback/"), "{link}");
-    let request = &app.messages(&id, "order.feedback_requested").await[0];
-    assert_eq!(request["data"]["unsubscribe"], format!("{link}/unsubscribe"));
+    assert_eq!(app.links(&id).await.1, format!("{link}/unsubscribe"));
 
     let form = app.page(&link, None).await;
     assert_eq!(form.status, 200, "{}", form.text);

@@ -36,6 +36,8 @@ macro_rules! with_smtp {
 }
 
 pub const SHOP_FROM: &str = "orders@teeshop.example";
+/// Where the test shop's customers reach its pages.
+pub const PUBLIC_URL: &str = "https://teeshop.example";
 
 /// Mail settings that send to `sink`, with templates from `templates` when given.
 pub fn mail_for(sink: &SmtpSink, templates: Option<&Path>) -> Mail {
@@ -43,6 +45,7 @@ pub fn mail_for(sink: &SmtpSink, templates: Option<&Path>) -> Mail {
         smtp_url: Some(sink.url()),
         from: Some(SHOP_FROM.into()),
         templates: templates.map(Path::to_owned),
+        public_url: Some(PUBLIC_URL.into()),
     })
     .unwrap()
 }
@@ -79,12 +82,13 @@ with_smtp!(
 with_smtp!(
     channels_say_which_emails_they_send_from_whom_and_where_replies_go,
     a_preview_renders_an_email_for_an_order_without_sending_it,
+    a_delivered_order_is_asked_for_feedback_by_email_with_a_link_to_its_form,
 );
 
 async fn channels_say_which_emails_they_send_from_whom_and_where_replies_go(app: &TestApp, _: &SmtpSink) {
     app.location("LON", "GB", 10).await;
     let amazon = amazon_channel(app).await;
-    assert_eq!(amazon["email"]["kinds_off"].as_array().unwrap().len(), 12, "{amazon}");
+    assert_eq!(amazon["email"]["kinds_off"].as_array().unwrap().len(), 13, "{amazon}");
     let r = app
         .post(
             "/api/v1/channels",
@@ -234,4 +238,53 @@ async fn a_parcel_past_its_promised_delivery_is_called_late_once(app: &TestApp, 
     );
     assert!(late.text.contains(&format!("due {due}")), "{}", late.text);
     assert_eq!(received.len(), 3, "received, shipped, late: {}", shown(&received));
+}
+
+async fn a_delivered_order_is_asked_for_feedback_by_email_with_a_link_to_its_form(app: &TestApp, sink: &SmtpSink) {
+    let worker = walk::worker(app, sink, None);
+    let number = ordered(app).await;
+    let shipment = app.shipped(&number, UPS_NUMBER).await;
+    app.track(&shipment, "delivered").await;
+    walk::drain(&worker).await;
+    let before = sink.received().len();
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 7 + 1));
+    assert_eq!(
+        app.store.request_due_feedback().await.unwrap(),
+        1,
+        "a web channel asks after 7 days"
+    );
+    walk::drain(&worker).await;
+    let received = sink.received();
+    assert_eq!(received.len(), before + 1, "{}", shown(&received));
+    let ask = received.last().unwrap();
+    assert_eq!(ask.subject, format!("How was your order {number}?"));
+    assert_eq!(ask.rcpt_to, ["ann@example.com"]);
+    let links: Vec<&str> = ask
+        .text
+        .split_whitespace()
+        .filter(|w| w.starts_with(PUBLIC_URL))
+        .collect();
+    assert_eq!(links.len(), 2, "the form and unsubscribing: {}", ask.text);
+    assert_eq!(links[1], format!("{}/unsubscribe", links[0]));
+    let path = links[0].strip_prefix(PUBLIC_URL).unwrap();
+    assert!(
+        ask.html.contains(&path.replace('/', "&#x2f;")) || ask.html.contains(path),
+        "{}",
+        ask.html
+    );
+    let form = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(form.status(), 200, "the emailed link opens the form");
+    assert!(form.text().await.unwrap().contains(&number));
+
+    // The link is made for the email: the timeline (and so the feed and webhooks) never
+    // holds a key to the customer's form.
+    let timeline = app.order_json(&number).await["timeline"].clone();
+    let asked: Vec<&Value> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "order.feedback_requested")
+        .collect();
+    assert_eq!(asked.len(), 1);
+    assert!(!asked[0].to_string().contains(path), "{}", asked[0]);
 }

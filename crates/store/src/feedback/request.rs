@@ -24,13 +24,12 @@ struct Due {
 
 impl Store {
     /// Decides every order that is due for a feedback request now: asks its customer
-    /// (the outbox message carries the link), or records why not. Answers how many
+    /// (its email carries the link), or records why not. Answers how many
     /// customers were asked. The sweep runs it; tests call it after moving the clock.
     pub async fn request_due_feedback(&self) -> StoreResult<usize> {
         let channels = db::query("SELECT id, feedback_after_days FROM channel WHERE feedback_after_days IS NOT NULL")
             .fetch_all(&self.pool)
             .await?;
-        let mut secret = None;
         let mut asked = 0;
         for row in &channels {
             let channel: String = row.try_get("id")?;
@@ -39,14 +38,10 @@ impl Store {
             if due.is_empty() {
                 continue;
             }
-            let secret = match &secret {
-                Some(secret) => secret,
-                None => secret.insert(self.feedback_secret().await?),
-            };
             asked += transact!(self, |tx| {
                 let mut asked = 0;
                 for order in &due {
-                    if decide(tx, order, secret).await? == Some(RequestOutcome::Sent) {
+                    if decide(tx, order).await? == Some(RequestOutcome::Sent) {
                         asked += 1;
                     }
                 }
@@ -103,7 +98,7 @@ impl Store {
 }
 
 /// Decides one due order in `tx`: `None` when another sweep decided it first.
-async fn decide(tx: &mut WriteTx, due: &Due, secret: &[u8]) -> StoreResult<Option<RequestOutcome>> {
+async fn decide(tx: &mut WriteTx, due: &Due) -> StoreResult<Option<RequestOutcome>> {
     let now = tx.now();
     let to = feedback::recipient(&due.customer_email);
     let opted_out = match &to {
@@ -133,12 +128,10 @@ async fn decide(tx: &mut WriteTx, due: &Due, secret: &[u8]) -> StoreResult<Optio
         return Ok(None);
     }
     if sent {
-        let token = feedback::sign(&due.order, expires_at, secret);
-        let data = json!({
-            "link": feedback::page_path(&token),
-            "unsubscribe": feedback::unsubscribe_path(&token),
-            "expires_at": expires_at,
-        });
+        // The link itself is made again when the email is written (`Store::feedback_link`):
+        // the timeline, the event feed and webhooks must not carry a key to the
+        // customer's form.
+        let data = json!({ "expires_at": expires_at });
         let message = format!(
             "Asked the customer for feedback; the link works until {}",
             expires_at.strftime("%Y-%m-%d %H:%M UTC")

@@ -46,6 +46,9 @@ pub struct MailConfig {
     pub from: Option<String>,
     /// A directory of templates that replace the defaults of the same name.
     pub templates: Option<PathBuf>,
+    /// Where customers reach this server's pages (`https://shop.example.com`), for the
+    /// links emails carry; feedback requests are not sent without it.
+    pub public_url: Option<String>,
 }
 
 /// A mail setting the server cannot start with.
@@ -59,6 +62,8 @@ pub enum MailSetupError {
     NoFrom,
     #[error("--mail-templates: {0} is not a directory")]
     Templates(String),
+    #[error("--public-url: {0} is not an http(s) address such as https://shop.example.com")]
+    PublicUrl(String),
 }
 
 /// The server's mail settings, checked: what the email sender and the preview use.
@@ -69,6 +74,8 @@ pub struct Mail(Arc<Inner>);
 struct Inner {
     smtp: Option<Smtp>,
     templates: Templates,
+    /// `--public-url` without a trailing slash.
+    public_url: Option<String>,
 }
 
 struct Smtp {
@@ -102,9 +109,21 @@ impl Mail {
                 Some(Smtp { transport, from })
             }
         };
+        let public_url = match config.public_url {
+            None => None,
+            Some(url) => {
+                let base = url.trim().trim_end_matches('/').to_owned();
+                let parsed = url::Url::parse(&base).map_err(|_| MailSetupError::PublicUrl(url.clone()))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                    return Err(MailSetupError::PublicUrl(url));
+                }
+                Some(base)
+            }
+        };
         Ok(Mail(Arc::new(Inner {
             smtp,
             templates: Templates::new(config.templates),
+            public_url,
         })))
     }
 
@@ -124,6 +143,7 @@ impl Mail {
             order: &order,
             channel: &channel,
             data: &data,
+            public_url: self.0.public_url.as_deref().unwrap_or_default(),
         };
         let view = view::build(store, &occasion).await?;
         Ok(self.0.templates.render(&view)?)
@@ -184,6 +204,15 @@ impl EmailSender {
         let Some(smtp) = &self.mail.0.smtp else {
             return Attempt::skipped("no SMTP server configured".into());
         };
+        let Some(public_url) = self
+            .mail
+            .0
+            .public_url
+            .as_deref()
+            .or((kind != EmailKind::FeedbackRequest).then_some(""))
+        else {
+            return Attempt::skipped("feedback requests need --public-url for their link".into());
+        };
         // An order event's facts are in its `data`; a shipment's message is its facts.
         let data = match job.payload.get("data") {
             Some(data) if job.topic.starts_with("order.") => data,
@@ -194,6 +223,7 @@ impl EmailSender {
             order: &order,
             channel: &channel,
             data,
+            public_url,
         };
         let view = match view::build(&self.store, &occasion).await {
             Ok(view) => view,

@@ -42,6 +42,7 @@ pub const DEFAULTS: &[(&str, &str)] = defaults!(
     "return_received",
     "exchange_placed",
     "payment_failed",
+    "feedback_request",
 );
 
 /// An email as it will be sent: its subject, plain text and HTML.

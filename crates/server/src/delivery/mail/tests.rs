@@ -75,6 +75,11 @@ fn full(kind: EmailKind) -> View {
         payment: Some(PaymentView {
             note: Some("card declined".into()),
         }),
+        feedback: Some(FeedbackView {
+            link: "https://teeshop.example/feedback/abc.def".into(),
+            unsubscribe: "https://teeshop.example/feedback/abc.def/unsubscribe".into(),
+            until: "2027-01-05".into(),
+        }),
     }
 }
 
@@ -176,6 +181,7 @@ async fn the_mail_settings_are_checked_when_the_server_starts() {
         smtp_url: Some(url.into()),
         from: from.map(str::to_owned),
         templates: None,
+        public_url: None,
     };
     assert!(Mail::new(config("smtp://127.0.0.1:2525", Some("shop@example.com"))).is_ok());
     assert!(Mail::new(MailConfig::default()).is_ok());
@@ -191,4 +197,16 @@ async fn the_mail_settings_are_checked_when_the_server_starts() {
         ..MailConfig::default()
     };
     assert!(refused(missing).starts_with("--mail-templates"));
+    for (url, ok) in [
+        ("https://shop.example.com/", true),
+        ("http://127.0.0.1:8080", true),
+        ("shop.example.com", false),
+        ("ftp://shop.example.com", false),
+    ] {
+        let config = MailConfig {
+            public_url: Some(url.into()),
+            ..MailConfig::default()
+        };
+        assert_eq!(Mail::new(config).is_ok(), ok, "{url}");
+    }
 }

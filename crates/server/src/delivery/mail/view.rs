@@ -29,6 +29,7 @@ impl View {
             return_: None,
             exchange: None,
             payment: None,
+            feedback: None,
         }
     }
 }
@@ -51,6 +52,7 @@ pub struct View {
     pub return_: Option<ReturnView>,
     pub exchange: Option<ExchangeView>,
     pub payment: Option<PaymentView>,
+    pub feedback: Option<FeedbackView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +143,15 @@ pub struct PaymentView {
     pub note: Option<String>,
 }
 
+/// The feedback request's links, made when the email is written (the event does not
+/// carry them), and the last day they work.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackView {
+    pub link: String,
+    pub unsubscribe: String,
+    pub until: String,
+}
+
 /// What an email is about: the order, and the data of the event that caused it (a
 /// timeline event's `data`, or a shipment message's payload).
 #[derive(Debug, Clone)]
@@ -149,6 +160,8 @@ pub struct Occasion<'a> {
     pub order: &'a Order,
     pub channel: &'a Channel,
     pub data: &'a Value,
+    /// Where customers reach this server's pages (`--public-url`), for links.
+    pub public_url: &'a str,
 }
 
 fn day(at: Timestamp) -> String {
@@ -226,6 +239,7 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
         order,
         channel,
         data,
+        public_url,
     } = occasion;
     let shop = channel
         .email
@@ -260,6 +274,16 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
             view.exchange = Some(ExchangeView {
                 return_number: external.strip_suffix(EXCHANGE_SUFFIX).unwrap_or(external).to_owned(),
             });
+        }
+        EmailKind::FeedbackRequest => {
+            if let Some(until) = text(data, "expires_at").and_then(|t| t.parse::<Timestamp>().ok()) {
+                let (link, unsubscribe) = store.feedback_link(&order.summary.id, until).await?;
+                view.feedback = Some(FeedbackView {
+                    link: format!("{public_url}{link}"),
+                    unsubscribe: format!("{public_url}{unsubscribe}"),
+                    until: day(until),
+                });
+            }
         }
         EmailKind::PaymentFailed => {
             view.payment = Some(PaymentView {

@@ -72,7 +72,7 @@ async fn authorized_return(app: &TestApp, order: &str) -> String {
 }
 
 impl TestApp {
-    async fn track(&self, shipment: &str, status: &str) {
+    pub async fn track(&self, shipment: &str, status: &str) {
         self.clock.advance(SignedDuration::from_hours(3));
         let r = self
             .post(
