@@ -1,5 +1,6 @@
 //! Emails sent by delivery workers to a real SMTP server: one order walked from
-//! placement to its return mailed at each step, exactly once and in order; an SMTP
+//! placement to its return mailed at each step, exactly once and in order (and its
+//! webhooks to a receiver on loopback, in order too); an SMTP
 //! server that refuses for a while (the email waits and goes out) or for good (the
 //! delivery dies, nothing is lost silently); a seller's template directory; channels
 //! and orders that get no email.
@@ -9,9 +10,11 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+use switchyard_bench::receiver::Receiver;
 use switchyard_core::delivery::Destination;
 use switchyard_core::mail::EmailKind;
 use switchyard_server::delivery::mail::EmailSender;
+use switchyard_server::delivery::webhook::WebhookSender;
 use switchyard_server::delivery::{Round, Senders, Worker};
 use switchyard_store::outbox::{AttemptFilter, AttemptRecord};
 use switchyard_store::page::PageRequest;
@@ -86,7 +89,30 @@ impl TestApp {
 }
 
 pub async fn one_order_is_mailed_at_every_step_once_and_in_order(app: &TestApp, sink: &SmtpSink) {
-    let worker = worker(app, sink, None);
+    // Webhooks of the same steps go to a receiver on loopback, by the same workers.
+    let receiver = Receiver::start(std::time::Duration::ZERO).await.unwrap();
+    let steps = [
+        "order.placed",
+        "order.shipped",
+        "shipment.out_for_delivery",
+        "order.delivered",
+        "order.return_authorized",
+        "order.return_received",
+        "order.refunded",
+    ];
+    let r = app
+        .post(
+            "/api/v1/webhook-endpoints",
+            json!({"url": receiver.url(), "event_types": steps}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut senders = Senders {
+        email: Arc::new(EmailSender::new(app.store.clone(), mail_for(sink, None))),
+        ..Senders::default()
+    };
+    senders.webhook = Arc::new(WebhookSender::new(app.store.clone(), true).unwrap());
+    let worker = Worker::new(app.store.clone(), senders);
     let number = ordered(app).await;
     drain(&worker).await;
     let shipment = app.shipped(&number, UPS_NUMBER).await;
@@ -184,6 +210,9 @@ pub async fn one_order_is_mailed_at_every_step_once_and_in_order(app: &TestApp, 
     let tries = email_attempts(app).await;
     assert!(tries.iter().all(|t| t.outcome.as_str() == "delivered"), "{tries:#?}");
     assert!(tries.iter().all(|t| t.status_code == Some(250)));
+
+    let heard: Vec<String> = receiver.received().into_iter().map(|r| r.event_type).collect();
+    assert_eq!(heard, steps, "each step's webhook once, in the order it happened");
 }
 
 pub async fn a_refusing_smtp_server_delays_the_email_or_kills_it_without_losing_it(app: &TestApp, sink: &SmtpSink) {
