@@ -128,21 +128,16 @@ impl Worker {
                 (job, report)
             });
         }
-        let mut failed = None;
-        while let Some(done) = tries.join_next().await {
-            let Ok((job, report)) = done else {
-                // A sender that panicked: its lease runs out and the delivery is tried again.
-                continue;
-            };
-            crate::telemetry::count_delivery(&job.destination, report.outcome);
-            if let Err(e) = self.store.record_try(&self.owner, &job, &report, jitter()).await {
-                failed = Some(e);
+        let mut done = Vec::with_capacity(tried);
+        while let Some(joined) = tries.join_next().await {
+            // A sender that panicked: its lease runs out and the delivery is tried again.
+            if let Ok((job, report)) = joined {
+                crate::telemetry::count_delivery(&job.destination, report.outcome);
+                done.push((job, report, jitter()));
             }
         }
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(Round { dispatched, tried }),
-        }
+        self.store.record_tries(&self.owner, &done).await?;
+        Ok(Round { dispatched, tried })
     }
 
     /// Runs rounds until `stop` turns true, pausing `IDLE_POLL` after a round with

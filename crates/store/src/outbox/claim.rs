@@ -109,46 +109,58 @@ impl Store {
             .collect()
     }
 
-    /// Records a try of `job` by `owner` and moves the delivery on (`core::delivery::after`):
-    /// finished, or pending until its next try. If `owner`'s lease ran out and another
-    /// worker took the delivery meanwhile, the try is recorded and the delivery left to
-    /// that worker. `jitter` is a draw from [0, 1) for the retry's pause.
-    pub async fn record_try(&self, owner: &str, job: &Claimed, report: &Report, jitter: f64) -> StoreResult<Next> {
+    /// Records the tries of a round, each `(job, report, jitter)`, in one transaction,
+    /// and moves each delivery on (`core::delivery::after`): finished, or pending until
+    /// its next try. If `owner`'s lease ran out and another worker took a delivery
+    /// meanwhile, its try is recorded and the delivery left to that worker. `jitter` is
+    /// a draw from [0, 1) for the retry's pause. Answers what comes next for each.
+    pub async fn record_tries(&self, owner: &str, tries: &[(Claimed, Report, f64)]) -> StoreResult<Vec<Next>> {
+        if tries.is_empty() {
+            return Ok(Vec::new());
+        }
         transact!(self, |tx| {
             let now = tx.now();
-            let next = delivery::after(report.outcome, job.tries, now, jitter);
-            let (state, next_try_at, finished_at) = match next {
-                Next::Finished(state) => (state, now, Some(micros(now))),
-                Next::RetryAt(at) => (DeliveryState::Pending, at, None),
-            };
-            db::query(
-                "UPDATE delivery SET state = $1, next_try_at = $2, finished_at = $3, lease_owner = NULL, \
-                 leased_until = NULL WHERE id = $4 AND lease_owner = $5",
-            )
-            .bind(state.as_str())
-            .bind(micros(next_try_at))
-            .bind(finished_at)
-            .bind(job.delivery.as_str())
-            .bind(owner)
-            .execute(&mut ***tx)
-            .await?;
-            db::query(
+            let mut nexts = Vec::with_capacity(tries.len());
+            let mut attempts = Vec::with_capacity(tries.len());
+            for (job, report, jitter) in tries {
+                let next = delivery::after(report.outcome, job.tries, now, *jitter);
+                let (state, next_try_at, finished_at) = match next {
+                    Next::Finished(state) => (state, now, Some(micros(now))),
+                    Next::RetryAt(at) => (DeliveryState::Pending, at, None),
+                };
+                db::query(
+                    "UPDATE delivery SET state = $1, next_try_at = $2, finished_at = $3, lease_owner = NULL, \
+                     leased_until = NULL WHERE id = $4 AND lease_owner = $5",
+                )
+                .bind(state.as_str())
+                .bind(micros(next_try_at))
+                .bind(finished_at)
+                .bind(job.delivery.as_str())
+                .bind(owner)
+                .execute(&mut ***tx)
+                .await?;
+                attempts.push(vec![
+                    Arg::Text(AttemptId::new_at(now).to_string()),
+                    Arg::Text(job.delivery.to_string()),
+                    Arg::Text(job.message.to_string()),
+                    Arg::Text(job.destination.as_text().to_owned()),
+                    Arg::Int(i64::from(job.tries)),
+                    Arg::Text(report.outcome.attempt().as_str().to_owned()),
+                    Arg::OptInt(report.status_code.map(i64::from)),
+                    Arg::OptText(report.reply.as_deref().map(|r| delivery::reply(r).to_owned())),
+                    Arg::Int(i64::try_from(report.latency.as_millis()).unwrap_or(i64::MAX)),
+                    Arg::Int(micros(now)),
+                ]);
+                nexts.push(next);
+            }
+            db::insert_rows(
+                tx,
                 "INSERT INTO delivery_attempt (id, delivery_id, message_id, destination, try_number, outcome, \
-                 status_code, reply, latency_ms, attempted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 status_code, reply, latency_ms, attempted_at) VALUES ",
+                &attempts,
             )
-            .bind(AttemptId::new_at(now).as_str())
-            .bind(job.delivery.as_str())
-            .bind(job.message.as_str())
-            .bind(job.destination.as_text())
-            .bind(i64::from(job.tries))
-            .bind(report.outcome.attempt().as_str())
-            .bind(report.status_code.map(i64::from))
-            .bind(report.reply.as_deref().map(delivery::reply))
-            .bind(i64::try_from(report.latency.as_millis()).unwrap_or(i64::MAX))
-            .bind(micros(now))
-            .execute(&mut ***tx)
             .await?;
-            Ok(next)
+            Ok(nexts)
         })
     }
 }
