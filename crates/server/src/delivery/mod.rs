@@ -78,7 +78,7 @@ impl Senders {
 }
 
 /// How many messages a round dispatches, and how many deliveries it claims, at most.
-pub const BATCH: i64 = 100;
+pub const BATCH: i64 = 500;
 
 /// How long an idle worker waits before looking again.
 pub const IDLE_POLL: Duration = Duration::from_millis(250);
