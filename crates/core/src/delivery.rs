@@ -35,7 +35,15 @@ string_enum!(
 impl DeliveryState {
     /// The states operators watch: still on its way, or given up on.
     pub const UNFINISHED: &'static [DeliveryState] = &[DeliveryState::Pending, DeliveryState::Dead];
+    /// The states nothing more happens in: kept for `RETAIN`, then forgotten with their
+    /// tries. (A dead delivery stays until someone retries it.)
+    pub const DONE: &'static [DeliveryState] = &[DeliveryState::Delivered, DeliveryState::Skipped];
 }
+
+/// How long a delivered or skipped delivery and its tries are kept: long enough to
+/// answer "did the receiver get it last week?", short enough that the tables do not
+/// grow with every event forever. The events themselves stay in the feed.
+pub const RETAIN: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 string_enum!(
     /// How one try at a delivery went.

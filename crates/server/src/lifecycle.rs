@@ -81,6 +81,8 @@ enum Step {
     /// released or shipped on what it said.
     Payments,
     IdempotencyKeys,
+    /// Deliveries finished long ago, with their tries.
+    Deliveries,
     Holds,
     /// The safety net for backorders: stock that arrived while a catch-up failed.
     Backorders,
@@ -94,9 +96,10 @@ enum Step {
 }
 
 impl Step {
-    const ALL: [Step; 9] = [
+    const ALL: [Step; 10] = [
         Step::Payments,
         Step::IdempotencyKeys,
+        Step::Deliveries,
         Step::Holds,
         Step::Backorders,
         Step::ExpectedDates,
@@ -115,6 +118,10 @@ impl Step {
             Step::IdempotencyKeys => (
                 store.prune_idempotency_keys().await.map(|_| 0),
                 "pruned expired idempotency keys",
+            ),
+            Step::Deliveries => (
+                store.prune_deliveries().await.map(|n| n as usize),
+                "forgot deliveries finished over 30 days ago",
             ),
             Step::Holds => (store.release_expired_holds().await, "released expired holds"),
             Step::Backorders => (store.allocate_backorders(&[]).await, "filled backorder lines"),

@@ -260,7 +260,51 @@ async fn outbox_figures_show_on_metrics(app: &TestApp) {
     assert!(text.contains("switchyard_outbox_pending_messages 1"));
 }
 
+async fn finished_deliveries_are_forgotten_after_thirty_days_and_dead_ones_kept(app: &TestApp) {
+    let mailbox = Arc::new(Mailbox::default());
+    let worker = worker(app, &mailbox);
+    mailbox.fail("ord_dead", u32::MAX);
+    send(app, "ord_ok", 1).await;
+    let dead = send(app, "ord_dead", 1).await;
+    for _ in 0..8 {
+        drain(&worker).await;
+        app.clock.advance(SignedDuration::from_hours(13));
+    }
+    let tries = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .attempts(&AttemptFilter::default(), &PageRequest::default())
+                .await
+                .unwrap()
+                .data
+        }
+    };
+    assert_eq!(tries(app).await.len(), 9, "one delivered try, eight failed");
+    assert_eq!(
+        app.store.prune_deliveries().await.unwrap(),
+        0,
+        "nothing is old enough yet"
+    );
+    app.clock.advance(SignedDuration::from_hours(30 * 24));
+    assert_eq!(app.store.prune_deliveries().await.unwrap(), 1, "the delivered one");
+    let left = tries(app).await;
+    assert_eq!(left.len(), 8);
+    assert!(
+        left.iter().all(|t| t.message_id.as_str() == dead),
+        "the dead one stays, with its tries"
+    );
+    assert_eq!(app.store.outbox_status().await.unwrap().destinations[0].dead, 1);
+    let feed = app.get("/api/v1/events?limit=500").await;
+    assert_eq!(
+        feed.body["data"].as_array().unwrap().len(),
+        2,
+        "the events stay in the feed"
+    );
+}
+
 both!(
+    finished_deliveries_are_forgotten_after_thirty_days_and_dead_ones_kept,
     the_feed_lists_every_event_in_order_without_gaps,
     a_failed_delivery_is_tried_again_on_the_schedule_and_dies_after_the_last,
     messages_about_one_order_reach_a_destination_in_the_order_written,

@@ -156,6 +156,26 @@ impl Store {
         })
     }
 
+    /// Forgets deliveries delivered or skipped more than `core::delivery::RETAIN` ago,
+    /// with their tries, up to 10,000 a call (the sweep calls again every 30 s); dead
+    /// and pending ones stay. Answers how many deliveries went.
+    pub async fn prune_deliveries(&self) -> StoreResult<u64> {
+        let before = micros(self.now().saturating_sub(delivery::RETAIN).unwrap_or(self.now()));
+        let done = db::one_of(DeliveryState::DONE);
+        let old = format!("SELECT id FROM delivery WHERE state IN {done} AND finished_at < $1 LIMIT 10000");
+        transact!(self, |tx| {
+            db::query(format!("DELETE FROM delivery_attempt WHERE delivery_id IN ({old})"))
+                .bind(before)
+                .execute(&mut ***tx)
+                .await?;
+            let pruned = db::query(format!("DELETE FROM delivery WHERE id IN ({old})"))
+                .bind(before)
+                .execute(&mut ***tx)
+                .await?;
+            Ok(pruned.rows_affected())
+        })
+    }
+
     /// Writes a message of its own that goes to `destination` only (a test event), and
     /// dispatches it at once.
     pub async fn enqueue_to(
