@@ -80,6 +80,14 @@ pub fn kind_for(topic: &str, payload: &Value) -> Option<EmailKind> {
     Some(kind)
 }
 
+impl EmailKind {
+    /// Whether the email links to this server's customer pages, and so cannot be sent
+    /// without knowing where customers reach them (`--public-url`).
+    pub fn links_to_our_pages(self) -> bool {
+        self == EmailKind::FeedbackRequest
+    }
+}
+
 /// Why an email is not sent, for the attempt's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {

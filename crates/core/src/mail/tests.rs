@@ -73,6 +73,16 @@ fn each_step_the_customer_cares_about_becomes_its_email() {
 }
 
 #[test]
+fn only_the_feedback_request_links_to_our_pages() {
+    let linking: Vec<EmailKind> = EmailKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.links_to_our_pages())
+        .collect();
+    assert_eq!(linking, [EmailKind::FeedbackRequest]);
+}
+
+#[test]
 fn every_kind_comes_from_some_message() {
     let produced: BTreeSet<EmailKind> = [
         ("order.placed", json!({})),

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchyard_core::validation::Invalid;
 use switchyard_store::outbox::{Event, EventFilter};
-use switchyard_store::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use switchyard_store::page::PageRequest;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -111,7 +111,11 @@ pub async fn list_events(
         types,
         since: None,
     };
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = PageRequest {
+        cursor: None,
+        limit: q.limit,
+    }
+    .limit();
     let events = s.store.events(&filter, limit).await?;
     let next_after = events.last().map_or(after, |e| e.seq).to_string();
     Ok(Json(EventFeed {

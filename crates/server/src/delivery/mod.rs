@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use switchyard_core::delivery::{Destination, Outcome};
-use switchyard_core::id::DeliveryId;
+use switchyard_core::id;
 use switchyard_store::outbox::{Claimed, Report};
 use switchyard_store::{Store, StoreResult};
 use tokio::sync::watch;
@@ -103,7 +103,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(store: Store, senders: Senders) -> Worker {
-        let owner = DeliveryId::new_at(store.now()).to_string().replacen("dlv_", "wrk_", 1);
+        let owner = format!("wrk_{}", id::new_body(store.now()));
         Worker {
             store,
             senders,

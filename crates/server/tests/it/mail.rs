@@ -83,6 +83,7 @@ with_smtp!(
     channels_say_which_emails_they_send_from_whom_and_where_replies_go,
     a_preview_renders_an_email_for_an_order_without_sending_it,
     a_delivered_order_is_asked_for_feedback_by_email_with_a_link_to_its_form,
+    without_a_public_url_the_feedback_email_is_skipped_with_why,
 );
 
 async fn channels_say_which_emails_they_send_from_whom_and_where_replies_go(app: &TestApp, _: &SmtpSink) {
@@ -287,4 +288,37 @@ async fn a_delivered_order_is_asked_for_feedback_by_email_with_a_link_to_its_for
         .collect();
     assert_eq!(asked.len(), 1);
     assert!(!asked[0].to_string().contains(path), "{}", asked[0]);
+}
+
+async fn without_a_public_url_the_feedback_email_is_skipped_with_why(app: &TestApp, sink: &SmtpSink) {
+    let mail = Mail::new(MailConfig {
+        smtp_url: Some(sink.url()),
+        from: Some(SHOP_FROM.into()),
+        templates: None,
+        public_url: None,
+    })
+    .unwrap();
+    let senders = switchyard_server::delivery::Senders {
+        email: std::sync::Arc::new(switchyard_server::delivery::mail::EmailSender::new(
+            app.store.clone(),
+            mail,
+        )),
+        ..switchyard_server::delivery::Senders::default()
+    };
+    let worker = switchyard_server::delivery::Worker::new(app.store.clone(), senders);
+    let number = ordered(app).await;
+    let shipment = app.shipped(&number, UPS_NUMBER).await;
+    app.track(&shipment, "delivered").await;
+    walk::drain(&worker).await;
+    let before = sink.received().len();
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 7 + 1));
+    assert_eq!(app.store.request_due_feedback().await.unwrap(), 1);
+    walk::drain(&worker).await;
+    assert_eq!(sink.received().len(), before, "no email without a link to give");
+    let last = walk::email_attempts(app).await.pop().unwrap();
+    assert_eq!(last.outcome.as_str(), "skipped");
+    assert_eq!(
+        last.reply.as_deref(),
+        Some("feedback_request emails need --public-url for their link")
+    );
 }

@@ -104,7 +104,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::not_found("message", message.as_str()))?;
             let state = get_enum(&latest, "state", DeliveryState::parse)?;
-            if state == DeliveryState::Pending || state == DeliveryState::Dead {
+            if DeliveryState::UNFINISHED.contains(&state) {
                 let id: DeliveryId = get_id(&latest, "id")?;
                 db::query("UPDATE delivery SET state = $1, next_try_at = $2, finished_at = NULL WHERE id = $3")
                     .bind(DeliveryState::Pending.as_str())

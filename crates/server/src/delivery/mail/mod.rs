@@ -204,14 +204,12 @@ impl EmailSender {
         let Some(smtp) = &self.mail.0.smtp else {
             return Attempt::skipped("no SMTP server configured".into());
         };
-        let Some(public_url) = self
-            .mail
-            .0
-            .public_url
-            .as_deref()
-            .or((kind != EmailKind::FeedbackRequest).then_some(""))
-        else {
-            return Attempt::skipped("feedback requests need --public-url for their link".into());
+        let public_url = match self.mail.0.public_url.as_deref() {
+            Some(url) => url,
+            None if kind.links_to_our_pages() => {
+                return Attempt::skipped(format!("{kind} emails need --public-url for their link"));
+            }
+            None => "",
         };
         // An order event's facts are in its `data`; a shipment's message is its facts.
         let data = match job.payload.get("data") {

@@ -45,7 +45,7 @@ pub async fn drain(worker: &Worker) {
 }
 
 /// The email tries, oldest first.
-async fn email_attempts(app: &TestApp) -> Vec<AttemptRecord> {
+pub async fn email_attempts(app: &TestApp) -> Vec<AttemptRecord> {
     let filter = AttemptFilter {
         destination: Some(Destination::Email),
         message: None,
