@@ -472,6 +472,7 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
                 unit_price: Some(Money::new(unit - unit / 6, currency)),
                 discount: None,
                 tax: Some(Money::new(tax, currency)),
+                external_id: None,
             });
         }
         let shipping = if channel == "pos" {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod carrier;
 pub mod catalog;
 pub mod clock;
+pub mod connector;
 pub mod delivery;
 pub mod feedback;
 pub mod id;

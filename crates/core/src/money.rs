@@ -146,6 +146,50 @@ impl Money {
         self.amount < 0
     }
 
+    /// Reads a decimal amount as a channel writes it (`"12.50"`, `"6.0"`, `"1250"`,
+    /// `"-3.10"`) exactly into minor units of `currency`: no float is involved, digits
+    /// beyond the currency's minor units are refused unless they are zeros
+    /// (`"10.000"` GBP is 1000; `"10.005"` is an error, never rounded).
+    pub fn from_decimal(text: &str, currency: Currency) -> Result<Money, Invalid> {
+        let bad = || {
+            Invalid::new(
+                "invalid_amount",
+                format!("`{text}` is not a decimal amount in {currency}"),
+            )
+        };
+        let trimmed = text.trim();
+        let (negative, digits) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+            return Err(bad());
+        }
+        let exponent = currency.exponent() as usize;
+        let (kept, dropped) = fraction.split_at(fraction.len().min(exponent));
+        if dropped.bytes().any(|b| b != b'0') {
+            return Err(Invalid::new(
+                "invalid_amount",
+                format!("`{text}` has more decimals than {currency} has minor units ({exponent})"),
+            ));
+        }
+        let too_large = || Invalid::new("out_of_range", format!("`{text}` is too large"));
+        let mut amount: i64 = 0;
+        for b in whole
+            .bytes()
+            .chain(kept.bytes())
+            .chain(std::iter::repeat_n(b'0', exponent - kept.len()))
+        {
+            amount = amount
+                .checked_mul(10)
+                .and_then(|a| a.checked_add(i64::from(b - b'0')))
+                .ok_or_else(too_large)?;
+        }
+        Ok(Money::new(if negative { -amount } else { amount }, currency))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -240,6 +284,48 @@ mod tests {
         assert_eq!(Money::new(-5, gbp()).to_string(), "-0.05 GBP");
         let jpy = Currency::parse("JPY").unwrap_or(gbp());
         assert_eq!(Money::new(1250, jpy).to_string(), "1250 JPY");
+    }
+
+    #[test]
+    fn decimal_strings_become_minor_units_exactly() {
+        let gbp = gbp();
+        let jpy = Currency::parse("JPY").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        for (text, currency, amount) in [
+            ("12.50", gbp, 1250),
+            ("6.0", gbp, 600),
+            ("0.1", gbp, 10),
+            ("199.00", gbp, 19900),
+            ("10.000", gbp, 1000),
+            (" 7 ", gbp, 700),
+            ("-3.10", gbp, -310),
+            ("+4", gbp, 400),
+            (".5", gbp, 50),
+            ("1250", jpy, 1250),
+            ("1250.00", jpy, 1250),
+            ("1.234", kwd, 1234),
+            ("0.29", gbp, 29),
+        ] {
+            assert_eq!(
+                Money::from_decimal(text, currency).unwrap(),
+                Money::new(amount, currency),
+                "{text}"
+            );
+        }
+        for (text, currency) in [
+            ("10.005", gbp),
+            ("12.5.0", gbp),
+            ("1e3", gbp),
+            ("", gbp),
+            ("-", gbp),
+            (".", gbp),
+            ("12,50", gbp),
+            ("12.5", jpy),
+            ("99999999999999999999", gbp),
+            ("NaN", gbp),
+        ] {
+            assert!(Money::from_decimal(text, currency).is_err(), "{text} should be refused");
+        }
     }
 
     #[test]

@@ -79,6 +79,9 @@ string_enum!(
         FraudReview = "fraud_review",
         Address = "address",
         CustomerRequest = "customer_request",
+        /// A channel that already took the customer's money sent an order there was no
+        /// stock for, and its policy refuses backorders: an operator decides.
+        Stock = "stock",
         Other = "other",
     }
 );

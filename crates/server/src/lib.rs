@@ -4,6 +4,7 @@
 //! work at `auto` locations, polling carriers for tracking).
 
 pub mod api;
+pub mod channels;
 mod connection;
 pub mod delivery;
 pub mod error;
@@ -70,6 +71,8 @@ pub struct Shared {
     pub senders: delivery::Senders,
     /// Whether `serve` runs a delivery worker (tests run rounds themselves).
     pub background_delivery: bool,
+    /// The connectors of the channels with a connection.
+    pub connectors: channels::Connectors,
 }
 
 impl std::ops::Deref for AppState {
@@ -95,6 +98,7 @@ impl AppState {
             mail: delivery::mail::Mail::default(),
             senders: delivery::Senders::default(),
             background_delivery: true,
+            connectors: channels::Connectors::default(),
         }))
     }
 
@@ -106,6 +110,11 @@ impl AppState {
     /// Whether `serve` delivers the outbox in the background (on by default).
     pub fn with_background_delivery(self, on: bool) -> Self {
         self.with(|shared| shared.background_delivery = on)
+    }
+
+    /// Talks to channels as patiently as `patience` (tests wait less than a server).
+    pub fn with_channel_patience(self, patience: switchyard_channels::http::Patience) -> Self {
+        self.with(|shared| shared.connectors = channels::Connectors::new(patience))
     }
 
     /// A delivery worker with this server's store and senders.

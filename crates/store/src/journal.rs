@@ -11,7 +11,9 @@
 //! No write path reads these tables back, so deferring the rows changes nothing a
 //! transaction can see; they commit or roll back with the rest of its work.
 
-use crate::db::{Arg, Link, insert_rows};
+use std::collections::BTreeSet;
+
+use crate::db::{Arg, Link, Sql, insert_rows};
 
 use crate::error::StoreResult;
 
@@ -69,12 +71,43 @@ impl Appends {
         }
     }
 
-    /// Writes the rows, oldest first, and forgets them.
+    /// Writes the rows, oldest first, and forgets them. The balances the ledger rows
+    /// moved are marked changed for stock sync (`stock_change`), in the same
+    /// transaction, so no change is committed without its mark.
     pub(crate) async fn write(&mut self, conn: &mut Link) -> StoreResult<()> {
+        let changed = self.changed_balances();
         for table in Journal::ALL {
             let rows = std::mem::take(&mut self.rows[table as usize]);
             insert_rows(conn, table.insert(), &rows).await?;
         }
-        Ok(())
+        mark_changed(conn, &changed).await
     }
+
+    /// The (product, location) pairs of the ledger rows, each once, in key order (so
+    /// concurrent transactions take the marks in the same order).
+    fn changed_balances(&self) -> BTreeSet<(String, String)> {
+        self.rows[Journal::Movement as usize]
+            .iter()
+            .filter_map(|row| match (row.get(1), row.get(2)) {
+                (Some(Arg::Text(product)), Some(Arg::Text(location))) => Some((product.clone(), location.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Bumps the `stock_change` mark of each balance (see the migration that made it).
+async fn mark_changed(conn: &mut Link, changed: &BTreeSet<(String, String)>) -> StoreResult<()> {
+    let changed: Vec<_> = changed.iter().collect();
+    for chunk in changed.chunks(1_000) {
+        let mut sql = Sql::new("INSERT INTO stock_change (product_id, location_id, version) VALUES ");
+        for (i, (product, location)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.list([Arg::Text(product.clone()), Arg::Text(location.clone())])
+                .push(", 1)");
+        }
+        sql.push(" ON CONFLICT (product_id, location_id) DO UPDATE SET version = stock_change.version + 1");
+        sql.query().execute(&mut *conn).await?;
+    }
+    Ok(())
 }

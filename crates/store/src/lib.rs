@@ -38,6 +38,7 @@ pub mod api_key;
 pub mod atp;
 pub mod catalog;
 pub mod check;
+pub mod connection;
 pub mod db;
 pub mod error;
 pub mod feedback;

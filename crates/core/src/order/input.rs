@@ -46,6 +46,10 @@ pub struct LineInput {
     pub discount: Option<Money>,
     /// Tax for the whole line. Default zero.
     pub tax: Option<Money>,
+    /// The channel's own id of this line (a Shopify line item, an Amazon order item),
+    /// which fulfilments and cancellations pushed back to the channel name.
+    #[cfg_attr(feature = "openapi", schema(example = "466157049"))]
+    pub external_id: Option<String>,
 }
 
 /// The shipping the customer paid for.
@@ -113,6 +117,7 @@ pub struct LineDraft {
     pub discount: Money,
     pub tax: Money,
     pub total: Money,
+    pub external_id: Option<String>,
 }
 
 /// An order's totals: `total = subtotal - discount + tax + shipping`, where `tax`
@@ -192,6 +197,10 @@ impl LineInput {
             at("tax"),
             order_money(self.tax.unwrap_or(Money::zero(currency)), Some(currency)),
         );
+        let external_id = match self.external_id.as_deref() {
+            Some(id) => Some(v.check(at("external_id"), validation::text(id, 100))?),
+            None => None,
+        };
         let (sku, quantity, unit_price, discount, tax) = (sku?, quantity?, unit_price?, discount?, tax?);
         let gross = v.check(
             at("unit_price"),
@@ -217,6 +226,7 @@ impl LineInput {
             discount,
             tax,
             total,
+            external_id,
         })
     }
 }

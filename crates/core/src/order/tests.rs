@@ -46,6 +46,7 @@ fn input() -> OrderInput {
                 unit_price: Some(gbp(1000)),
                 discount: Some(gbp(200)),
                 tax: Some(gbp(360)),
+                external_id: Some("li-1".into()),
             },
             LineInput {
                 sku: Some("B".into()),
@@ -53,6 +54,7 @@ fn input() -> OrderInput {
                 unit_price: Some(gbp(500)),
                 discount: None,
                 tax: Some(gbp(100)),
+                external_id: None,
             },
         ]),
         shipping: Some(ShippingInput {

@@ -60,6 +60,7 @@ pub fn price_replacements(
             discount: Money::zero(currency),
             tax: Money::zero(currency),
             total,
+            external_id: None,
         });
     }
     if errors.is_empty() { Ok(lines) } else { Err(errors) }

@@ -257,6 +257,7 @@ fn draft_line(price: i64, quantity: i64) -> crate::order::LineDraft {
         discount: gbp(0),
         tax: gbp(0),
         total: gbp(price * quantity),
+        external_id: None,
     }
 }
 

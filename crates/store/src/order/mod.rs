@@ -103,6 +103,8 @@ pub struct OrderLine {
     pub status: LineStatus,
     /// For a backordered line: when inbound purchase orders are expected to cover it.
     pub expected_at: Option<Timestamp>,
+    /// The channel's own id of the line, when it sent one.
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -290,6 +290,7 @@ impl Store {
                 Arg::Int(line.tax.amount),
                 Arg::Int(line.total.amount),
                 Arg::Text(status.as_str().to_owned()),
+                Arg::OptText(line.external_id.clone()),
             ]);
             lines.push(OpenLine {
                 id: line_id,
@@ -300,7 +301,7 @@ impl Store {
         insert_rows(
             tx,
             "INSERT INTO order_line (id, order_id, line_no, product_id, sku, title, quantity, unit_price, discount, tax, \
-             total, status) VALUES ",
+             total, status, external_id) VALUES ",
             &rows,
         )
         .await?;

@@ -23,8 +23,8 @@ impl Store {
         let c = summary.currency;
         let id = summary.id.to_string();
         let lines = db::query(
-            "SELECT id, line_no, sku, product_id, title, quantity, unit_price, discount, tax, total, status, expected_at \
-             FROM order_line WHERE order_id = $1 ORDER BY line_no",
+            "SELECT id, line_no, sku, product_id, title, quantity, unit_price, discount, tax, total, status, expected_at, \
+             external_id FROM order_line WHERE order_id = $1 ORDER BY line_no",
         )
         .bind(&id)
         .fetch_all(&self.pool)
@@ -44,6 +44,7 @@ impl Store {
                 total: Money::new(r.try_get("total")?, c),
                 status: get_enum(r, "status", LineStatus::parse)?,
                 expected_at: get_opt_time(r, "expected_at")?,
+                external_id: r.try_get("external_id")?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

@@ -1,0 +1,1 @@
+//! The connectors against local fakes of their channels.
