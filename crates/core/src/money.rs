@@ -190,6 +190,44 @@ impl Money {
         Ok(Money::new(if negative { -amount } else { amount }, currency))
     }
 
+    /// Splits this amount over parts in proportion to `weights` (a channel's
+    /// order-level tax or discount over the lines, by each line's price), in minor
+    /// units that add up exactly: each part gets its floor share, and the units left go
+    /// one each to the parts with the largest remainders (the earliest on a tie). All
+    /// weights zero (or none positive) splits evenly. Negative weights count as zero.
+    pub fn allocate(self, weights: &[i64]) -> Result<Vec<Money>, MoneyError> {
+        if weights.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clean: Vec<i128> = weights.iter().map(|w| i128::from((*w).max(0))).collect();
+        let total_weight: i128 = clean.iter().sum();
+        let clean = if total_weight == 0 { vec![1; clean.len()] } else { clean };
+        let total_weight: i128 = clean.iter().sum();
+        // A negative amount is split as its size, then negated, so it splits as its
+        // positive twin does.
+        let sign = if self.amount < 0 { -1 } else { 1 };
+        let amount = i128::from(self.amount).abs();
+        let mut parts: Vec<i128> = clean.iter().map(|w| (amount * w).div_euclid(total_weight)).collect();
+        let mut left = amount - parts.iter().sum::<i128>();
+        let mut order: Vec<usize> = (0..clean.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse((amount * clean[i]).rem_euclid(total_weight)));
+        for &i in order.iter().cycle().take(clean.len() * 2) {
+            if left == 0 {
+                break;
+            }
+            parts[i] += 1;
+            left -= 1;
+        }
+        parts
+            .into_iter()
+            .map(|p| {
+                i64::try_from(sign * p)
+                    .map(|p| Money::new(p, self.currency))
+                    .map_err(|_| MoneyError::Overflow)
+            })
+            .collect()
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -325,6 +363,43 @@ mod tests {
             ("NaN", gbp),
         ] {
             assert!(Money::from_decimal(text, currency).is_err(), "{text} should be refused");
+        }
+    }
+
+    #[test]
+    fn an_amount_is_allocated_in_proportion_and_adds_up_exactly() {
+        let gbp = gbp();
+        let split = |amount: i64, weights: &[i64]| -> Vec<i64> {
+            Money::new(amount, gbp)
+                .allocate(weights)
+                .unwrap()
+                .iter()
+                .map(|m| m.amount)
+                .collect()
+        };
+        assert_eq!(split(1000, &[1, 1]), vec![500, 500]);
+        assert_eq!(
+            split(100, &[1, 1, 1]),
+            vec![34, 33, 33],
+            "the unit left goes to the first on a tie"
+        );
+        assert_eq!(split(1166, &[19900, 19900, 19900]), vec![389, 389, 388]);
+        assert_eq!(
+            split(10, &[3, 1]),
+            vec![8, 2],
+            "7.5 and 2.5: the remainders tie, the first wins"
+        );
+        assert_eq!(split(7, &[0, 0]), vec![4, 3], "no weight splits evenly");
+        assert_eq!(split(0, &[5, 7]), vec![0, 0]);
+        assert_eq!(split(5, &[0, 9]), vec![0, 5]);
+        assert_eq!(split(-100, &[1, 1, 1]), vec![-34, -33, -33]);
+        assert!(split(5, &[]).is_empty());
+        for (amount, weights) in [
+            (999_999, vec![3, 5, 7, 11]),
+            (1, vec![1, 1, 1, 1]),
+            (12345, vec![1, 0, 2]),
+        ] {
+            assert_eq!(split(amount, &weights).iter().sum::<i64>(), amount);
         }
     }
 
