@@ -6,9 +6,11 @@
 //! crate; what they decide about money, orders and stock is here.
 
 mod offer;
+mod push;
 mod settings;
 
 pub use offer::{StockBuffer, offered};
+pub use push::{CHANNEL_ACTOR_PREFIX, ChannelPush, channel_actor, push_for};
 pub use settings::{
     ConnectionDraft, ConnectionInput, Credentials, POLL_INTERVAL_DEFAULT_SECONDS, POLL_INTERVAL_MAX_SECONDS,
     POLL_INTERVAL_MIN_SECONDS, Pushes, PushesInput, Requirements, requirements,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document generated from its handlers.
 
 pub mod catalog;
+pub mod channels;
 mod document;
 pub mod documents;
 pub mod emails;
@@ -88,6 +89,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_channels, catalog::create_channel))
         .routes(routes!(catalog::get_channel, catalog::update_channel))
         .routes(routes!(catalog::archive_channel))
+        .routes(routes!(
+            channels::get_connection,
+            channels::set_connection,
+            channels::delete_connection
+        ))
+        .routes(routes!(channels::test_connection))
+        .routes(routes!(channels::poll_channel))
         .routes(routes!(inventory::list_levels))
         .routes(routes!(inventory::list_movements))
         .routes(routes!(inventory::create_receipt))

@@ -17,6 +17,10 @@ use switchyard_core::validation::Invalid;
 
 use crate::error::ApiError;
 
+pub mod intake;
+pub mod poll;
+pub mod push;
+
 /// A connector built, with the settings it was built from.
 type Built = (ConnectionDraft, Arc<dyn Connector>);
 

@@ -36,6 +36,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/metrics", Public),
     // EasyPost signs its webhooks instead of sending a key.
     ("POST", "/webhooks/easypost", Public),
+    // Channels sign their webhooks instead of sending a key.
+    ("POST", "/webhooks/channels/{key}", Public),
     ("GET", "/api/openapi.json", Public),
     ("GET", "/api/docs", Public),
     ("GET", "/api/v1/products", Needs(Read)),
@@ -61,6 +63,11 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/channels/{key}", Needs(Read)),
     ("PATCH", "/api/v1/channels/{key}", Needs(ManageCatalog)),
     ("POST", "/api/v1/channels/{key}/archive", Needs(ManageCatalog)),
+    ("GET", "/api/v1/channels/{key}/connection", Needs(Read)),
+    ("PUT", "/api/v1/channels/{key}/connection", Needs(ManageCatalog)),
+    ("DELETE", "/api/v1/channels/{key}/connection", Needs(ManageCatalog)),
+    ("POST", "/api/v1/channels/{key}/connection/test", Needs(ManageCatalog)),
+    ("POST", "/api/v1/channels/{key}/poll", Needs(PlaceOrders)),
     ("GET", "/api/v1/inventory/levels", Needs(Read)),
     ("GET", "/api/v1/inventory/movements", Needs(Read)),
     ("GET", "/api/v1/inventory/atp", Needs(Read)),
