@@ -441,7 +441,11 @@ mod tests {
             (unit.amount, rounding.amount)
         };
         assert_eq!(split(3600, 600, 3), (1000, 0), "36.00 with 6.00 VAT is 3 x 10.00 net");
-        assert_eq!(split(1998, 333, 2), (833, 1), "16.65 net over 2 is 8.33 each, 0.01 back");
+        assert_eq!(
+            split(1998, 333, 2),
+            (833, 1),
+            "16.65 net over 2 is 8.33 each, 0.01 back"
+        );
         assert_eq!(split(1000, 0, 3), (334, 2));
         assert_eq!(split(1200, 200, 1), (1000, 0));
         let other = Money::new(1, Currency::parse("EUR").unwrap());

@@ -2,8 +2,6 @@ use serde_json::{Value, json};
 use switchyard_core::catalog::AddressInput;
 
 use super::*;
-use crate::FulfilledLine;
-use crate::shopify::model::FulfillmentOrderLine;
 
 fn data(name: &str) -> Value {
     let path = format!("{}/tests/data/shopify/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -71,7 +69,11 @@ fn the_fixture_order_maps_field_by_field_with_its_order_level_tax_and_discount_s
     let input = order_input("shopify-main", &order(order_1001())).unwrap();
     assert_eq!(input.channel.as_deref(), Some("shopify-main"));
     assert_eq!(input.external_id.as_deref(), Some("450789469"));
-    assert_eq!(input.placed_at.as_deref(), Some("2008-01-10T16:00:00Z"), "processed_at in UTC");
+    assert_eq!(
+        input.placed_at.as_deref(),
+        Some("2008-01-10T16:00:00Z"),
+        "processed_at in UTC"
+    );
     assert_eq!(input.currency.as_deref(), Some("USD"));
     let customer = input.customer.clone().unwrap();
     assert_eq!(customer.email.as_deref(), Some("bob.norman@hostmail.com"));
@@ -150,7 +152,9 @@ fn a_cancelled_order_is_the_order_and_its_cancellation() {
     value["line_items"][1]["sku"] = json!("BEER");
     let notices = notices_for_order("shopify", &order(value)).unwrap();
     assert_eq!(notices.len(), 2, "{notices:?}");
-    let Notice::Order(input) = &notices[0] else { panic!("{notices:?}") };
+    let Notice::Order(input) = &notices[0] else {
+        panic!("{notices:?}")
+    };
     assert_eq!(input.placed_at.as_deref(), Some("2016-05-17T04:14:36Z"), "created_at");
     let lines = input.lines.clone().unwrap();
     assert_eq!((lines[0].unit_price, lines[0].discount), (usd(0), usd(0)));
@@ -162,16 +166,33 @@ fn a_cancelled_order_is_the_order_and_its_cancellation() {
     assert_eq!(lines[1].external_id.as_deref(), Some("5"));
     let customer = input.customer.clone().unwrap();
     assert_eq!(
-        (customer.email.as_deref(), customer.name.as_deref(), customer.phone.as_deref()),
+        (
+            customer.email.as_deref(),
+            customer.name.as_deref(),
+            customer.phone.as_deref()
+        ),
         (Some("jon@doe.ca"), Some("John Smith"), Some("555-555-BILL"))
     );
     let ship = input.shipping_address.clone().unwrap();
     assert_eq!(
-        (ship.name.as_deref(), ship.company.as_deref(), ship.line1.as_deref(), ship.line2),
-        (Some("Steve Shipper"), Some("Shipping Company"), Some("123 Shipping Street"), None)
+        (
+            ship.name.as_deref(),
+            ship.company.as_deref(),
+            ship.line1.as_deref(),
+            ship.line2
+        ),
+        (
+            Some("Steve Shipper"),
+            Some("Shipping Company"),
+            Some("123 Shipping Street"),
+            None
+        )
     );
     let bill = input.billing_address.clone().unwrap();
-    assert_eq!((bill.name.as_deref(), bill.city.as_deref()), (Some("Bob Biller"), Some("Billtown")));
+    assert_eq!(
+        (bill.name.as_deref(), bill.city.as_deref()),
+        (Some("Bob Biller"), Some("Billtown"))
+    );
     assert_eq!(input.shipping.clone().unwrap().amount, usd(1000));
     assert_eq!(input.parse().unwrap().totals.total.amount, 1000);
     assert!(
@@ -214,14 +235,24 @@ fn prices_that_include_tax_are_taken_net_so_tax_is_counted_once() {
         (lines[0].unit_price, lines[0].discount, lines[0].tax),
         (gbp(1020), gbp(360), gbp(540))
     );
-    assert_eq!((lines[1].unit_price, lines[1].discount, lines[1].tax), (gbp(833), gbp(1), gbp(333)));
+    assert_eq!(
+        (lines[1].unit_price, lines[1].discount, lines[1].tax),
+        (gbp(833), gbp(1), gbp(333))
+    );
     let shipping = input.shipping.clone().unwrap();
     assert_eq!((shipping.amount, shipping.tax), (gbp(416), gbp(83)));
     let totals = input.totals.clone().unwrap();
-    assert_eq!((totals.subtotal, totals.discount), (None, None), "Shopify's subtotal includes tax");
+    assert_eq!(
+        (totals.subtotal, totals.discount),
+        (None, None),
+        "Shopify's subtotal includes tax"
+    );
     let ship = input.shipping_address.clone().unwrap();
     assert_eq!((ship.country.as_deref(), ship.region), (Some("GB"), None));
-    assert!(input.billing_address.is_none(), "the order's parse uses the shipping address");
+    assert!(
+        input.billing_address.is_none(),
+        "the order's parse uses the shipping address"
+    );
     let draft = input.parse().unwrap();
     assert_eq!((draft.totals.tax.amount, draft.totals.total.amount), (956, 5737));
 }
@@ -230,7 +261,10 @@ fn prices_that_include_tax_are_taken_net_so_tax_is_counted_once() {
 fn an_unknown_currency_or_a_bad_amount_is_unmappable_by_field() {
     let mut value = vat_inclusive_order();
     value["currency"] = json!("ZZZ");
-    assert_eq!(fields(order_input("shopify", &order(value)).unwrap_err())[0].0, "/currency");
+    assert_eq!(
+        fields(order_input("shopify", &order(value)).unwrap_err())[0].0,
+        "/currency"
+    );
     let mut value = vat_inclusive_order();
     value["line_items"][1]["price"] = json!("9.999");
     assert_eq!(
@@ -242,7 +276,9 @@ fn an_unknown_currency_or_a_bad_amount_is_unmappable_by_field() {
 #[test]
 fn a_refund_is_the_money_its_successful_refund_transactions_paid() {
     let refund: Refund = serde_json::from_value(data("shopify_python_api_refund.json")["refund"].clone()).unwrap();
-    let Some(Notice::Refunded(r)) = refund_notice(&refund, None, None).unwrap() else { panic!() };
+    let Some(Notice::Refunded(r)) = refund_notice(&refund, None, None).unwrap() else {
+        panic!()
+    };
     assert_eq!(
         r,
         ChannelRefund {
@@ -255,7 +291,10 @@ fn a_refund_is_the_money_its_successful_refund_transactions_paid() {
     let mut failed = data("shopify_python_api_refund.json")["refund"].clone();
     failed["transactions"][0]["status"] = json!("failure");
     let failed: Refund = serde_json::from_value(failed).unwrap();
-    assert!(refund_notice(&failed, None, None).unwrap().is_none(), "nothing was paid back");
+    assert!(
+        refund_notice(&failed, None, None).unwrap().is_none(),
+        "nothing was paid back"
+    );
 }
 
 #[test]
@@ -279,69 +318,16 @@ fn variants_with_a_sku_are_the_listings() {
     assert_eq!(
         listings(&products),
         vec![
-            Listing { sku: "IPOD2008GREEN".into(), listing_id: "39072856".into(), item_id: Some("39072856".into()) },
-            Listing { sku: "IPOD2008PINK".into(), listing_id: "808950810".into(), item_id: None },
+            Listing {
+                sku: "IPOD2008GREEN".into(),
+                listing_id: "39072856".into(),
+                item_id: Some("39072856".into())
+            },
+            Listing {
+                sku: "IPOD2008PINK".into(),
+                listing_id: "808950810".into(),
+                item_id: None
+            },
         ]
     );
-}
-
-fn fo(id: &str, status: &str, lines: &[(&str, &str, i64)]) -> FulfillmentOrder {
-    FulfillmentOrder {
-        id: Id(id.into()),
-        status: status.into(),
-        line_items: lines
-            .iter()
-            .map(|(id, item, q)| FulfillmentOrderLine { id: Id((*id).into()), line_item_id: Id((*item).into()), fulfillable_quantity: *q })
-            .collect(),
-    }
-}
-
-fn shipped(lines: &[(Option<&str>, i64)]) -> Fulfilment {
-    Fulfilment {
-        external_id: "450789469".into(),
-        shipment_id: "shp_1".into(),
-        lines: lines
-            .iter()
-            .map(|(id, q)| FulfilledLine { external_id: id.map(str::to_owned), sku: "X".into(), quantity: *q })
-            .collect(),
-        carrier: "ups".into(),
-        service: None,
-        tracking_number: "1Z5R89390357567127".into(),
-        tracking_url: None,
-        shipped_at: "2026-03-01T10:00:00Z".parse().unwrap(),
-    }
-}
-
-#[test]
-fn fulfilled_lines_are_matched_to_open_fulfillment_order_lines_by_line_item_id() {
-    let orders = [
-        fo("1", "closed", &[("11", "466157049", 0)]),
-        fo("2", "open", &[("21", "466157049", 1), ("22", "518995019", 2)]),
-        fo("3", "in_progress", &[("31", "518995019", 3)]),
-    ];
-    let body = fulfillment_lines(&shipped(&[(Some("466157049"), 1), (Some("518995019"), 4)]), &orders).unwrap();
-    assert_eq!(
-        body,
-        vec![
-            json!({"fulfillment_order_id": 2, "fulfillment_order_line_items": [{"id": 21, "quantity": 1}, {"id": 22, "quantity": 2}]}),
-            json!({"fulfillment_order_id": 3, "fulfillment_order_line_items": [{"id": 31, "quantity": 2}]}),
-        ]
-    );
-    let errors = fields(fulfillment_lines(&shipped(&[(None, 1), (Some("466157049"), 2)]), &orders).unwrap_err());
-    assert_eq!(
-        errors,
-        vec![("/lines/0/external_id".to_owned(), "required"), ("/lines/1/quantity".to_owned(), "not_fulfillable")]
-    );
-}
-
-#[test]
-fn carriers_and_cancel_reasons_are_shopify_words() {
-    assert_eq!(tracking_company("ups"), "UPS");
-    assert_eq!(tracking_company("dhl_express"), "DHL Express");
-    assert_eq!(tracking_company("royal_mail"), "Royal Mail");
-    assert_eq!(tracking_company("Parcelforce"), "Parcelforce");
-    assert_eq!(cancel_reason(Some("customer_request")), "customer");
-    assert_eq!(cancel_reason(Some("Fraud")), "fraud");
-    assert_eq!(cancel_reason(Some("changed my mind")), "other");
-    assert_eq!(cancel_reason(None), "other");
 }

@@ -1,5 +1,7 @@
 //! The Shopify connector against the fake Shopify.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -94,7 +96,9 @@ async fn shopify_stock_is_set_per_inventory_item_at_the_location() {
     for i in 0..60u64 {
         fake.add_listing(&format!("SKU-{i}"), 1_000_000 + i, 800_000 + i);
     }
-    let pushes: Vec<StockPush> = (0..60u64).map(|i| push(&format!("SKU-{i}"), 800_000 + i, i as i64 * 2)).collect();
+    let pushes: Vec<StockPush> = (0..60u64)
+        .map(|i| push(&format!("SKU-{i}"), 800_000 + i, i as i64 * 2))
+        .collect();
     let results = shopify.push_stock(&pushes).await;
     assert_eq!(results.len(), 60);
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -138,7 +142,10 @@ async fn shopify_stock_push_waits_out_429_and_5xx() {
     fake.rate_limit_next(1);
     let started = Instant::now();
     assert!(shopify.push_stock(&[push("A", 11, 3)]).await[0].is_ok());
-    assert!(started.elapsed() >= Duration::from_millis(900), "Retry-After: 1.0 was waited out");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After: 1.0 was waited out"
+    );
     fake.fail_next(2, 503);
     assert!(shopify.push_stock(&[push("A", 11, 2)]).await[0].is_ok());
     assert_eq!(fake.level(11), Some(2));
@@ -178,8 +185,15 @@ async fn shopify_backfill_follows_every_cursor_page_since_the_time_given() {
     cancelled["cancel_reason"] = json!("inventory");
     fake.add_order(cancelled);
     fake.set_page_size(3);
-    let notices = shopify.orders_since("2026-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
-    assert_eq!(orders_of(&notices), ["2", "3", "4", "5", "6", "7", "8", "9"], "every page, none older");
+    let notices = shopify
+        .orders_since("2026-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        orders_of(&notices),
+        ["2", "3", "4", "5", "6", "7", "8", "9"],
+        "every page, none older"
+    );
     assert!(notices.iter().any(
         |n| matches!(n, Notice::Cancelled { external_id, reason } if external_id == "9" && reason.as_deref() == Some("inventory"))
     ));
@@ -201,10 +215,16 @@ async fn shopify_backfill_waits_out_429_and_5xx_mid_pages() {
     }
     fake.set_page_size(2);
     fake.rate_limit_next(1);
-    let notices = shopify.orders_since("2026-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
+    let notices = shopify
+        .orders_since("2026-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(orders_of(&notices).len(), 4);
     fake.fail_next(2, 502);
-    let notices = shopify.orders_since("2026-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
+    let notices = shopify
+        .orders_since("2026-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(orders_of(&notices).len(), 4);
     fake.fail_next(9, 500);
     let failed = shopify.orders_since("2026-01-01T00:00:00Z".parse().unwrap()).await;
@@ -216,7 +236,10 @@ async fn shopify_an_order_that_cannot_be_taken_does_not_stop_the_backfill() {
     let (fake, shopify) = shop().await;
     fake.add_order(data("go_shopify_order_test_notification.json"));
     fake.add_order(order_numbered(2, "2026-01-02T00:00:00Z"));
-    let notices = shopify.orders_since("2016-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
+    let notices = shopify
+        .orders_since("2016-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(orders_of(&notices), ["2"], "the test notification's lines have no SKU");
 }
 
@@ -230,10 +253,17 @@ async fn shopify_a_nearly_full_call_bucket_slows_requests_down() {
     // Shopify's standard bucket: 40 calls, 2 leaking out a second; 38 used already.
     fake.set_bucket(40, 2.0, 38);
     let started = Instant::now();
-    let notices = shopify.orders_since("2026-01-01T00:00:00Z".parse().unwrap()).await.unwrap();
+    let notices = shopify
+        .orders_since("2026-01-01T00:00:00Z".parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(orders_of(&notices).len(), 2);
     // Each answer says 39/40: the next call waits for one to leak (0.5 s).
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(fake.overflowed(), 0, "the bucket never overflowed");
 }
 
@@ -243,7 +273,10 @@ async fn shopify_one_order_is_fetched_by_id() {
     fake.add_order(json!({ "order": order_1001() }));
     let notices = shopify.order("450789469").await.unwrap();
     assert_eq!(orders_of(&notices), ["450789469"]);
-    assert!(matches!(shopify.order("1").await, Err(ChannelError::Refused { status: 404, .. })));
+    assert!(matches!(
+        shopify.order("1").await,
+        Err(ChannelError::Refused { status: 404, .. })
+    ));
     assert!(shopify.check().await.unwrap().contains("example.myshopify.com"));
 }
 
@@ -253,13 +286,22 @@ fn shopify_webhooks_are_verified_against_the_documented_vector() {
     let secret = vector["secret"].as_str().unwrap();
     let body = vector["raw_body"].as_str().unwrap().as_bytes();
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("X-Shopify-Hmac-Sha256", vector["expected_header_value"].as_str().unwrap().parse().unwrap());
+    headers.insert(
+        "X-Shopify-Hmac-Sha256",
+        vector["expected_header_value"].as_str().unwrap().parse().unwrap(),
+    );
     let shopify = offline(secret);
     assert!(shopify.verify(&headers, body).is_ok());
-    assert!(matches!(shopify.verify(&headers, b"\"my invalid message\""), Err(ChannelError::Forged)));
+    assert!(matches!(
+        shopify.verify(&headers, b"\"my invalid message\""),
+        Err(ChannelError::Forged)
+    ));
     headers.insert("X-Shopify-Hmac-Sha256", "wronghash".parse().unwrap());
     assert!(matches!(shopify.verify(&headers, body), Err(ChannelError::Forged)));
-    assert!(matches!(shopify.verify(&Default::default(), body), Err(ChannelError::Forged)));
+    assert!(matches!(
+        shopify.verify(&Default::default(), body),
+        Err(ChannelError::Forged)
+    ));
 }
 
 /// A connector for work that needs no shop (webhooks).
@@ -316,10 +358,18 @@ fn shopify_webhooks_are_parsed_by_topic() {
         if r.external_id == "450789469" && r.refund_id == "509562969" && r.amount.amount == 20900));
 
     let (headers, body) = webhook("products/update", &json!({"id": 1}));
-    assert!(matches!(&shopify.parse(&headers, &body).unwrap()[..], [Notice::Ignored { topic }] if topic == "products/update"));
+    assert!(
+        matches!(&shopify.parse(&headers, &body).unwrap()[..], [Notice::Ignored { topic }] if topic == "products/update")
+    );
 
-    let (headers, body) = webhook("orders/updated", &data("go_shopify_order_test_notification.json")["order"]);
-    assert!(matches!(shopify.parse(&headers, &body), Err(ChannelError::Unmappable { .. })));
+    let (headers, body) = webhook(
+        "orders/updated",
+        &data("go_shopify_order_test_notification.json")["order"],
+    );
+    assert!(matches!(
+        shopify.parse(&headers, &body),
+        Err(ChannelError::Unmappable { .. })
+    ));
 }
 
 fn shipment(lines: &[(&str, i64)]) -> Fulfilment {
@@ -356,7 +406,10 @@ async fn shopify_a_fulfilment_pushes_its_tracking_for_its_lines() {
     let f = &got[0];
     assert_eq!(f["tracking_info"]["number"], "1Z5R89390357567127");
     assert_eq!(f["tracking_info"]["company"], "UPS");
-    assert_eq!(f["tracking_info"]["url"], "https://www.ups.com/track?tracknum=1Z5R89390357567127");
+    assert_eq!(
+        f["tracking_info"]["url"],
+        "https://www.ups.com/track?tracknum=1Z5R89390357567127"
+    );
     assert_eq!(f["notify_customer"], true);
     let lines = &f["line_items_by_fulfillment_order"][0]["fulfillment_order_line_items"];
     assert_eq!(lines.as_array().unwrap().len(), 2);
@@ -398,9 +451,15 @@ async fn shopify_a_cancellation_cancels_the_order_or_removes_its_lines() {
     shopify.push_cancellation(&whole).await.unwrap();
     let cancelled = fake.cancellations();
     assert_eq!(cancelled.len(), 1);
-    assert_eq!((cancelled[0].order_id, cancelled[0].reason.as_deref()), (450789469, Some("customer")));
+    assert_eq!(
+        (cancelled[0].order_id, cancelled[0].reason.as_deref()),
+        (450789469, Some("customer"))
+    );
     let twice = shopify.push_cancellation(&whole).await;
-    assert!(matches!(twice, Err(ChannelError::Refused { status: 422, .. })), "{twice:?}");
+    assert!(
+        matches!(twice, Err(ChannelError::Refused { status: 422, .. })),
+        "{twice:?}"
+    );
 }
 
 #[tokio::test]
