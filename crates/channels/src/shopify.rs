@@ -183,7 +183,15 @@ impl Connector for Shopify {
             }
             "orders/cancelled" => {
                 let order: Order = read(topic, body)?;
-                let mut notices = notices_for_order(channel, &order)?;
+                // The cancellation counts even when the order itself cannot be taken.
+                let mut notices = match notices_for_order(channel, &order) {
+                    Ok(notices) => notices,
+                    Err(e @ ChannelError::Unmappable { .. }) => {
+                        tracing::warn!(order = %order.id.0, error = %e, "shopify cancelled order not mappable");
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e),
+                };
                 if !notices.iter().any(|n| matches!(n, Notice::Cancelled { .. })) {
                     notices.push(Notice::Cancelled {
                         external_id: order.id.0.clone(),
