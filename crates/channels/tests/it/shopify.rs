@@ -362,14 +362,17 @@ fn shopify_webhooks_are_parsed_by_topic() {
         matches!(&shopify.parse(&headers, &body).unwrap()[..], [Notice::Ignored { topic }] if topic == "products/update")
     );
 
-    let (headers, body) = webhook(
-        "orders/updated",
-        &data("go_shopify_order_test_notification.json")["order"],
-    );
+    let test_notification = &data("go_shopify_order_test_notification.json")["order"];
+    let (headers, body) = webhook("orders/updated", test_notification);
     assert!(matches!(
         shopify.parse(&headers, &body),
         Err(ChannelError::Unmappable { .. })
     ));
+    // Its lines have no SKU, yet its cancellation is taken.
+    let (headers, body) = webhook("orders/cancelled", test_notification);
+    let notices = shopify.parse(&headers, &body).unwrap();
+    assert!(matches!(&notices[..], [Notice::Cancelled { external_id, reason }]
+        if external_id == "123456" && reason.as_deref() == Some("customer")));
 }
 
 fn shipment(lines: &[(&str, i64)]) -> Fulfilment {
