@@ -228,6 +228,25 @@ impl Money {
             .collect()
     }
 
+    /// A line's price for `quantity` units (`self`, as channels that give no exact unit
+    /// price send it) as a unit price and a discount with `unit × quantity − discount`
+    /// equal to `self` exactly: the unit price is rounded up to a minor unit and the
+    /// units that adds are given back as the discount (`10.00` for 3 is 3.34 each, 0.02
+    /// off). A quantity below 1 is `Overflow`, as no unit price can make it up.
+    pub fn per_unit(self, quantity: i64) -> Result<(Money, Money), MoneyError> {
+        if quantity < 1 {
+            return Err(MoneyError::Overflow);
+        }
+        let unit = Money::new(self.amount.div_euclid(quantity), self.currency);
+        let short = self.amount.rem_euclid(quantity);
+        if short == 0 {
+            return Ok((unit, Money::zero(self.currency)));
+        }
+        let unit = unit.checked_add(Money::new(1, self.currency))?;
+        let back = unit.checked_mul(quantity)?.checked_sub(self)?;
+        Ok((unit, back))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -364,6 +383,21 @@ mod tests {
         ] {
             assert!(Money::from_decimal(text, currency).is_err(), "{text} should be refused");
         }
+    }
+
+    #[test]
+    fn a_line_price_becomes_a_unit_price_and_the_rounding_given_back() {
+        let gbp = |a| Money::new(a, Currency::parse("GBP").unwrap());
+        assert_eq!(gbp(1200).per_unit(2), Ok((gbp(600), gbp(0))));
+        assert_eq!(gbp(1000).per_unit(3), Ok((gbp(334), gbp(2))));
+        assert_eq!(gbp(1).per_unit(4), Ok((gbp(1), gbp(3))));
+        assert_eq!(gbp(0).per_unit(5), Ok((gbp(0), gbp(0))));
+        for (amount, quantity) in [(999, 7), (1, 1), (123_456, 100)] {
+            let (unit, back) = gbp(amount).per_unit(quantity).unwrap();
+            assert_eq!(unit.amount * quantity - back.amount, amount);
+            assert!(back.amount >= 0 && back.amount < quantity);
+        }
+        assert_eq!(gbp(100).per_unit(0), Err(MoneyError::Overflow));
     }
 
     #[test]
