@@ -36,3 +36,4 @@ impl Drop for Running {
         self.task.abort();
     }
 }
+pub mod woocommerce;

@@ -1,1 +1,2 @@
 //! The connectors against local fakes of their channels.
+mod woocommerce;
