@@ -121,7 +121,9 @@ impl Connector for WooCommerce {
             .unwrap_or_default()
             .trim();
         if !ORDER_TOPICS.contains(&topic) {
-            return Ok(vec![Notice::Ignored { topic: topic.to_owned() }]);
+            return Ok(vec![Notice::Ignored {
+                topic: topic.to_owned(),
+            }]);
         }
         let order: Order = serde_json::from_slice(body).map_err(|e| ChannelError::Unreadable(e.to_string()))?;
         self.notices(&order)

@@ -54,14 +54,23 @@ impl Api<'_> {
         self.send(Method::GET, path, query, None).await?.json()
     }
 
-    async fn write<T: DeserializeOwned>(&self, method: Method, path: &str, body: &impl Serialize) -> Result<T, ChannelError> {
+    async fn write<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, ChannelError> {
         let body = serde_json::to_value(body).map_err(|e| ChannelError::Unreadable(e.to_string()))?;
         self.send(method, path, &[], Some(&body)).await?.json()
     }
 
     /// Every element of a collection: pages of `PAGE_MAX` from the first until
     /// `X-WP-TotalPages` (or an empty page, should the header be missing).
-    pub async fn every<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<T>, ChannelError> {
+    pub async fn every<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<T>, ChannelError> {
         let mut all = Vec::new();
         let mut page: u64 = 1;
         loop {
@@ -69,7 +78,9 @@ impl Api<'_> {
             q.push(("per_page", PAGE_MAX.to_string()));
             q.push(("page", page.to_string()));
             let reply = self.send(Method::GET, path, &q, None).await?;
-            let total_pages = reply.header("x-wp-totalpages").and_then(|t| t.trim().parse::<u64>().ok());
+            let total_pages = reply
+                .header("x-wp-totalpages")
+                .and_then(|t| t.trim().parse::<u64>().ok());
             let items: Vec<T> = reply.json()?;
             let empty = items.is_empty();
             all.extend(items);

@@ -47,8 +47,7 @@ pub fn notices(channel: &str, order: &Order) -> Result<Vec<Notice>, ChannelError
 /// The order as an `OrderInput`, or every field that cannot be mapped.
 pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelError> {
     let external_id = order.id.to_string();
-    let currency = Currency::parse(&order.currency)
-        .map_err(|e| unmappable(&external_id, vec![e.at("/currency")]))?;
+    let currency = Currency::parse(&order.currency).map_err(|e| unmappable(&external_id, vec![e.at("/currency")]))?;
     let mut p = Problems {
         currency,
         errors: Vec::new(),
@@ -61,7 +60,10 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
         if sku.is_none() {
             p.push(
                 at("sku"),
-                Invalid::new("required", format!("the line `{}` has no SKU in WooCommerce", item.name)),
+                Invalid::new(
+                    "required",
+                    format!("the line `{}` has no SKU in WooCommerce", item.name),
+                ),
             );
         }
         if item.quantity < 1 {
@@ -96,8 +98,10 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
     let mut fee_charges = Money::zero(currency);
     let (mut fee_discount, mut fee_tax_back) = (Money::zero(currency), Money::zero(currency));
     for fee in &order.fee_lines {
-        let (Some(total), Some(tax)) = (p.money("/shipping/amount", &fee.total), p.money("/shipping/tax", &fee.total_tax))
-        else {
+        let (Some(total), Some(tax)) = (
+            p.money("/shipping/amount", &fee.total),
+            p.money("/shipping/tax", &fee.total_tax),
+        ) else {
             continue;
         };
         if total.is_negative() {
@@ -164,8 +168,7 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
 /// amounts.
 pub fn refunds(order: &Order) -> Result<Vec<ChannelRefund>, ChannelError> {
     let external_id = order.id.to_string();
-    let currency = Currency::parse(&order.currency)
-        .map_err(|e| unmappable(&external_id, vec![e.at("/currency")]))?;
+    let currency = Currency::parse(&order.currency).map_err(|e| unmappable(&external_id, vec![e.at("/currency")]))?;
     let mut p = Problems {
         currency,
         errors: Vec::new(),

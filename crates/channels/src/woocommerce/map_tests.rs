@@ -64,7 +64,16 @@ fn the_documented_order_maps_every_field_once_its_lines_have_skus() {
     assert_eq!(customer.email.as_deref(), Some("john.doe@example.com"));
     assert_eq!(customer.name.as_deref(), Some("John Doe"));
     assert_eq!(customer.phone.as_deref(), Some("(555) 555-5555"));
-    let market = [Some("John Doe"), None, Some("969 Market"), None, Some("San Francisco"), Some("CA"), Some("94103"), Some("US")];
+    let market = [
+        Some("John Doe"),
+        None,
+        Some("969 Market"),
+        None,
+        Some("San Francisco"),
+        Some("CA"),
+        Some("94103"),
+        Some("US"),
+    ];
     let [a, b, c, d, e, f, g, h] = market;
     assert_address(input.shipping_address.as_ref().unwrap(), [a, b, c, d, e, f, g, h, None]);
     assert_address(
@@ -89,7 +98,13 @@ fn the_documented_order_maps_every_field_once_its_lines_have_skus() {
     assert_eq!((shipping.amount, shipping.tax), (usd(1000), usd(0)));
     let totals = input.totals.as_ref().unwrap();
     assert_eq!(
-        (totals.subtotal, totals.discount, totals.tax, totals.shipping, totals.total),
+        (
+            totals.subtotal,
+            totals.discount,
+            totals.tax,
+            totals.shipping,
+            totals.total
+        ),
         (None, usd(0), usd(135), usd(1000), usd(2935))
     );
     assert_eq!(input.notes, None);
@@ -105,7 +120,10 @@ fn a_line_without_a_sku_makes_the_order_unmappable_not_a_panic() {
     assert!(error.to_string().contains("727"), "{error}");
     let listed: Vec<Value> = serde_json::from_str(LISTED).unwrap();
     let second: Order = serde_json::from_value(listed[1].clone()).unwrap();
-    assert_eq!(fields(notices("woo", &second).unwrap_err()), ["/lines/0/sku", "/lines/1/sku"]);
+    assert_eq!(
+        fields(notices("woo", &second).unwrap_err()),
+        ["/lines/0/sku", "/lines/1/sku"]
+    );
 }
 
 #[test]
@@ -115,11 +133,21 @@ fn refunds_are_read_positive_with_their_ids() {
     let refunds = refunds(&second).unwrap();
     let seen: Vec<_> = refunds
         .iter()
-        .map(|r| (r.external_id.as_str(), r.refund_id.as_str(), r.amount, r.reason.as_deref()))
+        .map(|r| {
+            (
+                r.external_id.as_str(),
+                r.refund_id.as_str(),
+                r.amount,
+                r.reason.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
-        [("723", "726", money(1000, "USD").unwrap(), None), ("723", "724", money(900, "USD").unwrap(), None)]
+        [
+            ("723", "726", money(1000, "USD").unwrap(), None),
+            ("723", "724", money(900, "USD").unwrap(), None)
+        ]
     );
 }
 
@@ -132,7 +160,11 @@ fn a_vat_inclusive_order_counts_tax_once_and_matches_woocommerce_total() {
     assert_eq!(input.currency.as_deref(), Some("GBP"));
     let customer = input.customer.as_ref().unwrap();
     assert_eq!(
-        (customer.email.as_deref(), customer.name.as_deref(), customer.phone.as_deref()),
+        (
+            customer.email.as_deref(),
+            customer.name.as_deref(),
+            customer.phone.as_deref()
+        ),
         (Some("ann@example.com"), Some("Ann Example"), Some("+44 113 496 0000"))
     );
     assert_address(
@@ -166,7 +198,16 @@ fn a_vat_inclusive_order_counts_tax_once_and_matches_woocommerce_total() {
     let lines = input.lines.as_ref().unwrap();
     let seen: Vec<_> = lines
         .iter()
-        .map(|l| (l.sku.as_deref(), l.quantity, l.unit_price, l.discount, l.tax, l.external_id.as_deref()))
+        .map(|l| {
+            (
+                l.sku.as_deref(),
+                l.quantity,
+                l.unit_price,
+                l.discount,
+                l.tax,
+                l.external_id.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
@@ -210,7 +251,9 @@ fn a_vat_inclusive_order_counts_tax_once_and_matches_woocommerce_total() {
 fn a_cancelled_order_is_the_order_and_its_cancellation() {
     let told = notices("woo", &order(CANCELLED)).unwrap();
     assert_eq!(told.len(), 2, "{told:?}");
-    let Notice::Order(input) = &told[0] else { panic!("{told:?}") };
+    let Notice::Order(input) = &told[0] else {
+        panic!("{told:?}")
+    };
     let eur = |a| money(a, "EUR");
     assert_eq!(input.placed_at.as_deref(), Some("2026-11-21T08:30:00Z"));
     // No shipping address (an e-book): the billing one.
@@ -228,10 +271,16 @@ fn a_cancelled_order_is_the_order_and_its_cancellation() {
     assert_address(input.shipping_address.as_ref().unwrap(), koeln);
     assert_address(input.billing_address.as_ref().unwrap(), koeln);
     let customer = input.customer.as_ref().unwrap();
-    assert_eq!((customer.name.as_deref(), customer.phone.as_deref()), (Some("Carla Beispiel"), None));
+    assert_eq!(
+        (customer.name.as_deref(), customer.phone.as_deref()),
+        (Some("Carla Beispiel"), None)
+    );
     let line = &input.lines.as_ref().unwrap()[0];
     // The -2.00 loyalty fee (-0.38 VAT) comes off the line.
-    assert_eq!((line.unit_price, line.discount, line.tax), (eur(2000), eur(200), eur(342)));
+    assert_eq!(
+        (line.unit_price, line.discount, line.tax),
+        (eur(2000), eur(200), eur(342))
+    );
     let shipping = input.shipping.as_ref().unwrap();
     assert_eq!((shipping.amount, shipping.tax), (eur(0), eur(0)));
     assert_eq!(input.parse().unwrap().totals.total, eur(2142).unwrap());
@@ -249,7 +298,10 @@ fn an_unknown_currency_or_an_inexact_amount_is_named() {
         v["line_items"][1]["subtotal"] = "10.005".into();
         v["total"] = "lots".into();
     });
-    assert_eq!(fields(order_input("woo", &o).unwrap_err()), ["/lines/1/unit_price", "/totals/total"]);
+    assert_eq!(
+        fields(order_input("woo", &o).unwrap_err()),
+        ["/lines/1/unit_price", "/totals/total"]
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
+use switchyard_core::{Clock, SystemClock};
 
 use super::{Handle, Item, NoteSeen, StockSeen};
 
@@ -38,7 +39,11 @@ pub(super) fn router(handle: Handle) -> Router {
 /// WordPress's error: `{"code", "message", "data": {"status"}}`.
 fn wp_error(status: u16, code: &str, message: &str) -> Response {
     let body = json!({"code": code, "message": message, "data": {"status": status}});
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(body)).into_response()
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        Json(body),
+    )
+        .into_response()
 }
 
 fn invalid_id(code: &str) -> Response {
@@ -76,7 +81,12 @@ async fn gate(State(handle): State<Handle>, request: Request, next: Next) -> Res
             url::form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
                 .into_owned()
                 .collect();
-        let given = basic.or_else(|| Some((query.get("consumer_key")?.clone(), query.get("consumer_secret")?.clone())));
+        let given = basic.or_else(|| {
+            Some((
+                query.get("consumer_key")?.clone(),
+                query.get("consumer_secret")?.clone(),
+            ))
+        });
         match given {
             None => {
                 return wp_error(401, "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.");
@@ -85,7 +95,11 @@ async fn gate(State(handle): State<Handle>, request: Request, next: Next) -> Res
                 return wp_error(401, "woocommerce_rest_authentication_error", "Consumer key is invalid.");
             }
             Some((_, secret)) if secret != state.consumer_secret => {
-                return wp_error(401, "woocommerce_rest_authentication_error", "Consumer secret is invalid.");
+                return wp_error(
+                    401,
+                    "woocommerce_rest_authentication_error",
+                    "Consumer secret is invalid.",
+                );
             }
             Some(_) => {}
         }
@@ -119,7 +133,7 @@ fn page(handle: &Handle, items: Vec<Value>, params: &HashMap<String, String>) ->
 }
 
 fn now_gmt() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string()
+    SystemClock.now().strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 /// A time as WooCommerce's `*_gmt` fields write it, from RFC 3339 or a GMT time
