@@ -13,7 +13,7 @@
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use switchyard_core::catalog::AddressInput;
-use switchyard_core::money::{Currency, Money};
+use switchyard_core::money::{Currency, Money, MoneyError};
 use switchyard_core::order::{CustomerInput, LineInput, OrderInput, ShippingInput, TotalsInput};
 use switchyard_core::validation::{FieldError, Invalid};
 
@@ -116,24 +116,34 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
     if fee_discount.amount != 0 || fee_tax_back.amount != 0 {
         spread_fee_discount(&mut p, &mut lines, fee_discount, fee_tax_back);
     }
-    let discount = p
+    let mut discount = p
         .money("/totals/discount", &order.discount_total)
         .map(|d| p.add("/totals/discount", d, rounding))
         .map(|d| p.add("/totals/discount", d, fee_discount));
     let shipping_total = p
         .money("/totals/shipping", &order.shipping_total)
         .map(|s| p.add("/totals/shipping", s, fee_charges));
-    let totals = TotalsInput {
-        subtotal: None,
-        discount,
-        tax: p.money("/totals/tax", &order.total_tax),
-        shipping: shipping_total,
-        total: p.money("/totals/total", &order.total),
-    };
+    let tax = p.money("/totals/tax", &order.total_tax);
+    let total = p.money("/totals/total", &order.total);
     let placed_at = order.date_created_gmt.as_deref().and_then(|t| p.utc("/placed_at", t));
+    if let (Some(tax), Some(total), true) = (tax, total, p.errors.is_empty()) {
+        let figures = order.line_items.len() + order.shipping_lines.len() + order.fee_lines.len();
+        let woo = Sums { tax, total };
+        match close_rounding_gaps(&mut lines, shipping, shipping_tax, woo, figures) {
+            Ok(back) => discount = discount.map(|d| p.add("/totals/discount", d, back)),
+            Err(_) => p.push("/totals", Invalid::new("out_of_range", "amount is too large")),
+        }
+    }
     if !p.errors.is_empty() {
         return Err(unmappable(&external_id, p.errors));
     }
+    let totals = TotalsInput {
+        subtotal: None,
+        discount,
+        tax,
+        shipping: shipping_total,
+        total,
+    };
     let billing = address(&order.billing);
     let shipping_address = if order.shipping.address_1.trim().is_empty() {
         // No shipping address (a virtual order, local pickup): the billing one.
@@ -208,6 +218,72 @@ fn spread_fee_discount(p: &mut Problems, lines: &mut [LineInput], discount: Mone
         line.discount = line.discount.and_then(|x| x.checked_add(d).ok());
         line.tax = line.tax.and_then(|x| x.checked_sub(t).ok());
     }
+}
+
+/// WooCommerce's own tax and total of an order.
+struct Sums {
+    tax: Money,
+    total: Money,
+}
+
+/// WooCommerce keeps line figures unrounded and rounds each one in its API, so its
+/// figures can miss its own totals by a minor unit per figure: with prices that
+/// include tax (9.99 with 20% VAT is 8.325 + 1.665, sent as 8.33 and 1.67 of an order
+/// of 9.99), or with tax rounded at the order's subtotal (line taxes 0.45 and 0.45 of
+/// an order's 0.91). A gap of at most one unit per figure is closed where the rounding
+/// opened it: a tax gap in the lines' tax, then a total gap in the lines' net prices
+/// (given back as discount, or added to the price). A larger gap is left for
+/// `OrderInput::parse` to refuse. Answers the discount added.
+fn close_rounding_gaps(
+    lines: &mut [LineInput],
+    shipping: Money,
+    shipping_tax: Money,
+    woo: Sums,
+    figures: usize,
+) -> Result<Money, MoneyError> {
+    let currency = woo.total.currency;
+    let zero = Money::zero(currency);
+    let most = i64::try_from(figures).unwrap_or(i64::MAX);
+    let closable = |gap: Money| gap.amount != 0 && gap.amount.abs() <= most;
+    let gross = |l: &LineInput| l.unit_price.unwrap_or(zero).checked_mul(l.quantity.unwrap_or(0));
+    let weights = lines
+        .iter()
+        .map(|l| gross(l).map(|g| g.amount))
+        .collect::<Result<Vec<_>, _>>()?;
+    if lines.is_empty() {
+        return Ok(zero);
+    }
+    let line_tax = Money::sum(currency, lines.iter().map(|l| l.tax.unwrap_or(zero)))?;
+    let tax_gap = woo.tax.checked_sub(line_tax.checked_add(shipping_tax)?)?;
+    if closable(tax_gap) {
+        for (line, part) in lines.iter_mut().zip(tax_gap.allocate(&weights)?) {
+            line.tax = Some(line.tax.unwrap_or(zero).checked_add(part)?);
+        }
+    }
+    let mut ours = shipping.checked_add(shipping_tax)?;
+    for line in lines.iter() {
+        let net = gross(line)?.checked_sub(line.discount.unwrap_or(zero))?;
+        ours = ours.checked_add(net)?.checked_add(line.tax.unwrap_or(zero))?;
+    }
+    let gap = woo.total.checked_sub(ours)?;
+    let mut back = zero;
+    if !closable(gap) {
+        return Ok(back);
+    }
+    let size = Money::new(gap.amount.abs(), currency);
+    for ((line, part), weight) in lines.iter_mut().zip(size.allocate(&weights)?).zip(&weights) {
+        let added = if gap.is_negative() {
+            part
+        } else {
+            let quantity = line.quantity.unwrap_or(1);
+            let (unit, rounding) = Money::new(*weight, currency).checked_add(part)?.per_unit(quantity)?;
+            line.unit_price = Some(unit);
+            rounding
+        };
+        line.discount = Some(line.discount.unwrap_or(zero).checked_add(added)?);
+        back = back.checked_add(added)?;
+    }
+    Ok(back)
 }
 
 fn address(a: &Address) -> AddressInput {

@@ -312,3 +312,58 @@ fn a_draft_checkout_is_not_an_order() {
         [Notice::Ignored { topic }] if topic == "order.checkout-draft"
     ));
 }
+
+/// The VAT-inclusive order with only its mug line, priced as `subtotal`/`tax` for
+/// one, and WooCommerce's own tax and total for it.
+fn one_line(subtotal: &str, tax: &str, total_tax: &str, total: &str) -> Order {
+    with(VAT_INCLUSIVE, |v| {
+        let mut line = v["line_items"][1].clone();
+        line["quantity"] = 1.into();
+        (line["subtotal"], line["total"], line["total_tax"]) = (subtotal.into(), subtotal.into(), tax.into());
+        v["line_items"] = Value::Array(vec![line]);
+        v["fee_lines"] = Value::Array(Vec::new());
+        (v["discount_total"], v["total_tax"], v["total"]) = ("0.00".into(), total_tax.into(), total.into());
+    })
+}
+
+#[test]
+fn a_vat_inclusive_price_woocommerce_rounded_up_is_given_back_a_penny() {
+    // 9.99 with 20% VAT is 8.325 + 1.665: WooCommerce sends 8.33 and 1.67, and
+    // totals 9.99 + shipping 4.80 = 14.79.
+    let input = order_input("woo", &one_line("8.33", "1.67", "2.47", "14.79")).unwrap();
+    let gbp = |a| money(a, "GBP");
+    let line = &input.lines.as_ref().unwrap()[0];
+    assert_eq!((line.unit_price, line.discount, line.tax), (gbp(833), gbp(1), gbp(167)));
+    let draft = input.parse().unwrap();
+    assert_eq!(
+        (draft.totals.total, draft.totals.discount),
+        (gbp(1479).unwrap(), gbp(1).unwrap())
+    );
+
+    // Rounded down (8.3349 + 1.6649 = 9.9998, sent 8.33 and 1.66 of 10.00): a penny
+    // more on the price.
+    let input = order_input("woo", &one_line("8.33", "1.66", "2.46", "14.80")).unwrap();
+    let line = &input.lines.as_ref().unwrap()[0];
+    assert_eq!((line.unit_price, line.discount, line.tax), (gbp(834), gbp(0), gbp(166)));
+    assert_eq!(input.parse().unwrap().totals.total, gbp(1480).unwrap());
+}
+
+#[test]
+fn tax_rounded_at_the_order_lands_on_the_lines() {
+    // Line tax 0.4549 sent as 0.45, shipping tax 0.8049 as 0.80; the order's tax,
+    // rounded once, is 1.2598 → 1.26: one unit more than the figures add up to.
+    let input = order_input("woo", &one_line("3.00", "0.45", "1.26", "8.26")).unwrap();
+    let line = &input.lines.as_ref().unwrap()[0];
+    assert_eq!(line.tax, money(46, "GBP"));
+    assert_eq!(input.parse().unwrap().totals.tax, money(126, "GBP").unwrap());
+}
+
+#[test]
+fn a_gap_larger_than_rounding_is_left_for_parse_to_refuse() {
+    let input = order_input("woo", &one_line("8.33", "1.67", "2.47", "14.70")).unwrap();
+    let errors = input.parse().unwrap_err();
+    assert_eq!(
+        errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+        ["/totals/total"]
+    );
+}
