@@ -8,6 +8,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub mod woocommerce;
+
 /// A fake serving on a loopback port until dropped.
 pub struct Running {
     pub addr: SocketAddr,
@@ -36,4 +38,3 @@ impl Drop for Running {
         self.task.abort();
     }
 }
-pub mod woocommerce;
