@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub mod shopify;
+pub mod woocommerce;
 
 /// A fake serving on a loopback port until dropped.
 pub struct Running {

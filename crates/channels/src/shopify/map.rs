@@ -6,7 +6,7 @@
 //! `total_discount`) stay on their line; given only for the order (`tax_lines` on the
 //! order, `total_discounts`), they are split over the lines by each line's gross.
 //! With `taxes_included`, prices contain the tax, so each line's unit price is taken
-//! net of it (core's `without_included_tax`) and shipping likewise, and Shopify's
+//! net of it (core's `per_unit` of the price less its tax) and shipping likewise, and Shopify's
 //! tax-inclusive subtotal is not compared with ours.
 
 use jiff::Timestamp;
@@ -194,7 +194,7 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
     let mut lines = Vec::with_capacity(items.len());
     for (i, l) in items.iter().enumerate() {
         let (unit_price, discount) = if included {
-            match gross[i].without_included_tax(taxes[i], l.quantity) {
+            match gross[i].checked_sub(taxes[i]).and_then(|net| net.per_unit(l.quantity)) {
                 Ok((unit, rounding)) => (unit, discounts[i].checked_add(rounding).unwrap_or(discounts[i])),
                 Err(_) => {
                     r.errors
