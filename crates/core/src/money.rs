@@ -228,6 +228,16 @@ impl Money {
             .collect()
     }
 
+    /// This amount split into `parts` equal shares, when it splits exactly: a line's
+    /// price for all its units (eBay's `lineItemCost`) back to the price of one.
+    /// `None` when it does not divide evenly (never rounded) or `parts` is not positive.
+    pub fn per_part(self, parts: i64) -> Option<Money> {
+        if parts <= 0 || self.amount % parts != 0 {
+            return None;
+        }
+        Some(Money::new(self.amount / parts, self.currency))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -364,6 +374,17 @@ mod tests {
         ] {
             assert!(Money::from_decimal(text, currency).is_err(), "{text} should be refused");
         }
+    }
+
+    #[test]
+    fn an_amount_splits_into_equal_parts_only_exactly() {
+        let m = Money::new(4000, gbp());
+        assert_eq!(m.per_part(2), Some(Money::new(2000, gbp())));
+        assert_eq!(m.per_part(1), Some(m));
+        assert_eq!(Money::new(1000, gbp()).per_part(3), None, "never rounded");
+        assert_eq!(m.per_part(0), None);
+        assert_eq!(m.per_part(-2), None);
+        assert_eq!(Money::zero(gbp()).per_part(7), Some(Money::zero(gbp())));
     }
 
     #[test]
