@@ -21,8 +21,8 @@ use reqwest::header::HeaderMap;
 pub use client::SCOPES;
 use client::{Client, Scheme};
 use model::{
-    BulkPriceQuantity, BulkPriceQuantityResponse, CreateCancelRequest, LineItemReference, OfferQuantity,
-    PriceQuantity, ShipToLocationAvailability, ShippingFulfillment,
+    BulkPriceQuantity, BulkPriceQuantityResponse, CreateCancelRequest, LineItemReference, OfferQuantity, PriceQuantity,
+    ShipToLocationAvailability, ShippingFulfillment,
 };
 
 use crate::http::Http;
@@ -72,7 +72,10 @@ impl Ebay {
             }
         }
         let body = BulkPriceQuantity { requests };
-        let url = self.client.connection.url("/sell/inventory/v1/bulk_update_price_quantity");
+        let url = self
+            .client
+            .connection
+            .url("/sell/inventory/v1/bulk_update_price_quantity");
         let answer = match self.client.call(Scheme::Bearer, |c| c.post(&url).json(&body)).await {
             Ok(reply) => reply.success().and_then(|r| r.json::<BulkPriceQuantityResponse>()),
             Err(e) => Err(e),
@@ -93,7 +96,10 @@ impl Ebay {
                             && r.sku.as_deref().is_none_or(|s| s == listing.sku)
                     })
                     .ok_or_else(|| {
-                        ChannelError::Unreadable(format!("eBay's answer has no response for offer {}", listing.listing_id))
+                        ChannelError::Unreadable(format!(
+                            "eBay's answer has no response for offer {}",
+                            listing.listing_id
+                        ))
                     })?;
                 if (200..300).contains(&response.status_code) {
                     return Ok(());
@@ -128,10 +134,14 @@ impl Ebay {
     async fn line_items(&self, fulfilment: &Fulfilment) -> Result<Vec<LineItemReference>, ChannelError> {
         let mut by_sku: HashMap<String, String> = HashMap::new();
         if fulfilment.lines.iter().any(|l| l.external_id.is_none()) {
-            let order = self.client.order(&fulfilment.external_id).await?.ok_or_else(|| ChannelError::Refused {
-                status: 404,
-                body: format!("eBay has no order {}", fulfilment.external_id),
-            })?;
+            let order = self
+                .client
+                .order(&fulfilment.external_id)
+                .await?
+                .ok_or_else(|| ChannelError::Refused {
+                    status: 404,
+                    body: format!("eBay has no order {}", fulfilment.external_id),
+                })?;
             for line in order.line_items {
                 if let Some(sku) = line.sku {
                     by_sku.entry(sku).or_insert(line.line_item_id);

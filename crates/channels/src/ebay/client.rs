@@ -49,9 +49,7 @@ impl Client {
     fn grant(&self) -> Result<Grant, ChannelError> {
         let c = &self.connection;
         Ok(Grant {
-            token_url: c
-                .option("token_url")
-                .map_or_else(|| c.url(TOKEN_PATH), str::to_owned),
+            token_url: c.option("token_url").map_or_else(|| c.url(TOKEN_PATH), str::to_owned),
             client_id: c.credential("client_id")?.to_owned(),
             client_secret: c.credential("client_secret")?.to_owned(),
             refresh_token: c.credential("refresh_token")?.to_owned(),
@@ -106,7 +104,11 @@ impl Client {
     }
 
     /// A GET of JSON with the bearer token, a success or the error its status means.
-    async fn get<T: serde::de::DeserializeOwned>(&self, url: &str, query: &[(&str, String)]) -> Result<T, ChannelError> {
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ChannelError> {
         self.call(Scheme::Bearer, |c| c.get(url).query(query))
             .await?
             .success()?

@@ -25,11 +25,11 @@
 
 use std::collections::HashSet;
 
+use switchyard_core::Money;
 use switchyard_core::catalog::AddressInput;
 use switchyard_core::money::Currency;
 use switchyard_core::order::{CustomerInput, LineInput, OrderInput, ShippingInput, TotalsInput};
 use switchyard_core::validation::{FieldError, Invalid};
-use switchyard_core::Money;
 
 use super::model::{Amount, Contact, LineItem, Order, PricingSummary};
 use crate::{ChannelError, ChannelRefund, Notice};
@@ -110,7 +110,10 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
         shipping_address: ship_to.and_then(address),
         billing_address: registered.and_then(address),
         lines: Some(lines),
-        shipping: Some(ShippingInput { amount: shipping, tax: None }),
+        shipping: Some(ShippingInput {
+            amount: shipping,
+            tax: None,
+        }),
         notes: order.buyer_checkout_notes.clone().filter(|n| !n.trim().is_empty()),
         totals: Some(totals),
         ..OrderInput::default()
@@ -294,7 +297,8 @@ impl Mapper {
         let parts = match amount.allocate(weights) {
             Ok(parts) => parts,
             Err(e) => {
-                self.errors.push(Invalid::new("out_of_range", e.to_string()).at("/totals"));
+                self.errors
+                    .push(Invalid::new("out_of_range", e.to_string()).at("/totals"));
                 return;
             }
         };
@@ -308,9 +312,8 @@ impl Mapper {
         let at = |f: &str| format!("/lines/{i}/{f}");
         let sku = line.sku.clone().filter(|s| !s.trim().is_empty());
         if sku.is_none() {
-            self.errors.push(
-                Invalid::new("required", format!("eBay's line {} has no SKU", line.line_item_id)).at(at("sku")),
-            );
+            self.errors
+                .push(Invalid::new("required", format!("eBay's line {} has no SKU", line.line_item_id)).at(at("sku")));
         }
         let gross = self.money(&at("unit_price"), line.line_item_cost.as_ref());
         if line.line_item_cost.is_none() {
@@ -323,7 +326,10 @@ impl Mapper {
                 self.errors.push(
                     Invalid::new(
                         "invalid_amount",
-                        format!("the line's cost {g} does not split into {} equal unit prices", line.quantity),
+                        format!(
+                            "the line's cost {g} does not split into {} equal unit prices",
+                            line.quantity
+                        ),
                     )
                     .at(at("unit_price")),
                 );

@@ -11,8 +11,6 @@ pub struct OrderPage {
     #[serde(default)]
     pub total: u64,
     #[serde(default)]
-    pub offset: u64,
-    #[serde(default)]
     pub orders: Vec<Order>,
 }
 

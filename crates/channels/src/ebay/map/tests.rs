@@ -1,5 +1,4 @@
 use switchyard_core::Money;
-use switchyard_core::catalog::AddressInput;
 use switchyard_core::money::Currency;
 
 use super::*;
@@ -41,17 +40,37 @@ fn a_multi_line_order_maps_every_field() {
     assert_eq!(c.phone, s("2175550100"), "the registration address's phone");
     let ship = o.shipping_address.as_ref().unwrap();
     assert_eq!(
-        (ship.name.clone(), ship.company.clone(), ship.line1.clone(), ship.line2.clone()),
-        (s("Ann Example"), s("Example Studio LLC"), s("400 Lake Avenue"), s("Suite 5"))
+        (
+            ship.name.clone(),
+            ship.company.clone(),
+            ship.line1.clone(),
+            ship.line2.clone()
+        ),
+        (
+            s("Ann Example"),
+            s("Example Studio LLC"),
+            s("400 Lake Avenue"),
+            s("Suite 5")
+        )
     );
     assert_eq!(
-        (ship.city.clone(), ship.region.clone(), ship.postal_code.clone(), ship.country.clone()),
+        (
+            ship.city.clone(),
+            ship.region.clone(),
+            ship.postal_code.clone(),
+            ship.country.clone()
+        ),
         (s("Chicago"), s("IL"), s("60601"), s("US"))
     );
     assert_eq!(ship.phone, s("3125550199"));
     let bill = o.billing_address.as_ref().unwrap();
     assert_eq!(
-        (bill.name.clone(), bill.line1.clone(), bill.city.clone(), bill.region.clone()),
+        (
+            bill.name.clone(),
+            bill.line1.clone(),
+            bill.city.clone(),
+            bill.region.clone()
+        ),
         (s("Ann Example"), s("12 Market Street"), s("Springfield"), s("IL"))
     );
     assert_eq!((bill.postal_code.clone(), bill.country.clone()), (s("62701"), s("US")));
@@ -75,7 +94,10 @@ fn a_multi_line_order_maps_every_field() {
     assert_eq!((t.subtotal, t.discount, t.tax), (usd(5250), usd(400), usd(388)));
     assert_eq!((t.shipping, t.total), (usd(500), usd(5738)));
     let draft = o.parse().unwrap();
-    assert_eq!(draft.totals.total.amount, 5738, "our arithmetic agrees with eBay's total");
+    assert_eq!(
+        draft.totals.total.amount, 5738,
+        "our arithmetic agrees with eBay's total"
+    );
 }
 
 #[test]
@@ -86,31 +108,45 @@ fn a_global_shipping_order_ships_to_the_centre_with_import_charges_in_shipping()
     assert_eq!(o.external_id, s("12-34567-00002"));
     assert_eq!(o.placed_at, s("2026-11-21T09:30:00.000Z"));
     let c = o.customer.as_ref().unwrap();
-    assert_eq!((c.email.clone(), c.name.clone()), (s("bea@example.com"), s("Bea Example")));
+    assert_eq!(
+        (c.email.clone(), c.name.clone()),
+        (s("bea@example.com"), s("Bea Example"))
+    );
     assert_eq!(c.phone, s("+44 20 7946 0000"));
     assert_eq!(
-        o.shipping_address.as_ref().unwrap(),
-        &AddressInput {
-            name: s("Bea Example"),
-            company: None,
-            line1: s("c/o Global Shipping Center"),
-            line2: s("Reference 5500000002"),
-            city: s("Erlanger"),
-            region: s("KY"),
-            postal_code: s("41025"),
-            country: s("US"),
-            phone: None,
-        }
+        serde_json::to_value(o.shipping_address.as_ref().unwrap()).unwrap(),
+        serde_json::json!({
+            "name": "Bea Example",
+            "company": null,
+            "line1": "c/o Global Shipping Center",
+            "line2": "Reference 5500000002",
+            "city": "Erlanger",
+            "region": "KY",
+            "postal_code": "41025",
+            "country": "US",
+            "phone": null,
+        }),
+        "the Global Shipping centre, not the buyer's final address"
     );
     let bill = o.billing_address.as_ref().unwrap();
-    assert_eq!((bill.line1.clone(), bill.country.clone()), (s("1 Example Road"), s("GB")));
+    assert_eq!(
+        (bill.line1.clone(), bill.country.clone()),
+        (s("1 Example Road"), s("GB"))
+    );
     let line = &o.lines.as_ref().unwrap()[0];
     assert_eq!((line.sku.clone(), line.quantity), (s("HAT-GRY"), Some(3)));
     assert_eq!((line.unit_price, line.discount, line.tax), (usd(1500), usd(0), usd(0)));
     assert_eq!(line.external_id, s("10000000000201"));
-    assert_eq!(o.shipping.as_ref().unwrap().amount, usd(2730), "18.0 postage + 9.3 import charges");
+    assert_eq!(
+        o.shipping.as_ref().unwrap().amount,
+        usd(2730),
+        "18.0 postage + 9.3 import charges"
+    );
     let t = o.totals.as_ref().unwrap();
-    assert_eq!((t.subtotal, t.total, t.discount, t.tax), (usd(4500), usd(7230), None, None));
+    assert_eq!(
+        (t.subtotal, t.total, t.discount, t.tax),
+        (usd(4500), usd(7230), None, None)
+    );
     assert_eq!(o.parse().unwrap().totals.total.amount, 7230);
 }
 
@@ -121,7 +157,11 @@ fn a_cancelled_refunded_order_is_an_order_a_cancellation_and_one_refund() {
     let o = the_order(&notices);
     assert_eq!(o.external_id, s("12-34567-00003"));
     let c = o.customer.as_ref().unwrap();
-    assert_eq!(c.email, s("cy@example.com"), "no registration address: the ship-to email");
+    assert_eq!(
+        c.email,
+        s("cy@example.com"),
+        "no registration address: the ship-to email"
+    );
     assert_eq!(c.name, s("Cy Example"));
     assert_eq!(c.phone, None, "primaryPhone {{}} is no phone");
     assert!(o.billing_address.is_none(), "billing defaults to shipping");
@@ -193,7 +233,11 @@ fn a_total_that_disagrees_with_the_lines_is_refused() {
     order.pricing_summary.as_mut().unwrap().total.as_mut().unwrap().value = "72.31".into();
     match order_input("ebay-us", &order) {
         Err(ChannelError::Unmappable { errors, .. }) => {
-            assert!(errors.iter().any(|e| e.field == "/totals/total" && e.code == "totals_mismatch"));
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.field == "/totals/total" && e.code == "totals_mismatch")
+            );
         }
         other => panic!("expected Unmappable, got {other:?}"),
     }
