@@ -108,16 +108,16 @@ async fn grant(State(state): State<Shared>, headers: HeaderMap, Form(form): Form
 }
 
 /// The page `limit` and `offset` ask for, no larger than the fake's forced size.
-fn page(query: &HashMap<String, String>, forced: Option<u64>) -> Result<(u64, u64), Response> {
+fn page(query: &HashMap<String, String>, forced: Option<u64>) -> Result<(u64, u64), Box<Response>> {
     let number = |name: &str, default: u64| match query.get(name) {
         Some(v) => v
             .parse::<u64>()
-            .map_err(|_| bad_request(30700, "API_FULFILLMENT", &format!("Invalid {name}"))),
+            .map_err(|_| Box::new(bad_request(30700, "API_FULFILLMENT", &format!("Invalid {name}")))),
         None => Ok(default),
     };
     let limit = number("limit", DEFAULT_LIMIT)?;
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(bad_request(30700, "API_FULFILLMENT", "Invalid limit"));
+        return Err(Box::new(bad_request(30700, "API_FULFILLMENT", "Invalid limit")));
     }
     Ok((limit.min(forced.unwrap_or(u64::MAX)), number("offset", 0)?))
 }
@@ -170,7 +170,7 @@ async fn orders(
     let s = lock(&state);
     let (limit, offset) = match page(&query, s.page_size) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let since = match query.get("filter") {
         None => None,
@@ -286,7 +286,7 @@ async fn inventory_items(
     let s = lock(&state);
     let (limit, offset) = match page(&query, s.page_size) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let items = s.items.iter().map(|(sku, i)| item_json(sku, i.quantity)).collect();
     paged(
