@@ -12,7 +12,8 @@
 //! Tax eBay collects and remits (`ebayCollectAndRemitTaxes`: US sales tax, AU/NZ GST,
 //! UK/EU import VAT) is recorded as the line's tax: the buyer paid it, it is in the
 //! line's `taxes[]`, and eBay's docs count it in `lineItems.total` and
-//! `pricingSummary.total`, the figure our totals are checked against. The seller
+//! `pricingSummary.total`, the figure our totals are checked against (older orders
+//! whose total leaves it out are taken with it added). The seller
 //! does not keep it (eBay remits it), which is the finance side's business, not the
 //! order's. eBay's listed prices are the prices the buyer pays (VAT-inclusive on
 //! EU/UK sites, where eBay reports no separate tax), so nothing is counted twice.
@@ -118,11 +119,40 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
         totals: Some(totals),
         ..OrderInput::default()
     };
+    let remitted = m.remitted(order);
     if !m.errors.is_empty() {
         return Err(unmappable(order, m.errors));
     }
+    let input = total_with_remitted_tax(input, remitted);
     input.parse().map_err(|errors| unmappable(order, errors))?;
     Ok(input)
+}
+
+/// eBay's total as the lines add it up, remitted tax included. eBay's docs count
+/// the tax it collects and remits in `pricingSummary.total`, but orders from before
+/// that change leave it out; such a total, short by exactly the remitted tax, is
+/// taken with the tax added. Any other difference stays, for `parse` to refuse.
+fn total_with_remitted_tax(mut input: OrderInput, remitted: Option<Money>) -> OrderInput {
+    let Some(remitted) = remitted.filter(|r| r.amount != 0) else {
+        return input;
+    };
+    let Some(sent) = input.totals.as_ref().and_then(|t| t.total) else {
+        return input;
+    };
+    let mut unchecked = input.clone();
+    if let Some(t) = unchecked.totals.as_mut() {
+        t.total = None;
+    }
+    let Ok(ours) = unchecked.parse().map(|d| d.totals.total) else {
+        return input;
+    };
+    if sent != ours
+        && sent.checked_add(remitted) == Ok(ours)
+        && let Some(t) = input.totals.as_mut()
+    {
+        t.total = Some(ours);
+    }
+    input
 }
 
 fn unmappable(order: &Order, errors: Vec<FieldError>) -> ChannelError {
@@ -364,6 +394,18 @@ impl Mapper {
             external_id: Some(line.line_item_id.clone()),
         };
         (line, gross.map_or(0, |g| g.amount))
+    }
+
+    /// The tax eBay collects and remits on the order's lines, if any line has some.
+    fn remitted(&mut self, order: &Order) -> Option<Money> {
+        let amounts: Vec<Money> = order
+            .line_items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.ebay_collect_and_remit_taxes.iter().map(move |t| (i, t)))
+            .filter_map(|(i, t)| self.money(&format!("/lines/{i}/tax"), t.amount.as_ref()))
+            .collect();
+        self.sum("/totals/tax", amounts)
     }
 
     /// What the buyer paid for delivery: `deliveryCost` less `deliveryDiscount`.

@@ -180,6 +180,9 @@ pub struct LineItem {
     pub applied_promotions: Vec<AppliedPromotion>,
     #[serde(default)]
     pub taxes: Vec<Tax>,
+    /// The part of `taxes` eBay collects and remits itself.
+    #[serde(default)]
+    pub ebay_collect_and_remit_taxes: Vec<Tax>,
     #[serde(default)]
     pub refunds: Vec<Refund>,
 }

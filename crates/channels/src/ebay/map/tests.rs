@@ -242,3 +242,23 @@ fn a_total_that_disagrees_with_the_lines_is_refused() {
         other => panic!("expected Unmappable, got {other:?}"),
     }
 }
+
+#[test]
+fn a_total_without_the_remitted_tax_is_taken_as_older_orders_write_it() {
+    let mut order = page().orders[0].clone();
+    let summary = order.pricing_summary.as_mut().unwrap();
+    summary.tax = None;
+    summary.total.as_mut().unwrap().value = "53.5".into(); // 57.38 less 3.88 remitted
+    let o = order_input("ebay-us", &order).unwrap();
+    assert_eq!(
+        o.totals.unwrap().total,
+        usd(5738),
+        "the buyer paid the tax all the same"
+    );
+
+    order.pricing_summary.as_mut().unwrap().total.as_mut().unwrap().value = "53.49".into();
+    assert!(matches!(
+        order_input("ebay-us", &order),
+        Err(ChannelError::Unmappable { errors, .. }) if errors.iter().any(|e| e.field == "/totals/total")
+    ));
+}
