@@ -24,8 +24,6 @@
 //! centre is our shipping address. The buyer's registration address, when eBay gives
 //! it, is the billing address; its email is the customer's.
 
-use std::collections::HashSet;
-
 use switchyard_core::Money;
 use switchyard_core::catalog::AddressInput;
 use switchyard_core::money::Currency;
@@ -33,12 +31,10 @@ use switchyard_core::order::{CustomerInput, LineInput, OrderInput, ShippingInput
 use switchyard_core::validation::{FieldError, Invalid};
 
 use super::model::{Amount, Contact, LineItem, Order, PricingSummary};
-use crate::{ChannelError, ChannelRefund, Notice};
+use crate::{ChannelError, Notice};
 
 /// eBay's `cancelState` of a cancelled order.
 const CANCELED: &str = "CANCELED";
-/// eBay's `refundStatus` of a refund that was paid.
-const REFUNDED: &str = "REFUNDED";
 
 /// What one eBay order amounts to: the order, its cancellation if eBay cancelled it,
 /// and each refund paid (by `refundId`, told once however often eBay lists it).
@@ -58,7 +54,7 @@ pub fn notices(channel: &str, order: &Order) -> Result<Vec<Notice>, ChannelError
             reason: status.cancel_requests.iter().find_map(|r| r.cancel_reason.clone()),
         });
     }
-    notices.extend(refunds(order, currency)?.into_iter().map(Notice::Refunded));
+    notices.extend(refunds::refunds(order, currency)?.into_iter().map(Notice::Refunded));
     Ok(notices)
 }
 
@@ -187,57 +183,6 @@ fn address(contact: &Contact) -> Option<AddressInput> {
         country: a.country_code.clone(),
         phone: phone(contact),
     })
-}
-
-/// The refunds eBay paid on the order: `paymentSummary.refunds[]` that are
-/// `REFUNDED`, then any line refund whose id the order's list did not have.
-fn refunds(order: &Order, currency: Currency) -> Result<Vec<ChannelRefund>, ChannelError> {
-    let mut m = Mapper {
-        currency: Some(currency),
-        errors: Vec::new(),
-    };
-    let order_level = order
-        .payment_summary
-        .iter()
-        .flat_map(|p| &p.refunds)
-        .enumerate()
-        .filter(|(_, r)| r.refund_status.as_deref().is_none_or(|s| s == REFUNDED))
-        .map(|(i, r)| (format!("/paymentSummary/refunds/{i}"), r));
-    let line_level = order.line_items.iter().enumerate().flat_map(|(l, line)| {
-        line.refunds
-            .iter()
-            .enumerate()
-            .map(move |(i, r)| (format!("/lineItems/{l}/refunds/{i}"), r))
-    });
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (at, refund) in order_level.chain(line_level) {
-        let id = refund.refund_id.clone().or_else(|| refund.refund_reference_id.clone());
-        // A line refund eBay lists with only its date is told by the order's list.
-        let (Some(id), Some(amount)) = (id, refund.amount.as_ref()) else {
-            if at.starts_with("/paymentSummary") {
-                m.errors
-                    .push(Invalid::new("required", "a refund needs its refundId and amount").at(at));
-            }
-            continue;
-        };
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        if let Some(amount) = m.money(&format!("{at}/amount"), Some(amount)) {
-            out.push(ChannelRefund {
-                external_id: order.order_id.clone(),
-                refund_id: id,
-                amount,
-                reason: None,
-            });
-        }
-    }
-    if m.errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(unmappable(order, m.errors))
-    }
 }
 
 /// Reads amounts in the order's currency, collecting what is wrong by field.
@@ -418,5 +363,6 @@ impl Mapper {
     }
 }
 
+mod refunds;
 #[cfg(test)]
 mod tests;
