@@ -2,6 +2,8 @@
 //! channel's documented wire format (pagination, rate limits, errors, signatures), for
 //! tests here and in the server. Each channel's fake is one module in `fake/`.
 
+pub mod ebay;
+
 use std::net::SocketAddr;
 
 use axum::Router;

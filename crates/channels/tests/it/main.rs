@@ -4,3 +4,4 @@
 
 mod shopify;
 mod woocommerce;
+mod ebay;
