@@ -228,6 +228,21 @@ impl Money {
             .collect()
     }
 
+    /// A line's price for `quantity` units (a channel that gives only the line's price,
+    /// like Amazon's `ItemPrice`) as a unit price and a discount that together make the
+    /// line's price exactly: the unit price is rounded up to a minor unit and what that
+    /// charges too much is the discount (3 units for 10.00 are 3.34 each, 0.02 off), so
+    /// no unit price is ever below what the customer paid per unit on average and the
+    /// line's total is the channel's. `None` for a quantity below 1 or a negative price.
+    pub fn per_unit(self, quantity: i64) -> Option<(Money, Money)> {
+        if quantity < 1 || self.amount < 0 {
+            return None;
+        }
+        let unit = self.amount.div_euclid(quantity) + i64::from(self.amount.rem_euclid(quantity) != 0);
+        let over = unit.checked_mul(quantity)?.checked_sub(self.amount)?;
+        Some((Money::new(unit, self.currency), Money::new(over, self.currency)))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -400,6 +415,30 @@ mod tests {
             (12345, vec![1, 0, 2]),
         ] {
             assert_eq!(split(amount, &weights).iter().sum::<i64>(), amount);
+        }
+    }
+
+    #[test]
+    fn a_line_price_splits_into_a_rounded_up_unit_price_and_a_discount() {
+        let gbp = gbp();
+        let per_unit = |amount: i64, quantity: i64| {
+            Money::new(amount, gbp)
+                .per_unit(quantity)
+                .map(|(unit, off)| (unit.amount, off.amount))
+        };
+        assert_eq!(per_unit(1000, 1), Some((1000, 0)));
+        assert_eq!(per_unit(3590, 2), Some((1795, 0)), "divides: no discount");
+        assert_eq!(per_unit(1000, 3), Some((334, 2)), "3 x 3.34 - 0.02 = 10.00");
+        assert_eq!(per_unit(1, 4), Some((1, 3)));
+        assert_eq!(per_unit(0, 5), Some((0, 0)));
+        assert_eq!(per_unit(1000, 0), None);
+        assert_eq!(per_unit(1000, -2), None);
+        assert_eq!(per_unit(-1000, 2), None);
+        assert_eq!(per_unit(i64::MAX, 2), None, "the rounded-up price overflows");
+        for (amount, quantity) in [(999_999, 7), (12_345, 13), (1, 1), (100, 99)] {
+            let (unit, off) = Money::new(amount, gbp).per_unit(quantity).unwrap();
+            assert_eq!(unit.amount * quantity - off.amount, amount, "{amount}/{quantity}");
+            assert!(off.amount < quantity, "the discount is less than a minor unit per unit");
         }
     }
 
