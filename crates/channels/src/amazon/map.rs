@@ -107,12 +107,16 @@ pub fn order_input(
         errors: Vec::new(),
     };
     let include_tax = includes_tax(order, prices_include_tax);
-    let lines = items
+    let lines: Vec<LineInput> = items
         .iter()
         .filter(|item| item.quantity_ordered > 0)
         .enumerate()
         .map(|(i, item)| r.line(i, item, include_tax))
         .collect();
+    if lines.is_empty() {
+        let e = Invalid::new("required", "Amazon gave no order item with a quantity");
+        r.errors.push(e.at("/lines"));
+    }
     let shipping = r.shipping(items, include_tax);
     let customer = r.customer(order);
     let shipping_address = match &order.shipping_address {
