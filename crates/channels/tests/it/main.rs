@@ -1,1 +1,4 @@
 //! The connectors against local fakes of their channels.
+
+#[cfg(feature = "fake")]
+mod amazon;
