@@ -17,6 +17,7 @@
 use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use sha2::{Digest, Sha256};
+use switchyard_core::{Clock, SystemClock};
 use tokio::sync::Mutex;
 
 use crate::http::Http;
@@ -128,7 +129,7 @@ impl Connector for Amazon {
         Box::pin(async move {
             let marketplace = self.required("marketplace_id")?;
             let url = self.endpoint(&["orders", "v0", "orders"])?;
-            let since = Timestamp::now() - jiff::SignedDuration::from_hours(1);
+            let since = SystemClock.now() - jiff::SignedDuration::from_hours(1);
             let query = [
                 ("MarketplaceIds", marketplace.to_owned()),
                 ("LastUpdatedAfter", since.to_string()),

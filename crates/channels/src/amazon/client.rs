@@ -47,11 +47,7 @@ enum Attempt {
 impl Amazon {
     fn grant(&self) -> Result<Grant, ChannelError> {
         Ok(Grant {
-            token_url: self
-                .connection
-                .option("token_url")
-                .unwrap_or(LWA_TOKEN_URL)
-                .to_owned(),
+            token_url: self.connection.option("token_url").unwrap_or(LWA_TOKEN_URL).to_owned(),
             client_id: self.connection.credential("client_id")?.to_owned(),
             client_secret: self.connection.credential("client_secret")?.to_owned(),
             refresh_token: self.connection.credential("refresh_token")?.to_owned(),

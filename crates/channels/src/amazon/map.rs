@@ -132,7 +132,10 @@ pub fn order_input(
             None
         }
     };
-    let total = order.order_total.as_ref().map(|t| r.money("/totals/total", "OrderTotal", Some(t)));
+    let total = order
+        .order_total
+        .as_ref()
+        .map(|t| r.money("/totals/total", "OrderTotal", Some(t)));
     if !r.errors.is_empty() {
         return Err(unmappable(r.errors));
     }
@@ -167,7 +170,10 @@ impl Reader {
         let zero = Money::zero(self.currency);
         let Some(a) = amount else { return zero };
         if a.currency_code != self.currency.as_str() {
-            let message = format!("Amazon's {name} is in {}, but the order is in {}", a.currency_code, self.currency);
+            let message = format!(
+                "Amazon's {name} is in {}, but the order is in {}",
+                a.currency_code, self.currency
+            );
             self.errors.push(Invalid::new("currency_mismatch", message).at(at));
             return zero;
         }
@@ -214,7 +220,8 @@ impl Reader {
             Some(split) => split,
             None => {
                 let message = format!("{net} cannot be a price for {} units", item.quantity_ordered);
-                self.errors.push(Invalid::new("out_of_range", message).at(at("unit_price")));
+                self.errors
+                    .push(Invalid::new("out_of_range", message).at(at("unit_price")));
                 (Money::zero(self.currency), Money::zero(self.currency))
             }
         };
@@ -303,7 +310,11 @@ fn address(a: &Address) -> AddressInput {
         company: a.company_name.clone(),
         line1: a.address_line1.clone(),
         line2: (!line2.is_empty()).then_some(line2),
-        city: a.city.clone().or_else(|| a.district.clone()).or_else(|| a.county.clone()),
+        city: a
+            .city
+            .clone()
+            .or_else(|| a.district.clone())
+            .or_else(|| a.county.clone()),
         region: a.state_or_region.clone(),
         postal_code: a.postal_code.clone(),
         country: a.country_code.clone(),

@@ -72,7 +72,10 @@ fn the_sandbox_order_maps_every_field_and_its_total_checks() {
     assert_eq!(a.region.as_deref(), Some("MI"));
     assert_eq!(a.postal_code.as_deref(), Some("48817"));
     assert_eq!(a.country.as_deref(), Some("US"));
-    assert!(input.billing_address.is_none(), "Amazon gives none: the shipping address");
+    assert!(
+        input.billing_address.is_none(),
+        "Amazon gives none: the shipping address"
+    );
     let lines = input.lines.clone().unwrap();
     assert_eq!(lines.len(), 1);
     let l = &lines[0];
@@ -160,7 +163,11 @@ fn a_yen_order_with_points_cod_and_gift_wrap_maps_net_of_vat_and_adds_up() {
     assert_eq!(draft.totals.discount, jpy(183));
     assert_eq!(draft.totals.tax, jpy(253 + 150 + 65));
     assert_eq!(draft.totals.shipping, jpy(985));
-    assert_eq!(draft.totals.total, jpy(5480), "Amazon's OrderTotal; the points are not in it");
+    assert_eq!(
+        draft.totals.total,
+        jpy(5480),
+        "Amazon's OrderTotal; the points are not in it"
+    );
 }
 
 #[test]
@@ -196,7 +203,11 @@ fn pending_and_amazon_fulfilled_orders_are_skipped() {
     assert!(notices("amz", &pending, &[], None).unwrap().is_empty());
     let mut afn = sandbox_order_with_buyer();
     afn["FulfillmentChannel"] = json!("AFN");
-    assert!(notices("amz", &order(afn), &items(SANDBOX_ITEMS), None).unwrap().is_empty());
+    assert!(
+        notices("amz", &order(afn), &items(SANDBOX_ITEMS), None)
+            .unwrap()
+            .is_empty()
+    );
     let listed: Envelope<OrdersPage> = serde_json::from_str(SANDBOX_ORDERS).unwrap();
     assert_eq!(listed.payload.orders.len(), 2);
 }
@@ -206,8 +217,10 @@ fn a_cancelled_order_is_the_order_and_its_cancellation() {
     let mut o = sandbox_order_with_buyer();
     o["OrderStatus"] = json!("Canceled");
     let found = notices("amz", &order(o.clone()), &items(SANDBOX_ITEMS), None).unwrap();
-    assert!(matches!(&found[..], [Notice::Order(_), Notice::Cancelled { external_id, .. }]
-        if external_id == "902-1845936-5435065"));
+    assert!(
+        matches!(&found[..], [Notice::Order(_), Notice::Cancelled { external_id, .. }]
+        if external_id == "902-1845936-5435065")
+    );
     // Cancelled before it had a price: only the cancellation.
     let found = notices("amz", &order(o), &[], None).unwrap();
     assert!(matches!(&found[..], [Notice::Cancelled { .. }]));
@@ -244,5 +257,8 @@ fn the_option_overrides_what_the_marketplace_implies_about_tax() {
     assert_eq!(line.unit_price, Some(usd(899)), "10.00 with 1.01 tax inside");
     assert_eq!(line.tax, Some(usd(101)));
     let err = input.parse().unwrap_err();
-    assert_eq!(err[0].field, "/totals/total", "10.00 is not Amazon's 11.01: the check catches it");
+    assert_eq!(
+        err[0].field, "/totals/total",
+        "10.00 is not Amazon's 11.01: the check catches it"
+    );
 }

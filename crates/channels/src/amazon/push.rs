@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 
 use super::Amazon;
 use super::client::Access;
-use super::model::{Availability, ConfirmedItem, ListingPatch, ListingSubmission, PackageDetail, PatchOperation,
-    ShipmentConfirmation};
+use super::model::{
+    Availability, ConfirmedItem, ListingPatch, ListingSubmission, PackageDetail, PatchOperation, ShipmentConfirmation,
+};
 use crate::{ChannelError, Fulfilment, StockPush};
 
 /// The fulfilment channel of the seller's own stock (as opposed to Amazon's).
@@ -98,7 +99,10 @@ impl Amazon {
 /// Amazon's package reference must be a positive number: our shipment id when it is
 /// one, else a stable number made from it (the same shipment is the same package).
 pub fn package_reference(shipment_id: &str) -> String {
-    if !shipment_id.is_empty() && shipment_id.bytes().all(|b| b.is_ascii_digit()) && shipment_id.trim_start_matches('0') != "" {
+    if !shipment_id.is_empty()
+        && shipment_id.bytes().all(|b| b.is_ascii_digit())
+        && !shipment_id.trim_start_matches('0').is_empty()
+    {
         return shipment_id.to_owned();
     }
     let digest = Sha256::digest(shipment_id.as_bytes());

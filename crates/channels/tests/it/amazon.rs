@@ -98,19 +98,42 @@ async fn a_backfill_reads_every_page_with_the_buyer_and_address() {
     );
     let pages = requests_like(&fake, "GET /orders/v0/orders?");
     assert_eq!(pages.len(), 3, "{pages:?}");
-    assert!(pages[0].contains("LastUpdatedAfter=2026-11-01T00:00:00Z"), "{}", pages[0]);
+    assert!(
+        pages[0].contains("LastUpdatedAfter=2026-11-01T00:00:00Z"),
+        "{}",
+        pages[0]
+    );
     assert!(pages[1].contains("NextToken=") && pages[1].contains(&format!("MarketplaceIds={}", fake::MARKETPLACE_ID)));
-    assert!(!pages[1].contains("LastUpdatedAfter"), "a next page is asked by its token alone");
-    assert_eq!(requests_like(&fake, "GET /orders/v0/orders/").len(), 5, "items of each order, none for the pending");
+    assert!(
+        !pages[1].contains("LastUpdatedAfter"),
+        "a next page is asked by its token alone"
+    );
+    assert_eq!(
+        requests_like(&fake, "GET /orders/v0/orders/").len(),
+        5,
+        "items of each order, none for the pending"
+    );
 
-    let Notice::Order(first) = &notices[0] else { unreachable!() };
+    let Notice::Order(first) = &notices[0] else {
+        unreachable!()
+    };
     let customer = first.customer.as_ref().unwrap();
-    assert_eq!(customer.email.as_deref(), Some("user@example.com"), "read with a restricted data token");
-    assert_eq!(first.shipping_address.as_ref().unwrap().line1.as_deref(), Some("1 Cross St."));
+    assert_eq!(
+        customer.email.as_deref(),
+        Some("user@example.com"),
+        "read with a restricted data token"
+    );
+    assert_eq!(
+        first.shipping_address.as_ref().unwrap().line1.as_deref(),
+        Some("1 Cross St.")
+    );
     let line = &first.lines.as_ref().unwrap()[0];
     assert_eq!(line.external_id.as_deref(), Some("902-0000000-0000001-item"));
     let draft = first.parse().unwrap();
-    assert_eq!(draft.totals.total, Money::from_decimal("11.01", draft.currency).unwrap());
+    assert_eq!(
+        draft.totals.total,
+        Money::from_decimal("11.01", draft.currency).unwrap()
+    );
 }
 
 #[tokio::test]
@@ -125,8 +148,16 @@ async fn order_items_are_read_over_their_pages_too() {
     fake.add_order(o, vec![item[0].clone(), second]);
     fake.page_size(1);
     let notices = amazon.order("902-0000000-0000001").await.unwrap();
-    let [Notice::Order(input)] = &notices[..] else { panic!("{notices:?}") };
-    let skus: Vec<_> = input.lines.as_ref().unwrap().iter().map(|l| l.sku.clone().unwrap()).collect();
+    let [Notice::Order(input)] = &notices[..] else {
+        panic!("{notices:?}")
+    };
+    let skus: Vec<_> = input
+        .lines
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|l| l.sku.clone().unwrap())
+        .collect();
     assert_eq!(skus, ["NABetaASINB00551Q3CS", "SECOND-SKU"]);
     input.parse().unwrap();
 }
@@ -182,16 +213,21 @@ async fn a_refused_refresh_token_is_an_auth_error() {
 
 #[tokio::test]
 async fn check_reaches_the_api() {
-    let (fake, amazon) = started().await;
+    let (api, amazon) = started().await;
     let line = amazon.check().await.unwrap();
     assert!(line.contains(fake::MARKETPLACE_ID), "{line}");
+    assert_eq!(requests_like(&api, "GET /orders/v0/orders?").len(), 1);
+    assert_eq!(api.grants(), 1);
 }
 
 #[tokio::test]
 async fn notifications_need_the_relays_secret() {
     let (_fake, amazon) = started().await;
     let body = ORDER_CHANGE.as_bytes();
-    assert!(matches!(amazon.verify(&HeaderMap::new(), body), Err(ChannelError::Forged)));
+    assert!(matches!(
+        amazon.verify(&HeaderMap::new(), body),
+        Err(ChannelError::Forged)
+    ));
     let forged = fake::notification_headers("guess");
     assert!(matches!(amazon.verify(&forged, body), Err(ChannelError::Forged)));
     let headers = fake::notification_headers(fake::NOTIFICATION_TOKEN);
@@ -200,7 +236,9 @@ async fn notifications_need_the_relays_secret() {
     let notices = amazon.parse(&headers, body).unwrap();
     assert!(matches!(&notices[..], [Notice::Changed { external_id }] if external_id == "903-8868176-2219830"));
     let other = br#"{"NotificationType": "ANY_OFFER_CHANGED", "Payload": {}}"#;
-    assert!(matches!(&amazon.parse(&headers, other).unwrap()[..], [Notice::Ignored { topic }] if topic == "ANY_OFFER_CHANGED"));
+    assert!(
+        matches!(&amazon.parse(&headers, other).unwrap()[..], [Notice::Ignored { topic }] if topic == "ANY_OFFER_CHANGED")
+    );
 }
 
 #[tokio::test]
@@ -222,7 +260,9 @@ async fn an_order_change_leads_to_the_order() {
     let body = fake::order_change("902-0000000-0000007");
     let headers = fake::notification_headers(fake::NOTIFICATION_TOKEN);
     amazon.verify(&headers, &body).unwrap();
-    let [Notice::Changed { external_id }] = &amazon.parse(&headers, &body).unwrap()[..] else { panic!() };
+    let [Notice::Changed { external_id }] = &amazon.parse(&headers, &body).unwrap()[..] else {
+        panic!()
+    };
     let notices = amazon.order(external_id).await.unwrap();
     assert_eq!(order_ids(&notices), ["902-0000000-0000007"]);
 }
@@ -246,7 +286,10 @@ async fn stock_is_patched_per_seller_sku_in_order() {
         quantity,
     });
     let results = amazon.push_stock(&pushes).await;
-    assert!(results[0].is_ok() && results[1].is_ok() && results[3].is_ok(), "{results:?}");
+    assert!(
+        results[0].is_ok() && results[1].is_ok() && results[3].is_ok(),
+        "{results:?}"
+    );
     assert!(
         matches!(&results[2], Err(ChannelError::Refused { body, .. }) if body.contains("INVALID") && body.contains("GONE")),
         "{:?}",
@@ -256,7 +299,11 @@ async fn stock_is_patched_per_seller_sku_in_order() {
         fake.stock_pushes(),
         [("TEE-M".to_owned(), 7), ("TEE/L".to_owned(), 0), ("MUG".to_owned(), 12)]
     );
-    assert_eq!(fake.quantity("TEE/L"), Some(0), "a SKU with a slash is one path segment");
+    assert_eq!(
+        fake.quantity("TEE/L"),
+        Some(0),
+        "a SKU with a slash is one path segment"
+    );
 }
 
 #[tokio::test]
@@ -287,7 +334,10 @@ async fn listings_are_read_over_every_page() {
     }
     let mut found = amazon.listings().await.unwrap();
     found.sort();
-    assert_eq!(found, (0..45).map(|n| listing(&format!("SKU-{n:02}"))).collect::<Vec<_>>());
+    assert_eq!(
+        found,
+        (0..45).map(|n| listing(&format!("SKU-{n:02}"))).collect::<Vec<_>>()
+    );
     let pages = requests_like(&fake, "GET /listings/");
     assert_eq!(pages.len(), 3, "20 a page: {pages:?}");
     assert!(pages[2].contains("pageToken=40"), "{}", pages[2]);
@@ -338,7 +388,10 @@ async fn a_shipment_is_confirmed_with_its_tracking_number_and_items() {
     };
     amazon.push_fulfilment(&other).await.unwrap();
     let detail = &fake.shipments()[1].1["packageDetail"];
-    assert_eq!((&detail["carrierCode"], &detail["carrierName"]), (&json!("Others"), &json!("Acme Couriers")));
+    assert_eq!(
+        (&detail["carrierCode"], &detail["carrierName"]),
+        (&json!("Others"), &json!("Acme Couriers"))
+    );
 
     let unknown_line = Fulfilment {
         lines: vec![FulfilledLine {
@@ -348,7 +401,10 @@ async fn a_shipment_is_confirmed_with_its_tracking_number_and_items() {
         }],
         ..fulfilment
     };
-    assert!(matches!(amazon.push_fulfilment(&unknown_line).await, Err(ChannelError::Config(_))));
+    assert!(matches!(
+        amazon.push_fulfilment(&unknown_line).await,
+        Err(ChannelError::Config(_))
+    ));
 }
 
 #[tokio::test]
@@ -362,6 +418,9 @@ async fn a_cancellation_is_refused_with_the_reason_and_sends_nothing() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(&err, ChannelError::Config(m) if m.contains("Seller Central")), "{err}");
+    assert!(
+        matches!(&err, ChannelError::Config(m) if m.contains("Seller Central")),
+        "{err}"
+    );
     assert!(fake.requests().is_empty());
 }

@@ -1,4 +1,6 @@
 //! The connectors against local fakes of their channels.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[cfg(feature = "fake")]
 mod amazon;
