@@ -10,9 +10,9 @@
 //! that credential no notification is accepted. A notification only names the order:
 //! it is `Notice::Changed`, and the order is fetched with [`Connector::order`].
 //!
-//! Cancellations made here are not pushed: Orders API v0 has no cancel call for
-//! seller-fulfilled orders (only a feed, which this connector does not send yet), so
-//! `push_cancellation` is a `Config` error saying so; cancel on Seller Central.
+//! Cancellations made here go as an order acknowledgement feed (`feed.rs`): the
+//! Orders API has no cancel call for seller-fulfilled orders. A line cancelled cancels
+//! its whole order item (the feed has no quantity).
 
 use jiff::Timestamp;
 use reqwest::header::HeaderMap;
@@ -27,11 +27,13 @@ use crate::{
 };
 
 mod client;
+mod feed;
 pub mod map;
 pub mod model;
 mod push;
 
 pub use client::{LWA_TOKEN_URL, TOKEN_HEADER};
+pub use feed::{ACKNOWLEDGEMENT_FEED, acknowledgement, cancel_reason};
 pub use push::package_reference;
 
 /// The header the seller's relay sends the shared notification secret in.
@@ -218,13 +220,7 @@ impl Connector for Amazon {
     }
 
     fn push_cancellation<'a>(&'a self, cancellation: &'a Cancellation) -> BoxFuture<'a, Result<(), ChannelError>> {
-        Box::pin(async move {
-            Err(ChannelError::Config(format!(
-                "Amazon order {} was not cancelled on Amazon: SP-API's Orders API has no cancel call for \
-                 seller-fulfilled orders; cancel it on Seller Central",
-                cancellation.external_id
-            )))
-        })
+        Box::pin(async move { self.send_cancellation(cancellation).await })
     }
 }
 

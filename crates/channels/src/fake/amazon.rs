@@ -19,6 +19,7 @@ use crate::Connection;
 use crate::amazon::NOTIFICATION_TOKEN_HEADER;
 
 mod api;
+mod feeds;
 
 pub const CLIENT_ID: &str = "amzn1.application-oa2-client.fake";
 pub const CLIENT_SECRET: &str = "fake-client-secret";
@@ -47,6 +48,20 @@ struct Fake {
     fail_next: u32,
     page_size: Option<usize>,
     requests: Vec<String>,
+    /// The fake's own address, for the feed document upload URLs it hands out.
+    base_url: String,
+    /// Feed document id → its uploaded content, once uploaded.
+    documents: BTreeMap<String, Option<String>>,
+    /// Feeds created: (feed type, the document's content).
+    feeds: Vec<(String, String)>,
+}
+
+/// One order cancelled by an order acknowledgement feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedCancellation {
+    pub order_id: String,
+    /// (order item id, cancel reason) of each item named; none for the whole order.
+    pub items: Vec<(String, String)>,
 }
 
 /// The running fake and the handle on what it holds.
@@ -58,11 +73,10 @@ pub struct FakeAmazon {
 impl FakeAmazon {
     pub async fn start() -> std::io::Result<FakeAmazon> {
         let state = Shared::default();
-        let router = api::router(state.clone());
-        Ok(FakeAmazon {
-            running: Running::start(router).await?,
-            state,
-        })
+        let router = api::router(state.clone()).merge(feeds::router(state.clone()));
+        let running = Running::start(router).await?;
+        lock(&state).base_url = running.base_url();
+        Ok(FakeAmazon { running, state })
     }
 
     pub fn base_url(&self) -> String {
@@ -131,6 +145,21 @@ impl FakeAmazon {
     /// Every shipment confirmed: (order id, the request body).
     pub fn shipments(&self) -> Vec<(String, Value)> {
         self.state().shipments.clone()
+    }
+
+    /// Every feed created: (feed type, the uploaded document).
+    pub fn feeds(&self) -> Vec<(String, String)> {
+        self.state().feeds.clone()
+    }
+
+    /// The orders cancelled by order acknowledgement feeds (`StatusCode` `Failure`),
+    /// in the order received.
+    pub fn cancellations(&self) -> Vec<FeedCancellation> {
+        self.feeds()
+            .iter()
+            .filter(|(kind, _)| kind == crate::amazon::ACKNOWLEDGEMENT_FEED)
+            .flat_map(|(_, xml)| feeds::cancellations(xml))
+            .collect()
     }
 
     /// How many access tokens LWA granted.

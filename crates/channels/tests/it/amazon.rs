@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use switchyard_channels::amazon::Amazon;
-use switchyard_channels::fake::amazon::{self as fake, FakeAmazon};
+use switchyard_channels::fake::amazon::{self as fake, FakeAmazon, FeedCancellation};
 use switchyard_channels::http::{Http, Patience};
 use switchyard_channels::{
     Cancellation, ChannelError, ChannelStock, Connection, Connector, FulfilledLine, Fulfilment, Listing, Notice,
@@ -408,19 +408,46 @@ async fn a_shipment_is_confirmed_with_its_tracking_number_and_items() {
 }
 
 #[tokio::test]
-async fn a_cancellation_is_refused_with_the_reason_and_sends_nothing() {
+async fn a_cancellation_goes_as_an_acknowledgement_feed() {
     let (fake, amazon) = started().await;
-    let err = amazon
+    amazon
         .push_cancellation(&Cancellation {
             external_id: "902-0000000-0000001".into(),
             lines: Vec::new(),
-            reason: None,
+            reason: Some("customer_request".into()),
         })
         .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, ChannelError::Config(m) if m.contains("Seller Central")),
-        "{err}"
+        .unwrap();
+    amazon
+        .push_cancellation(&Cancellation {
+            external_id: "902-0000000-0000002".into(),
+            lines: vec![FulfilledLine {
+                external_id: Some("902-0000000-0000002-item".into()),
+                sku: "NABetaASINB00551Q3CS".into(),
+                quantity: 1,
+            }],
+            reason: Some("stock".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.cancellations(),
+        [
+            FeedCancellation {
+                order_id: "902-0000000-0000001".into(),
+                items: Vec::new()
+            },
+            FeedCancellation {
+                order_id: "902-0000000-0000002".into(),
+                items: vec![("902-0000000-0000002-item".into(), "NoInventory".into())]
+            },
+        ]
     );
-    assert!(fake.requests().is_empty());
+    let feeds = fake.feeds();
+    assert!(feeds.iter().all(|(kind, _)| kind == "POST_ORDER_ACKNOWLEDGEMENT_DATA"));
+    assert!(
+        feeds[0]
+            .1
+            .contains(&format!("<MerchantIdentifier>{}</MerchantIdentifier>", fake::SELLER_ID))
+    );
 }

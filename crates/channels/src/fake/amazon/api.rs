@@ -30,19 +30,24 @@ pub(super) fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-fn errors(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn errors(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({"errors": [{"code": code, "message": message}]}))).into_response()
 }
 
 /// Which token a request carried.
 #[derive(PartialEq)]
-enum Token {
+pub(super) enum Token {
     Access,
     Restricted,
 }
 
 /// Faults first, then the token: the response to answer instead, if any.
-fn gate(s: &mut Fake, headers: &HeaderMap, line: String, restricted_ok: bool) -> Result<Token, Box<Response>> {
+pub(super) fn gate(
+    s: &mut Fake,
+    headers: &HeaderMap,
+    line: String,
+    restricted_ok: bool,
+) -> Result<Token, Box<Response>> {
     s.requests.push(line);
     if s.rate_limit_next > 0 {
         s.rate_limit_next -= 1;
@@ -78,7 +83,7 @@ fn gate(s: &mut Fake, headers: &HeaderMap, line: String, restricted_ok: bool) ->
     }
 }
 
-fn line(method: &str, path: &str, query: &HashMap<String, String>) -> String {
+pub(super) fn line(method: &str, path: &str, query: &HashMap<String, String>) -> String {
     let mut pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
     pairs.sort();
     format!("{method} {path}?{}", pairs.join("&"))
