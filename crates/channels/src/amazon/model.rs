@@ -27,7 +27,6 @@ pub struct OrdersPage {
 pub struct Order {
     pub amazon_order_id: String,
     pub purchase_date: String,
-    pub last_update_date: Option<String>,
     /// `Pending`, `Unshipped`, `PartiallyShipped`, `Shipped`, `Canceled`, ...
     pub order_status: String,
     /// `MFN` (the seller ships) or `AFN` (Amazon ships from its own stock).
@@ -109,20 +108,6 @@ pub struct OrderItem {
 pub struct ItemBuyerInfo {
     pub gift_wrap_price: Option<Amount>,
     pub gift_wrap_tax: Option<Amount>,
-}
-
-/// SP-API's error body: `{"errors": [{"code": "Unauthorized", "message": ...}]}`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Errors {
-    pub errors: Vec<ErrorItem>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ErrorItem {
-    pub code: String,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<String>,
 }
 
 /// `createRestrictedDataToken`'s request: the calls the token is for and the

@@ -137,6 +137,22 @@ async fn a_backfill_reads_every_page_with_the_buyer_and_address() {
 }
 
 #[tokio::test]
+async fn an_order_that_cannot_be_taken_does_not_hold_back_the_others() {
+    let (fake, amazon) = started().await;
+    let (o, mut items) = order("902-0000000-0000001", "2026-11-20T10:00:00Z");
+    items[0].as_object_mut().unwrap().remove("SellerSKU");
+    fake.add_order(o, items);
+    add(&fake, "902-0000000-0000002", "2026-11-20T10:00:00Z");
+    let notices = amazon.orders_since(since()).await.unwrap();
+    assert_eq!(order_ids(&notices), ["902-0000000-0000002"]);
+    let err = amazon.order("902-0000000-0000001").await.unwrap_err();
+    assert!(
+        matches!(&err, ChannelError::Unmappable { external_id, errors } if external_id == "902-0000000-0000001" && errors[0].field == "/lines/0/sku"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn order_items_are_read_over_their_pages_too() {
     let (fake, amazon) = started().await;
     let (o, item) = order("902-0000000-0000001", "2026-11-20T10:00:00Z");
