@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 pub mod shopify;
 pub mod woocommerce;
+pub mod amazon;
 
 /// A fake serving on a loopback port until dropped.
 pub struct Running {

@@ -5,3 +5,4 @@
 mod shopify;
 mod woocommerce;
 mod ebay;
+mod amazon;
