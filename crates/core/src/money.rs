@@ -228,6 +228,20 @@ impl Money {
             .collect()
     }
 
+    /// A line's price for all its units (what order files such as Amazon's report give)
+    /// as a unit price and a discount, so that `unit × quantity − discount` is this
+    /// amount exactly: the unit price is the share per unit rounded up to a minor unit,
+    /// and the discount (less than one minor unit per unit) takes back the rounding.
+    /// `None` for a quantity below 1.
+    pub fn per_unit(self, quantity: i64) -> Option<(Money, Money)> {
+        if quantity < 1 {
+            return None;
+        }
+        let unit = self.amount.div_euclid(quantity) + i64::from(self.amount.rem_euclid(quantity) != 0);
+        let discount = unit.checked_mul(quantity)?.checked_sub(self.amount)?;
+        Some((Money::new(unit, self.currency), Money::new(discount, self.currency)))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -269,6 +283,24 @@ mod tests {
 
     fn gbp() -> Currency {
         Currency::parse("GBP").unwrap_or(Currency::NONE)
+    }
+
+    #[test]
+    fn a_line_price_becomes_a_unit_price_and_a_rounding_discount_that_add_back_exactly() {
+        let m = |a| Money::new(a, gbp());
+        assert_eq!(m(2598).per_unit(2), Some((m(1299), m(0))));
+        assert_eq!(m(1000).per_unit(3), Some((m(334), m(2))));
+        assert_eq!(m(0).per_unit(4), Some((m(0), m(0))));
+        assert_eq!(m(1000).per_unit(0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn per_unit_gives_back_the_line_price(amount in 0i64..1_000_000_000, quantity in 1i64..10_000) {
+            let (unit, discount) = Money::new(amount, gbp()).per_unit(quantity).unwrap_or((Money::zero(gbp()), Money::zero(gbp())));
+            prop_assert_eq!(unit.amount * quantity - discount.amount, amount);
+            prop_assert!((0..quantity).contains(&discount.amount));
+        }
     }
 
     #[test]
