@@ -88,11 +88,17 @@ pub(super) fn build(
     };
     match order.input.parse() {
         Ok(draft) => order.draft = Some(draft),
-        Err(errors) => problems.extend(
-            errors
-                .into_iter()
-                .map(|e| locate(columns, &order, &e.field, e.message)),
-        ),
+        Err(errors) => {
+            // A cell the reader could not read is missing from the input: its problem
+            // is already named, and `parse`'s "is required" would only repeat it.
+            let named: Vec<(usize, String)> = problems.iter().map(|p| (p.row, p.column.clone())).collect();
+            problems.extend(
+                errors
+                    .into_iter()
+                    .map(|e| locate(columns, &order, &e.field, e.message))
+                    .filter(|p| !named.contains(&(p.row, p.column.clone()))),
+            );
+        }
     }
     let marked = |p: &Problem| order.rows.contains(&p.row);
     if !problems.is_empty() || earlier.iter().any(marked) {
