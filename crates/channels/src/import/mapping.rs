@@ -200,9 +200,21 @@ impl Mapping {
     /// A mapping written in TOML: each field's column header as a string, or
     /// `{ value = "..." }` for a constant.
     pub fn from_toml(text: &str) -> Result<Mapping, String> {
-        let mapping: Mapping = toml::from_str(text).map_err(|e| e.message().to_owned())?;
-        match (&mapping.unit_price, &mapping.line_price) {
-            (Some(_), None) | (None, Some(_)) => Ok(mapping),
+        toml::from_str::<Mapping>(text)
+            .map_err(|e| e.message().to_owned())?
+            .checked()
+    }
+
+    /// The same mapping as a JSON object (the API's import body carries one).
+    pub fn from_json(value: serde_json::Value) -> Result<Mapping, String> {
+        serde_json::from_value::<Mapping>(value)
+            .map_err(|e| e.to_string())?
+            .checked()
+    }
+
+    fn checked(self) -> Result<Mapping, String> {
+        match (&self.unit_price, &self.line_price) {
+            (Some(_), None) | (None, Some(_)) => Ok(self),
             _ => Err("give exactly one of `unit_price` and `line_price`".into()),
         }
     }
