@@ -49,7 +49,7 @@ pub struct ImportInput {
     pub mapping: Option<Value>,
     /// The file's text.
     pub content: String,
-    /// `,`, `;` or a tab; default: found from the header line.
+    /// `,`, `;` or `tab`; default: found from the header line.
     #[schema(example = ",")]
     pub delimiter: Option<String>,
     pub dry_run: Option<bool>,
@@ -186,8 +186,8 @@ fn read_json(q: ImportQuery, body: &Bytes) -> ApiResult<Request> {
         None => None,
         Some(",") => Some(b','),
         Some(";") => Some(b';'),
-        Some("\t") => Some(b'\t'),
-        Some(_) => return Err(invalid("/delimiter", "invalid_delimiter", "must be `,`, `;` or a tab")),
+        Some("tab") => Some(b'\t'),
+        Some(_) => return Err(invalid("/delimiter", "invalid_delimiter", "must be `,`, `;` or `tab`")),
     };
     let content = Bytes::from(input.content.into_bytes());
     Ok(Request {
