@@ -68,7 +68,10 @@ pub fn delimiter(file_name: Option<&str>, content: &[u8]) -> u8 {
 fn sniff(content: &[u8]) -> u8 {
     let header = content.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |d: u8| header.iter().filter(|b| **b == d).count();
-    [b'\t', b',', b';'].into_iter().max_by_key(|d| count(*d)).unwrap_or(b',')
+    [b'\t', b',', b';']
+        .into_iter()
+        .max_by_key(|d| count(*d))
+        .unwrap_or(b',')
 }
 
 /// Reads a file into orders for `channel`. A header that lacks a mapped column gives

@@ -98,7 +98,10 @@ fn the_amazon_report_becomes_four_orders_with_every_field_from_its_rows() {
     assert_eq!(address.postal_code.as_deref(), Some("SW1A 1AA"));
     assert_eq!(address.country.as_deref(), Some("GB"));
     assert_eq!(address.phone.as_deref(), Some("020 7946 0001"));
-    assert!(input.billing_address.is_none(), "billing defaults to the shipping address");
+    assert!(
+        input.billing_address.is_none(),
+        "billing defaults to the shipping address"
+    );
     // item-price is for all the units: 25.98 for 2 mugs is 12.99 each.
     assert_lines(
         input.lines.as_deref().unwrap(),
@@ -130,8 +133,14 @@ fn the_amazon_report_becomes_four_orders_with_every_field_from_its_rows() {
     assert_eq!((shipping.amount, shipping.tax), (Some(gbp(399)), Some(gbp(67))));
     let customer = cat.input.customer.as_ref().unwrap();
     assert_eq!(customer.phone, None);
-    assert_eq!(cat.input.shipping_address.as_ref().unwrap().city.as_deref(), Some("Bristol"));
-    assert_eq!(cat.draft.as_ref().unwrap().totals.total, gbp(1299 + 700 + 217 + 116 + 67 + 399));
+    assert_eq!(
+        cat.input.shipping_address.as_ref().unwrap().city.as_deref(),
+        Some("Bristol")
+    );
+    assert_eq!(
+        cat.draft.as_ref().unwrap().totals.total,
+        gbp(1299 + 700 + 217 + 116 + 67 + 399)
+    );
 
     // 10.00 for 3 pairs: 3.34 each less a 0.02 discount is 10.00 exactly.
     let bob = order(&import, "202-1000002-1000002");
@@ -191,7 +200,10 @@ fn bad_rows_are_named_by_row_and_column_and_refuse_their_whole_order() {
         "row 3 is good but its order has a bad row"
     );
     let ready: Vec<&str> = import.ready().map(|(o, _)| o.external_id.as_str()).collect();
-    assert_eq!(ready, ["202-2000001-2000001", "202-2000004-2000004", "202-2000005-2000005"]);
+    assert_eq!(
+        ready,
+        ["202-2000001-2000001", "202-2000004-2000004", "202-2000005-2000005"]
+    );
 
     // A placement problem of a line lands on that line's row and column.
     let hat = order(&import, "202-2000004-2000004");
@@ -219,14 +231,25 @@ fn any_other_layout_is_read_through_a_toml_mapping() {
         .iter()
         .map(|o| (o.external_id.as_str(), o.rows.as_slice()))
         .collect();
-    assert_eq!(ids, [("SHOP-501", &[2, 4][..]), ("SHOP-502", &[3][..]), ("SHOP-503", &[5][..])]);
+    assert_eq!(
+        ids,
+        [
+            ("SHOP-501", &[2, 4][..]),
+            ("SHOP-502", &[3][..]),
+            ("SHOP-503", &[5][..])
+        ]
+    );
 
     let eve = order(&import, "SHOP-501");
     assert_eq!(eve.input.currency.as_deref(), Some("GBP"), "a constant of the mapping");
     assert_eq!(eve.input.placed_at.as_deref(), Some("2026-03-04T12:00:00Z"));
     let customer = eve.input.customer.as_ref().unwrap();
     assert_eq!(
-        (customer.email.as_deref(), customer.name.as_deref(), customer.phone.as_deref()),
+        (
+            customer.email.as_deref(),
+            customer.name.as_deref(),
+            customer.phone.as_deref()
+        ),
         (Some("eve@example.com"), Some("Eve Example"), None)
     );
     let address = eve.input.shipping_address.as_ref().unwrap();
@@ -236,14 +259,28 @@ fn any_other_layout_is_read_through_a_toml_mapping() {
     assert_eq!(address.country.as_deref(), Some("GB"));
     assert_lines(
         eve.input.lines.as_deref().unwrap(),
-        &[("MUG-BLUE", 1, 1299, None, 217, None), ("SOCK-GRN", 2, 350, None, 58, None)],
+        &[
+            ("MUG-BLUE", 1, 1299, None, 217, None),
+            ("SOCK-GRN", 2, 350, None, 58, None),
+        ],
     );
     let shipping = eve.input.shipping.as_ref().unwrap();
-    assert_eq!((shipping.amount, shipping.tax), (Some(gbp(350)), None), "once per order");
-    assert_eq!(eve.input.service_level, Some(ServiceLevel::NextDay), "the mapping's word");
+    assert_eq!(
+        (shipping.amount, shipping.tax),
+        (Some(gbp(350)), None),
+        "once per order"
+    );
+    assert_eq!(
+        eve.input.service_level,
+        Some(ServiceLevel::NextDay),
+        "the mapping's word"
+    );
 
     let fay = order(&import, "SHOP-502");
-    assert_eq!(fay.input.customer.as_ref().unwrap().phone.as_deref(), Some("07700 900123"));
+    assert_eq!(
+        fay.input.customer.as_ref().unwrap().phone.as_deref(),
+        Some("07700 900123")
+    );
     assert_lines(
         fay.input.lines.as_deref().unwrap(),
         &[("TEE-RED-M", 2, 1500, None, 500, None)],
@@ -262,9 +299,17 @@ fn a_header_without_a_mapped_column_gives_no_orders_and_names_the_column() {
     let content = b"order-id\tsku\nA-1\tMUG\n";
     let import = import::read(content, b'\t', &Mapping::amazon(), "amazon");
     assert!(import.orders.is_empty());
-    assert!(import.problems.iter().all(|p| p.row == 1 && p.reason == "the header has no such column"));
+    assert!(
+        import
+            .problems
+            .iter()
+            .all(|p| p.row == 1 && p.reason == "the header has no such column")
+    );
     let columns: Vec<&str> = import.problems.iter().map(|p| p.column.as_str()).collect();
-    assert!(columns.contains(&"quantity-purchased") && columns.contains(&"item-price"), "{columns:?}");
+    assert!(
+        columns.contains(&"quantity-purchased") && columns.contains(&"item-price"),
+        "{columns:?}"
+    );
     assert!(!columns.contains(&"sku"));
 }
 
@@ -292,7 +337,12 @@ service_level = "speed"
         X1,MUG,1,2.00,GBP,a@example.com,Ann,1 St,Leeds,LS1 4AP,GB,Warp\n\
         X1,TEE,1,3.00,EUR,,,,,,,\n\
         X2,MUG,1,2.00,GBP,b@example.com,Bo,1 St,Leeds,LS1 4AP,ZZ,standard\n";
-    let import = import::read(csv.as_bytes(), import::delimiter(None, csv.as_bytes()), &mapping, "shop");
+    let import = import::read(
+        csv.as_bytes(),
+        import::delimiter(None, csv.as_bytes()),
+        &mapping,
+        "shop",
+    );
     let problems: Vec<(usize, &str, &str)> = import
         .problems
         .iter()
@@ -309,7 +359,8 @@ service_level = "speed"
 
 #[test]
 fn a_mapping_gives_exactly_one_price_and_the_separator_is_sniffed_without_an_extension() {
-    let both = "order_id = \"o\"\nsku = \"s\"\nquantity = \"q\"\nunit_price = \"u\"\nline_price = \"l\"\ncurrency = \"c\"\n";
+    let both =
+        "order_id = \"o\"\nsku = \"s\"\nquantity = \"q\"\nunit_price = \"u\"\nline_price = \"l\"\ncurrency = \"c\"\n";
     assert_eq!(
         Mapping::from_toml(both).unwrap_err(),
         "give exactly one of `unit_price` and `line_price`"

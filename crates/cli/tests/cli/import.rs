@@ -11,7 +11,7 @@ use switchyard_store::Store;
 use switchyard_store::db;
 use switchyard_store::inventory::MovementContext;
 
-use super::{Db, db as new_db, store, stdout, switchyard};
+use super::{Db, db as new_db, stdout, store, switchyard};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../channels/tests/data/import");
 
@@ -52,6 +52,9 @@ async fn shop(db: &Db) -> Store {
     store
 }
 
+/// A stored line as (sku, quantity, unit price, discount, tax, line id).
+type Line<'a> = (&'a str, i64, i64, i64, i64, Option<&'a str>);
+
 fn import(db: &Db, file: &str, extra: &[&str]) -> Output {
     let path = format!("{DATA}/{file}");
     let mut args = vec!["import", "orders", path.as_str(), "--channel", "amazon"];
@@ -76,7 +79,12 @@ async fn the_amazon_report_imports_with_its_lines_money_and_addresses_and_a_reru
     let store = shop(&db).await;
 
     let out = import(&db, "amazon_unshipped_orders.txt", &[]);
-    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         stdout(&out),
         "6 rows: 4 orders created, 0 already there, 0 refused (0 rows)\n"
@@ -106,7 +114,7 @@ async fn the_amazon_report_imports_with_its_lines_money_and_addresses_and_a_reru
         ("Ann Example", "1 Example Street", Some("Flat 2"), "London")
     );
     assert_eq!((a.postal_code.as_deref(), a.country.as_str()), (Some("SW1A 1AA"), "GB"));
-    let lines: Vec<(&str, i64, i64, i64, i64, Option<&str>)> = ann
+    let lines: Vec<Line> = ann
         .lines
         .iter()
         .map(|l| {
@@ -135,7 +143,10 @@ async fn the_amazon_report_imports_with_its_lines_money_and_addresses_and_a_reru
     assert_eq!(bob.summary.service_level.as_str(), "express");
     assert_eq!(bob.shipping_address.region.as_deref(), Some("West Yorkshire"));
     let sock = &bob.lines[0];
-    assert_eq!((sock.quantity, sock.unit_price.amount, sock.discount.amount), (3, 334, 2));
+    assert_eq!(
+        (sock.quantity, sock.unit_price.amount, sock.discount.amount),
+        (3, 334, 2)
+    );
     assert_eq!(sock.total.amount, 1000 + 167, "10.00 for three pairs, plus tax");
 
     let cat = order("202-1000003-1000003").await;
@@ -199,12 +210,21 @@ async fn three_bad_rows_are_reported_exactly_the_good_orders_go_in_and_a_dry_run
     assert_eq!(dry_problems, report["problems"], "the dry run finds the same rows");
     let counts = &report["counts"];
     assert_eq!(
-        (&counts["orders_created"], &counts["orders_refused"], &counts["rows"], &counts["rows_refused"]),
+        (
+            &counts["orders_created"],
+            &counts["orders_refused"],
+            &counts["rows"],
+            &counts["rows_refused"]
+        ),
         (&json!(2), &json!(3), &json!(6), &json!(4))
     );
     let refused = &report["orders"][1];
     assert_eq!(refused["external_id"], "202-2000002-2000002");
-    assert_eq!(refused["rows"], json!([3, 4]), "row 3 is good, but nothing of its order goes in");
+    assert_eq!(
+        refused["rows"],
+        json!([3, 4]),
+        "row 3 is good, but nothing of its order goes in"
+    );
     assert_eq!(refused["outcome"], "refused");
     let stored: Vec<String> = db::query_scalar("SELECT external_id FROM sales_order ORDER BY external_id")
         .fetch_all(store.pool())
@@ -232,7 +252,10 @@ async fn another_layout_imports_with_its_mapping_and_an_unknown_channel_is_refus
     let mapping = format!("{DATA}/spreadsheet_mapping.toml");
     let out = import(&db, "spreadsheet_orders.csv", &["--mapping", &mapping]);
     assert!(out.status.success(), "{}", stdout(&out));
-    assert_eq!(stdout(&out), "4 rows: 3 orders created, 0 already there, 0 refused (0 rows)\n");
+    assert_eq!(
+        stdout(&out),
+        "4 rows: 3 orders created, 0 already there, 0 refused (0 rows)\n"
+    );
     assert_eq!(count(&store, "sales_order").await, 3);
 
     let path = format!("{DATA}/amazon_unshipped_orders.txt");

@@ -63,7 +63,10 @@ async fn an_amazon_report_is_placed_once_however_often_it_is_sent(app: &TestApp)
     let order = app.get(&format!("/api/v1/orders/{number}")).await;
     assert_eq!(order.body["customer"]["email"], "ann@example.com");
     assert_eq!(order.body["shipping_address"]["postal_code"], "SW1A 1AA");
-    assert_eq!(order.body["lines"][0]["unit_price"], json!({"amount": 1299, "currency": "GBP"}));
+    assert_eq!(
+        order.body["lines"][0]["unit_price"],
+        json!({"amount": 1299, "currency": "GBP"})
+    );
     assert_eq!(order.body["lines"][0]["external_id"], "31000000000001");
     assert_eq!(order.body["totals"]["total"]["amount"], 5130);
     assert_eq!(order.body["shipping"]["amount"]["amount"], 299);
@@ -88,8 +91,16 @@ async fn bad_rows_are_named_and_a_dry_run_places_nothing(app: &TestApp) {
     let r = import_tsv(app, "channel=amazon", "amazon_three_bad_rows.txt").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let want = vec![
-        (4, "item-price".to_owned(), "`3.5O` is not a decimal amount in GBP".to_owned()),
-        (5, "quantity-purchased".to_owned(), "`two` is not a whole number".to_owned()),
+        (
+            4,
+            "item-price".to_owned(),
+            "`3.5O` is not a decimal amount in GBP".to_owned(),
+        ),
+        (
+            5,
+            "quantity-purchased".to_owned(),
+            "`two` is not a whole number".to_owned(),
+        ),
         (6, "sku".to_owned(), "there is no product with SKU HAT-NONE".to_owned()),
     ];
     assert_eq!(problems(&r.body), want);
@@ -139,7 +150,10 @@ async fn any_layout_comes_as_json_with_its_mapping(app: &TestApp) {
     let number = r.body["orders"][0]["number"].as_str().unwrap();
     let order = app.get(&format!("/api/v1/orders/{number}")).await;
     let line = &order.body["lines"][0];
-    assert_eq!((&line["unit_price"]["amount"], &line["discount"]["amount"]), (&json!(334), &json!(2)));
+    assert_eq!(
+        (&line["unit_price"]["amount"], &line["discount"]["amount"]),
+        (&json!(334), &json!(2))
+    );
     assert_eq!(order.body["totals"]["total"]["amount"], 1000);
 
     // Requests that cannot be acted on at all do nothing.
@@ -147,12 +161,20 @@ async fn any_layout_comes_as_json_with_its_mapping(app: &TestApp) {
     r.problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["pointer"], "/channel");
     let r = app
-        .post("/api/v1/imports", json!({"channel": "amazon", "mapping": {"order_id": "A"}, "content": ""}))
+        .post(
+            "/api/v1/imports",
+            json!({"channel": "amazon", "mapping": {"order_id": "A"}, "content": ""}),
+        )
         .await;
     r.problem(422, "validation_failed");
     assert_eq!(r.body["errors"][0]["pointer"], "/mapping");
     let r = app
-        .post_bytes("/api/v1/imports?channel=amazon", Some(&app.admin), b"x", &[("content-type", "image/png")])
+        .post_bytes(
+            "/api/v1/imports?channel=amazon",
+            Some(&app.admin),
+            b"x",
+            &[("content-type", "image/png")],
+        )
         .await;
     r.problem(415, "unsupported_media_type");
     assert_eq!(app.order_count().await, 1);
