@@ -8,7 +8,6 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
-use switchyard_core::Clock;
 
 use crate::ChannelError;
 

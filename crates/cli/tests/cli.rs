@@ -6,6 +6,8 @@
 
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/import.rs"]
+mod import;
 #[path = "cli/ops.rs"]
 mod ops;
 #[path = "cli/walkthrough.rs"]

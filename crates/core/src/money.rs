@@ -290,6 +290,15 @@ mod tests {
         Currency::parse("GBP").unwrap_or(Currency::NONE)
     }
 
+    proptest! {
+        #[test]
+        fn per_unit_gives_back_the_line_price(amount in 0i64..1_000_000_000, quantity in 1i64..10_000) {
+            let (unit, discount) = Money::new(amount, gbp()).per_unit(quantity).unwrap_or((Money::zero(gbp()), Money::zero(gbp())));
+            prop_assert_eq!(unit.amount * quantity - discount.amount, amount);
+            prop_assert!((0..quantity).contains(&discount.amount));
+        }
+    }
+
     #[test]
     fn currencies_are_three_letters_upper_cased() {
         assert_eq!(Currency::parse("eur").map(|c| c.to_string()), Ok("EUR".into()));

@@ -8,6 +8,7 @@ pub mod emails;
 pub mod events;
 pub mod feedback;
 pub mod fulfilment;
+pub mod imports;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
@@ -109,6 +110,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel_order_line))
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
+        .routes(routes!(imports::create_import))
         .routes(routes!(emails::preview_email))
         .routes(routes!(payments::get_payments, payments::create_payment))
         .routes(routes!(payments::create_refund))

@@ -11,6 +11,7 @@ mod edges;
 mod feedback;
 mod hostile;
 mod idempotency;
+mod imports;
 mod inventory;
 mod mail;
 mod ops;

@@ -122,6 +122,7 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{key}/hold", &["post"]),
     ("/api/v1/orders/{key}/emails/{kind}/preview", &["get"]),
     ("/api/v1/orders/{key}/release", &["post"]),
+    ("/api/v1/imports", &["post"]),
     ("/api/v1/orders/{key}/payments", &["get", "post"]),
     ("/api/v1/orders/{key}/refunds", &["post"]),
     ("/api/v1/orders/{key}/appeasements", &["post"]),

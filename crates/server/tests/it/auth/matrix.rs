@@ -78,6 +78,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/inventory/transfers", Needs(MoveStock)),
     ("GET", "/api/v1/orders", Needs(Read)),
     ("POST", "/api/v1/orders", Needs(PlaceOrders)),
+    ("POST", "/api/v1/imports", Needs(PlaceOrders)),
     ("GET", "/api/v1/orders/{key}", Needs(Read)),
     ("POST", "/api/v1/orders/{key}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/lines/{line}/cancel", Needs(ManageOrders)),
