@@ -152,12 +152,8 @@ impl Connector for Amazon {
             for order in self.orders_changed_since(since).await? {
                 match self.notices_of(&order).await {
                     Ok(found) => notices.extend(found),
-                    // One order we cannot take must not hold back every later one: it
-                    // is logged (its id and the fields, no personal data) and skipped.
-                    Err(e @ ChannelError::Unmappable { .. }) => {
-                        tracing::warn!(order = %order.amazon_order_id, error = %e, "amazon order skipped");
-                    }
-                    Err(e) => return Err(e),
+                    // One order we cannot take must not hold back every later one.
+                    Err(e) => notices.push(Notice::refused(e)?),
                 }
             }
             Ok(notices)

@@ -217,7 +217,11 @@ impl Connector for Ebay {
         Box::pin(async move {
             let mut notices = Vec::new();
             for order in self.client.orders_since(since).await? {
-                notices.extend(map::notices(self.channel(), &order)?);
+                // One order we cannot take must not hold back every later one.
+                match map::notices(self.channel(), &order) {
+                    Ok(more) => notices.extend(more),
+                    Err(e) => notices.push(Notice::refused(e)?),
+                }
             }
             Ok(notices)
         })

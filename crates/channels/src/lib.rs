@@ -84,6 +84,25 @@ pub enum Notice {
     /// A notification about something we do not take (another topic); answered 200
     /// so the channel does not retry it, and dropped.
     Ignored { topic: String },
+    /// A channel order fetched by a poll that cannot be an order here (`reason` names
+    /// the fields): the poll records it and does not move past it, so the next poll
+    /// asks again and the order is taken once it can be (its SKU created).
+    Refused { external_id: String, reason: String },
+}
+
+impl Notice {
+    /// What a poll makes of a failure to map one of the orders it fetched: an order
+    /// that cannot be taken is a `Refused` notice, so the other orders still go in;
+    /// any other error stops the poll.
+    pub fn refused(error: ChannelError) -> Result<Notice, ChannelError> {
+        match error {
+            ChannelError::Unmappable { ref external_id, .. } => Ok(Notice::Refused {
+                external_id: external_id.clone(),
+                reason: error.to_string(),
+            }),
+            other => Err(other),
+        }
+    }
 }
 
 /// A refund made on the channel.

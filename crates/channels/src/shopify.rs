@@ -241,9 +241,8 @@ impl Connector for Shopify {
             for order in &orders {
                 match notices_for_order(&self.connection.channel, order) {
                     Ok(more) => notices.extend(more),
-                    // One order we cannot take must not stop the others: it is named
-                    // (no customer data) and skipped; its webhook failed the same way.
-                    Err(e) => tracing::warn!(order = %order.id.0, error = %e, "shopify order skipped"),
+                    // One order we cannot take must not stop the others.
+                    Err(e) => notices.push(Notice::refused(e)?),
                 }
             }
             Ok(notices)

@@ -159,12 +159,8 @@ impl Connector for WooCommerce {
             for order in &orders {
                 match self.notices(order) {
                     Ok(more) => notices.extend(more),
-                    // One order we cannot take must not hold back the others; it is
-                    // told (by id and field, no customer data) and skipped.
-                    Err(e @ ChannelError::Unmappable { .. }) => {
-                        tracing::warn!(channel = %self.connection.channel, error = %e, "WooCommerce order skipped");
-                    }
-                    Err(e) => return Err(e),
+                    // One order we cannot take must not hold back the others.
+                    Err(e) => notices.push(Notice::refused(e)?),
                 }
             }
             Ok(notices)

@@ -144,7 +144,24 @@ async fn an_order_that_cannot_be_taken_does_not_hold_back_the_others() {
     fake.add_order(o, items);
     add(&fake, "902-0000000-0000002", "2026-11-20T10:00:00Z");
     let notices = amazon.orders_since(since()).await.unwrap();
-    assert_eq!(order_ids(&notices), ["902-0000000-0000002"]);
+    let orders: Vec<_> = notices
+        .iter()
+        .filter(|n| matches!(n, Notice::Order(_)))
+        .cloned()
+        .collect();
+    assert_eq!(order_ids(&orders), ["902-0000000-0000002"]);
+    let refused: Vec<_> = notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Refused { external_id, reason } => Some((external_id.as_str(), reason.contains("/lines/0/sku"))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [("902-0000000-0000001", true)],
+        "the poll names the order it cannot take"
+    );
     let err = amazon.order("902-0000000-0000001").await.unwrap_err();
     assert!(
         matches!(&err, ChannelError::Unmappable { external_id, errors } if external_id == "902-0000000-0000001" && errors[0].field == "/lines/0/sku"),

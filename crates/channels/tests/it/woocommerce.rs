@@ -101,7 +101,7 @@ async fn a_backfill_reads_every_page_of_orders_changed_since() {
         order["refunds"] = Value::Array(Vec::new());
         fake.handle.add_order(order);
     }
-    // The documented order 723 has lines without SKUs: skipped, not fatal.
+    // The documented order 723 has lines without SKUs: refused by name, not fatal.
     let mut unmappable = json(LISTED)[1].clone();
     unmappable["date_modified_gmt"] = "2026-11-23T00:00:00".into();
     fake.handle.add_order(unmappable);
@@ -119,6 +119,12 @@ async fn a_backfill_reads_every_page_of_orders_changed_since() {
         notices
             .iter()
             .any(|n| matches!(n, Notice::Refunded(r) if r.refund_id == "905"))
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| matches!(n, Notice::Refused { external_id, .. } if external_id == "723")),
+        "the order that cannot be taken is named"
     );
     let queries = fake.handle.order_queries();
     assert_eq!(queries.len(), 4, "7 orders in pages of 2: {queries:?}");
