@@ -7,7 +7,7 @@ mod storm;
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::both;
 use crate::helpers::*;
@@ -85,7 +85,90 @@ async fn multi_line_orders_sharing_skus_never_oversell(app: &TestApp) {
     app.assert_books_balance().await;
 }
 
+/// Two marketplaces that took the customers' money sell the last unit at the same
+/// moment: exactly one order reserves it. The other follows its channel's policy: on a
+/// `backorder` channel it waits as a backorder; on a `reject` channel it is not refused
+/// (the sale happened and the money is taken) but kept on hold with reason `stock` for
+/// an operator, with a timeline entry saying why.
+async fn two_channels_selling_the_last_unit_reserve_it_once(app: &TestApp) {
+    app.location("LON", "GB", 10).await;
+    app.product("TEE", 1800).await;
+    app.product("MUG", 1200).await;
+    for (code, policy) in [("amazon", "reject"), ("ebay", "reject"), ("etsy", "backorder")] {
+        let r = app
+            .post(
+                "/api/v1/channels",
+                json!({"code": code, "name": code, "kind": code, "ship_from": ["LON"],
+                       "shortage_policy": policy, "payment_provider": "channel", "capture_mode": "on_placement"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    // A SKU per round, so the first round's waiting order does not take the second's unit.
+    for (round, (sku, a, b)) in [("TEE", "amazon", "ebay"), ("MUG", "amazon", "etsy")]
+        .into_iter()
+        .enumerate()
+    {
+        app.receive(sku, "LON", 1).await;
+        let url = format!("{}/api/v1/orders", app.base);
+        let (counts, refused) = fire(
+            app,
+            vec![
+                (url.clone(), order(a, &format!("LAST-{round}-A"), &[(sku, 1)])),
+                (url, order(b, &format!("LAST-{round}-B"), &[(sku, 1)])),
+            ],
+        )
+        .await;
+        assert_eq!(
+            counts,
+            BTreeMap::from([(201, 2)]),
+            "neither sale is refused: {refused:?}"
+        );
+        assert_eq!(app.level(sku, "LON").await.2, 0, "the one unit is reserved, once");
+        let mut reserved = 0;
+        for channel in [a, b] {
+            let list = app.get(&format!("/api/v1/orders?channel={channel}&limit=500")).await;
+            let summary = list.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["external_id"].as_str().unwrap().starts_with(&format!("LAST-{round}")))
+                .unwrap()
+                .clone();
+            let o = app.order_json(summary["number"].as_str().unwrap()).await;
+            match o["lines"][0]["status"].as_str().unwrap() {
+                "allocated" => {
+                    reserved += 1;
+                    assert_eq!(o["status"], "open");
+                }
+                "backordered" if channel == "etsy" => {
+                    assert_eq!(o["status"], "open", "a backorder channel's order waits open: {o}");
+                }
+                "backordered" => {
+                    assert_eq!(o["status"], "on_hold", "{o}");
+                    assert_eq!(o["hold"]["reason"], "stock", "{o}");
+                    let kinds: Vec<&str> = o["timeline"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|e| e["kind"].as_str())
+                        .collect();
+                    assert!(kinds.contains(&"order.held"), "the operator is told: {kinds:?}");
+                }
+                other => panic!("unexpected line status {other}: {o}"),
+            }
+            assert_eq!(
+                o["payment_status"], "paid_by_channel",
+                "the channel has the money either way"
+            );
+        }
+        assert_eq!(reserved, 1, "exactly one of the two orders reserves the last unit");
+    }
+    app.assert_books_balance().await;
+}
+
 both!(
     two_hundred_buyers_for_one_hundred_units_never_oversell,
-    multi_line_orders_sharing_skus_never_oversell
+    multi_line_orders_sharing_skus_never_oversell,
+    two_channels_selling_the_last_unit_reserve_it_once
 );
