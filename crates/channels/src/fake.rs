@@ -8,6 +8,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub mod shopify;
+
 /// A fake serving on a loopback port until dropped.
 pub struct Running {
     pub addr: SocketAddr,

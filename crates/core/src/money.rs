@@ -228,6 +228,29 @@ impl Money {
             .collect()
     }
 
+    /// A line whose price includes tax, as an order line keeps it (unit price before
+    /// tax): `self` is the line's gross (unit price × `quantity`, tax included) and
+    /// `tax` the tax inside it. Answers the unit price net of tax, rounded up to a
+    /// whole minor unit, and what that rounding added (less than one minor unit per
+    /// unit), which the line takes off as discount so that unit × quantity − rounding
+    /// + tax is exactly the gross again and the tax is not counted twice.
+    pub fn without_included_tax(self, tax: Money, quantity: i64) -> Result<(Money, Money), MoneyError> {
+        self.same_currency(&tax)?;
+        if quantity < 1 {
+            return Err(MoneyError::Overflow);
+        }
+        let net = i128::from(self.amount) - i128::from(tax.amount);
+        let quantity = i128::from(quantity);
+        let unit = -(-net).div_euclid(quantity);
+        let rounding = unit * quantity - net;
+        let money = |a: i128| {
+            i64::try_from(a)
+                .map(|a| Money::new(a, self.currency))
+                .map_err(|_| MoneyError::Overflow)
+        };
+        Ok((money(unit)?, money(rounding)?))
+    }
+
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
     /// from zero to `MAX_AMOUNT`.
     pub fn bounded(self) -> Result<Money, Invalid> {
@@ -401,6 +424,29 @@ mod tests {
         ] {
             assert_eq!(split(amount, &weights).iter().sum::<i64>(), amount);
         }
+    }
+
+    #[test]
+    fn tax_included_in_a_price_comes_out_of_the_unit_price_once() {
+        let gbp = gbp();
+        let split = |gross: i64, tax: i64, quantity: i64| {
+            let (unit, rounding) = Money::new(gross, gbp)
+                .without_included_tax(Money::new(tax, gbp), quantity)
+                .unwrap();
+            assert_eq!(
+                unit.amount * quantity - rounding.amount + tax,
+                gross,
+                "the line adds up to its gross again"
+            );
+            (unit.amount, rounding.amount)
+        };
+        assert_eq!(split(3600, 600, 3), (1000, 0), "36.00 with 6.00 VAT is 3 x 10.00 net");
+        assert_eq!(split(1998, 333, 2), (833, 1), "16.65 net over 2 is 8.33 each, 0.01 back");
+        assert_eq!(split(1000, 0, 3), (334, 2));
+        assert_eq!(split(1200, 200, 1), (1000, 0));
+        let other = Money::new(1, Currency::parse("EUR").unwrap());
+        assert!(Money::new(1, gbp).without_included_tax(other, 1).is_err());
+        assert!(Money::new(1, gbp).without_included_tax(Money::zero(gbp), 0).is_err());
     }
 
     #[test]

@@ -1,1 +1,3 @@
 //! The connectors against local fakes of their channels.
+
+mod shopify;
