@@ -4,6 +4,8 @@
 //! (`poll`), and what we tell them: fulfilments and cancellations through the delivery
 //! machinery (`push`), stock levels through stock sync (`stock`).
 
+pub mod stock;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
