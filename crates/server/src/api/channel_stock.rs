@@ -3,19 +3,18 @@
 //! what it shows and what we offer, and a resync. Reads need `read`; changes need
 //! `manage_catalog`, as channel changes do.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchyard_channels::{ChannelError, Connector, Listing as ChannelListing};
+use switchyard_channels::Connector;
 use switchyard_core::connector::ListingInput;
 use switchyard_store::stock_sync::{Listing, ListingImport, StockStatus};
 use switchyard_store::{Page, PageRequest};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::channels::stock::compare::{self, CompareError, DriftLine};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
@@ -45,24 +44,6 @@ pub struct DriftQuery {
     all: Option<bool>,
 }
 
-/// One listing's figure on the channel against ours.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DriftLine {
-    #[schema(example = "TEE-BLK-M")]
-    pub sku: String,
-    pub listing_id: String,
-    pub item_id: Option<String>,
-    /// What we offer now (`null` when the channel has no connection to work it out).
-    #[schema(example = 12)]
-    pub ours: Option<i64>,
-    /// What the channel shows (`null` when it does not know the listing).
-    #[schema(example = 14)]
-    pub theirs: Option<i64>,
-    /// `theirs - ours`: positive when the channel offers more than we have for it.
-    #[schema(example = 2)]
-    pub difference: Option<i64>,
-}
-
 /// The drift report of one channel.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Drift {
@@ -86,9 +67,13 @@ async fn connector(s: &AppState, key: &str) -> ApiResult<std::sync::Arc<dyn Conn
     s.connectors.build(&stored)
 }
 
-/// A channel's failure, answered 502: what went wrong, never a credential.
-fn channel_failed(e: &ChannelError) -> ApiError {
-    ApiError::new(StatusCode::BAD_GATEWAY, "channel_failed", e.to_string())
+/// A channel's failure is answered 502 (what went wrong, never a credential); the
+/// store's as it always is.
+fn failed(e: CompareError) -> ApiError {
+    match e {
+        CompareError::Store(e) => e.into(),
+        CompareError::Channel(e) => ApiError::new(StatusCode::BAD_GATEWAY, "channel_failed", e.to_string()),
+    }
 }
 
 /// List a channel's listings
@@ -183,25 +168,7 @@ pub async fn import_listings(
     Path(key): Path<String>,
 ) -> ApiResult<Json<ListingImport>> {
     let connector = connector(&s, &key).await?;
-    let listings = connector.listings().await.map_err(|e| channel_failed(&e))?;
-    let mut drafts = Vec::with_capacity(listings.len());
-    let mut unusable = Vec::new();
-    for listing in listings {
-        let input = ListingInput {
-            sku: Some(listing.sku.clone()),
-            listing_id: Some(listing.listing_id),
-            item_id: listing.item_id,
-            buffer: None,
-        };
-        match input.parse(None) {
-            Ok(draft) => drafts.push(draft),
-            Err(_) => unusable.push(listing.sku),
-        }
-    }
-    let mut report = s.store.import_listings(&key, &drafts).await?;
-    report.unknown_skus.extend(unusable);
-    report.unknown_skus.sort();
-    report.unknown_skus.dedup();
+    let report = compare::import_listings(&s.store, connector.as_ref(), &key).await.map_err(failed)?;
     Ok(Json(report))
 }
 
@@ -242,43 +209,13 @@ pub async fn get_drift(
     ApiQuery(q): ApiQuery<DriftQuery>,
 ) -> ApiResult<Json<Drift>> {
     let connector = connector(&s, &key).await?;
-    let offers = s.store.channel_offers(&key).await?;
-    let listings: Vec<ChannelListing> = offers
-        .iter()
-        .map(|o| ChannelListing {
-            sku: o.sku.clone(),
-            listing_id: o.listing_id.clone(),
-            item_id: o.item_id.clone(),
-        })
-        .collect();
-    let theirs: HashMap<String, Option<i64>> = connector
-        .stock(&listings)
-        .await
-        .map_err(|e| channel_failed(&e))?
-        .into_iter()
-        .map(|t| (t.listing.sku, t.quantity))
-        .collect();
-    let lines: Vec<DriftLine> = offers
-        .into_iter()
-        .map(|offer| {
-            let theirs = theirs.get(&offer.sku).copied().flatten();
-            DriftLine {
-                difference: theirs.zip(offer.offered).map(|(t, o)| t - o),
-                sku: offer.sku,
-                listing_id: offer.listing_id,
-                item_id: offer.item_id,
-                ours: offer.offered,
-                theirs,
-            }
-        })
-        .collect();
+    let lines = compare::drift(&s.store, connector.as_ref(), &key).await.map_err(failed)?;
     let checked = lines.len();
-    let differs = |l: &DriftLine| l.ours != l.theirs;
-    let differing = lines.iter().filter(|l| differs(l)).count();
+    let differing = lines.iter().filter(|l| l.differs()).count();
     let data = if q.all.unwrap_or(false) {
         lines
     } else {
-        lines.into_iter().filter(differs).collect()
+        lines.into_iter().filter(DriftLine::differs).collect()
     };
     Ok(Json(Drift {
         checked,

@@ -7,6 +7,8 @@
 //! (see `switchyard_store::stock_sync` for why an older figure never follows a newer
 //! one). Tests drive one round at a time with `run_once`.
 
+pub mod compare;
+
 use std::sync::Arc;
 
 use switchyard_channels::{ChannelError, Connector, Listing, StockPush};
