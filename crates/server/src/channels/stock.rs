@@ -49,7 +49,7 @@ impl StockSync {
         let claims = self.store.claim_stock_pushes(BATCH).await?;
         let mut calls = JoinSet::new();
         for claim in claims {
-            let connector = self.connector(&claim.channel).await;
+            let connector = connector(&self.store, &self.connectors, &claim.channel).await;
             calls.spawn(async move {
                 let outcomes = push(connector, &claim).await;
                 (claim, outcomes)
@@ -76,19 +76,6 @@ impl StockSync {
         Ok(round)
     }
 
-    /// The connector of channel `code`'s connection now, or why there is none.
-    async fn connector(&self, code: &str) -> Result<Arc<dyn Connector>, String> {
-        let stored = self
-            .store
-            .stored_connection(code)
-            .await
-            .map_err(|e| format!("the connection could not be read: {e}"))?;
-        // The only refusal: a kind of channel with no connector.
-        self.connectors
-            .build(&stored)
-            .map_err(|_| format!("{} channels have no connector", stored.kind.as_str()))
-    }
-
     /// Runs rounds until `stop` turns true, pausing `IDLE_POLL` after a round with
     /// nothing to do (or one that failed: the database may be away).
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
@@ -111,6 +98,19 @@ impl StockSync {
             }
         }
     }
+}
+
+/// The connector of channel `key`'s connection, built by `connectors`, or why there
+/// is none (no connection, or a kind of channel without a connector).
+pub async fn connector(store: &Store, connectors: &Connectors, key: &str) -> Result<Arc<dyn Connector>, String> {
+    let stored = store
+        .stored_connection(key)
+        .await
+        .map_err(|e| format!("channel {key}: {e}"))?;
+    // The only refusal: a kind of channel with no connector.
+    connectors
+        .build(&stored)
+        .map_err(|_| format!("{} channels have no connector", stored.kind.as_str()))
 }
 
 /// Pushes one channel's claimed figures in one call: an outcome per item, in order.
