@@ -42,7 +42,9 @@ pub enum ListingsCommand {
 }
 
 async fn connect(store: &Store, key: &str) -> anyhow::Result<Arc<dyn Connector>> {
-    connector(store, &Connectors::default(), key).await.map_err(anyhow::Error::msg)
+    connector(store, &Connectors::default(), key)
+        .await
+        .map_err(anyhow::Error::msg)
 }
 
 pub async fn run(store: &Store, command: ChannelCommand) -> anyhow::Result<ExitCode> {

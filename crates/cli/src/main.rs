@@ -82,8 +82,7 @@ enum Command {
         delivery: delivery::DeliveryArgs,
     },
     /// Deliver the outbox (webhooks and customer emails) and push stock to the
-    /// channels without serving HTTP, until
-    /// Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
+    /// channels without serving HTTP, until Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
     Worker {
         #[command(flatten)]
         delivery: delivery::DeliveryArgs,

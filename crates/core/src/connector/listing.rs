@@ -48,7 +48,13 @@ impl ListingInput {
         let mut v = Validator::new();
         let sku = match (sku, self.sku.as_deref()) {
             (Some(path), Some(body)) if path.trim() != body.trim() => {
-                v.push(Invalid::new("mismatch", format!("must be {path}, the SKU the path names, or left out")).at("/sku"));
+                v.push(
+                    Invalid::new(
+                        "mismatch",
+                        format!("must be {path}, the SKU the path names, or left out"),
+                    )
+                    .at("/sku"),
+                );
                 None
             }
             (Some(path), _) => v.check("/sku", validation::code(path, "sku")),

@@ -42,7 +42,11 @@ mod tests {
         assert_eq!(stock_retry_at(2, false, now, 0.5), now + SignedDuration::from_mins(5));
         let last = now + SignedDuration::from_hours(10);
         assert_eq!(stock_retry_at(7, false, now, 0.5), last);
-        assert_eq!(stock_retry_at(8, false, now, 0.5), last, "past the schedule: its last pause");
+        assert_eq!(
+            stock_retry_at(8, false, now, 0.5),
+            last,
+            "past the schedule: its last pause"
+        );
         assert_eq!(stock_retry_at(500, false, now, 0.5), last);
         assert_eq!(stock_retry_at(0, false, now, 0.5), now + SignedDuration::from_secs(5));
     }
@@ -52,6 +56,10 @@ mod tests {
         let now = at("2026-11-20T12:00:00Z");
         assert_eq!(stock_retry_at(1, true, now, 0.5), now + SignedDuration::from_hours(10));
         let shortest = stock_retry_at(1, true, now, 0.0);
-        assert_eq!(shortest, now + SignedDuration::from_hours(8), "jittered like deliveries");
+        assert_eq!(
+            shortest,
+            now + SignedDuration::from_hours(8),
+            "jittered like deliveries"
+        );
     }
 }

@@ -168,7 +168,9 @@ pub async fn import_listings(
     Path(key): Path<String>,
 ) -> ApiResult<Json<ListingImport>> {
     let connector = connector(&s, &key).await?;
-    let report = compare::import_listings(&s.store, connector.as_ref(), &key).await.map_err(failed)?;
+    let report = compare::import_listings(&s.store, connector.as_ref(), &key)
+        .await
+        .map_err(failed)?;
     Ok(Json(report))
 }
 
@@ -209,7 +211,9 @@ pub async fn get_drift(
     ApiQuery(q): ApiQuery<DriftQuery>,
 ) -> ApiResult<Json<Drift>> {
     let connector = connector(&s, &key).await?;
-    let lines = compare::drift(&s.store, connector.as_ref(), &key).await.map_err(failed)?;
+    let lines = compare::drift(&s.store, connector.as_ref(), &key)
+        .await
+        .map_err(failed)?;
     let checked = lines.len();
     let differing = lines.iter().filter(|l| l.differs()).count();
     let data = if q.all.unwrap_or(false) {

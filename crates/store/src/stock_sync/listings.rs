@@ -131,15 +131,20 @@ impl Store {
     pub async fn put_listing(&self, key: &str, draft: &ListingDraft) -> StoreResult<Listing> {
         let channel = self.channel(key).await?;
         transact!(self, |tx| {
-            let product = db::query("SELECT p.id, EXISTS (SELECT 1 FROM kit_component k WHERE k.kit_id = p.id) AS kit \
-                 FROM product p WHERE p.sku = $1")
-                .bind(&draft.sku)
-                .fetch_optional(&mut ***tx)
-                .await?;
+            let product = db::query(
+                "SELECT p.id, EXISTS (SELECT 1 FROM kit_component k WHERE k.kit_id = p.id) AS kit \
+                 FROM product p WHERE p.sku = $1",
+            )
+            .bind(&draft.sku)
+            .fetch_optional(&mut ***tx)
+            .await?;
             let Some(product) = product else {
                 return Err(StoreError::Invalid(vec![
-                    switchyard_core::validation::Invalid::new("unknown_sku", format!("there is no product with SKU {}", draft.sku))
-                        .at("/sku"),
+                    switchyard_core::validation::Invalid::new(
+                        "unknown_sku",
+                        format!("there is no product with SKU {}", draft.sku),
+                    )
+                    .at("/sku"),
                 ]));
             };
             let id: String = product.try_get("id")?;
@@ -198,7 +203,8 @@ impl Store {
     pub async fn list_listings(&self, key: &str, page: &PageRequest) -> StoreResult<Page<Listing>> {
         let channel = self.channel(key).await?;
         let mut sql = Sql::new(SELECT);
-        sql.push(" WHERE l.channel_id = ").bind(Arg::Text(channel.id.to_string()));
+        sql.push(" WHERE l.channel_id = ")
+            .bind(Arg::Text(channel.id.to_string()));
         if let Some(after) = page.cursor.as_deref() {
             sql.push(" AND p.sku > ").bind(Arg::Text(after.to_owned()));
         }
@@ -225,12 +231,14 @@ impl Store {
                 .bind(&product)
                 .execute(&mut ***tx)
                 .await?;
-            Ok(db::query("DELETE FROM channel_listing WHERE channel_id = $1 AND product_id = $2")
-                .bind(channel.id.as_str())
-                .bind(&product)
-                .execute(&mut ***tx)
-                .await?
-                .rows_affected())
+            Ok(
+                db::query("DELETE FROM channel_listing WHERE channel_id = $1 AND product_id = $2")
+                    .bind(channel.id.as_str())
+                    .bind(&product)
+                    .execute(&mut ***tx)
+                    .await?
+                    .rows_affected(),
+            )
         })?;
         if gone == 0 {
             return Err(StoreError::not_found("listing", sku));

@@ -31,8 +31,8 @@ use serde::Serialize;
 use switchyard_core::connector::StockBuffer;
 
 pub use listings::ListingImport;
-pub(crate) use offers::recompute_channel;
 pub use offers::Refreshed;
+pub(crate) use offers::recompute_channel;
 pub use push::{ChannelPushes, ClaimedStock, PushOutcome};
 pub use report::{ChannelOffer, StockStatus};
 

@@ -107,10 +107,12 @@ pub(super) async fn recompute(
     let products: Vec<String> = match products {
         Some(products) => products.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect(),
         None => {
-            db::query_scalar::<String>("SELECT product_id FROM channel_listing WHERE channel_id = $1 ORDER BY product_id")
-                .bind(channel)
-                .fetch_all(&mut ***tx)
-                .await?
+            db::query_scalar::<String>(
+                "SELECT product_id FROM channel_listing WHERE channel_id = $1 ORDER BY product_id",
+            )
+            .bind(channel)
+            .fetch_all(&mut ***tx)
+            .await?
         }
     };
     let now = micros(tx.now());
@@ -155,7 +157,12 @@ pub(super) async fn recompute(
 /// Locks (creating when new, at version 0) the `channel_stock` rows of `products`,
 /// which are sorted and distinct, on `channel`; answers each one's stored figure and
 /// version.
-async fn lock(tx: &mut WriteTx, channel: &str, products: &[String], now: i64) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+async fn lock(
+    tx: &mut WriteTx,
+    channel: &str,
+    products: &[String],
+    now: i64,
+) -> StoreResult<BTreeMap<String, (i64, i64)>> {
     let mut sql = Sql::new(
         "INSERT INTO channel_stock (channel_id, product_id, offered, version, pushed_version, next_try_at, tries, \
          updated_at) VALUES ",
@@ -180,7 +187,12 @@ async fn lock(tx: &mut WriteTx, channel: &str, products: &[String], now: i64) ->
     );
     let rows = sql.query().fetch_all(&mut ***tx).await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("product_id")?, (row.try_get("offered")?, row.try_get("version")?))))
+        .map(|row| {
+            Ok((
+                row.try_get("product_id")?,
+                (row.try_get("offered")?, row.try_get("version")?),
+            ))
+        })
         .collect()
 }
 
@@ -229,14 +241,21 @@ impl Store {
     /// stays marked, and is looked at again by the next refresh.
     pub async fn refresh_offers(&self, limit: i64) -> StoreResult<Refreshed> {
         transact!(self, |tx| {
-            let mut read = Sql::new("SELECT product_id, location_id, version FROM stock_change ORDER BY product_id, location_id");
+            let mut read =
+                Sql::new("SELECT product_id, location_id, version FROM stock_change ORDER BY product_id, location_id");
             read.limit(limit.max(1));
             let marks: Vec<(String, String, i64)> = read
                 .query()
                 .fetch_all(&mut ***tx)
                 .await?
                 .iter()
-                .map(|row| Ok((row.try_get("product_id")?, row.try_get("location_id")?, row.try_get("version")?)))
+                .map(|row| {
+                    Ok((
+                        row.try_get("product_id")?,
+                        row.try_get("location_id")?,
+                        row.try_get("version")?,
+                    ))
+                })
                 .collect::<StoreResult<_>>()?;
             if marks.is_empty() {
                 return Ok(Refreshed::default());

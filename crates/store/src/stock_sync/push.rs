@@ -48,7 +48,10 @@ pub enum PushOutcome {
     /// Not taken. `permanent`: the channel refused it for good (it still comes back, on
     /// the schedule's longest pause: `core::connector::stock_retry_at`). `error` says
     /// why, without secrets.
-    Failed { permanent: bool, error: String },
+    Failed {
+        permanent: bool,
+        error: String,
+    },
 }
 
 /// Due rows not leased to a live worker, of channels whose connection pushes stock;
@@ -79,14 +82,12 @@ impl Store {
             let mut claimed: BTreeMap<String, ChannelPushes> = BTreeMap::new();
             for row in &rows {
                 let channel_id: ChannelId = get_id(row, "channel_id")?;
-                let pushes = claimed
-                    .entry(channel_id.to_string())
-                    .or_insert_with(|| ChannelPushes {
-                        channel_id,
-                        channel: String::new(),
-                        lease: format!("lse_{}", id::new_body(now)),
-                        items: Vec::new(),
-                    });
+                let pushes = claimed.entry(channel_id.to_string()).or_insert_with(|| ChannelPushes {
+                    channel_id,
+                    channel: String::new(),
+                    lease: format!("lse_{}", id::new_body(now)),
+                    items: Vec::new(),
+                });
                 pushes.channel = row.try_get("code")?;
                 pushes.items.push(ClaimedStock {
                     sku: row.try_get("sku")?,

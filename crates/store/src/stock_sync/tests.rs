@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use serde_json::json;
-use switchyard_core::{Clock, ManualClock};
 use switchyard_core::catalog::{ChannelInput, ComponentInput, LocationInput, ProductInput};
 use switchyard_core::connector::{ConnectionInput, ListingDraft, ListingInput, StockBuffer};
 use switchyard_core::inventory::{Quantity, StockCommand};
+use switchyard_core::{Clock, ManualClock};
 
 use super::{ChannelPushes, PushOutcome};
 use crate::inventory::MovementContext;
@@ -88,7 +88,8 @@ impl Db {
     }
 
     async fn receive(&self, sku: &str, location: &str, n: i64) {
-        self.mv(sku, location, StockCommand::Receive(Quantity::new(n).unwrap())).await;
+        self.mv(sku, location, StockCommand::Receive(Quantity::new(n).unwrap()))
+            .await;
     }
 
     /// Claims what is due: (sku, figure, version) of each push, and the claims.
@@ -162,7 +163,8 @@ async fn many_changes_between_rounds_are_one_push_of_the_latest_figure() {
     for _ in 0..20 {
         db.receive("TEE", "LON", 1).await;
     }
-    db.mv("TEE", "LON", StockCommand::Reserve(Quantity::new(3).unwrap())).await;
+    db.mv("TEE", "LON", StockCommand::Reserve(Quantity::new(3).unwrap()))
+        .await;
     assert_eq!(db.round().await, pushed(&[("TEE", 17, 2)]));
     assert_eq!(db.round().await, vec![], "nothing changed since");
     // A change at a location the channel does not ship from changes nothing.
@@ -198,7 +200,11 @@ async fn the_listings_buffer_overrides_the_connections_and_the_maximum_caps() {
         .unwrap();
     let mut got = db.round().await;
     got.sort();
-    assert_eq!(got, pushed(&[("CAP", 5, 2), ("TEE", 45, 2)]), "MUG keeps its own buffer");
+    assert_eq!(
+        got,
+        pushed(&[("CAP", 5, 2), ("TEE", 45, 2)]),
+        "MUG keeps its own buffer"
+    );
     db.temp.close().await;
 }
 
@@ -241,7 +247,10 @@ async fn a_permanent_refusal_is_still_retried_at_the_longest_pause() {
     };
     db.record(claims, refused).await;
     let status = db.status("TEE").await;
-    assert_eq!(status.next_try_at, Some(db.clock.now() + SignedDuration::from_hours(10)));
+    assert_eq!(
+        status.next_try_at,
+        Some(db.clock.now() + SignedDuration::from_hours(10))
+    );
     db.clock.advance(SignedDuration::from_hours(10));
     assert_eq!(db.claim().await.0, pushed(&[("TEE", 0, 1)]));
     db.temp.close().await;
@@ -255,7 +264,8 @@ async fn a_push_records_the_version_it_claimed_and_a_newer_one_stays_due() {
     let (items, claims) = db.claim().await;
     assert_eq!(items, pushed(&[("TEE", 4, 1)]));
     // Sold while the push is on its way.
-    db.mv("TEE", "LON", StockCommand::Reserve(Quantity::new(1).unwrap())).await;
+    db.mv("TEE", "LON", StockCommand::Reserve(Quantity::new(1).unwrap()))
+        .await;
     db.store.refresh_offers(500).await.unwrap();
     assert!(db.claim().await.0.is_empty(), "still leased");
     db.record(claims, PushOutcome::Pushed).await;
@@ -298,7 +308,16 @@ async fn a_resync_pushes_every_listing_again() {
         .await
         .unwrap();
     let off = db.store.resync("shop").await.unwrap_err();
-    assert!(matches!(off, StoreError::Conflict { code: "stock_pushes_off", .. }), "{off:?}");
+    assert!(
+        matches!(
+            off,
+            StoreError::Conflict {
+                code: "stock_pushes_off",
+                ..
+            }
+        ),
+        "{off:?}"
+    );
     db.temp.close().await;
 }
 
@@ -339,7 +358,11 @@ async fn the_listing_map_is_imported_keeping_buffers_and_reporting_unknown_skus(
     ];
     let report = db.store.import_listings("shop", &from_channel).await.unwrap();
     assert_eq!((report.imported, report.unchanged), (2, 0));
-    assert_eq!(report.unknown_skus, ["BUNDLE", "GHOST"], "kits hold no stock of their own");
+    assert_eq!(
+        report.unknown_skus,
+        ["BUNDLE", "GHOST"],
+        "kits hold no stock of their own"
+    );
     let tee = db.store.listing("shop", "TEE").await.unwrap();
     assert_eq!(tee.listing_id, "new-listing");
     assert_eq!(tee.buffer, Some(StockBuffer::Units(4)), "the buffer set here is kept");

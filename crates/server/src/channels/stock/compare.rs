@@ -79,7 +79,11 @@ pub async fn drift(store: &Store, connector: &dyn Connector, key: &str) -> Resul
 
 /// Asks the channel for every listing it has with a SKU and maps those whose SKU is a
 /// product here; the others, and listings whose ids cannot be kept, are reported.
-pub async fn import_listings(store: &Store, connector: &dyn Connector, key: &str) -> Result<ListingImport, CompareError> {
+pub async fn import_listings(
+    store: &Store,
+    connector: &dyn Connector,
+    key: &str,
+) -> Result<ListingImport, CompareError> {
     let listings = connector.listings().await?;
     let mut drafts = Vec::with_capacity(listings.len());
     let mut unusable = Vec::new();

@@ -109,7 +109,16 @@ async fn setup(app: &TestApp) -> FakeShopify {
     let fake = FakeShopify::start(TOKEN, LOCATION).await.unwrap();
     fake.add_listing("TEE", TEE + 1_000_000, TEE);
     fake.add_listing("MUG", MUG + 1_000_000, MUG);
-    shopify_channel(app, "shop", &["LON", "MCR"], &fake, LOCATION, StockBuffer::Units(1), Some(20)).await;
+    shopify_channel(
+        app,
+        "shop",
+        &["LON", "MCR"],
+        &fake,
+        LOCATION,
+        StockBuffer::Units(1),
+        Some(20),
+    )
+    .await;
     fake
 }
 
@@ -159,7 +168,11 @@ async fn sales_and_stock_on_any_channel_reach_the_shop(app: &TestApp) {
     round(&sync).await;
     assert_eq!(fake.level(MUG), Some(20), "45, capped");
 
-    assert_eq!(sets(&fake, LOCATION)[&TEE], [11, 8, 11, 9, 20], "one push per change, in order");
+    assert_eq!(
+        sets(&fake, LOCATION)[&TEE],
+        [11, 8, 11, 9, 20],
+        "one push per change, in order"
+    );
     let r = app.get("/api/v1/channels/shop/stock").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let tee = &r.body["data"][1];
@@ -178,7 +191,11 @@ async fn many_changes_before_a_round_are_one_push_of_the_latest_figure(app: &Tes
     }
     let done = round(&sync).await;
     assert_eq!((done.changed, done.pushed), (1, 1));
-    assert_eq!(sets(&fake, LOCATION)[&TEE], [0, 19], "20 received less the buffer, in one push");
+    assert_eq!(
+        sets(&fake, LOCATION)[&TEE],
+        [0, 19],
+        "20 received less the buffer, in one push"
+    );
     assert_eq!(round(&sync).await, Round::default(), "nothing more to do");
 }
 
@@ -220,15 +237,26 @@ async fn the_listing_map_is_imported_and_drift_and_resync_are_answered(app: &Tes
     assert_eq!(r.body["data"][0]["listing_id"], (MUG + 1_000_000).to_string());
     assert_eq!(r.body["data"][0]["item_id"], MUG.to_string());
     let next = r.body["next_cursor"].as_str().unwrap();
-    let r = app.get(&format!("/api/v1/channels/shop/listings?limit=1&cursor={next}")).await;
-    assert_eq!((r.body["data"][0]["sku"].as_str(), r.body["data"][0]["offered"].as_i64()), (Some("TEE"), Some(5)));
+    let r = app
+        .get(&format!("/api/v1/channels/shop/listings?limit=1&cursor={next}"))
+        .await;
+    assert_eq!(
+        (r.body["data"][0]["sku"].as_str(), r.body["data"][0]["offered"].as_i64()),
+        (Some("TEE"), Some(5))
+    );
 
     // Before the first push the shop shows 0 of TEE, which we offer 5 of.
     let r = app.get("/api/v1/channels/shop/drift").await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!((r.body["checked"].as_i64(), r.body["differing"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (r.body["checked"].as_i64(), r.body["differing"].as_i64()),
+        (Some(2), Some(1))
+    );
     let line = &r.body["data"][0];
-    assert_eq!((line["sku"].as_str(), line["ours"].as_i64(), line["theirs"].as_i64()), (Some("TEE"), Some(5), Some(0)));
+    assert_eq!(
+        (line["sku"].as_str(), line["ours"].as_i64(), line["theirs"].as_i64()),
+        (Some("TEE"), Some(5), Some(0))
+    );
     assert_eq!(line["difference"], -5);
     round(&sync).await;
     let r = app.get("/api/v1/channels/shop/drift").await;
@@ -242,12 +270,20 @@ async fn the_listing_map_is_imported_and_drift_and_resync_are_answered(app: &Tes
     assert_eq!(sets(&fake, LOCATION)[&TEE], [5, 5], "pushed again, unchanged");
 
     let r = app
-        .send(reqwest::Method::DELETE, "/api/v1/channels/shop/listings/TEE", Some(&app.admin), None, &[])
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/channels/shop/listings/TEE",
+            Some(&app.admin),
+            None,
+            &[],
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     app.receive("TEE", "LON", 1).await;
     assert_eq!(round(&sync).await.pushed, 0, "an unmapped SKU is not pushed");
-    app.get("/api/v1/channels/shop/listings/TEE").await.problem(404, "not_found");
+    app.get("/api/v1/channels/shop/listings/TEE")
+        .await
+        .problem(404, "not_found");
     let r = app
         .send(
             reqwest::Method::PUT,

@@ -31,7 +31,11 @@ const B_LOCATION: u64 = 22;
 /// Shop A ships from LON and MCR and keeps 2 units back; shop B ships from LON only,
 /// keeps 10 % back and offers at most 15.
 fn truth_a(sku: &Sku) -> i64 {
-    offered(sku.on_hand_lon - sku.reserved_lon + sku.on_hand_mcr, StockBuffer::Units(2), None)
+    offered(
+        sku.on_hand_lon - sku.reserved_lon + sku.on_hand_mcr,
+        StockBuffer::Units(2),
+        None,
+    )
 }
 
 fn truth_b(sku: &Sku) -> i64 {
@@ -74,7 +78,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % n
     }
 }
@@ -159,13 +166,15 @@ async fn write(store: Store, mine: Vec<usize>, count: usize, seed: u64) -> BTree
 /// the earliest moment that fits each push is never worse than a later one.)
 fn in_order(pushed: &[i64], timeline: &[i64]) -> bool {
     let mut at = 0;
-    pushed.iter().all(|figure| match timeline[at..].iter().position(|t| t == figure) {
-        Some(offset) => {
-            at += offset;
-            true
-        }
-        None => false,
-    })
+    pushed
+        .iter()
+        .all(|figure| match timeline[at..].iter().position(|t| t == figure) {
+            Some(offset) => {
+                at += offset;
+                true
+            }
+            None => false,
+        })
 }
 
 async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push_went_back(app: &TestApp) {
@@ -174,8 +183,26 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
     app.channel("web", &["LON"], "reject").await;
     let shop_a = FakeShopify::start(super::TOKEN, A_LOCATION).await.unwrap();
     let shop_b = FakeShopify::start(super::TOKEN, B_LOCATION).await.unwrap();
-    shopify_channel(app, "shop-a", &["LON", "MCR"], &shop_a, A_LOCATION, StockBuffer::Units(2), None).await;
-    shopify_channel(app, "shop-b", &["LON"], &shop_b, B_LOCATION, StockBuffer::Percent(10), Some(15)).await;
+    shopify_channel(
+        app,
+        "shop-a",
+        &["LON", "MCR"],
+        &shop_a,
+        A_LOCATION,
+        StockBuffer::Units(2),
+        None,
+    )
+    .await;
+    shopify_channel(
+        app,
+        "shop-b",
+        &["LON"],
+        &shop_b,
+        B_LOCATION,
+        StockBuffer::Percent(10),
+        Some(15),
+    )
+    .await;
     for i in 0..SKUS {
         app.product(&code(i), 1000).await;
         app.receive(&code(i), "LON", 20).await;
@@ -203,7 +230,12 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
     let mut writers = Vec::new();
     for w in 0..WRITERS {
         let mine: Vec<usize> = (0..SKUS).filter(|i| i % WRITERS == w).collect();
-        writers.push(tokio::spawn(write(app.store.clone(), mine, CHANGES / WRITERS, 7 + w as u64)));
+        writers.push(tokio::spawn(write(
+            app.store.clone(),
+            mine,
+            CHANGES / WRITERS,
+            7 + w as u64,
+        )));
     }
     let mut skus = BTreeMap::new();
     for writer in writers {
@@ -219,14 +251,23 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
     while sync.run_once().await.unwrap() != Round::default() {}
 
     let (sets_a, sets_b) = (shop_a.stock_sets(), shop_b.stock_sets());
-    assert!(sets_a.len() < CHANGES + SKUS, "changes were coalesced: {} pushes", sets_a.len());
+    assert!(
+        sets_a.len() < CHANGES + SKUS,
+        "changes were coalesced: {} pushes",
+        sets_a.len()
+    );
     for (i, sku) in &skus {
         for (shop, sets, item, timeline) in [
             (&shop_a, &sets_a, item_a(*i), &sku.timeline_a),
             (&shop_b, &sets_b, item_b(*i), &sku.timeline_b),
         ] {
             let last = *timeline.last().unwrap();
-            assert_eq!(shop.level(item), Some(last), "{}: the final figure is the formula's", code(*i));
+            assert_eq!(
+                shop.level(item),
+                Some(last),
+                "{}: the final figure is the formula's",
+                code(*i)
+            );
             let pushed: Vec<i64> = sets
                 .iter()
                 .filter(|s| s.inventory_item_id == item)
@@ -241,7 +282,13 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
     }
     app.assert_books_balance().await;
     let r = app.get("/api/v1/channels/shop-b/stock?limit=500").await;
-    assert!(r.body["data"].as_array().unwrap().iter().all(|s| s["due"] == json!(false)));
+    assert!(
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["due"] == json!(false))
+    );
 }
 
 #[test]
