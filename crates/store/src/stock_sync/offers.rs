@@ -240,6 +240,13 @@ impl Store {
     /// A mark is removed only at the version read: a balance changed again meanwhile
     /// stays marked, and is looked at again by the next refresh.
     pub async fn refresh_offers(&self, limit: i64) -> StoreResult<Refreshed> {
+        // Most rounds find nothing: a read, not a write turn, says so.
+        let marked = db::query_scalar::<i64>("SELECT 1 FROM stock_change LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if marked.is_none() {
+            return Ok(Refreshed::default());
+        }
         transact!(self, |tx| {
             let mut read =
                 Sql::new("SELECT product_id, location_id, version FROM stock_change ORDER BY product_id, location_id");
