@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use switchyard_core::validation::FieldError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ChannelError {
     /// An inbound notification whose signature does not match: answered 401, nothing
     /// stored.

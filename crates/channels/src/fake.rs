@@ -2,6 +2,8 @@
 //! channel's documented wire format (pagination, rate limits, errors, signatures), for
 //! tests here and in the server. Each channel's fake is one module in `fake/`.
 
+pub mod ebay;
+
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -9,6 +11,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub mod shopify;
+pub mod woocommerce;
+pub mod amazon;
 
 /// A fake serving on a loopback port until dropped.
 pub struct Running {

@@ -171,7 +171,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
     let when = jiff::fmt::rfc2822::parse(text).ok()?.timestamp();
-    let now = jiff::Timestamp::now();
+    let now = switchyard_core::Clock::now(&switchyard_core::SystemClock);
     Some(Duration::try_from(when.duration_since(now)).unwrap_or(Duration::ZERO))
 }
 

@@ -25,6 +25,7 @@ mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod http;
+pub mod import;
 pub mod shopify;
 pub mod signature;
 pub mod tokens;

@@ -8,6 +8,7 @@
 mod client;
 mod map;
 mod model;
+mod push;
 
 use jiff::Timestamp;
 use reqwest::header::HeaderMap;
@@ -23,7 +24,8 @@ use crate::{
 };
 
 pub use self::client::DEFAULT_API_VERSION;
-use self::map::{notices_for_order, refund_notice, tracking_company};
+use self::map::{notices_for_order, refund_notice};
+use self::push::tracking_company;
 
 /// The header carrying the webhook's signature.
 pub const HMAC_HEADER: &str = "X-Shopify-Hmac-Sha256";
@@ -113,7 +115,7 @@ impl Shopify {
         let open: Orders = self
             .get(&self.api(&format!("/orders/{id}/fulfillment_orders.json")))
             .await?;
-        let by_order = map::fulfillment_lines(fulfilment, &open.fulfillment_orders)?;
+        let by_order = push::fulfillment_lines(fulfilment, &open.fulfillment_orders)?;
         let mut tracking = json!({
             "number": fulfilment.tracking_number,
             "company": tracking_company(&fulfilment.carrier),
@@ -134,7 +136,7 @@ impl Shopify {
 
     async fn cancel(&self, cancellation: &Cancellation) -> Result<(), ChannelError> {
         let id = numeric_id(&cancellation.external_id, "order id")?;
-        let reason = map::cancel_reason(cancellation.reason.as_deref());
+        let reason = push::cancel_reason(cancellation.reason.as_deref());
         if cancellation.lines.is_empty() {
             let _: serde_json::Value = self
                 .post(&format!("/orders/{id}/cancel.json"), &json!({ "reason": reason }))
@@ -143,7 +145,7 @@ impl Shopify {
         }
         // Some lines only: a refund without money that removes them and puts their stock
         // back (`restock_type: cancel`), as Shopify's admin does for unfulfilled items.
-        let lines = map::cancelled_lines(cancellation)?;
+        let lines = push::cancelled_lines(cancellation)?;
         let body = json!({
             "refund": {
                 "notify": false,
@@ -181,7 +183,15 @@ impl Connector for Shopify {
             }
             "orders/cancelled" => {
                 let order: Order = read(topic, body)?;
-                let mut notices = notices_for_order(channel, &order)?;
+                // The cancellation counts even when the order itself cannot be taken.
+                let mut notices = match notices_for_order(channel, &order) {
+                    Ok(notices) => notices,
+                    Err(e @ ChannelError::Unmappable { .. }) => {
+                        tracing::warn!(order = %order.id.0, error = %e, "shopify cancelled order not mappable");
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e),
+                };
                 if !notices.iter().any(|n| matches!(n, Notice::Cancelled { .. })) {
                     notices.push(Notice::Cancelled {
                         external_id: order.id.0.clone(),
@@ -194,10 +204,14 @@ impl Connector for Shopify {
                 let refund: model::Refund = read(topic, body)?;
                 Ok(match refund_notice(&refund, None, None)? {
                     Some(refunded) => vec![refunded],
-                    None => vec![Notice::Ignored { topic: topic.to_owned() }],
+                    None => vec![Notice::Ignored {
+                        topic: topic.to_owned(),
+                    }],
                 })
             }
-            other => Ok(vec![Notice::Ignored { topic: other.to_owned() }]),
+            other => Ok(vec![Notice::Ignored {
+                topic: other.to_owned(),
+            }]),
         }
     }
 

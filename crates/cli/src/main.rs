@@ -5,6 +5,7 @@ mod channel;
 mod config;
 mod delivery;
 mod demo;
+mod import;
 mod logging;
 mod mail;
 
@@ -100,6 +101,9 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Bring orders in from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -205,6 +209,15 @@ fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
     let mut mix = [0; 5];
     mix[..parts.len()].copy_from_slice(&parts);
     Ok(mix)
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Place the orders of a CSV or TSV file (Amazon's unshipped-orders report, or any
+    /// layout with --mapping); each problem is reported by row and column, an order
+    /// with a bad row is refused whole, and a re-run places nothing twice. Exits 1 when
+    /// any row was refused.
+    Orders(import::OrdersArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,6 +403,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.verification.passed() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Import(ImportCommand::Orders(args)) => {
+            let store = open(&cli.database_url).await?;
+            let code = import::orders(&store, &args).await;
+            store.close().await;
+            return code;
         }
         Command::Check => {
             let store = open(&cli.database_url).await?;

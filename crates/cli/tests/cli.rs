@@ -8,6 +8,8 @@
 mod channel;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/import.rs"]
+mod import;
 #[path = "cli/ops.rs"]
 mod ops;
 #[path = "cli/walkthrough.rs"]

@@ -16,7 +16,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use crate::id::WebhookEndpointId;
+use crate::id::{ChannelId, WebhookEndpointId};
 use crate::validation::Invalid;
 
 string_enum!(
@@ -86,6 +86,9 @@ pub enum Destination {
     /// The customer of the order the message is about.
     Email,
     Webhook(WebhookEndpointId),
+    /// The sales channel the order came from, through its connector: fulfilments and
+    /// cancellations pushed back (`core::connector::push_for`).
+    Channel(ChannelId),
 }
 
 impl Destination {
@@ -93,6 +96,7 @@ impl Destination {
         match self {
             Destination::Email => "email",
             Destination::Webhook(id) => id.as_str(),
+            Destination::Channel(id) => id.as_str(),
         }
     }
 
@@ -102,7 +106,8 @@ impl Destination {
         }
         WebhookEndpointId::parse(text)
             .map(Destination::Webhook)
-            .ok_or_else(|| Invalid::new("invalid_value", "must be email or a webhook endpoint id"))
+            .or_else(|| ChannelId::parse(text).map(Destination::Channel))
+            .ok_or_else(|| Invalid::new("invalid_value", "must be email, a webhook endpoint id or a channel id"))
     }
 }
 

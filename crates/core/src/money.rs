@@ -228,27 +228,23 @@ impl Money {
             .collect()
     }
 
-    /// A line whose price includes tax, as an order line keeps it (unit price before
-    /// tax): `self` is the line's gross (unit price × `quantity`, tax included) and
-    /// `tax` the tax inside it. Answers the unit price net of tax, rounded up to a
-    /// whole minor unit, and what that rounding added (less than one minor unit per
-    /// unit), which the line takes off as discount so that unit × quantity − rounding
-    /// + tax is exactly the gross again and the tax is not counted twice.
-    pub fn without_included_tax(self, tax: Money, quantity: i64) -> Result<(Money, Money), MoneyError> {
-        self.same_currency(&tax)?;
+    /// A line's price for `quantity` units (`self`, as channels that give no exact unit
+    /// price send it) as a unit price and a discount with `unit × quantity − discount`
+    /// equal to `self` exactly: the unit price is rounded up to a minor unit and the
+    /// units that adds are given back as the discount (`10.00` for 3 is 3.34 each, 0.02
+    /// off). A quantity below 1 is `Overflow`, as no unit price can make it up.
+    pub fn per_unit(self, quantity: i64) -> Result<(Money, Money), MoneyError> {
         if quantity < 1 {
             return Err(MoneyError::Overflow);
         }
-        let net = i128::from(self.amount) - i128::from(tax.amount);
-        let quantity = i128::from(quantity);
-        let unit = -(-net).div_euclid(quantity);
-        let rounding = unit * quantity - net;
-        let money = |a: i128| {
-            i64::try_from(a)
-                .map(|a| Money::new(a, self.currency))
-                .map_err(|_| MoneyError::Overflow)
-        };
-        Ok((money(unit)?, money(rounding)?))
+        let unit = Money::new(self.amount.div_euclid(quantity), self.currency);
+        let short = self.amount.rem_euclid(quantity);
+        if short == 0 {
+            return Ok((unit, Money::zero(self.currency)));
+        }
+        let unit = unit.checked_add(Money::new(1, self.currency))?;
+        let back = unit.checked_mul(quantity)?.checked_sub(self)?;
+        Ok((unit, back))
     }
 
     /// An amount a client may give (a price, cost, fee, charge) or a total may reach:
@@ -292,6 +288,15 @@ mod tests {
 
     fn gbp() -> Currency {
         Currency::parse("GBP").unwrap_or(Currency::NONE)
+    }
+
+    proptest! {
+        #[test]
+        fn per_unit_gives_back_the_line_price(amount in 0i64..1_000_000_000, quantity in 1i64..10_000) {
+            let (unit, discount) = Money::new(amount, gbp()).per_unit(quantity).unwrap_or((Money::zero(gbp()), Money::zero(gbp())));
+            prop_assert_eq!(unit.amount * quantity - discount.amount, amount);
+            prop_assert!((0..quantity).contains(&discount.amount));
+        }
     }
 
     #[test]
@@ -390,6 +395,22 @@ mod tests {
     }
 
     #[test]
+    fn a_line_price_becomes_a_unit_price_and_the_rounding_given_back() {
+        let gbp = |a| Money::new(a, Currency::parse("GBP").unwrap());
+        assert_eq!(gbp(1200).per_unit(2), Ok((gbp(600), gbp(0))));
+        assert_eq!(gbp(1000).per_unit(3), Ok((gbp(334), gbp(2))));
+        assert_eq!(gbp(1).per_unit(4), Ok((gbp(1), gbp(3))));
+        assert_eq!(gbp(0).per_unit(5), Ok((gbp(0), gbp(0))));
+        for (amount, quantity) in [(999, 7), (1, 1), (123_456, 100)] {
+            let (unit, back) = gbp(amount).per_unit(quantity).unwrap();
+            assert_eq!(unit.amount * quantity - back.amount, amount);
+            assert!(back.amount >= 0 && back.amount < quantity);
+        }
+        assert_eq!(gbp(100).per_unit(0), Err(MoneyError::Overflow));
+        assert_eq!(gbp(i64::MAX).per_unit(2), Err(MoneyError::Overflow), "the rounded-up price overflows");
+    }
+
+    #[test]
     fn an_amount_is_allocated_in_proportion_and_adds_up_exactly() {
         let gbp = gbp();
         let split = |amount: i64, weights: &[i64]| -> Vec<i64> {
@@ -424,29 +445,6 @@ mod tests {
         ] {
             assert_eq!(split(amount, &weights).iter().sum::<i64>(), amount);
         }
-    }
-
-    #[test]
-    fn tax_included_in_a_price_comes_out_of_the_unit_price_once() {
-        let gbp = gbp();
-        let split = |gross: i64, tax: i64, quantity: i64| {
-            let (unit, rounding) = Money::new(gross, gbp)
-                .without_included_tax(Money::new(tax, gbp), quantity)
-                .unwrap();
-            assert_eq!(
-                unit.amount * quantity - rounding.amount + tax,
-                gross,
-                "the line adds up to its gross again"
-            );
-            (unit.amount, rounding.amount)
-        };
-        assert_eq!(split(3600, 600, 3), (1000, 0), "36.00 with 6.00 VAT is 3 x 10.00 net");
-        assert_eq!(split(1998, 333, 2), (833, 1), "16.65 net over 2 is 8.33 each, 0.01 back");
-        assert_eq!(split(1000, 0, 3), (334, 2));
-        assert_eq!(split(1200, 200, 1), (1000, 0));
-        let other = Money::new(1, Currency::parse("EUR").unwrap());
-        assert!(Money::new(1, gbp).without_included_tax(other, 1).is_err());
-        assert!(Money::new(1, gbp).without_included_tax(Money::zero(gbp), 0).is_err());
     }
 
     #[test]

@@ -145,6 +145,9 @@ string_enum!(
         RunningLate = "order.running_late",
         /// The customer was sent an email (its kind and subject; never its text).
         EmailSent = "order.email_sent",
+        /// The channel cancelled the order, and nothing could be done about it here on
+        /// its own (the goods left, or it was already held): an operator decides.
+        ChannelCancelled = "order.channel_cancelled",
     }
 );
 

@@ -112,7 +112,7 @@ pub enum TextKind {
 }
 
 /// The fields whose text is free, by name: the last segment of the field's JSON pointer.
-pub const FREE_TEXT_FIELDS: &[&str] = &["note", "notes", "customer_note", "description", "message"];
+pub const FREE_TEXT_FIELDS: &[&str] = &["note", "notes", "customer_note", "description", "message", "content"];
 
 impl TextKind {
     /// The kind of text the field named `name` holds (a body field's last pointer

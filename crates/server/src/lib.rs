@@ -119,7 +119,12 @@ impl AppState {
 
     /// A delivery worker with this server's store and senders.
     pub fn worker(&self) -> delivery::Worker {
-        delivery::Worker::new(self.store.clone(), self.senders.clone())
+        let mut senders = self.senders.clone();
+        senders.channel = Arc::new(channels::push::ChannelSender::new(
+            self.store.clone(),
+            self.connectors.clone(),
+        ));
+        delivery::Worker::new(self.store.clone(), senders)
     }
 
     /// A stock-sync worker with this server's store and connectors.
@@ -209,6 +214,7 @@ fn split(api: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::Op
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
         .routes(routes!(api::tracking::easypost_webhook))
+        .routes(routes!(api::channels::channel_webhook))
         .merge(api)
         .split_for_parts();
     api::document_common(&mut doc);
@@ -265,7 +271,7 @@ pub async fn serve(
     let stock_sync = state
         .background_delivery
         .then(|| tokio::spawn(state.stock_sync().run(stopped.clone())));
-    let sweeps = tokio::spawn(lifecycle::sweep(state.store.clone(), stopped));
+    let sweeps = tokio::spawn(lifecycle::sweep(state.clone(), stopped));
     let limits = state.limits.clone();
     let drained = lifecycle::draining(state.clone(), shutdown, &stop);
     let result = connection::serve(listener, app(state), &limits, drained).await;

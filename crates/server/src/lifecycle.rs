@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use switchyard_store::Store;
 use tokio::sync::{Notify, watch};
 
 use crate::AppState;
@@ -93,10 +92,12 @@ enum Step {
     Feedback,
     /// After tracking, so a parcel the carrier just delivered is not called late.
     RunningLate,
+    /// Channels whose poll interval has passed are asked for orders changed since.
+    Channels,
 }
 
 impl Step {
-    const ALL: [Step; 10] = [
+    const ALL: [Step; 11] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Deliveries,
@@ -107,9 +108,11 @@ impl Step {
         Step::Tracking,
         Step::Feedback,
         Step::RunningLate,
+        Step::Channels,
     ];
 
-    async fn run(self, store: &Store) {
+    async fn run(self, state: &AppState) {
+        let store = &state.store;
         let (done, what) = match self {
             Step::Payments => (
                 store.settle_stale_payments().await,
@@ -139,6 +142,13 @@ impl Step {
             ),
             Step::Feedback => (store.request_due_feedback().await, "asked customers for feedback"),
             Step::RunningLate => (store.flag_running_late().await, "marked shipments running late"),
+            Step::Channels => match crate::channels::poll::poll_due(state).await {
+                Ok(n) => (Ok(n), "took orders and changes polled from channels"),
+                Err(e) => {
+                    tracing::warn!(status = %e.status(), "polling channels failed");
+                    return;
+                }
+            },
         };
         match done {
             Ok(0) => {}
@@ -150,7 +160,7 @@ impl Step {
 
 /// Every 30 seconds, runs each `Step` in turn; once `stop` turns true, finishes the
 /// step it is in and returns.
-pub(crate) async fn sweep(store: Store, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     loop {
         tokio::select! {
@@ -161,7 +171,7 @@ pub(crate) async fn sweep(store: Store, mut stop: watch::Receiver<bool>) {
             if *stop.borrow() {
                 return;
             }
-            step.run(&store).await;
+            step.run(&state).await;
         }
     }
 }

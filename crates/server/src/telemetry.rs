@@ -207,6 +207,7 @@ pub fn count_delivery(destination: &Destination, outcome: Outcome) {
     let kind = match destination {
         Destination::Email => "email",
         Destination::Webhook(_) => "webhook",
+        Destination::Channel(_) => "channel",
     };
     metrics::counter!(DELIVERY_ATTEMPTS, "destination" => kind, "outcome" => outcome.attempt().as_str()).increment(1);
 }

@@ -217,6 +217,22 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the poll of channel `id` due at `now` (its interval passed since the last
+    /// one): true for the one caller, of every instance, that got it.
+    pub async fn claim_poll(&self, id: &ChannelId, now: Timestamp) -> StoreResult<bool> {
+        transact!(self, |tx| {
+            let done = db::query(
+                "UPDATE channel_connection SET polled_at = $1 WHERE channel_id = $2 \
+                 AND (polled_at IS NULL OR polled_at <= $1 - poll_interval_seconds * 1000000)",
+            )
+            .bind(micros(now))
+            .bind(id.as_str())
+            .execute(&mut ***tx)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
     /// Records a poll of channel `id` made at `at`: orders changed up to `until` are
     /// fetched (kept as it was when the poll failed), with the error, if any.
     pub async fn record_poll(

@@ -84,7 +84,12 @@ impl Shopify {
             let records: Vec<T> =
                 serde_json::from_value(records).map_err(|e| ChannelError::Unreadable(format!("{key}: {e}")))?;
             items.extend(records);
-            if let Some(link) = reply.headers.get(LINK).and_then(|v| v.to_str().ok()).and_then(next_link) {
+            if let Some(link) = reply
+                .headers
+                .get(LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+            {
                 // The token goes only where the connection points.
                 if !link.starts_with(&format!("{}/", self.connection.settings.base_url)) {
                     return Err(ChannelError::Unreadable(
@@ -118,7 +123,9 @@ pub fn next_link(header: &str) -> Option<String> {
 pub fn bucket_pause(header: &str) -> Option<Duration> {
     let (used, size) = header.trim().split_once('/')?;
     let (used, size): (u64, u64) = (used.trim().parse().ok()?, size.trim().parse().ok()?);
-    let over = (used + BUCKET_MARGIN).checked_sub(size).filter(|&n| n > 0 && size > 0)?;
+    let over = (used + BUCKET_MARGIN)
+        .checked_sub(size)
+        .filter(|&n| n > 0 && size > 0)?;
     Some(Duration::from_millis(over * 20_000 / size))
 }
 
@@ -140,7 +147,8 @@ mod tests {
             next_link(both).as_deref(),
             Some("https://shop.example.com/admin/api/2025-01/orders.json?limit=250&page_info=next2")
         );
-        let last = "<https://shop.example.com/admin/api/2025-01/orders.json?limit=250&page_info=prev1>; rel=\"previous\"";
+        let last =
+            "<https://shop.example.com/admin/api/2025-01/orders.json?limit=250&page_info=prev1>; rel=\"previous\"";
         assert_eq!(next_link(last), None);
         assert_eq!(next_link(""), None);
     }

@@ -1,24 +1,22 @@
 //! Shopify payloads in our terms, as pure functions: an order as an `OrderInput` (and
-//! the notices it amounts to), a refund as a `ChannelRefund`, products as listings,
-//! and our fulfilments and cancellations as Shopify's request bodies.
+//! the notices it amounts to), a refund as a `ChannelRefund`, products as listings.
 //!
 //! Money: each price is read exactly from Shopify's decimal text. Tax and discount
 //! Shopify gives per line (`tax_lines`, `discount_allocations`, or the older
 //! `total_discount`) stay on their line; given only for the order (`tax_lines` on the
 //! order, `total_discounts`), they are split over the lines by each line's gross.
 //! With `taxes_included`, prices contain the tax, so each line's unit price is taken
-//! net of it (core's `without_included_tax`) and shipping likewise, and Shopify's
+//! net of it (core's `per_unit` of the price less its tax) and shipping likewise, and Shopify's
 //! tax-inclusive subtotal is not compared with ours.
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
 use switchyard_core::catalog::AddressInput;
 use switchyard_core::order::{CustomerInput, LineInput, OrderInput, ShippingInput, TotalsInput};
 use switchyard_core::validation::{FieldError, Invalid};
 use switchyard_core::{Currency, Money};
 
-use super::model::{Address, Decimal, FulfillmentOrder, Id, Order, Product, Refund, TaxLine};
-use crate::{Cancellation, ChannelError, ChannelRefund, Fulfilment, Listing, Notice};
+use super::model::{Address, Decimal, Id, Order, Product, Refund, TaxLine};
+use crate::{ChannelError, ChannelRefund, Listing, Notice};
 
 /// Reads money in one currency, keeping every problem by field.
 struct Reader {
@@ -56,7 +54,7 @@ impl Reader {
     }
 }
 
-fn unmappable(external_id: &str, errors: Vec<FieldError>) -> ChannelError {
+pub(super) fn unmappable(external_id: &str, errors: Vec<FieldError>) -> ChannelError {
     ChannelError::Unmappable {
         external_id: external_id.to_owned(),
         errors,
@@ -117,7 +115,12 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
     let currency = match order.currency.as_deref().map(Currency::parse) {
         Some(Ok(c)) => c,
         Some(Err(e)) => return Err(unmappable(id, vec![e.at("/currency")])),
-        None => return Err(unmappable(id, vec![Invalid::new("required", "is required").at("/currency")])),
+        None => {
+            return Err(unmappable(
+                id,
+                vec![Invalid::new("required", "is required").at("/currency")],
+            ));
+        }
     };
     let mut r = Reader {
         currency,
@@ -172,7 +175,10 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
                 r.total(amounts, &field)
             })
             .collect()
-    } else if items.iter().any(|l| l.total_discount.as_ref().is_some_and(|d| d.0.trim() != "0.00")) {
+    } else if items
+        .iter()
+        .any(|l| l.total_discount.as_ref().is_some_and(|d| d.0.trim() != "0.00"))
+    {
         (items.iter().enumerate())
             .map(|(i, l)| match &l.total_discount {
                 Some(d) => r.money(d, format!("/lines/{i}/discount")),
@@ -180,20 +186,19 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
             })
             .collect()
     } else {
-        let order_discount = (order.total_discounts.as_ref())
-            .map_or(Money::zero(currency), |d| r.money(d, "/totals/discount"));
+        let order_discount =
+            (order.total_discounts.as_ref()).map_or(Money::zero(currency), |d| r.money(d, "/totals/discount"));
         r.split(order_discount, &weights, "/totals/discount")
     };
 
     let mut lines = Vec::with_capacity(items.len());
     for (i, l) in items.iter().enumerate() {
         let (unit_price, discount) = if included {
-            match gross[i].without_included_tax(taxes[i], l.quantity) {
+            match gross[i].checked_sub(taxes[i]).and_then(|net| net.per_unit(l.quantity)) {
                 Ok((unit, rounding)) => (unit, discounts[i].checked_add(rounding).unwrap_or(discounts[i])),
                 Err(_) => {
-                    r.errors.push(
-                        Invalid::new("out_of_range", "must be at least 1").at(format!("/lines/{i}/quantity")),
-                    );
+                    r.errors
+                        .push(Invalid::new("out_of_range", "must be at least 1").at(format!("/lines/{i}/quantity")));
                     (prices[i], discounts[i])
                 }
             }
@@ -255,11 +260,10 @@ pub fn order_input(channel: &str, order: &Order) -> Result<OrderInput, ChannelEr
         }),
         service_level: None,
         notes: text(order.note.as_deref()),
-        tags: order.tags.as_deref().map(|t| {
-            t.split(',')
-                .filter_map(|t| text(Some(t)))
-                .collect()
-        }),
+        tags: order
+            .tags
+            .as_deref()
+            .map(|t| t.split(',').filter_map(|t| text(Some(t))).collect()),
         totals: Some(totals),
         priority: None,
         payment_token: None,
@@ -299,7 +303,11 @@ pub fn notices_for_order(channel: &str, order: &Order) -> Result<Vec<Notice>, Ch
 
 /// A refund as the money it paid back: its successful `refund` transactions summed
 /// (`None` when it paid nothing back, as a refund that only restocks).
-pub fn refund_notice(refund: &Refund, order: Option<&Id>, currency: Option<Currency>) -> Result<Option<Notice>, ChannelError> {
+pub fn refund_notice(
+    refund: &Refund,
+    order: Option<&Id>,
+    currency: Option<Currency>,
+) -> Result<Option<Notice>, ChannelError> {
     let external_id = (refund.order_id.as_ref().or(order))
         .ok_or_else(|| ChannelError::Unreadable("a refund without its order_id".into()))?
         .0
@@ -315,16 +323,28 @@ pub fn refund_notice(refund: &Refund, order: Option<&Id>, currency: Option<Curre
         let field = format!("/transactions/{i}/amount");
         let currency = match t.currency.as_deref().map(Currency::parse) {
             Some(Ok(c)) => c,
-            Some(Err(e)) => return Err(unmappable(&external_id, vec![e.at(format!("/transactions/{i}/currency"))])),
+            Some(Err(e)) => {
+                return Err(unmappable(
+                    &external_id,
+                    vec![e.at(format!("/transactions/{i}/currency"))],
+                ));
+            }
             None => currency.ok_or_else(|| {
-                unmappable(&external_id, vec![Invalid::new("required", "is required").at(format!("/transactions/{i}/currency"))])
+                unmappable(
+                    &external_id,
+                    vec![Invalid::new("required", "is required").at(format!("/transactions/{i}/currency"))],
+                )
             })?,
         };
-        amounts.push(Money::from_decimal(&t.amount.0, currency).map_err(|e| unmappable(&external_id, vec![e.at(field)]))?);
+        amounts
+            .push(Money::from_decimal(&t.amount.0, currency).map_err(|e| unmappable(&external_id, vec![e.at(field)]))?);
     }
     let first = amounts[0].currency;
     let amount = Money::sum(first, amounts).map_err(|e| {
-        unmappable(&external_id, vec![Invalid::new("invalid_amount", e.to_string()).at("/transactions")])
+        unmappable(
+            &external_id,
+            vec![Invalid::new("invalid_amount", e.to_string()).at("/transactions")],
+        )
     })?;
     Ok(Some(Notice::Refunded(ChannelRefund {
         external_id,
@@ -346,109 +366,6 @@ pub fn listings(products: &[Product]) -> Vec<Listing> {
             })
         })
         .collect()
-}
-
-/// The tracking company as Shopify names the carriers it knows; another carrier's
-/// name is sent as we have it.
-pub fn tracking_company(carrier: &str) -> String {
-    match carrier {
-        "ups" => "UPS",
-        "usps" => "USPS",
-        "fedex" => "FedEx",
-        "dhl_express" => "DHL Express",
-        "royal_mail" => "Royal Mail",
-        other => other,
-    }
-    .to_owned()
-}
-
-/// A Shopify id as the API takes it: a JSON number.
-fn id_value(id: &Id) -> Value {
-    id.0.parse::<u64>().map_or_else(|_| json!(id.0), |n| json!(n))
-}
-
-/// `line_items_by_fulfillment_order` for a fulfilment: each of our lines matched by its
-/// Shopify line item id to the open fulfillment orders' lines, its quantity taken from
-/// what each can still fulfil.
-pub fn fulfillment_lines(f: &Fulfilment, orders: &[FulfillmentOrder]) -> Result<Vec<Value>, ChannelError> {
-    let open: Vec<&FulfillmentOrder> = (orders.iter())
-        .filter(|o| matches!(o.status.as_str(), "open" | "in_progress"))
-        .collect();
-    let mut taken: Vec<Vec<(&Id, i64)>> = vec![Vec::new(); open.len()];
-    let mut errors = Vec::new();
-    for (i, line) in f.lines.iter().enumerate() {
-        let Some(line_item) = line.external_id.as_deref() else {
-            errors.push(Invalid::new("required", "has no Shopify line item id").at(format!("/lines/{i}/external_id")));
-            continue;
-        };
-        let mut left = line.quantity;
-        for (o, order) in open.iter().enumerate() {
-            for fo_line in order.line_items.iter().filter(|l| l.line_item_id.0 == line_item) {
-                let already: i64 = taken[o].iter().filter(|(id, _)| *id == &fo_line.id).map(|(_, q)| q).sum();
-                let take = left.min(fo_line.fulfillable_quantity - already);
-                if take > 0 {
-                    taken[o].push((&fo_line.id, take));
-                    left -= take;
-                }
-            }
-        }
-        if left > 0 {
-            errors.push(
-                Invalid::new(
-                    "not_fulfillable",
-                    format!("{left} of line item {line_item} are not open for fulfilment on Shopify"),
-                )
-                .at(format!("/lines/{i}/quantity")),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(unmappable(&f.external_id, errors));
-    }
-    Ok(open
-        .iter()
-        .zip(taken)
-        .filter(|(_, lines)| !lines.is_empty())
-        .map(|(order, lines)| {
-            let lines: Vec<Value> = lines
-                .into_iter()
-                .map(|(id, quantity)| json!({"id": id_value(id), "quantity": quantity}))
-                .collect();
-            json!({"fulfillment_order_id": id_value(&order.id), "fulfillment_order_line_items": lines})
-        })
-        .collect())
-}
-
-/// Shopify's cancel reason for ours: one of its own words, else `other`.
-pub fn cancel_reason(reason: Option<&str>) -> &'static str {
-    match reason.map(|r| r.trim().to_ascii_lowercase()).as_deref() {
-        Some("customer" | "customer_request") => "customer",
-        Some("inventory" | "stock") => "inventory",
-        Some("fraud") => "fraud",
-        Some("declined") => "declined",
-        _ => "other",
-    }
-}
-
-/// `refund_line_items` that cancel some lines of an order (no money, stock back).
-pub fn cancelled_lines(c: &Cancellation) -> Result<Vec<Value>, ChannelError> {
-    let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for (i, line) in c.lines.iter().enumerate() {
-        match line.external_id.as_deref() {
-            Some(id) => lines.push(json!({
-                "line_item_id": id_value(&Id(id.to_owned())),
-                "quantity": line.quantity,
-                "restock_type": "cancel",
-            })),
-            None => errors.push(Invalid::new("required", "has no Shopify line item id").at(format!("/lines/{i}/external_id"))),
-        }
-    }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(unmappable(&c.external_id, errors))
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ impl<'de> Deserialize<'de> for Decimal {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(Decimal(s)),
             Value::Number(n) => Ok(Decimal(n.to_string())),
-            other => Err(serde::de::Error::custom(format!("expected a decimal amount, got {other}"))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a decimal amount, got {other}"
+            ))),
         }
     }
 }

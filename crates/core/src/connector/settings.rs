@@ -54,9 +54,13 @@ pub fn requirements(kind: ChannelKind) -> Option<Requirements> {
         }),
         ChannelKind::Amazon => Some(Requirements {
             credentials: &["client_id", "client_secret", "refresh_token"],
-            optional_credentials: &[],
+            // The shared secret the seller's relay (from Amazon's SQS or EventBridge)
+            // sends with each ORDER_CHANGE notification; without it none is accepted.
+            optional_credentials: &["notification_token"],
             options: &["marketplace_id", "seller_id"],
-            optional_options: &["token_url"],
+            // `prices_include_tax`: `true` or `false`, overriding what the marketplace
+            // implies (VAT-inclusive everywhere but the US and Canada).
+            optional_options: &["token_url", "prices_include_tax"],
         }),
         ChannelKind::Ebay => Some(Requirements {
             credentials: &["client_id", "client_secret", "refresh_token"],

@@ -75,7 +75,12 @@ fn each_outcome_is_recorded_as_its_attempt_outcome() {
 #[test]
 fn a_destination_is_written_and_read_as_email_or_its_endpoint_id() {
     let endpoint = WebhookEndpointId::new_at(now());
-    for destination in [Destination::Email, Destination::Webhook(endpoint.clone())] {
+    let channel = crate::id::ChannelId::new_at(now());
+    for destination in [
+        Destination::Email,
+        Destination::Webhook(endpoint.clone()),
+        Destination::Channel(channel),
+    ] {
         assert_eq!(Destination::parse(destination.as_text()).unwrap(), destination);
     }
     assert_eq!(Destination::Webhook(endpoint.clone()).as_text(), endpoint.as_str());

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{HoldReason, LineStatus, OrderAction, OrderStatus, TransitionError, transition};
 use crate::catalog::ShortagePolicy;
+use crate::payment::PaymentProvider;
 use std::collections::BTreeSet;
 
 use crate::id::ProductId;
@@ -99,14 +100,33 @@ impl OrderStatus {
 #[error("{} line(s) cannot be served now and the channel rejects short orders", .0.len())]
 pub struct ShortOrder(pub Vec<usize>);
 
+/// A new order's lines, and the hold it starts on, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedLines {
+    pub lines: Vec<LineStatus>,
+    /// `Some(Stock)` for an order a reject channel sent that cannot be served, when the
+    /// channel already took the customer's money: it is kept, backordered and held for
+    /// an operator, never refused (the sale happened; refusing would lose it).
+    pub hold: Option<HoldReason>,
+}
+
 /// The status of each line of a new order, from whether routing found it a location,
-/// or the lines that make the channel refuse the order.
-pub fn placement_lines(served: &[bool], policy: ShortagePolicy) -> Result<Vec<LineStatus>, ShortOrder> {
+/// the channel's shortage policy and who took the money; or the lines that make the
+/// channel refuse the order.
+pub fn placement_lines(
+    served: &[bool],
+    policy: ShortagePolicy,
+    provider: PaymentProvider,
+) -> Result<PlacedLines, ShortOrder> {
     let short: Vec<usize> = (0..served.len()).filter(|i| !served[*i]).collect();
-    if !short.is_empty() && policy == ShortagePolicy::Reject {
-        return Err(ShortOrder(short));
-    }
-    Ok(served
+    let hold = match (short.is_empty(), policy, provider) {
+        (true, _, _) | (false, ShortagePolicy::Backorder, _) => None,
+        (false, ShortagePolicy::Reject, PaymentProvider::Channel) => Some(HoldReason::Stock),
+        (false, ShortagePolicy::Reject, PaymentProvider::Manual | PaymentProvider::Test) => {
+            return Err(ShortOrder(short));
+        }
+    };
+    let lines = served
         .iter()
         .map(|s| {
             if *s {
@@ -115,7 +135,34 @@ pub fn placement_lines(served: &[bool], policy: ShortagePolicy) -> Result<Vec<Li
                 LineStatus::Backordered
             }
         })
-        .collect())
+        .collect();
+    Ok(PlacedLines { lines, hold })
+}
+
+/// What a cancellation made on the channel does to the order here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelCancel {
+    /// Cancel it: stock is released and pushed back to the channels.
+    Cancel,
+    /// Work has started on the floor (a shipment is being picked or packed): hold it
+    /// with reason `customer_request` for an operator to stop the parcel or let it go.
+    Hold,
+    /// Tell the operator on the timeline only: the order is already held, or its goods
+    /// have left, so neither cancelling nor holding is possible.
+    Note,
+    /// It is already cancelled: nothing to do (the channel told us twice).
+    Nothing,
+}
+
+/// The one rule for a channel's cancellation, from the order's status and whether a
+/// shipment of it has started on the floor.
+pub fn channel_cancel(status: OrderStatus, floor_started: bool) -> ChannelCancel {
+    match (status, floor_started) {
+        (OrderStatus::Cancelled, _) => ChannelCancel::Nothing,
+        (OrderStatus::Open | OrderStatus::OnHold, false) => ChannelCancel::Cancel,
+        (OrderStatus::Open, true) => ChannelCancel::Hold,
+        (OrderStatus::OnHold, true) | (OrderStatus::Completed, _) => ChannelCancel::Note,
+    }
 }
 
 /// A line that could not be reserved.

@@ -2,12 +2,14 @@
 
 pub mod catalog;
 pub mod channel_stock;
+pub mod channels;
 mod document;
 pub mod documents;
 pub mod emails;
 pub mod events;
 pub mod feedback;
 pub mod fulfilment;
+pub mod imports;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
@@ -99,6 +101,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(channel_stock::get_channel_stock))
         .routes(routes!(channel_stock::get_drift))
         .routes(routes!(channel_stock::resync))
+        .routes(routes!(
+            channels::get_connection,
+            channels::set_connection,
+            channels::delete_connection
+        ))
+        .routes(routes!(channels::test_connection))
+        .routes(routes!(channels::poll_channel))
         .routes(routes!(inventory::list_levels))
         .routes(routes!(inventory::list_movements))
         .routes(routes!(inventory::create_receipt))
@@ -112,6 +121,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::cancel_order_line))
         .routes(routes!(orders::hold_order))
         .routes(routes!(orders::release_order))
+        .routes(routes!(imports::create_import))
         .routes(routes!(emails::preview_email))
         .routes(routes!(payments::get_payments, payments::create_payment))
         .routes(routes!(payments::create_refund))

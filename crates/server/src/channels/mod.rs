@@ -4,8 +4,6 @@
 //! (`poll`), and what we tell them: fulfilments and cancellations through the delivery
 //! machinery (`push`), stock levels through stock sync (`stock`).
 
-pub mod stock;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -18,6 +16,11 @@ use switchyard_store::connection::StoredConnection;
 use switchyard_core::validation::Invalid;
 
 use crate::error::ApiError;
+
+pub mod intake;
+pub mod poll;
+pub mod push;
+pub mod stock;
 
 /// A connector built, with the settings it was built from.
 type Built = (ConnectionDraft, Arc<dyn Connector>);

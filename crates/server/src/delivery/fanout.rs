@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
+use switchyard_core::connector::{self, Pushes};
 use switchyard_core::delivery::{self, Destination};
+use switchyard_core::id::ChannelId;
 use switchyard_core::mail;
 use switchyard_core::webhook::{self, EndpointFilter};
 use switchyard_store::outbox::{Dispatch, Undispatched};
@@ -20,8 +22,15 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
     if messages.is_empty() {
         return Ok(plan);
     }
-    // Read once for the batch: what every enabled endpoint wants.
+    // Read once for the batch: what every enabled endpoint wants, and what each
+    // channel with a connection has pushed back to it.
     let subscriptions = store.webhook_subscriptions().await?;
+    let connections: Connected = store
+        .stored_connections()
+        .await?
+        .into_iter()
+        .map(|c| (c.channel, (c.channel_id, c.settings.pushes)))
+        .collect();
     // A placement writes several messages about one order at once: read it once a round.
     let mut read: HashMap<(String, String), Value> = HashMap::new();
     for message in messages {
@@ -43,7 +52,7 @@ pub async fn plan(store: &Store, messages: &[Undispatched]) -> StoreResult<Vec<D
         plan.push(Dispatch {
             message: message.id.clone(),
             ordering_key: delivery::ordering_key(&message.aggregate_id, &message.payload).to_owned(),
-            destinations: destinations(message, &body, &subscriptions),
+            destinations: destinations(message, &body, &subscriptions, &connections),
             body,
         });
     }
@@ -88,11 +97,20 @@ pub fn webhook_wants(filter: &EndpointFilter, topic: &str, body: &Value) -> bool
     webhook::wants(filter, topic, channel)
 }
 
+/// The channels with a connection, by code: their id and what is pushed to them.
+type Connected = HashMap<String, (ChannelId, Pushes)>;
+
 /// Who wants `message`, whose body is `body`: every enabled webhook endpoint whose
-/// filter wants it, and the customer when it is a message they are mailed about
+/// filter wants it, the customer when it is a message they are mailed about
 /// (whether the channel sends that kind, and to which address, the email sender
-/// decides at its try).
-fn destinations(message: &Undispatched, body: &Value, subscriptions: &[Subscription]) -> Vec<Destination> {
+/// decides at its try), and the order's channel when it is pushed there
+/// (`core::connector::push_for`) and the channel knows the order (its external id).
+fn destinations(
+    message: &Undispatched,
+    body: &Value,
+    subscriptions: &[Subscription],
+    connections: &Connected,
+) -> Vec<Destination> {
     let mut wanted: Vec<Destination> = subscriptions
         .iter()
         .filter(|s| webhook_wants(&s.filter, &message.topic, body))
@@ -100,6 +118,15 @@ fn destinations(message: &Undispatched, body: &Value, subscriptions: &[Subscript
         .collect();
     if mail::kind_for(&message.topic, &message.payload).is_some() {
         wanted.push(Destination::Email);
+    }
+    let channel = body["data"].get("channel").and_then(Value::as_str);
+    let known = body["data"].get("external_id").is_some_and(Value::is_string);
+    let actor = message.payload.get("actor").and_then(Value::as_str).unwrap_or_default();
+    if let Some((id, pushes)) = channel.and_then(|c| connections.get(c))
+        && known
+        && connector::push_for(&message.topic, actor, *pushes).is_some()
+    {
+        wanted.push(Destination::Channel(id.clone()));
     }
     wanted
 }

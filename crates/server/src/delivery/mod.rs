@@ -57,6 +57,9 @@ impl Sender for NotConfigured {
 pub struct Senders {
     pub email: Arc<dyn Sender>,
     pub webhook: Arc<dyn Sender>,
+    /// Fulfilments and cancellations pushed to sales channels; `AppState::worker`
+    /// gives the channel sender.
+    pub channel: Arc<dyn Sender>,
 }
 
 impl Default for Senders {
@@ -64,6 +67,7 @@ impl Default for Senders {
         Senders {
             email: Arc::new(NotConfigured("no SMTP server configured (--smtp-url)")),
             webhook: Arc::new(NotConfigured("webhooks are not set up on this server")),
+            channel: Arc::new(NotConfigured("channel pushes are not set up on this worker")),
         }
     }
 }
@@ -73,6 +77,7 @@ impl Senders {
         match destination {
             Destination::Email => self.email.clone(),
             Destination::Webhook(_) => self.webhook.clone(),
+            Destination::Channel(_) => self.channel.clone(),
         }
     }
 }

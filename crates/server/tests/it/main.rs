@@ -12,6 +12,7 @@ mod edges;
 mod feedback;
 mod hostile;
 mod idempotency;
+mod imports;
 mod inventory;
 mod mail;
 mod ops;

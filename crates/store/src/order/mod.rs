@@ -35,6 +35,7 @@ use crate::shipment::link::{lines_in_progress, refuse_lines_in_progress, withdra
 use crate::{Store, WriteTx};
 
 mod allocate;
+mod channel;
 mod head;
 mod lifecycle;
 mod mail;
@@ -44,6 +45,7 @@ mod route;
 mod simulate;
 
 use allocate::*;
+pub use channel::{ChannelCancelled, ChannelRefunded};
 pub(crate) use head::{Head, lock};
 pub use simulate::{SimulatedLine, Simulation};
 
@@ -270,6 +272,7 @@ pub(crate) fn event(
             Arg::Int(micros(now)),
         ],
     );
-    let payload = json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now });
+    let payload =
+        json!({ "order_id": order, "kind": kind, "message": message, "data": data, "at": now, "actor": actor });
     enqueue(tx, now, kind.as_str(), order.as_str(), &payload);
 }

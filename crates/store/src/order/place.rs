@@ -209,16 +209,26 @@ impl Store {
         let (decision, sites, route_lines) = self.route_on(tx, network, channel.split_policy, wanted, now).await?;
         let plan = &decision.chosen;
         let served: Vec<bool> = plan.assignment.iter().map(Option::is_some).collect();
-        let statuses = rules::placement_lines(&served, channel.shortage_policy).map_err(|_| {
-            let skus: Vec<&str> = draft.lines.iter().map(|l| l.sku.as_str()).collect();
-            StoreError::InsufficientStock(rules::short_lines(
-                &skus,
-                wanted,
-                &route_lines,
-                &sites,
-                &plan.assignment,
-            ))
-        })?;
+        let placed = rules::placement_lines(&served, channel.shortage_policy, channel.policies.payment_provider)
+            .map_err(|_| {
+                let skus: Vec<&str> = draft.lines.iter().map(|l| l.sku.as_str()).collect();
+                StoreError::InsufficientStock(rules::short_lines(
+                    &skus,
+                    wanted,
+                    &route_lines,
+                    &sites,
+                    &plan.assignment,
+                ))
+            })?;
+        let statuses = placed.lines;
+        let hold = placed.hold.map(|reason| Hold {
+            reason,
+            note: Some(format!(
+                "{} took the customer's money for stock we do not have; the short lines wait as backorders",
+                channel.code
+            )),
+            until: None,
+        });
 
         let next_number = match self.backend() {
             crate::Backend::Sqlite => {
@@ -238,15 +248,16 @@ impl Store {
             "INSERT INTO sales_order (id, number, channel_id, external_id, status, fulfilment_status, payment_status, \
              currency, customer_email, customer_name, customer_phone, shipping_address, billing_address, ship_country, \
              subtotal, discount_total, tax_total, shipping_amount, shipping_tax, grand_total, service_level, notes, tags, \
-             placed_at, created_at, updated_at, version, priority, promised_ship_at, promised_delivery_at) VALUES \
+             placed_at, created_at, updated_at, version, priority, promised_ship_at, promised_delivery_at, hold_reason, \
+             hold_note) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-             $24, $25, $25, 1, $26, $27, $28)",
+             $24, $25, $25, 1, $26, $27, $28, $29, $30)",
         )
         .bind(id.as_str())
         .bind(&number)
         .bind(channel.id.as_str())
         .bind(draft.external_id.as_deref())
-        .bind(OrderStatus::Open.as_str())
+        .bind(if hold.is_some() { OrderStatus::OnHold } else { OrderStatus::Open }.as_str())
         .bind(fulfilment.as_str())
         .bind(PaymentStatus::Pending.as_str())
         .bind(draft.currency.to_string())
@@ -270,6 +281,8 @@ impl Store {
         .bind(draft.priority)
         .bind(promise.map(|p| micros(p.ship_by)))
         .bind(promise.map(|p| micros(p.deliver_by)))
+        .bind(hold.as_ref().map(|h| h.reason.as_str()))
+        .bind(hold.as_ref().and_then(|h| h.note.as_deref()))
         .execute(&mut ***tx)
         .await?;
 
@@ -316,6 +329,15 @@ impl Store {
         let placed_data =
             json!({ "number": number, "channel": channel.code, "external_id": draft.external_id, "total": t.total });
         event(tx, now, &id, OrderEventKind::Placed, actor, placed_message, placed_data);
+        if let Some(hold) = &hold {
+            let message = format!(
+                "Held for {}: {}",
+                hold.reason.as_str(),
+                hold.note.as_deref().unwrap_or_default()
+            );
+            let data = json!({ "reason": hold.reason, "note": hold.note, "until": null });
+            event(tx, now, &id, OrderEventKind::Held, actor, message, data);
+        }
         if self.backend() == crate::Backend::Sqlite {
             tx.append(
                 Journal::OrderSearch,

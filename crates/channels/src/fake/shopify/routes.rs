@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use switchyard_core::{Clock, SystemClock};
 
 use super::{Cursor, LevelSet, Shared, lock};
 
@@ -136,17 +137,20 @@ fn throttled() -> Response {
 }
 
 pub(super) fn find_order<'a>(orders: &'a [Value], id: &str) -> Option<&'a Value> {
-    orders.iter().find(|o| o["id"].to_string() == id)
+    let id: Option<u64> = id.parse().ok();
+    orders.iter().find(|o| id.is_some_and(|id| o["id"] == id))
 }
 
 /// The orders a first page's query selects: `status` (default `open`) and
 /// `updated_at_min`.
-fn select_orders(orders: Vec<Value>, query: &HashMap<String, String>) -> Result<Vec<Value>, Response> {
+fn select_orders(orders: Vec<Value>, query: &HashMap<String, String>) -> Result<Vec<Value>, Box<Response>> {
     let since = match query.get("updated_at_min") {
-        Some(t) => Some(
-            t.parse::<Timestamp>()
-                .map_err(|_| reply(StatusCode::BAD_REQUEST, json!({"errors": {"updated_at_min": ["is invalid"]}})))?,
-        ),
+        Some(t) => Some(t.parse::<Timestamp>().map_err(|_| {
+            Box::new(reply(
+                StatusCode::BAD_REQUEST,
+                json!({"errors": {"updated_at_min": ["is invalid"]}}),
+            ))
+        })?),
         None => None,
     };
     let status = query.get("status").map_or("open", String::as_str);
@@ -179,7 +183,7 @@ fn page(
     query: &HashMap<String, String>,
     base: &str,
     key: &str,
-    select: impl FnOnce() -> Result<Vec<Value>, Response>,
+    select: impl FnOnce() -> Result<Vec<Value>, Box<Response>>,
 ) -> Response {
     let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
         None => LIMIT_DEFAULT,
@@ -189,7 +193,10 @@ fn page(
     let size = s.page_size.map_or(limit, |p| p.min(limit));
     let cursor = match query.get("page_info") {
         Some(token) => {
-            if query.keys().any(|k| !matches!(k.as_str(), "page_info" | "limit" | "fields")) {
+            if query
+                .keys()
+                .any(|k| !matches!(k.as_str(), "page_info" | "limit" | "fields"))
+            {
                 return reply(
                     StatusCode::BAD_REQUEST,
                     json!({"errors": {"page_info": ["cannot be combined with other parameters"]}}),
@@ -197,20 +204,24 @@ fn page(
             }
             match s.cursors.get(token) {
                 Some(c) => c.clone(),
-                None => return reply(StatusCode::BAD_REQUEST, json!({"errors": {"page_info": ["is invalid"]}})),
+                None => {
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"errors": {"page_info": ["is invalid"]}}),
+                    );
+                }
             }
         }
         None => match select() {
             Ok(records) => Cursor { records, offset: 0 },
-            Err(response) => return response,
+            Err(response) => return *response,
         },
     };
     let end = (cursor.offset + size).min(cursor.records.len());
     let records = cursor.records[cursor.offset..end].to_vec();
     let mut links = Vec::new();
     for (offset, rel) in [(cursor.offset.checked_sub(size), "previous"), (Some(end), "next")] {
-        let Some(offset) = offset.filter(|&o| o < cursor.records.len() && (rel == "next" || o < cursor.offset))
-        else {
+        let Some(offset) = offset.filter(|&o| o < cursor.records.len() && (rel == "next" || o < cursor.offset)) else {
             continue;
         };
         let token = format!("c{}", s.id());
@@ -232,16 +243,16 @@ fn page(
     response
 }
 
-fn levels(s: &super::State, query: &HashMap<String, String>) -> Result<Vec<Value>, Response> {
+fn levels(s: &super::State, query: &HashMap<String, String>) -> Result<Vec<Value>, Box<Response>> {
     let ids: Vec<u64> = query
         .get("inventory_item_ids")
         .map(|ids| ids.split(',').filter_map(|i| i.trim().parse().ok()).collect())
         .unwrap_or_default();
     if ids.is_empty() || ids.len() > LEVEL_IDS_MAX {
-        return Err(reply(
+        return Err(Box::new(reply(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"errors": {"inventory_item_ids": ["must name 1 to 50 ids"]}}),
-        ));
+        )));
     }
     let location = s.location_id.to_string();
     if let Some(asked) = query.get("location_ids")
@@ -287,6 +298,6 @@ fn set_level(s: &mut super::State, body: &Value) -> Response {
     });
     reply(
         StatusCode::OK,
-        json!({"inventory_level": {"inventory_item_id": inventory_item_id, "location_id": location_id, "available": available, "updated_at": Timestamp::now().to_string()}}),
+        json!({"inventory_level": {"inventory_item_id": inventory_item_id, "location_id": location_id, "available": available, "updated_at": SystemClock.now().to_string()}}),
     )
 }

@@ -3,36 +3,60 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use jiff::Timestamp;
 use serde_json::{Value, json};
+use switchyard_core::{Clock, SystemClock};
 
 use super::routes::{errors, find_order, reply};
 use super::{Cancelled, State};
 
 fn invalid(field: &str, message: &str) -> Response {
-    reply(StatusCode::UNPROCESSABLE_ENTITY, json!({"errors": { field: [message] }}))
+    reply(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        json!({"errors": { field: [message] }}),
+    )
 }
 
 /// `POST /fulfillments.json`: each named fulfillment order must be open and each line
 /// fulfillable in the quantity asked; what is fulfilled is taken off.
 pub(super) fn fulfil(s: &mut State, body: &Value) -> Response {
     let f = &body["fulfillment"];
-    let Some(groups) = f["line_items_by_fulfillment_order"].as_array().filter(|g| !g.is_empty()) else {
+    let Some(groups) = f["line_items_by_fulfillment_order"]
+        .as_array()
+        .filter(|g| !g.is_empty())
+    else {
         return invalid("line_items_by_fulfillment_order", "is required");
     };
     let mut taking = Vec::new();
     for group in groups {
-        let Some(fo) = s.fulfillment_orders.iter().position(|fo| fo["id"] == group["fulfillment_order_id"]) else {
+        let Some(fo) = s
+            .fulfillment_orders
+            .iter()
+            .position(|fo| fo["id"] == group["fulfillment_order_id"])
+        else {
             return errors(StatusCode::NOT_FOUND, "Not Found");
         };
-        if !matches!(s.fulfillment_orders[fo]["status"].as_str(), Some("open" | "in_progress")) {
+        if !matches!(
+            s.fulfillment_orders[fo]["status"].as_str(),
+            Some("open" | "in_progress")
+        ) {
             return invalid("fulfillment_order", "is not open");
         }
-        let lines = s.fulfillment_orders[fo]["line_items"].as_array().cloned().unwrap_or_default();
+        let lines = s.fulfillment_orders[fo]["line_items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let asked = group["fulfillment_order_line_items"].as_array().cloned();
-        for want in asked.unwrap_or_else(|| lines.iter().map(|l| json!({"id": l["id"], "quantity": l["fulfillable_quantity"]})).collect()) {
+        for want in asked.unwrap_or_else(|| {
+            lines
+                .iter()
+                .map(|l| json!({"id": l["id"], "quantity": l["fulfillable_quantity"]}))
+                .collect()
+        }) {
             let Some(line) = lines.iter().position(|l| l["id"] == want["id"]) else {
-                return invalid("fulfillment_order_line_items", "names a line of another fulfillment order");
+                return invalid(
+                    "fulfillment_order_line_items",
+                    "names a line of another fulfillment order",
+                );
             };
             let quantity = want["quantity"].as_i64().unwrap_or(0);
             if quantity < 1 || quantity > lines[line]["fulfillable_quantity"].as_i64().unwrap_or(0) {
@@ -45,7 +69,11 @@ pub(super) fn fulfil(s: &mut State, body: &Value) -> Response {
         let fo = &mut s.fulfillment_orders[fo];
         let left = fo["line_items"][line]["fulfillable_quantity"].as_i64().unwrap_or(0) - quantity;
         fo["line_items"][line]["fulfillable_quantity"] = json!(left);
-        let open = fo["line_items"].as_array().into_iter().flatten().any(|l| l["fulfillable_quantity"].as_i64() > Some(0));
+        let open = fo["line_items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| l["fulfillable_quantity"].as_i64() > Some(0));
         fo["status"] = json!(if open { "in_progress" } else { "closed" });
     }
     let id = s.id();
@@ -53,7 +81,7 @@ pub(super) fn fulfil(s: &mut State, body: &Value) -> Response {
     let fulfillment = json!({
         "id": id,
         "status": "success",
-        "created_at": Timestamp::now().to_string(),
+        "created_at": SystemClock.now().to_string(),
         "tracking_company": tracking["company"],
         "tracking_number": tracking["number"],
         "tracking_numbers": [tracking["number"]],
@@ -66,9 +94,13 @@ pub(super) fn fulfil(s: &mut State, body: &Value) -> Response {
 
 /// `POST /orders/{id}/cancel.json`.
 pub(super) fn cancel(s: &mut State, id: &str, body: &Value) -> Response {
-    let now = Timestamp::now().to_string();
+    let now = SystemClock.now().to_string();
     let reason = body["reason"].as_str().map(str::to_owned);
-    let Some(order) = s.orders.iter_mut().find(|o| o["id"].to_string() == id) else {
+    let Some(order) = s
+        .orders
+        .iter_mut()
+        .find(|o| id.parse::<u64>().is_ok_and(|id| o["id"] == id))
+    else {
         return errors(StatusCode::NOT_FOUND, "Not Found");
     };
     if !order["cancelled_at"].is_null() {

@@ -65,18 +65,61 @@ fn only_open_and_held_orders_are_live() {
 
 #[test]
 fn a_reject_channel_refuses_an_order_with_a_line_nothing_can_serve() {
+    use crate::payment::PaymentProvider as P;
+    let placed = |lines: Vec<LineStatus>, hold| Ok(PlacedLines { lines, hold });
     assert_eq!(
-        placement_lines(&[true, false, true, false], ShortagePolicy::Reject),
+        placement_lines(&[true, false, true, false], ShortagePolicy::Reject, P::Manual),
         Err(ShortOrder(vec![1, 3]))
     );
     assert_eq!(
-        placement_lines(&[true, true], ShortagePolicy::Reject),
-        Ok(vec![LineStatus::Allocated, LineStatus::Allocated])
+        placement_lines(&[false], ShortagePolicy::Reject, P::Test),
+        Err(ShortOrder(vec![0]))
     );
     assert_eq!(
-        placement_lines(&[false, true], ShortagePolicy::Backorder),
-        Ok(vec![LineStatus::Backordered, LineStatus::Allocated])
+        placement_lines(&[true, true], ShortagePolicy::Reject, P::Manual),
+        placed(vec![LineStatus::Allocated, LineStatus::Allocated], None)
     );
+    assert_eq!(
+        placement_lines(&[false, true], ShortagePolicy::Backorder, P::Manual),
+        placed(vec![LineStatus::Backordered, LineStatus::Allocated], None)
+    );
+    assert_eq!(
+        placement_lines(&[false, true], ShortagePolicy::Backorder, P::Channel),
+        placed(vec![LineStatus::Backordered, LineStatus::Allocated], None),
+        "a backorder channel backorders whoever took the money"
+    );
+}
+
+#[test]
+fn a_reject_channel_that_took_the_money_keeps_the_order_on_hold_for_stock() {
+    use crate::payment::PaymentProvider as P;
+    assert_eq!(
+        placement_lines(&[true, false], ShortagePolicy::Reject, P::Channel),
+        Ok(PlacedLines {
+            lines: vec![LineStatus::Allocated, LineStatus::Backordered],
+            hold: Some(HoldReason::Stock),
+        })
+    );
+    assert_eq!(
+        placement_lines(&[true], ShortagePolicy::Reject, P::Channel),
+        Ok(PlacedLines {
+            lines: vec![LineStatus::Allocated],
+            hold: None,
+        }),
+        "served in full, nothing to hold"
+    );
+}
+
+#[test]
+fn a_channel_cancellation_cancels_unless_the_floor_started_or_the_goods_left() {
+    use OrderStatus as S;
+    assert_eq!(channel_cancel(S::Open, false), ChannelCancel::Cancel);
+    assert_eq!(channel_cancel(S::OnHold, false), ChannelCancel::Cancel);
+    assert_eq!(channel_cancel(S::Open, true), ChannelCancel::Hold);
+    assert_eq!(channel_cancel(S::OnHold, true), ChannelCancel::Note, "already held");
+    assert_eq!(channel_cancel(S::Completed, false), ChannelCancel::Note);
+    assert_eq!(channel_cancel(S::Cancelled, true), ChannelCancel::Nothing);
+    assert_eq!(channel_cancel(S::Cancelled, false), ChannelCancel::Nothing);
 }
 
 #[test]

@@ -96,6 +96,25 @@ fn api_enums() -> Vec<(String, Spellings)> {
         WebhookEndpointEventKind,
         WebhookEndpointStatus,
     ];
+    {
+        use crate::channels::intake::IntakeOutcome as I;
+        enums.push((
+            I::name().into_owned(),
+            Spellings {
+                written: written(&[
+                    I::Placed,
+                    I::Existing,
+                    I::Cancelled,
+                    I::Held,
+                    I::Noted,
+                    I::Refunded,
+                    I::Nothing,
+                    I::Refused,
+                ]),
+                reads: None,
+            },
+        ));
+    }
     enums.push((
         TrackingOutcomeKind::name().into_owned(),
         Spellings {

@@ -36,6 +36,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/metrics", Public),
     // EasyPost signs its webhooks instead of sending a key.
     ("POST", "/webhooks/easypost", Public),
+    // Channels sign their webhooks instead of sending a key.
+    ("POST", "/webhooks/channels/{key}", Public),
     ("GET", "/api/openapi.json", Public),
     ("GET", "/api/docs", Public),
     ("GET", "/api/v1/products", Needs(Read)),
@@ -69,6 +71,11 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/channels/{key}/stock", Needs(Read)),
     ("GET", "/api/v1/channels/{key}/drift", Needs(Read)),
     ("POST", "/api/v1/channels/{key}/resync", Needs(ManageCatalog)),
+    ("GET", "/api/v1/channels/{key}/connection", Needs(Read)),
+    ("PUT", "/api/v1/channels/{key}/connection", Needs(ManageCatalog)),
+    ("DELETE", "/api/v1/channels/{key}/connection", Needs(ManageCatalog)),
+    ("POST", "/api/v1/channels/{key}/connection/test", Needs(ManageCatalog)),
+    ("POST", "/api/v1/channels/{key}/poll", Needs(PlaceOrders)),
     ("GET", "/api/v1/inventory/levels", Needs(Read)),
     ("GET", "/api/v1/inventory/movements", Needs(Read)),
     ("GET", "/api/v1/inventory/atp", Needs(Read)),
@@ -79,6 +86,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/inventory/transfers", Needs(MoveStock)),
     ("GET", "/api/v1/orders", Needs(Read)),
     ("POST", "/api/v1/orders", Needs(PlaceOrders)),
+    ("POST", "/api/v1/imports", Needs(PlaceOrders)),
     ("GET", "/api/v1/orders/{key}", Needs(Read)),
     ("POST", "/api/v1/orders/{key}/cancel", Needs(ManageOrders)),
     ("POST", "/api/v1/orders/{key}/lines/{line}/cancel", Needs(ManageOrders)),
