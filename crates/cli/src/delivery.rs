@@ -50,12 +50,16 @@ impl DeliveryArgs {
 pub async fn work(store: Store, args: &DeliveryArgs, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let state = args.apply(AppState::new(store))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(state.worker().run(stopped));
-    tracing::info!("delivering the outbox");
+    let worker = tokio::spawn(state.worker().run(stopped.clone()));
+    let stock_sync = tokio::spawn(state.stock_sync().run(stopped));
+    tracing::info!("delivering the outbox and pushing stock to the channels");
     shutdown.await;
     stop.send_replace(true);
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the delivery worker failed");
+    }
+    if let Err(e) = stock_sync.await {
+        tracing::error!(error = %e, "the stock sync worker failed");
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `switchyard`: the one binary. Serves the API, applies migrations, loads demo data,
 //! manages API keys and checks that the books balance.
 
+mod channel;
 mod config;
 mod delivery;
 mod demo;
@@ -81,12 +82,15 @@ enum Command {
         #[command(flatten)]
         delivery: delivery::DeliveryArgs,
     },
-    /// Deliver the outbox (webhooks and customer emails) without serving HTTP, until
-    /// Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
+    /// Deliver the outbox (webhooks and customer emails) and push stock to the
+    /// channels without serving HTTP, until Ctrl-C or SIGTERM. Any number may run beside the servers on one PostgreSQL.
     Worker {
         #[command(flatten)]
         delivery: delivery::DeliveryArgs,
     },
+    /// Sales channels' connections and stock sync.
+    #[command(subcommand)]
+    Channel(channel::ChannelCommand),
     /// The outbox of events for the outside world.
     #[command(subcommand)]
     Outbox(OutboxCommand),
@@ -317,6 +321,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.database_url).await?;
             delivery::work(store.clone(), &delivery, shutdown_signal()).await?;
             store.close().await;
+        }
+        Command::Channel(command) => {
+            let store = open(&cli.database_url).await?;
+            let code = channel::run(&store, command).await;
+            store.close().await;
+            return code;
         }
         Command::Outbox(OutboxCommand::Status) => {
             let store = open(&cli.database_url).await?;

@@ -4,6 +4,8 @@
 //! walkthrough runs as written against its demo (`walkthrough`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "cli/channel.rs"]
+mod channel;
 #[path = "cli/crash.rs"]
 mod crash;
 #[path = "cli/import.rs"]

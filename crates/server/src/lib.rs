@@ -127,6 +127,11 @@ impl AppState {
         delivery::Worker::new(self.store.clone(), senders)
     }
 
+    /// A stock-sync worker with this server's store and connectors.
+    pub fn stock_sync(&self) -> channels::stock::StockSync {
+        channels::stock::StockSync::new(self.store.clone(), self.connectors.clone())
+    }
+
     /// Accepts EasyPost webhooks signed with `secret` at `/webhooks/easypost`.
     pub fn with_easypost_webhook_secret(self, secret: Option<String>) -> Self {
         self.with(|shared| shared.easypost_webhook_secret = secret.map(Arc::from))
@@ -263,6 +268,9 @@ pub async fn serve(
     let worker = state
         .background_delivery
         .then(|| tokio::spawn(state.worker().run(stopped.clone())));
+    let stock_sync = state
+        .background_delivery
+        .then(|| tokio::spawn(state.stock_sync().run(stopped.clone())));
     let sweeps = tokio::spawn(lifecycle::sweep(state.clone(), stopped));
     let limits = state.limits.clone();
     let drained = lifecycle::draining(state.clone(), shutdown, &stop);
@@ -277,6 +285,12 @@ pub async fn serve(
         None => None,
     } {
         tracing::error!(error = %e, "the delivery worker failed");
+    }
+    if let Some(Err(e)) = match stock_sync {
+        Some(stock_sync) => Some(stock_sync.await),
+        None => None,
+    } {
+        tracing::error!(error = %e, "the stock sync worker failed");
     }
     result
 }

@@ -82,6 +82,7 @@ pub const KINDS: &[Kind] = &[
     kind("release_exceeds_reserved", 409, "Stock rule violated", "More would be released than is reserved."),
     kind("ship_exceeds_reserved", 409, "Stock rule violated", "More would ship than is reserved."),
     kind("shipment_in_progress", 409, "Conflict", "A shipment of the order is being picked, packed or shipped."),
+    kind("stock_pushes_off", 409, "Stock pushes are off", "The channel's connection does not push stock (`pushes.stock` is false): turn it on first."),
     kind("stock_not_held", 409, "Conflict", "The stock is not held for this order."),
     kind("body_too_large", 413, "Body too large", "The body exceeds 1 MiB."),
     kind("uri_too_long", 414, "URI too long", "The request's path and query are longer than the server reads."),
@@ -93,6 +94,7 @@ pub const KINDS: &[Kind] = &[
     kind("headers_too_large", 431, "Request headers too large", "The request's headers are larger than the server reads."),
     kind("internal", 500, "Internal error", "Something went wrong on the server; it has been logged with the request id in `instance`."),
     kind("http_error", 500, "Error", "An HTTP error with no more specific kind; its status says which."),
+    kind("channel_failed", 502, "The channel failed", "The sales channel refused the request or could not be reached; `detail` says how. Retry later, or check the connection with `switchyard channel test`."),
     kind("unavailable", 503, "Unavailable", "The request took too long or the server is overloaded. Retry."),
     kind("http_version_not_supported", 505, "HTTP version not supported", "Speak HTTP/1.1."),
 ];

@@ -67,7 +67,7 @@ macro_rules! select {
     };
 }
 
-fn buffer(kind: &str, value: i64) -> StoreResult<StockBuffer> {
+pub(crate) fn buffer(kind: &str, value: i64) -> StoreResult<StockBuffer> {
     match kind {
         "units" => Ok(StockBuffer::Units(value)),
         "percent" => Ok(StockBuffer::Percent(value)),
@@ -166,6 +166,8 @@ impl Store {
             .bind(now)
             .execute(&mut ***tx)
             .await?;
+            // A new buffer, cap or pushes turned on change what the channel is offered.
+            crate::stock_sync::recompute_channel(tx, channel.id.as_str()).await?;
             Ok(())
         })?;
         self.connection(key).await

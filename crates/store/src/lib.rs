@@ -55,6 +55,7 @@ pub mod returns;
 mod routing;
 pub mod shipment;
 pub mod stats;
+pub mod stock_sync;
 #[cfg(test)]
 mod testing;
 pub mod webhook;

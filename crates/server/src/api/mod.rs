@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and the OpenAPI document generated from its handlers.
 
 pub mod catalog;
+pub mod channel_stock;
 pub mod channels;
 mod document;
 pub mod documents;
@@ -90,6 +91,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_channels, catalog::create_channel))
         .routes(routes!(catalog::get_channel, catalog::update_channel))
         .routes(routes!(catalog::archive_channel))
+        .routes(routes!(channel_stock::list_listings))
+        .routes(routes!(
+            channel_stock::get_listing,
+            channel_stock::put_listing,
+            channel_stock::delete_listing
+        ))
+        .routes(routes!(channel_stock::import_listings))
+        .routes(routes!(channel_stock::get_channel_stock))
+        .routes(routes!(channel_stock::get_drift))
+        .routes(routes!(channel_stock::resync))
         .routes(routes!(
             channels::get_connection,
             channels::set_connection,

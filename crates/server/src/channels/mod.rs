@@ -20,6 +20,7 @@ use crate::error::ApiError;
 pub mod intake;
 pub mod poll;
 pub mod push;
+pub mod stock;
 
 /// A connector built, with the settings it was built from.
 type Built = (ConnectionDraft, Arc<dyn Connector>);

@@ -170,7 +170,7 @@ impl Worker {
 }
 
 /// A draw from [0, 1) that spreads retries (`core::delivery::after`).
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     let mut bytes = [0u8; 8];
     if getrandom::fill(&mut bytes).is_err() {
         return 0.5;

@@ -248,6 +248,8 @@ impl Store {
             write_coded(tx, q, "channel", &change.draft.code, id.as_str()).await?;
             if let Some(locations) = &locations {
                 set_ship_from(tx, &id, locations).await?;
+                // Other locations, other stock to offer on the channel's listings.
+                crate::stock_sync::recompute_channel(tx, id.as_str()).await?;
             }
             set_feedback(tx, &id, change.draft.feedback_after_days).await?;
             set_email(tx, &id, &change.draft.email).await?;
