@@ -159,7 +159,7 @@ pub struct Notification {
 /// a 422 naming why, so the channel tries again later.
 #[utoipa::path(post, path = "/webhooks/channels/{key}", tag = "channels", security(()),
     params(("key" = String, Path, description = "Channel id or code")),
-    request_body(content = String, description = "The channel's payload, as it sends it", content_type = "application/json",
+    request_body(content = Object, description = "The channel's payload, as it sends it (its own shape)", content_type = "application/json",
         example = json!({"id": 450789469, "email": "bob.norman@mail.example.com", "currency": "USD", "line_items": []})),
     responses(
         (status = 200, description = "What each order or change came to", body = Notification),

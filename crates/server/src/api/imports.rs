@@ -75,7 +75,7 @@ pub struct ImportInput {
 #[utoipa::path(post, path = "/api/v1/imports", tag = "orders", params(ImportQuery),
     request_body(description = "The order file, or an `ImportInput`", content(
         (String = "text/tab-separated-values", example = "order-id\torder-item-id\tpurchase-date\t...\n202-1000001-1000001\t31000000000001\t2026-03-02T09:15:00+00:00\t...\n"),
-        (String = "text/csv"),
+        (String = "text/csv", example = "Order,SKU,Qty,Price,Email,Customer,Street,Town,Postcode,Country\nSHOP-1,MUG-BLUE,1,12.99,ann@example.com,Ann Example,1 High St,Leeds,LS1 4AP,GB\n"),
         (ImportInput = "application/json", example = json!({
             "channel": "shop",
             "mapping": {"order_id": "Order", "sku": "SKU", "quantity": "Qty", "unit_price": "Price",

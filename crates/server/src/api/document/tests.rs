@@ -97,6 +97,16 @@ fn api_enums() -> Vec<(String, Spellings)> {
         WebhookEndpointStatus,
     ];
     {
+        use crate::api::imports::ImportOutcome as O;
+        enums.push((
+            O::name().into_owned(),
+            Spellings {
+                written: written(&[O::Created, O::Existing, O::Checked, O::Refused]),
+                reads: None,
+            },
+        ));
+    }
+    {
         use crate::channels::intake::IntakeOutcome as I;
         enums.push((
             I::name().into_owned(),
