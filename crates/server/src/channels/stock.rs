@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::Connectors;
-use crate::delivery::{BATCH, IDLE_POLL, jitter};
+use crate::delivery::{BATCH, jitter};
 
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -76,27 +76,12 @@ impl StockSync {
         Ok(round)
     }
 
-    /// Runs rounds until `stop` turns true, pausing `IDLE_POLL` after a round with
-    /// nothing to do (or one that failed: the database may be away).
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let busy = match self.run_once().await {
-                Ok(round) => round != Round::default(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a stock sync round failed");
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stop.wait_for(|stop| *stop) => return,
-                }
-            }
-        }
+    /// Runs rounds until `stop` turns true (see `delivery::rounds`).
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        crate::delivery::rounds(stop, "a stock sync round failed", || async {
+            self.run_once().await.map(|round| round != Round::default())
+        })
+        .await;
     }
 }
 

@@ -145,25 +145,35 @@ impl Worker {
         Ok(Round { dispatched, tried })
     }
 
-    /// Runs rounds until `stop` turns true, pausing `IDLE_POLL` after a round with
-    /// nothing to do (or one that failed: the database may be away).
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let busy = match self.run_once().await {
-                Ok(round) => round != Round::default(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "a delivery round failed");
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    _ = tokio::time::sleep(IDLE_POLL) => {}
-                    _ = stop.wait_for(|stop| *stop) => return,
-                }
+    /// Runs rounds until `stop` turns true (see `rounds`).
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        rounds(stop, "a delivery round failed", || async {
+            self.run_once().await.map(|round| round != Round::default())
+        })
+        .await;
+    }
+}
+
+/// Runs `round` (which answers whether it found work) until `stop` turns true, pausing
+/// `IDLE_POLL` after a round with nothing to do, or one that failed (`failed` is
+/// logged with the error: the database may be away). The background workers' loop.
+pub(crate) async fn rounds<F, Fut>(mut stop: watch::Receiver<bool>, failed: &str, mut round: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<bool>>,
+{
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let busy = round().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "{failed}");
+            false
+        });
+        if !busy {
+            tokio::select! {
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
             }
         }
     }
