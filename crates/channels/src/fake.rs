@@ -10,9 +10,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub mod amazon;
 pub mod shopify;
 pub mod woocommerce;
-pub mod amazon;
 
 /// A fake serving on a loopback port until dropped.
 pub struct Running {

@@ -407,7 +407,11 @@ mod tests {
             assert!(back.amount >= 0 && back.amount < quantity);
         }
         assert_eq!(gbp(100).per_unit(0), Err(MoneyError::Overflow));
-        assert_eq!(gbp(i64::MAX).per_unit(2), Err(MoneyError::Overflow), "the rounded-up price overflows");
+        assert_eq!(
+            gbp(i64::MAX).per_unit(2),
+            Err(MoneyError::Overflow),
+            "the rounded-up price overflows"
+        );
     }
 
     #[test]

@@ -299,7 +299,10 @@ impl Mapper {
         // and what that adds is given back as discount (`Money::per_unit`).
         let split = gross.and_then(|g| {
             g.per_unit(line.quantity)
-                .map_err(|e| self.errors.push(Invalid::new("out_of_range", e.to_string()).at(at("unit_price"))))
+                .map_err(|e| {
+                    self.errors
+                        .push(Invalid::new("out_of_range", e.to_string()).at(at("unit_price")))
+                })
                 .ok()
         });
         let unit_price = split.map(|(unit, _)| unit);

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod channels;
 mod contract;
 mod edges;
 mod feedback;

@@ -1,0 +1,5 @@
+//! Sales channels end to end: orders arriving from each channel's fake by signed
+//! webhook and by poll, taken once, shipped, cancelled and refunded on either side;
+//! the set-up they share in `support`.
+
+pub mod support;
