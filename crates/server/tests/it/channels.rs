@@ -2,4 +2,5 @@
 //! webhook and by poll, taken once, shipped, cancelled and refunded on either side;
 //! the set-up they share in `support`.
 
+mod shopify;
 pub mod support;

@@ -103,11 +103,21 @@ pub async fn connect_to(app: &TestApp, connection: &Connection) -> Value {
 
 /// POSTs a channel's webhook body byte for byte to `/webhooks/channels/{code}` with
 /// `headers` (the channel's signature among them), as the channel does: no API key.
-pub async fn webhook(app: &TestApp, code: &str, body: &[u8], headers: &[(&str, &str)]) -> Resp {
-    let mut all = vec![("content-type", "application/json")];
-    all.extend_from_slice(headers);
+pub async fn webhook<K: AsRef<str>, V: AsRef<str>>(app: &TestApp, code: &str, body: &[u8], headers: &[(K, V)]) -> Resp {
+    let mut all: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    if !all.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        all.push(("content-type", "application/json"));
+    }
     app.post_bytes(&format!("/webhooks/channels/{code}"), None, body, &all)
         .await
+}
+
+/// A fake's headers as name and value pairs, for [`webhook`].
+pub fn pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect()
 }
 
 /// Polls channel `code` now; answers the poll.
