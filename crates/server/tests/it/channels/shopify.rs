@@ -243,13 +243,14 @@ async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &T
     assert_eq!(available(app).await, [4, 4, 4]);
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(outcomes(&r.body), ["cancelled"]);
+    // The cancelled order is the one we have, then its cancellation.
+    assert_eq!(outcomes(&r.body), ["existing", "cancelled"]);
     let o = app.order_json(&number).await;
     assert_eq!(o["status"], "cancelled");
     assert_eq!(available(app).await, [5, 5, 5], "its stock is free again");
     // Told twice: nothing more.
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
-    assert_eq!(outcomes(&r.body), ["nothing"]);
+    assert_eq!(outcomes(&r.body), ["existing", "nothing"]);
     assert_eq!(available(app).await, [5, 5, 5]);
 }
 
@@ -259,7 +260,7 @@ async fn a_cancellation_on_shopify_of_an_order_being_packed_holds_it(app: &TestA
     app.packed(&number).await;
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(outcomes(&r.body), ["held"]);
+    assert_eq!(outcomes(&r.body), ["existing", "held"]);
     let o = app.order_json(&number).await;
     assert_eq!(o["status"], "on_hold");
     assert_eq!(o["hold"]["reason"], "customer_request");
@@ -300,7 +301,8 @@ async fn cancelling_in_switchyard_cancels_on_shopify(app: &TestApp) {
         fake.cancellations(),
         [Cancelled {
             order_id: ORDER_ID.parse().unwrap(),
-            reason: Some("customer".into())
+            // Shopify takes one of its own reasons; free text is `other`.
+            reason: Some("other".into())
         }]
     );
 }
@@ -310,6 +312,7 @@ async fn an_order_shopify_took_money_for_without_our_stock_is_held_for_stock(app
     let r = send(app, "orders/create", &order_1001(app)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(outcomes(&r.body), ["placed"]);
+    assert_eq!(r.body["taken"][0]["detail"], "on hold for stock");
     let number = r.body["taken"][0]["order"].as_str().unwrap();
     let o = app.order_json(number).await;
     assert_eq!(o["status"], "on_hold");
