@@ -4,3 +4,4 @@
 
 mod shopify;
 pub mod support;
+mod woocommerce;

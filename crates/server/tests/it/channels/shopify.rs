@@ -64,19 +64,11 @@ async fn placed(app: &TestApp) -> String {
     let r = send(app, "orders/create", &order_1001(app)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(outcomes(&r.body), ["placed"]);
-    r.body["taken"][0]["order"].as_str().unwrap().to_owned()
+    taken_order(&r.body)
 }
 
 fn usd(amount: i64) -> Value {
     money(amount, "USD")
-}
-
-async fn available(app: &TestApp) -> Vec<i64> {
-    let mut all = Vec::new();
-    for sku in SKUS {
-        all.push(app.level(sku, WAREHOUSE).await.2);
-    }
-    all
 }
 
 async fn the_fixture_order_arrives_by_webhook_field_by_field_and_is_taken_once(app: &TestApp) {
@@ -137,7 +129,7 @@ async fn the_fixture_order_arrives_by_webhook_field_by_field_and_is_taken_once(a
         );
         assert_eq!(a["phone"], "555-625-1199", "{address}");
     }
-    assert_eq!(available(app).await, [4, 4, 4], "one of each reserved");
+    assert_eq!(available(app, &SKUS).await, [4, 4, 4], "one of each reserved");
 
     // Told again by webhook, then found again by a poll: still one order.
     let again = send(app, "orders/updated", &order_1001(app)).await;
@@ -149,7 +141,7 @@ async fn the_fixture_order_arrives_by_webhook_field_by_field_and_is_taken_once(a
     assert_eq!(outcomes(&polled.body), ["existing"]);
     assert_eq!(orders_of(app, CODE).await.len(), 1);
     assert_eq!(app.order_count().await, 1);
-    assert_eq!(available(app).await, [4, 4, 4], "reserved once");
+    assert_eq!(available(app, &SKUS).await, [4, 4, 4], "reserved once");
 }
 
 async fn a_forged_signature_is_refused_and_stores_nothing(app: &TestApp) {
@@ -165,7 +157,7 @@ async fn a_forged_signature_is_refused_and_stores_nothing(app: &TestApp) {
     headers.retain(|(k, _)| k != "x-shopify-hmac-sha256");
     webhook(app, CODE, &body, &headers).await.problem(401, "unauthorized");
     assert_eq!(app.order_count().await, 0);
-    assert_eq!(available(app).await, [5, 5, 5]);
+    assert_eq!(available(app, &SKUS).await, [5, 5, 5]);
 }
 
 async fn a_shipped_order_is_fulfilled_on_shopify_with_its_tracking_number(app: &TestApp) {
@@ -240,18 +232,18 @@ fn cancelled_1001(app: &TestApp) -> Value {
 async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &TestApp) {
     let _fake = shop(app, "reject", [5, 5, 5]).await;
     let number = placed(app).await;
-    assert_eq!(available(app).await, [4, 4, 4]);
+    assert_eq!(available(app, &SKUS).await, [4, 4, 4]);
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     // The cancelled order is the one we have, then its cancellation.
     assert_eq!(outcomes(&r.body), ["existing", "cancelled"]);
     let o = app.order_json(&number).await;
     assert_eq!(o["status"], "cancelled");
-    assert_eq!(available(app).await, [5, 5, 5], "its stock is free again");
+    assert_eq!(available(app, &SKUS).await, [5, 5, 5], "its stock is free again");
     // Told twice: nothing more.
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(outcomes(&r.body), ["existing", "nothing"]);
-    assert_eq!(available(app).await, [5, 5, 5]);
+    assert_eq!(available(app, &SKUS).await, [5, 5, 5]);
 }
 
 async fn a_cancellation_on_shopify_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -275,14 +267,8 @@ async fn a_refund_on_shopify_is_recorded_once(app: &TestApp) {
     assert_eq!(outcomes(&first.body), ["refunded"]);
     let second = send(app, "refunds/create", &refund["refund"]).await;
     assert_eq!(outcomes(&second.body), ["nothing"]);
-    let p = payments(app, &number).await;
-    let refunds: Vec<&Value> = p["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["kind"] == "refund")
-        .collect();
-    assert_eq!(refunds.len(), 1, "{p}");
+    let refunds = refunds(app, &number).await;
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0]["amount"], usd(20900), "the refund transaction's 209.00");
 }
 
@@ -313,8 +299,7 @@ async fn an_order_shopify_took_money_for_without_our_stock_is_held_for_stock(app
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(outcomes(&r.body), ["placed"]);
     assert_eq!(r.body["taken"][0]["detail"], "on hold for stock");
-    let number = r.body["taken"][0]["order"].as_str().unwrap();
-    let o = app.order_json(number).await;
+    let o = app.order_json(&taken_order(&r.body)).await;
     assert_eq!(o["status"], "on_hold");
     assert_eq!(o["hold"]["reason"], "stock");
     assert_eq!(o["lines"].as_array().unwrap().len(), 3, "every line kept");

@@ -173,8 +173,8 @@ pub async fn order_by_external_id(app: &TestApp, code: &str, external_id: &str) 
     r.body
 }
 
-/// An order's payment transactions (`GET /orders/{n}/payments`).
-pub async fn payments(app: &TestApp, number: &str) -> Value {
+/// An order's payments and their transactions (`GET /orders/{n}/payments`).
+async fn payments(app: &TestApp, number: &str) -> Value {
     let r = app.get(&format!("/api/v1/orders/{number}/payments")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body
@@ -194,4 +194,33 @@ pub fn data_json(channel: &str, name: &str) -> Value {
 /// `amount` (minor units) of `currency` as the API writes money.
 pub fn money(amount: i64, currency: &str) -> Value {
     json!({"amount": amount, "currency": currency})
+}
+
+/// What is available of each of `skus` at LON now.
+pub async fn available(app: &TestApp, skus: &[&str]) -> Vec<i64> {
+    let mut all = Vec::with_capacity(skus.len());
+    for sku in skus {
+        all.push(app.level(sku, WAREHOUSE).await.2);
+    }
+    all
+}
+
+/// The refund transactions recorded on an order (payments API).
+pub async fn refunds(app: &TestApp, number: &str) -> Vec<Value> {
+    let p = payments(app, number).await;
+    p["transactions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no transactions in {p}"))
+        .iter()
+        .filter(|t| t["kind"] == "refund")
+        .cloned()
+        .collect()
+}
+
+/// Our order number for the first notice a webhook's or poll's answer took.
+pub fn taken_order(answer: &Value) -> String {
+    answer["taken"][0]["order"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no order taken in {answer}"))
+        .to_owned()
 }
