@@ -6,17 +6,18 @@
 
 use serde_json::{Value, json};
 use switchyard_channels::fake::shopify::{Cancelled, FakeShopify, webhook_headers};
+use switchyard_core::catalog::ChannelKind;
 
 use super::support::*;
 use crate::both;
 use crate::helpers::*;
+use crate::shipments::UPS_NUMBER as UPS;
 
 const CODE: &str = "shopify-us";
 const TOKEN: &str = "shpat_e2e_token";
 const SECRET: &str = "e2e-webhook-secret";
 const LOCATION: u64 = 655441491;
 const ORDER_ID: &str = "450789469";
-const UPS: &str = "1Z5R89390357567127";
 const SKUS: [&str; 3] = ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"];
 
 /// Order #1001 with totals that add up (the list fixture's order with the single-order
@@ -40,14 +41,12 @@ async fn shop(app: &TestApp, policy: &str, stock_of: [i64; 3]) -> FakeShopify {
     stock(app, "USD", &items).await;
     let fake = FakeShopify::start(TOKEN, LOCATION).await.unwrap();
     fake.add_order(order_1001(app));
-    connect(
+    let token = [("access_token", TOKEN), ("webhook_secret", SECRET)];
+    let location = LOCATION.to_string();
+    let options = [("location_id", location.as_str())];
+    connect_to(
         app,
-        CODE,
-        json!({
-            "base_url": fake.base_url(),
-            "credentials": {"access_token": TOKEN, "webhook_secret": SECRET},
-            "options": {"location_id": LOCATION.to_string()},
-        }),
+        &connection(CODE, ChannelKind::Shopify, fake.base_url(), &token, &options),
     )
     .await;
     fake
