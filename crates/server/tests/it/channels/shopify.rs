@@ -229,7 +229,7 @@ fn cancelled_1001(app: &TestApp) -> Value {
 }
 
 async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &TestApp) {
-    let _fake = shop(app, "reject", [5, 5, 5]).await;
+    let fake = shop(app, "reject", [5, 5, 5]).await;
     let number = placed(app).await;
     assert_eq!(available(app, &SKUS).await, [4, 4, 4]);
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
@@ -243,6 +243,10 @@ async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &T
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(outcomes(&r.body), ["existing", "nothing"]);
     assert_eq!(available(app, &SKUS).await, [5, 5, 5]);
+    // Shopify's own cancellation is not echoed back to it.
+    deliver(app).await;
+    assert_eq!(fake.cancellations(), []);
+    assert_eq!(fake.refunds(), Vec::<Value>::new());
 }
 
 async fn a_cancellation_on_shopify_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -292,6 +296,30 @@ async fn cancelling_in_switchyard_cancels_on_shopify(app: &TestApp) {
     );
 }
 
+async fn a_line_cancelled_in_switchyard_is_cancelled_on_shopify_with_its_stock_back(app: &TestApp) {
+    let fake = shop(app, "reject", [5, 5, 5]).await;
+    let number = placed(app).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{number}/lines/2/cancel"),
+            json!({"reason": "out of stock"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "open");
+    assert!(deliver(app).await >= 1);
+    assert_eq!(fake.cancellations(), [], "the order stays open on Shopify");
+    let refunds = fake.refunds();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["order_id"], json!(450789469));
+    // A refund of no money that removes the red one and puts it back in stock.
+    assert_eq!(
+        refunds[0]["refund_line_items"],
+        json!([{"line_item_id": 518995019, "quantity": 1, "restock_type": "cancel"}])
+    );
+    assert_eq!(refunds[0].get("transactions"), None, "no money moves");
+}
+
 async fn an_order_shopify_took_money_for_without_our_stock_is_held_for_stock(app: &TestApp) {
     let _fake = shop(app, "reject", [5, 5, 0]).await;
     let r = send(app, "orders/create", &order_1001(app)).await;
@@ -327,6 +355,7 @@ both!(
     a_cancellation_on_shopify_of_an_order_being_packed_holds_it,
     a_refund_on_shopify_is_recorded_once,
     cancelling_in_switchyard_cancels_on_shopify,
+    a_line_cancelled_in_switchyard_is_cancelled_on_shopify_with_its_stock_back,
     an_order_shopify_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_shopify_rate_limit_and_takes_the_order,
 );

@@ -232,6 +232,10 @@ async fn a_cancellation_on_woocommerce_cancels_the_order_and_frees_its_stock(app
     assert_eq!(polled.status, 200, "{}", polled.body);
     assert_eq!(outcomes(&polled.body), ["existing", "nothing"]);
     assert_eq!(available(app, &SKUS).await, [5, 5]);
+    // The store's own cancellation is not echoed back to it.
+    deliver(app).await;
+    assert_eq!(fake.handle.status_changes(), []);
+    assert_eq!(fake.handle.notes(), []);
 }
 
 async fn a_cancellation_on_woocommerce_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -281,6 +285,30 @@ async fn cancelling_in_switchyard_cancels_on_woocommerce(app: &TestApp) {
     assert_eq!(fake.handle.notes(), Vec::<NoteSeen>::new());
 }
 
+async fn a_line_cancelled_in_switchyard_is_a_private_note_on_woocommerce(app: &TestApp) {
+    let fake = shop(app, "reject", [5, 5]).await;
+    let number = placed(app).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{number}/lines/2/cancel"),
+            json!({"reason": "out of stock"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(deliver(app).await >= 1);
+    // WooCommerce cannot cancel one line: the shop is told, the customer is not.
+    assert_eq!(
+        fake.handle.notes(),
+        [NoteSeen {
+            order_id: ORDER_ID,
+            note: "Cancelled in Switchyard: 3 × MUG-BLU (line 2002) (out of stock)".into(),
+            customer_note: false,
+        }]
+    );
+    assert_eq!(fake.handle.status_changes(), [], "the order stays open");
+    assert_eq!(deliver(app).await, 0);
+}
+
 async fn an_order_woocommerce_took_money_for_without_our_stock_is_held_for_stock(app: &TestApp) {
     let _fake = shop(app, "reject", [5, 1]).await;
     let r = send(app, "order.created", &order_1001(app, false)).await;
@@ -311,6 +339,7 @@ both!(
     a_cancellation_on_woocommerce_of_an_order_being_packed_holds_it,
     a_refund_on_woocommerce_is_recorded_once,
     cancelling_in_switchyard_cancels_on_woocommerce,
+    a_line_cancelled_in_switchyard_is_a_private_note_on_woocommerce,
     an_order_woocommerce_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_woocommerce_rate_limit_and_takes_the_order,
 );
