@@ -275,6 +275,43 @@ async fn a_refund_on_shopify_is_recorded_once(app: &TestApp) {
     assert_eq!(refunds[0]["amount"], usd(20900), "the refund transaction's 209.00");
 }
 
+/// The refund of all of #1001 (as Shopify sends it when the shop cancels with a
+/// refund), for the order with id `order_id`.
+fn full_refund(order_id: u64) -> Value {
+    let mut refund = data_json("shopify", "shopify_python_api_refund.json")["refund"].clone();
+    refund["order_id"] = json!(order_id);
+    refund["transactions"][0]["order_id"] = json!(order_id);
+    refund["transactions"][0]["amount"] = json!("598.94");
+    refund
+}
+
+async fn a_cancellation_with_its_refund_returns_the_money_once_in_either_order(app: &TestApp) {
+    let _fake = shop(app, "reject", [5, 5, 5]).await;
+    // Cancelled first: the cancellation returns the money the channel took, so the
+    // refund that follows finds nothing left to record, and is not refused for it.
+    let first = placed(app).await;
+    send(app, "orders/cancelled", &cancelled_1001(app)).await;
+    let r = send(app, "refunds/create", &full_refund(450789469)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(outcomes(&r.body), ["nothing"]);
+    // Refunded first: the cancellation that follows returns nothing more.
+    let mut other = order_1001(app);
+    other["id"] = json!(450789470);
+    let r = send(app, "orders/create", &other).await;
+    let second = taken_order(&r.body);
+    let r = send(app, "refunds/create", &full_refund(450789470)).await;
+    assert_eq!(outcomes(&r.body), ["refunded"]);
+    other["cancelled_at"] = json!(app.now().to_string());
+    let r = send(app, "orders/cancelled", &other).await;
+    assert_eq!(outcomes(&r.body), ["existing", "cancelled"]);
+    for number in [first, second] {
+        let p = app.get(&format!("/api/v1/orders/{number}/payments")).await.body;
+        assert_eq!(p["status"], "refunded", "{number}");
+        assert_eq!(p["totals"]["refunded"], usd(59894), "{number}: returned once");
+        assert_eq!(app.order_json(&number).await["status"], "cancelled");
+    }
+}
+
 async fn cancelling_in_switchyard_cancels_on_shopify(app: &TestApp) {
     let fake = shop(app, "reject", [5, 5, 5]).await;
     let number = placed(app).await;
@@ -354,6 +391,7 @@ both!(
     a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock,
     a_cancellation_on_shopify_of_an_order_being_packed_holds_it,
     a_refund_on_shopify_is_recorded_once,
+    a_cancellation_with_its_refund_returns_the_money_once_in_either_order,
     cancelling_in_switchyard_cancels_on_shopify,
     a_line_cancelled_in_switchyard_is_cancelled_on_shopify_with_its_stock_back,
     an_order_shopify_took_money_for_without_our_stock_is_held_for_stock,
