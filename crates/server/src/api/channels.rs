@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use switchyard_channels::ChannelError;
 use switchyard_core::connector::ConnectionInput;
+use switchyard_core::validation::{TextKind, visible};
 use switchyard_store::connection::ConnectionView;
 
 use crate::AppState;
@@ -159,7 +160,7 @@ pub struct Notification {
 /// a 422 naming why, so the channel tries again later.
 #[utoipa::path(post, path = "/webhooks/channels/{key}", tag = "channels", security(()),
     params(("key" = String, Path, description = "Channel id or code")),
-    request_body(content = String, description = "The channel's payload, as it sends it", content_type = "application/json",
+    request_body(content = serde_json::Value, description = "The channel's payload, as it sends it (JSON of its own shape)", content_type = "application/json",
         example = json!({"id": 450789469, "email": "bob.norman@mail.example.com", "currency": "USD", "line_items": []})),
     responses(
         (status = 200, description = "What each order or change came to", body = Notification),
@@ -173,6 +174,9 @@ pub async fn channel_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Notification>> {
+    // Outside the API's routes, so their check of path parameters is made here: a key
+    // with control characters is refused, not echoed back in a 404.
+    visible(&key, TextKind::Line).map_err(|e| ApiError::bad_request("invalid_path", vec![e.at("key")]))?;
     let stored = s.store.stored_connection(&key).await?;
     let connector = s.connectors.build(&stored)?;
     connector.verify(&headers, &body).map_err(|e| match e {
