@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use switchyard_channels::ChannelError;
 use switchyard_core::connector::ConnectionInput;
+use switchyard_core::validation::{TextKind, visible};
 use switchyard_store::connection::ConnectionView;
 
 use crate::AppState;
@@ -173,6 +174,9 @@ pub async fn channel_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Notification>> {
+    // Outside the API's routes, so their check of path parameters is made here: a key
+    // with control characters is refused, not echoed back in a 404.
+    visible(&key, TextKind::Line).map_err(|e| ApiError::bad_request("invalid_path", vec![e.at("key")]))?;
     let stored = s.store.stored_connection(&key).await?;
     let connector = s.connectors.build(&stored)?;
     connector.verify(&headers, &body).map_err(|e| match e {

@@ -64,7 +64,7 @@ pub async fn poll(state: &AppState, stored: &StoredConnection, now: Timestamp) -
                 .await?;
             return Err(ApiError::new(
                 axum::http::StatusCode::BAD_GATEWAY,
-                "channel_unavailable",
+                "channel_failed",
                 format!("{} could not be polled: {error}", stored.channel),
             ));
         }

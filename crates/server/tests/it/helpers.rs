@@ -159,7 +159,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(switchyard_server::serve(
             listener,
-            configure(AppState::new(store.clone()))
+            configure(AppState::new(store.clone()).with_channel_patience(crate::channels::support::patience()))
                 .with_easypost_webhook_secret(Some(EASYPOST_WEBHOOK_SECRET.into()))
                 .with_background_delivery(false)
                 // Webhook receivers in tests listen on loopback; `webhooks::delivery`
