@@ -2,6 +2,8 @@
 //! webhook and by poll, taken once, shipped, cancelled and refunded on either side;
 //! the set-up they share in `support`.
 
+mod amazon;
+mod ebay;
 mod shopify;
 pub mod support;
 mod woocommerce;
