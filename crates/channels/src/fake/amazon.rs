@@ -126,7 +126,11 @@ impl FakeAmazon {
     /// replaced, as when Amazon changes it (cancelled, shipped).
     pub fn add_order(&self, order: Value, items: Vec<Value>) {
         let mut s = self.state();
-        match s.orders.iter_mut().find(|(o, _)| o["AmazonOrderId"] == order["AmazonOrderId"]) {
+        match s
+            .orders
+            .iter_mut()
+            .find(|(o, _)| o["AmazonOrderId"] == order["AmazonOrderId"])
+        {
             Some(known) => *known = (order, items),
             None => s.orders.push((order, items)),
         }

@@ -142,7 +142,11 @@ impl EbayFake {
         let added = orders.len();
         let mut state = lock(&self.state);
         for order in orders {
-            match state.orders.iter_mut().find(|o| o.get("orderId") == order.get("orderId")) {
+            match state
+                .orders
+                .iter_mut()
+                .find(|o| o.get("orderId") == order.get("orderId"))
+            {
                 Some(known) => *known = order,
                 None => state.orders.push(order),
             }

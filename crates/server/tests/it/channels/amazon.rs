@@ -99,7 +99,10 @@ async fn the_sandbox_order_arrives_by_order_change_field_by_field_and_is_taken_o
         [&usd(1000), &usd(0), &usd(101), &usd(0), &usd(1101)],
         "OrderTotal 11.01"
     );
-    assert_eq!(o["customer"]["email"], "user@example.com", "BuyerInfo, read with a restricted data token");
+    assert_eq!(
+        o["customer"]["email"], "user@example.com",
+        "BuyerInfo, read with a restricted data token"
+    );
     assert_eq!(o["customer"]["name"], "John Doe");
     let a = &o["shipping_address"];
     assert_eq!(
@@ -196,8 +199,12 @@ async fn a_cancellation_on_amazon_cancels_the_order_and_frees_its_stock(app: &Te
     assert_eq!(polled.status, 200, "{}", polled.body);
     assert_eq!(outcomes(&polled.body), ["existing", "nothing"]);
     assert_eq!(available(app, &[SKU]).await, [5]);
-    assert_eq!(deliver(app).await, 0, "Amazon's own cancellation is not sent back to it");
-    assert_eq!(fake.cancellations(), []);
+    deliver(app).await;
+    assert_eq!(
+        fake.cancellations(),
+        [],
+        "Amazon's own cancellation is not sent back to it"
+    );
 }
 
 async fn a_cancellation_on_amazon_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -216,7 +223,10 @@ async fn cancelling_in_switchyard_cancels_on_amazon(app: &TestApp) {
     let fake = seller(app, "reject", 5).await;
     let number = placed(app).await;
     let r = app
-        .post(&format!("/api/v1/orders/{number}/cancel"), json!({"reason": "customer_request"}))
+        .post(
+            &format!("/api/v1/orders/{number}/cancel"),
+            json!({"reason": "customer_request"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(deliver(app).await >= 1);
