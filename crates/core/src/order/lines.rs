@@ -10,7 +10,6 @@ use crate::catalog::ShortagePolicy;
 use crate::payment::PaymentProvider;
 use std::collections::BTreeSet;
 
-use crate::Money;
 use crate::id::ProductId;
 use crate::routing::{Line, Site, SplitPolicy};
 use crate::validation::{FieldError, Validator, optional_text};
@@ -163,28 +162,6 @@ pub fn channel_cancel(status: OrderStatus, floor_started: bool) -> ChannelCancel
         (OrderStatus::Open | OrderStatus::OnHold, false) => ChannelCancel::Cancel,
         (OrderStatus::Open, true) => ChannelCancel::Hold,
         (OrderStatus::OnHold, true) | (OrderStatus::Completed, _) => ChannelCancel::Note,
-    }
-}
-
-/// What a refund the channel made comes to here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelRefundTaken {
-    /// Record it as a refund the channel paid.
-    Record,
-    /// The order is cancelled and its cancellation already gave back the money: a
-    /// channel that cancels an order it took the money for also refunds it and tells
-    /// us both (eBay lists the cancellation and the refund on the order); recording it
-    /// again would refund more than was paid.
-    Covered,
-}
-
-/// The one rule for a channel's refund of `amount`, from the order's status and what
-/// of its money is still refundable here.
-pub fn channel_refund(status: OrderStatus, amount: Money, refundable: Money) -> ChannelRefundTaken {
-    if status == OrderStatus::Cancelled && amount.amount > refundable.amount {
-        ChannelRefundTaken::Covered
-    } else {
-        ChannelRefundTaken::Record
     }
 }
 

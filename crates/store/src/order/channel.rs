@@ -4,7 +4,7 @@
 //! channel refund id.
 
 use switchyard_core::auth::{Actor, Role};
-use switchyard_core::order::{ChannelCancel, ChannelRefundTaken, Hold, HoldReason};
+use switchyard_core::order::{ChannelCancel, Hold, HoldReason};
 use switchyard_core::payment::{RefundReason, RefundRequest};
 
 use super::*;
@@ -105,9 +105,7 @@ impl Store {
     }
 
     /// The channel refunded `amount` of order `key` (its refund `refund_id`): recorded
-    /// as a refund the channel paid, once, however often the channel tells us, and not
-    /// at all when the order's cancellation already gave that money back
-    /// (`core::order::channel_refund`).
+    /// as a refund the channel paid, once, however often the channel tells us.
     pub async fn refund_from_channel(
         &self,
         key: &str,
@@ -117,14 +115,13 @@ impl Store {
         actor: &str,
     ) -> StoreResult<ChannelRefunded> {
         let reference = refund_reference(refund_id);
-        let payments = self.order_payments(key).await?;
-        let known = payments
+        let known = self
+            .order_payments(key)
+            .await?
             .transactions
             .iter()
             .any(|t| t.settles.as_deref() == Some(reference.as_str()));
-        let status = self.order(key).await?.summary.status;
-        let record = !known && rules::channel_refund(status, amount, payments.refundable) == ChannelRefundTaken::Record;
-        if record {
+        if !known {
             let request = RefundRequest {
                 note: reason.map(str::to_owned),
                 reference: Some(reference),
@@ -138,7 +135,7 @@ impl Store {
             self.refund_order(key, &request, &by).await?;
         }
         Ok(ChannelRefunded {
-            recorded: record,
+            recorded: !known,
             order: self.order(key).await?,
         })
     }

@@ -3,7 +3,6 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::Currency;
 
 /// Every (status, action) pair and what the line becomes, written out by hand.
 const LEGAL: &[(LineStatus, LineAction, LineStatus)] = &[
@@ -121,31 +120,6 @@ fn a_channel_cancellation_cancels_unless_the_floor_started_or_the_goods_left() {
     assert_eq!(channel_cancel(S::Completed, false), ChannelCancel::Note);
     assert_eq!(channel_cancel(S::Cancelled, true), ChannelCancel::Nothing);
     assert_eq!(channel_cancel(S::Cancelled, false), ChannelCancel::Nothing);
-}
-
-#[test]
-fn a_channel_refund_is_recorded_unless_the_cancellation_gave_the_money_back() {
-    use OrderStatus as S;
-    let usd = |amount| Money::new(amount, Currency::parse("USD").unwrap());
-    assert_eq!(
-        channel_refund(S::Open, usd(1350), usd(5738)),
-        ChannelRefundTaken::Record
-    );
-    assert_eq!(
-        channel_refund(S::Cancelled, usd(2149), usd(0)),
-        ChannelRefundTaken::Covered,
-        "refunded in full when cancelled"
-    );
-    assert_eq!(
-        channel_refund(S::Cancelled, usd(500), usd(500)),
-        ChannelRefundTaken::Record,
-        "money still here to give back"
-    );
-    assert_eq!(
-        channel_refund(S::Completed, usd(9000), usd(100)),
-        ChannelRefundTaken::Record,
-        "more than was paid, on an order not cancelled: recorded, so the store refuses it"
-    );
 }
 
 #[test]
