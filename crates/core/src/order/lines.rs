@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::{HoldReason, LineStatus, OrderAction, OrderStatus, TransitionError, transition};
 use crate::catalog::ShortagePolicy;
+use crate::money::Money;
 use crate::payment::PaymentProvider;
 use std::collections::BTreeSet;
 
@@ -163,6 +164,24 @@ pub fn channel_cancel(status: OrderStatus, floor_started: bool) -> ChannelCancel
         (OrderStatus::Open, true) => ChannelCancel::Hold,
         (OrderStatus::OnHold, true) | (OrderStatus::Completed, _) => ChannelCancel::Note,
     }
+}
+
+/// What of a refund the channel paid (`amount`) is recorded on an order that may still
+/// refund `refundable`: all of it; what is left, when the channel returned more than
+/// is left (the order was cancelled here first, and the cancellation recorded the money
+/// as going back); or nothing, when nothing is left. The channel has paid it either
+/// way, so it is never refused: a refused notice would be sent again and again.
+pub fn channel_refund(amount: Money, refundable: Money) -> Option<Money> {
+    if refundable.amount <= 0 || amount.amount <= 0 {
+        return None;
+    }
+    Some(
+        if amount.currency == refundable.currency && amount.amount > refundable.amount {
+            refundable
+        } else {
+            amount
+        },
+    )
 }
 
 /// A line that could not be reserved.

@@ -143,12 +143,15 @@ async fn take_one(store: &Store, channel: &str, actor: &str, notice: Notice) -> 
                 Ok(done) => Taken {
                     external_id: Some(external_id),
                     order: Some(number),
-                    outcome: if done.recorded {
+                    outcome: if done.recorded.is_some() {
                         IntakeOutcome::Refunded
                     } else {
                         IntakeOutcome::Nothing
                     },
-                    detail: None,
+                    detail: done
+                        .recorded
+                        .filter(|recorded| *recorded != amount)
+                        .map(|recorded| format!("{recorded} of the {amount} refunded: the rest was returned already")),
                 },
                 Err(e) => refused(Some(external_id), Some(number), &describe(&e)),
             }

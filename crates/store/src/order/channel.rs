@@ -16,10 +16,11 @@ pub struct ChannelCancelled {
     pub order: Order,
 }
 
-/// What a channel's refund did here: recorded now, or already recorded before.
+/// What a channel's refund did here: the amount recorded now, or none when it was
+/// recorded before or nothing was left to refund.
 #[derive(Debug, Clone)]
 pub struct ChannelRefunded {
-    pub recorded: bool,
+    pub recorded: Option<Money>,
     pub order: Order,
 }
 
@@ -105,7 +106,8 @@ impl Store {
     }
 
     /// The channel refunded `amount` of order `key` (its refund `refund_id`): recorded
-    /// as a refund the channel paid, once, however often the channel tells us.
+    /// as a refund the channel paid, once, however often the channel tells us, and no
+    /// more than is left to refund (`core::order::channel_refund`).
     pub async fn refund_from_channel(
         &self,
         key: &str,
@@ -115,13 +117,17 @@ impl Store {
         actor: &str,
     ) -> StoreResult<ChannelRefunded> {
         let reference = refund_reference(refund_id);
-        let known = self
-            .order_payments(key)
-            .await?
+        let payments = self.order_payments(key).await?;
+        let known = payments
             .transactions
             .iter()
             .any(|t| t.settles.as_deref() == Some(reference.as_str()));
-        if !known {
+        let recorded = if known {
+            None
+        } else {
+            rules::channel_refund(amount, payments.refundable)
+        };
+        if let Some(amount) = recorded {
             let request = RefundRequest {
                 note: reason.map(str::to_owned),
                 reference: Some(reference),
@@ -135,7 +141,7 @@ impl Store {
             self.refund_order(key, &request, &by).await?;
         }
         Ok(ChannelRefunded {
-            recorded: !known,
+            recorded,
             order: self.order(key).await?,
         })
     }

@@ -322,3 +322,21 @@ fn a_short_order_names_every_line_of_a_short_sku_with_the_most_one_location_has(
         ]
     );
 }
+
+#[test]
+fn a_channel_refund_is_recorded_up_to_what_is_left_to_refund() {
+    let usd = |amount| crate::money::Money::new(amount, crate::money::Currency::parse("USD").unwrap());
+    assert_eq!(channel_refund(usd(20900), usd(59894)), Some(usd(20900)));
+    assert_eq!(channel_refund(usd(59894), usd(59894)), Some(usd(59894)));
+    assert_eq!(
+        channel_refund(usd(59894), usd(1000)),
+        Some(usd(1000)),
+        "more than is left: what is left"
+    );
+    assert_eq!(
+        channel_refund(usd(59894), usd(0)),
+        None,
+        "a cancellation here returned it all"
+    );
+    assert_eq!(channel_refund(usd(0), usd(500)), None, "a refund of nothing");
+}

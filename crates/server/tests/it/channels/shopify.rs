@@ -6,17 +6,18 @@
 
 use serde_json::{Value, json};
 use switchyard_channels::fake::shopify::{Cancelled, FakeShopify, webhook_headers};
+use switchyard_core::catalog::ChannelKind;
 
 use super::support::*;
 use crate::both;
 use crate::helpers::*;
+use crate::shipments::UPS_NUMBER as UPS;
 
 const CODE: &str = "shopify-us";
 const TOKEN: &str = "shpat_e2e_token";
 const SECRET: &str = "e2e-webhook-secret";
 const LOCATION: u64 = 655441491;
 const ORDER_ID: &str = "450789469";
-const UPS: &str = "1Z5R89390357567127";
 const SKUS: [&str; 3] = ["IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK"];
 
 /// Order #1001 with totals that add up (the list fixture's order with the single-order
@@ -40,14 +41,12 @@ async fn shop(app: &TestApp, policy: &str, stock_of: [i64; 3]) -> FakeShopify {
     stock(app, "USD", &items).await;
     let fake = FakeShopify::start(TOKEN, LOCATION).await.unwrap();
     fake.add_order(order_1001(app));
-    connect(
+    let token = [("access_token", TOKEN), ("webhook_secret", SECRET)];
+    let location = LOCATION.to_string();
+    let options = [("location_id", location.as_str())];
+    connect_to(
         app,
-        CODE,
-        json!({
-            "base_url": fake.base_url(),
-            "credentials": {"access_token": TOKEN, "webhook_secret": SECRET},
-            "options": {"location_id": LOCATION.to_string()},
-        }),
+        &connection(CODE, ChannelKind::Shopify, fake.base_url(), &token, &options),
     )
     .await;
     fake
@@ -230,7 +229,7 @@ fn cancelled_1001(app: &TestApp) -> Value {
 }
 
 async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &TestApp) {
-    let _fake = shop(app, "reject", [5, 5, 5]).await;
+    let fake = shop(app, "reject", [5, 5, 5]).await;
     let number = placed(app).await;
     assert_eq!(available(app, &SKUS).await, [4, 4, 4]);
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
@@ -244,6 +243,10 @@ async fn a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock(app: &T
     let r = send(app, "orders/cancelled", &cancelled_1001(app)).await;
     assert_eq!(outcomes(&r.body), ["existing", "nothing"]);
     assert_eq!(available(app, &SKUS).await, [5, 5, 5]);
+    // Shopify's own cancellation is not echoed back to it.
+    deliver(app).await;
+    assert_eq!(fake.cancellations(), []);
+    assert_eq!(fake.refunds(), Vec::<Value>::new());
 }
 
 async fn a_cancellation_on_shopify_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -272,6 +275,43 @@ async fn a_refund_on_shopify_is_recorded_once(app: &TestApp) {
     assert_eq!(refunds[0]["amount"], usd(20900), "the refund transaction's 209.00");
 }
 
+/// The refund of all of #1001 (as Shopify sends it when the shop cancels with a
+/// refund), for the order with id `order_id`.
+fn full_refund(order_id: u64) -> Value {
+    let mut refund = data_json("shopify", "shopify_python_api_refund.json")["refund"].clone();
+    refund["order_id"] = json!(order_id);
+    refund["transactions"][0]["order_id"] = json!(order_id);
+    refund["transactions"][0]["amount"] = json!("598.94");
+    refund
+}
+
+async fn a_cancellation_with_its_refund_returns_the_money_once_in_either_order(app: &TestApp) {
+    let _fake = shop(app, "reject", [5, 5, 5]).await;
+    // Cancelled first: the cancellation returns the money the channel took, so the
+    // refund that follows finds nothing left to record, and is not refused for it.
+    let first = placed(app).await;
+    send(app, "orders/cancelled", &cancelled_1001(app)).await;
+    let r = send(app, "refunds/create", &full_refund(450789469)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(outcomes(&r.body), ["nothing"]);
+    // Refunded first: the cancellation that follows returns nothing more.
+    let mut other = order_1001(app);
+    other["id"] = json!(450789470);
+    let r = send(app, "orders/create", &other).await;
+    let second = taken_order(&r.body);
+    let r = send(app, "refunds/create", &full_refund(450789470)).await;
+    assert_eq!(outcomes(&r.body), ["refunded"]);
+    other["cancelled_at"] = json!(app.now().to_string());
+    let r = send(app, "orders/cancelled", &other).await;
+    assert_eq!(outcomes(&r.body), ["existing", "cancelled"]);
+    for number in [first, second] {
+        let p = app.get(&format!("/api/v1/orders/{number}/payments")).await.body;
+        assert_eq!(p["status"], "refunded", "{number}");
+        assert_eq!(p["totals"]["refunded"], usd(59894), "{number}: returned once");
+        assert_eq!(app.order_json(&number).await["status"], "cancelled");
+    }
+}
+
 async fn cancelling_in_switchyard_cancels_on_shopify(app: &TestApp) {
     let fake = shop(app, "reject", [5, 5, 5]).await;
     let number = placed(app).await;
@@ -291,6 +331,30 @@ async fn cancelling_in_switchyard_cancels_on_shopify(app: &TestApp) {
             reason: Some("other".into())
         }]
     );
+}
+
+async fn a_line_cancelled_in_switchyard_is_cancelled_on_shopify_with_its_stock_back(app: &TestApp) {
+    let fake = shop(app, "reject", [5, 5, 5]).await;
+    let number = placed(app).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{number}/lines/2/cancel"),
+            json!({"reason": "out of stock"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "open");
+    assert!(deliver(app).await >= 1);
+    assert_eq!(fake.cancellations(), [], "the order stays open on Shopify");
+    let refunds = fake.refunds();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["order_id"], json!(450789469));
+    // A refund of no money that removes the red one and puts it back in stock.
+    assert_eq!(
+        refunds[0]["refund_line_items"],
+        json!([{"line_item_id": 518995019, "quantity": 1, "restock_type": "cancel"}])
+    );
+    assert_eq!(refunds[0].get("transactions"), None, "no money moves");
 }
 
 async fn an_order_shopify_took_money_for_without_our_stock_is_held_for_stock(app: &TestApp) {
@@ -327,7 +391,9 @@ both!(
     a_cancellation_on_shopify_cancels_the_order_and_frees_its_stock,
     a_cancellation_on_shopify_of_an_order_being_packed_holds_it,
     a_refund_on_shopify_is_recorded_once,
+    a_cancellation_with_its_refund_returns_the_money_once_in_either_order,
     cancelling_in_switchyard_cancels_on_shopify,
+    a_line_cancelled_in_switchyard_is_cancelled_on_shopify_with_its_stock_back,
     an_order_shopify_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_shopify_rate_limit_and_takes_the_order,
 );

@@ -3,11 +3,14 @@
 //! its connection pointing at a fake, and the calls a channel makes to us (webhooks,
 //! polls) and we make to it (delivery rounds).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use switchyard_channels::Connection;
 use switchyard_channels::http::Patience;
+use switchyard_core::catalog::ChannelKind;
+use switchyard_core::connector::{ConnectionDraft, Credentials, Pushes, StockBuffer};
 use switchyard_server::AppState;
 use switchyard_server::delivery::Round;
 
@@ -94,6 +97,34 @@ pub fn connection_body(connection: &Connection) -> Value {
         "poll_interval_seconds": s.poll_interval_seconds,
         "pushes": s.pushes,
     })
+}
+
+/// A connection of channel `code` of `kind` to `base_url`, with `credentials` and
+/// `options` by name, polled every 5 minutes, every push on (what the Amazon and eBay
+/// fakes' `connection()` hand out, for the fakes that do not).
+pub fn connection(
+    code: &str,
+    kind: ChannelKind,
+    base_url: String,
+    credentials: &[(&str, &str)],
+    options: &[(&str, &str)],
+) -> Connection {
+    let named = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    };
+    Connection {
+        channel: code.to_owned(),
+        kind,
+        settings: ConnectionDraft {
+            base_url,
+            credentials: Credentials::new(named(credentials)),
+            options: named(options),
+            poll_interval_seconds: 300,
+            pushes: Pushes::default(),
+            stock_buffer: StockBuffer::default(),
+            max_offered: None,
+        },
+    }
 }
 
 /// Saves a fake's `Connection` as the connection of its channel.

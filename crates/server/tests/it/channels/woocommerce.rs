@@ -7,17 +7,18 @@
 
 use serde_json::{Value, json};
 use switchyard_channels::fake::woocommerce::{FakeWooCommerce, NoteSeen, webhook_headers};
+use switchyard_core::catalog::ChannelKind;
 
 use super::support::*;
 use crate::both;
 use crate::helpers::*;
+use crate::shipments::UPS_NUMBER as UPS;
 
 const CODE: &str = "woo-uk";
 const KEY: &str = "ck_e2e_0123456789";
 const SECRET: &str = "cs_e2e_9876543210";
 const WEBHOOK_SECRET: &str = "e2e-woo-webhook-secret";
 const ORDER_ID: u64 = 1001;
-const ROYAL_MAIL: &str = "JD014600006281230701";
 const SKUS: [&str; 2] = ["TEE-ORG-M", "MUG-BLU"];
 
 /// The fixture order as the store answers it now: changed now (so a poll finds it),
@@ -38,13 +39,14 @@ async fn shop(app: &TestApp, policy: &str, stock_of: [i64; 2]) -> FakeWooCommerc
     stock(app, "GBP", &[(SKUS[0], 1200, stock_of[0]), (SKUS[1], 400, stock_of[1])]).await;
     let fake = FakeWooCommerce::start(KEY, SECRET).await.unwrap();
     fake.handle.add_order(order_1001(app, false));
-    connect(
+    let keys = [
+        ("consumer_key", KEY),
+        ("consumer_secret", SECRET),
+        ("webhook_secret", WEBHOOK_SECRET),
+    ];
+    connect_to(
         app,
-        CODE,
-        json!({
-            "base_url": fake.base_url(),
-            "credentials": {"consumer_key": KEY, "consumer_secret": SECRET, "webhook_secret": WEBHOOK_SECRET},
-        }),
+        &connection(CODE, ChannelKind::Woocommerce, fake.base_url(), &keys, &[]),
     )
     .await;
     fake
@@ -189,7 +191,7 @@ async fn a_forged_signature_is_refused_and_stores_nothing(app: &TestApp) {
 async fn a_shipped_order_is_completed_on_woocommerce_with_a_tracking_note(app: &TestApp) {
     let fake = shop(app, "reject", [5, 5]).await;
     let number = placed(app).await;
-    app.shipped(&number, ROYAL_MAIL).await;
+    app.shipped(&number, UPS).await;
     assert!(deliver(app).await >= 1);
 
     let notes = fake.handle.notes();
@@ -197,7 +199,7 @@ async fn a_shipped_order_is_completed_on_woocommerce_with_a_tracking_note(app: &
     assert_eq!(notes[0].order_id, ORDER_ID);
     assert!(notes[0].customer_note, "the customer is told");
     assert!(
-        notes[0].note.contains(ROYAL_MAIL) && notes[0].note.contains("ups"),
+        notes[0].note.contains(UPS) && notes[0].note.contains("ups"),
         "carrier and tracking number: {}",
         notes[0].note
     );
@@ -230,6 +232,10 @@ async fn a_cancellation_on_woocommerce_cancels_the_order_and_frees_its_stock(app
     assert_eq!(polled.status, 200, "{}", polled.body);
     assert_eq!(outcomes(&polled.body), ["existing", "nothing"]);
     assert_eq!(available(app, &SKUS).await, [5, 5]);
+    // The store's own cancellation is not echoed back to it.
+    deliver(app).await;
+    assert_eq!(fake.handle.status_changes(), []);
+    assert_eq!(fake.handle.notes(), []);
 }
 
 async fn a_cancellation_on_woocommerce_of_an_order_being_packed_holds_it(app: &TestApp) {
@@ -279,6 +285,30 @@ async fn cancelling_in_switchyard_cancels_on_woocommerce(app: &TestApp) {
     assert_eq!(fake.handle.notes(), Vec::<NoteSeen>::new());
 }
 
+async fn a_line_cancelled_in_switchyard_is_a_private_note_on_woocommerce(app: &TestApp) {
+    let fake = shop(app, "reject", [5, 5]).await;
+    let number = placed(app).await;
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{number}/lines/2/cancel"),
+            json!({"reason": "out of stock"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(deliver(app).await >= 1);
+    // WooCommerce cannot cancel one line: the shop is told, the customer is not.
+    assert_eq!(
+        fake.handle.notes(),
+        [NoteSeen {
+            order_id: ORDER_ID,
+            note: "Cancelled in Switchyard: 3 × MUG-BLU (line 2002) (out of stock)".into(),
+            customer_note: false,
+        }]
+    );
+    assert_eq!(fake.handle.status_changes(), [], "the order stays open");
+    assert_eq!(deliver(app).await, 0);
+}
+
 async fn an_order_woocommerce_took_money_for_without_our_stock_is_held_for_stock(app: &TestApp) {
     let _fake = shop(app, "reject", [5, 1]).await;
     let r = send(app, "order.created", &order_1001(app, false)).await;
@@ -309,6 +339,7 @@ both!(
     a_cancellation_on_woocommerce_of_an_order_being_packed_holds_it,
     a_refund_on_woocommerce_is_recorded_once,
     cancelling_in_switchyard_cancels_on_woocommerce,
+    a_line_cancelled_in_switchyard_is_a_private_note_on_woocommerce,
     an_order_woocommerce_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_woocommerce_rate_limit_and_takes_the_order,
 );
