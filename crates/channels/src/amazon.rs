@@ -153,11 +153,9 @@ impl Connector for Amazon {
                 match self.notices_of(&order).await {
                     Ok(found) => notices.extend(found),
                     // One order we cannot take must not hold back every later one: it
-                    // is logged (its id and the fields, no personal data) and skipped.
-                    Err(e @ ChannelError::Unmappable { .. }) => {
-                        tracing::warn!(order = %order.amazon_order_id, error = %e, "amazon order skipped");
-                    }
-                    Err(e) => return Err(e),
+                    // is told as refused (its id and the fields, no personal data), so
+                    // the poll asks for it again.
+                    Err(e) => notices.push(Notice::unmappable(e)?),
                 }
             }
             Ok(notices)

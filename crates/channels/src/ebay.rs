@@ -217,7 +217,12 @@ impl Connector for Ebay {
         Box::pin(async move {
             let mut notices = Vec::new();
             for order in self.client.orders_since(since).await? {
-                notices.extend(map::notices(self.channel(), &order)?);
+                // One order we cannot take must not stop the others: it is told as
+                // refused (its id and fields), so the poll asks for it again.
+                match map::notices(self.channel(), &order) {
+                    Ok(more) => notices.extend(more),
+                    Err(e) => notices.push(Notice::unmappable(e)?),
+                }
             }
             Ok(notices)
         })

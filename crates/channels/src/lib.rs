@@ -84,6 +84,23 @@ pub enum Notice {
     /// A notification about something we do not take (another topic); answered 200
     /// so the channel does not retry it, and dropped.
     Ignored { topic: String },
+    /// An order the channel has that cannot be taken as it is (a line without a SKU,
+    /// totals that do not add up): refused with `why` (its id and fields, no customer
+    /// data), so a poll does not move on past it and asks for it again.
+    Unmappable { external_id: String, why: String },
+}
+
+impl Notice {
+    /// The notice for an order `error` says cannot be mapped; any other error back.
+    pub fn unmappable(error: ChannelError) -> Result<Notice, ChannelError> {
+        match &error {
+            ChannelError::Unmappable { external_id, .. } => Ok(Notice::Unmappable {
+                external_id: external_id.clone(),
+                why: error.to_string(),
+            }),
+            _ => Err(error),
+        }
+    }
 }
 
 /// A refund made on the channel.

@@ -241,9 +241,13 @@ impl Connector for Shopify {
             for order in &orders {
                 match notices_for_order(&self.connection.channel, order) {
                     Ok(more) => notices.extend(more),
-                    // One order we cannot take must not stop the others: it is named
-                    // (no customer data) and skipped; its webhook failed the same way.
-                    Err(e) => tracing::warn!(order = %order.id.0, error = %e, "shopify order skipped"),
+                    // One order we cannot take must not stop the others: it is told
+                    // as refused (by id and field, no customer data), so the poll asks
+                    // for it again; its webhook failed the same way.
+                    Err(e) => match Notice::unmappable(e) {
+                        Ok(refused) => notices.push(refused),
+                        Err(e) => tracing::warn!(order = %order.id.0, error = %e, "shopify order skipped"),
+                    },
                 }
             }
             Ok(notices)

@@ -160,11 +160,9 @@ impl Connector for WooCommerce {
                 match self.notices(order) {
                     Ok(more) => notices.extend(more),
                     // One order we cannot take must not hold back the others; it is
-                    // told (by id and field, no customer data) and skipped.
-                    Err(e @ ChannelError::Unmappable { .. }) => {
-                        tracing::warn!(channel = %self.connection.channel, error = %e, "WooCommerce order skipped");
-                    }
-                    Err(e) => return Err(e),
+                    // told as refused (by id and field, no customer data), so the
+                    // poll asks for it again.
+                    Err(e) => notices.push(Notice::unmappable(e)?),
                 }
             }
             Ok(notices)

@@ -101,7 +101,7 @@ async fn a_backfill_reads_every_page_of_orders_changed_since() {
         order["refunds"] = Value::Array(Vec::new());
         fake.handle.add_order(order);
     }
-    // The documented order 723 has lines without SKUs: skipped, not fatal.
+    // The documented order 723 has lines without SKUs: refused by field, not fatal.
     let mut unmappable = json(LISTED)[1].clone();
     unmappable["date_modified_gmt"] = "2026-11-23T00:00:00".into();
     fake.handle.add_order(unmappable);
@@ -110,6 +110,13 @@ async fn a_backfill_reads_every_page_of_orders_changed_since() {
     let since: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let notices = woo.orders_since(since).await.unwrap();
     assert_eq!(order_ids(&notices), ["1001", "1002", "2000", "2001", "2002", "2003"]);
+    assert!(
+        notices
+            .iter()
+            .any(|n| matches!(n, Notice::Unmappable { external_id, why }
+            if external_id == "723" && why.contains("/lines/0/sku"))),
+        "{notices:?}"
+    );
     assert!(
         notices
             .iter()

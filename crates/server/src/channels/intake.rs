@@ -163,6 +163,7 @@ async fn take_one(store: &Store, channel: &str, actor: &str, notice: Notice) -> 
             detail: Some(format!("{topic} is not taken")),
         },
         Notice::Changed { external_id } => refused(Some(external_id), None, "a change names another change"),
+        Notice::Unmappable { external_id, why } => refused(Some(external_id), None, &why),
     }
 }
 

@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 use switchyard_channels::fake::woocommerce::{FakeWooCommerce, NoteSeen, webhook_headers};
 use switchyard_core::catalog::ChannelKind;
+use switchyard_server::AppState;
 
 use super::support::*;
 use crate::both;
@@ -331,6 +332,44 @@ async fn a_poll_waits_out_woocommerce_rate_limit_and_takes_the_order(app: &TestA
     assert_eq!(orders_of(app, CODE).await.len(), 1);
 }
 
+/// Polls every connection that is due, as the server's background sweep does;
+/// answers how many notices were taken.
+async fn poll_due(app: &TestApp) -> usize {
+    let state = AppState::new(app.store.clone()).with_channel_patience(patience());
+    switchyard_server::channels::poll::poll_due(&state).await.unwrap()
+}
+
+async fn the_store_is_polled_when_due_and_an_order_refused_is_asked_for_again(app: &TestApp) {
+    let fake = shop(app, "reject", [5, 5]).await;
+    // WooCommerce's documented order 727, whose first line has no SKU: not takeable.
+    let mut documented = data_json("woocommerce", "wc_v3_retrieve_order_response.json");
+    documented["date_modified_gmt"] = json!(app.now().strftime("%Y-%m-%dT%H:%M:%S").to_string());
+    fake.handle.add_order(documented);
+
+    assert_eq!(poll_due(app).await, 2, "a new connection is due: 1001 and 727");
+    assert_eq!(orders_of(app, CODE).await.len(), 1);
+    let c = app.get(&format!("/api/v1/channels/{CODE}/connection")).await;
+    assert_eq!(c.status, 200, "{}", c.body);
+    let error = c.body["poll_error"].as_str().unwrap();
+    assert!(error.contains("727") && error.contains("/lines/0/sku"), "{error}");
+    assert_eq!(c.body["polled_until"], Value::Null, "not past the refused order");
+    assert_eq!(
+        c.body["credentials"],
+        json!(["consumer_key", "consumer_secret", "webhook_secret"])
+    );
+    for secret in [KEY, SECRET, WEBHOOK_SECRET] {
+        assert!(!c.body.to_string().contains(secret), "a credential is never answered");
+    }
+
+    assert_eq!(poll_due(app).await, 0, "not due again before its interval");
+    app.clock.advance(jiff::SignedDuration::from_secs(300));
+    assert_eq!(poll_due(app).await, 2, "due again: 727 asked for again");
+    assert_eq!(orders_of(app, CODE).await.len(), 1, "1001 once");
+    let queries = fake.handle.order_queries();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(queries.iter().all(|q| q.contains("modified_after=")), "{queries:?}");
+}
+
 both!(
     the_fixture_order_arrives_by_webhook_field_by_field_and_is_taken_once,
     a_forged_signature_is_refused_and_stores_nothing,
@@ -342,4 +381,5 @@ both!(
     a_line_cancelled_in_switchyard_is_a_private_note_on_woocommerce,
     an_order_woocommerce_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_woocommerce_rate_limit_and_takes_the_order,
+    the_store_is_polled_when_due_and_an_order_refused_is_asked_for_again,
 );
