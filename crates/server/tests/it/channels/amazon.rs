@@ -269,6 +269,26 @@ async fn a_poll_waits_out_amazons_rate_limit_and_takes_the_order(app: &TestApp) 
     );
 }
 
+async fn an_order_amazon_cancelled_before_it_was_priced_does_not_hold_the_poll_back(app: &TestApp) {
+    let fake = seller(app, "reject", 5).await;
+    // Cancelled while still Pending: no OrderTotal, no items, nothing we could place.
+    let (mut pending, _) = sandbox_order(app, "Canceled");
+    pending["AmazonOrderId"] = json!("902-0000000-0000099");
+    pending.as_object_mut().unwrap().remove("OrderTotal");
+    fake.add_order(pending, Vec::new());
+    let r = poll(app, CODE).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(outcomes(&r.body), ["placed", "nothing"], "{}", r.body);
+    let c = app.get(&format!("/api/v1/channels/{CODE}/connection")).await;
+    assert_eq!(c.body["poll_error"], Value::Null, "{}", c.body);
+    assert_eq!(
+        c.body["polled_until"], c.body["polled_at"],
+        "the poll moved on: {}",
+        c.body
+    );
+    assert_eq!(app.order_count().await, 1);
+}
+
 both!(
     the_sandbox_order_arrives_by_order_change_field_by_field_and_is_taken_once,
     a_notification_without_the_relays_secret_is_refused_and_stores_nothing,
@@ -278,4 +298,5 @@ both!(
     cancelling_in_switchyard_cancels_on_amazon,
     an_order_amazon_took_money_for_without_our_stock_is_held_for_stock,
     a_poll_waits_out_amazons_rate_limit_and_takes_the_order,
+    an_order_amazon_cancelled_before_it_was_priced_does_not_hold_the_poll_back,
 );
