@@ -122,9 +122,18 @@ impl FakeAmazon {
     }
 
     /// Adds an order (`getOrder`'s `payload`, with its personal data) and its items
-    /// (`getOrderItems`' `OrderItems`).
+    /// (`getOrderItems`' `OrderItems`); an order with the same `AmazonOrderId` is
+    /// replaced, as when Amazon changes it (cancelled, shipped).
     pub fn add_order(&self, order: Value, items: Vec<Value>) {
-        self.state().orders.push((order, items));
+        let mut s = self.state();
+        match s
+            .orders
+            .iter_mut()
+            .find(|(o, _)| o["AmazonOrderId"] == order["AmazonOrderId"])
+        {
+            Some(known) => *known = (order, items),
+            None => s.orders.push((order, items)),
+        }
     }
 
     /// Lists a seller SKU with a quantity.

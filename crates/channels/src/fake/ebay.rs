@@ -131,6 +131,8 @@ impl EbayFake {
     }
 
     /// Adds eBay `Order` objects: each of a `getOrders` page's `orders`, or one order.
+    /// An order with the same `orderId` is replaced, as when eBay changes it
+    /// (cancelled, refunded).
     pub fn add_orders(&self, json: &str) -> Result<usize, serde_json::Error> {
         let value: Value = serde_json::from_str(json)?;
         let orders = match value.get("orders").and_then(Value::as_array) {
@@ -138,7 +140,17 @@ impl EbayFake {
             None => vec![value],
         };
         let added = orders.len();
-        lock(&self.state).orders.extend(orders);
+        let mut state = lock(&self.state);
+        for order in orders {
+            match state
+                .orders
+                .iter_mut()
+                .find(|o| o.get("orderId") == order.get("orderId"))
+            {
+                Some(known) => *known = order,
+                None => state.orders.push(order),
+            }
+        }
         Ok(added)
     }
 

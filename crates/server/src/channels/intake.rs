@@ -104,6 +104,17 @@ async fn take_one(store: &Store, channel: &str, actor: &str, notice: Notice) -> 
         Notice::Cancelled { external_id, reason } => {
             let order = match store.order_by_external_id(channel, &external_id).await {
                 Ok(order) => order,
+                // An order the channel cancelled before we could take it (Amazon's
+                // cancelled while still pending, with no price): nothing to cancel.
+                // Refused, it would hold every later poll back on it for ever.
+                Err(StoreError::NotFound { resource: "order", .. }) => {
+                    return Taken {
+                        external_id: Some(external_id),
+                        order: None,
+                        outcome: IntakeOutcome::Nothing,
+                        detail: Some("no such order here: nothing to cancel".into()),
+                    };
+                }
                 Err(e) => return refused(Some(external_id), None, &describe(&e)),
             };
             let number = order.summary.number.clone();

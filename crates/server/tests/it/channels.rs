@@ -2,6 +2,8 @@
 //! arriving by signed webhook and by poll, taken once, shipped, cancelled and refunded
 //! on either side; stock pushed to them; the set-up they share in `support`.
 
+mod amazon;
+mod ebay;
 mod shopify;
 mod stock;
 pub mod support;
