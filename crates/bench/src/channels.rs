@@ -100,7 +100,13 @@ pub async fn prepare(client: &reqwest::Client, config: &Config, setup: &Setup) -
         items.insert(sku.clone(), ITEM_BASE + i);
     }
     let started = Instant::now();
-    let import = expect(client, config, &format!("/api/v1/channels/{channel}/listings/import"), json!({})).await?;
+    let import = expect(
+        client,
+        config,
+        &format!("/api/v1/channels/{channel}/listings/import"),
+        json!({}),
+    )
+    .await?;
     let imported = import["imported"].as_u64().unwrap_or_default();
     if imported != setup.skus.len() as u64 {
         return Err(BenchError::Setup(format!(

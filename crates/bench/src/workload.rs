@@ -362,7 +362,13 @@ pub async fn verify(
 ) -> Result<Verification, BenchError> {
     let mut problems = Vec::new();
     // Orders stored on the channel, by walking the pages.
-    let orders = all_pages(client, config, &format!("/api/v1/orders?channel={}", setup.channel), &mut problems).await?;
+    let orders = all_pages(
+        client,
+        config,
+        &format!("/api/v1/orders?channel={}", setup.channel),
+        &mut problems,
+    )
+    .await?;
     let stored = orders.len() as u64;
     let seen: std::collections::BTreeSet<&str> = orders.iter().filter_map(|o| o["id"].as_str()).collect();
     let accepted = run.accepted.len() as u64;

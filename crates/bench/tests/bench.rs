@@ -94,12 +94,19 @@ async fn a_channel_run_measures_stock_push_lag_and_inbound_webhook_orders() {
     assert!(stock.lag_p50_ms <= stock.lag_p99_ms && stock.lag_p99_ms <= stock.lag_max_ms);
     assert_eq!(stock.mismatched, 0, "{report}");
     let inbound = &c.inbound;
-    assert_eq!((inbound.sent, inbound.placed, inbound.stored), (150, 150, 150), "{report}");
+    assert_eq!(
+        (inbound.sent, inbound.placed, inbound.stored),
+        (150, 150, 150),
+        "{report}"
+    );
     assert_eq!(inbound.wrong_totals, 0);
     assert_eq!((inbound.resent, inbound.resent_existing), (100, 100), "{report}");
     assert!(inbound.per_second > 0.0 && inbound.p50_ms <= inbound.p99_ms);
     let text = report.to_string();
-    assert!(text.contains("stock-push lag") && text.contains("inbound webhooks: 150 of 150 placed"), "{text}");
+    assert!(
+        text.contains("stock-push lag") && text.contains("inbound webhooks: 150 of 150 placed"),
+        "{text}"
+    );
     let json = serde_json::to_value(&report).unwrap();
     assert!(json["channels"]["stock"]["lag_p99_ms"].is_number());
     assert!(json["channels"]["inbound"]["per_second"].is_number());
