@@ -6,6 +6,7 @@
 //! then verifies the server's books from the outside: every accepted order is stored
 //! once, and no SKU has more units reserved than were received.
 
+pub mod channels;
 pub mod receiver;
 mod report;
 pub mod webhooks;
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 pub use report::{OpReport, Report, Verification, build as build_report};
 pub use switchyard_core::rng::Rng;
-pub use workload::{Op, Run, Setup, Zipf, drive, setup, verify};
+pub use workload::{Accepted, Op, Run, Setup, Zipf, drive, setup, verify};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -42,6 +43,11 @@ pub struct Config {
     pub seed: u64,
     /// Watch webhook delivery of the placements (`webhooks`).
     pub webhooks: bool,
+    /// Connect a fake Shopify shop: measure stock-push lag and inbound webhook orders
+    /// (`channels`).
+    pub channels: bool,
+    /// Inbound `orders/create` webhooks sent when `channels` is on.
+    pub channel_webhooks: u64,
 }
 
 impl Default for Config {
@@ -59,6 +65,8 @@ impl Default for Config {
             zipf: 1.1,
             seed: 42,
             webhooks: false,
+            channels: false,
+            channel_webhooks: 2_000,
         }
     }
 }
@@ -91,13 +99,32 @@ pub async fn run(config: &Config) -> Result<Report, BenchError> {
         true => Some(webhooks::watch(&client, config).await?),
         false => None,
     };
+    let shop = match config.channels {
+        true => Some(channels::prepare(&client, config, &setup).await?),
+        false => None,
+    };
     let run = workload::drive(&client, config, &setup).await;
+    // Stock-push lag is measured right after the run, before anything else loads the
+    // server.
+    let mut problems = Vec::new();
+    let stock_lag = match &shop {
+        Some(shop) => Some(channels::stock_lag(&client, config, shop, &run, &mut problems).await?),
+        None => None,
+    };
     let mut verification = workload::verify(&client, config, &setup, &run).await?;
+    verification.problems.append(&mut problems);
     let delivered = match &watch {
         Some(watch) => Some(webhooks::measure(&client, config, watch, &run, &mut verification.problems).await?),
         None => None,
     };
+    let channel = match (&shop, stock_lag) {
+        (Some(shop), Some(stock)) => {
+            Some(channels::inbound(&client, config, &setup, shop, stock, &mut verification.problems).await?)
+        }
+        _ => None,
+    };
     let mut report = report::build(config, &setup, run, verification);
     report.webhooks = delivered;
+    report.channels = channel;
     Ok(report)
 }

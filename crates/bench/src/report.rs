@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::Config;
+use crate::channels::ChannelReport;
 use crate::webhooks::WebhookReport;
 use crate::workload::{Op, Run, Setup};
 
@@ -48,6 +49,9 @@ pub struct Report {
     pub verification: Verification,
     /// Webhook delivery, when the run watched it (`--webhooks`).
     pub webhooks: Option<WebhookReport>,
+    /// Stock pushes to a sales channel and its inbound webhooks, when the run
+    /// connected one (`--channels`).
+    pub channels: Option<ChannelReport>,
 }
 
 /// The `p`th percentile of `sorted` (nearest rank).
@@ -96,6 +100,7 @@ pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verific
         operations,
         verification,
         webhooks: None,
+        channels: None,
     }
 }
 
@@ -140,6 +145,9 @@ impl fmt::Display for Report {
                 w.backlog, w.backlog_seconds, w.backlog_per_second
             )?;
         }
+        if let Some(c) = &self.channels {
+            write_channels(f, c)?;
+        }
         let v = &self.verification;
         writeln!(
             f,
@@ -155,4 +163,49 @@ impl fmt::Display for Report {
             write!(f, "VERIFICATION FAILED: {} problem(s)", v.problems.len())
         }
     }
+}
+
+fn write_channels(f: &mut fmt::Formatter<'_>, c: &ChannelReport) -> fmt::Result {
+    let s = &c.stock;
+    writeln!(
+        f,
+        "channel {}: {} SKUs listed on the fake Shopify, first figures pushed in {:.1} s",
+        c.channel, c.listings, c.initial_sync_seconds
+    )?;
+    writeln!(
+        f,
+        "stock-push lag: {} SKUs of {} placements, {} pushes; p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, \
+         max {:.0} ms ({} already there when answered); the shop agreed {:.1} s after the run, {} SKUs differ",
+        s.samples,
+        s.placements,
+        s.pushes,
+        s.lag_p50_ms,
+        s.lag_p90_ms,
+        s.lag_p99_ms,
+        s.lag_max_ms,
+        s.before_answer,
+        s.settle_seconds,
+        s.mismatched
+    )?;
+    let i = &c.inbound;
+    let statuses: Vec<String> = i.statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    writeln!(
+        f,
+        "inbound webhooks: {} of {} placed in {:.1} s, {:.0} per s; p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, \
+         max {:.1} ms ({})",
+        i.placed,
+        i.sent,
+        i.seconds,
+        i.per_second,
+        i.p50_ms,
+        i.p90_ms,
+        i.p99_ms,
+        i.max_ms,
+        statuses.join(", ")
+    )?;
+    writeln!(
+        f,
+        "inbound orders stored {}, {} with a wrong total; {} of {} sent again answered existing",
+        i.stored, i.wrong_totals, i.resent_existing, i.resent
+    )
 }

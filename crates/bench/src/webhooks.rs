@@ -78,7 +78,7 @@ pub async fn measure(
     run: &Run,
     problems: &mut Vec<String>,
 ) -> Result<WebhookReport, BenchError> {
-    let owed: BTreeSet<&str> = run.accepted.iter().map(|(id, _)| id.as_str()).collect();
+    let owed: BTreeSet<&str> = run.accepted.iter().map(|a| a.id.as_str()).collect();
     let placed = |all: &[Received]| -> Vec<Received> {
         all.iter().filter(|r| r.event_type == "order.placed").cloned().collect()
     };

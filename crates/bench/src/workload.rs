@@ -44,13 +44,17 @@ impl Zipf {
 /// What the set-up made.
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// The run's name, the prefix of everything it made.
+    pub run: String,
+    /// The two locations' codes.
+    pub locations: Vec<String>,
     pub channel: String,
     pub skus: Vec<String>,
     pub received: BTreeMap<String, i64>,
     pub setup_time: Duration,
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &reqwest::Client,
     config: &Config,
     method: reqwest::Method,
@@ -135,6 +139,8 @@ pub async fn setup(client: &reqwest::Client, config: &Config) -> Result<Setup, B
         }
     }
     Ok(Setup {
+        run: run.to_owned(),
+        locations: locations.to_vec(),
         channel,
         skus,
         received,
@@ -166,6 +172,17 @@ impl Op {
     }
 }
 
+/// An accepted placement.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The order's id.
+    pub id: String,
+    /// The units of each SKU.
+    pub lines: Vec<(String, i64)>,
+    /// When its answer came.
+    pub answered: Instant,
+}
+
 /// What the run observed.
 #[derive(Debug, Default)]
 pub struct Run {
@@ -175,8 +192,8 @@ pub struct Run {
     pub statuses: BTreeMap<(Op, u16), u64>,
     /// Transport errors (no HTTP status).
     pub failures: BTreeMap<Op, u64>,
-    /// Accepted orders: id and the units of each SKU.
-    pub accepted: Vec<(String, Vec<(String, i64)>)>,
+    /// Accepted orders.
+    pub accepted: Vec<Accepted>,
     pub elapsed: Duration,
 }
 
@@ -237,7 +254,11 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
                         if let Ok((201, value)) = &result
                             && let Some(id) = value["id"].as_str()
                         {
-                            run.accepted.push((id.to_owned(), wanted.into_iter().collect()));
+                            run.accepted.push(Accepted {
+                                id: id.to_owned(),
+                                lines: wanted.into_iter().collect(),
+                                answered: Instant::now(),
+                            });
                             placed_ids.lock().await.push(id.to_owned());
                         }
                         result.map(|(s, _)| s)
@@ -298,6 +319,38 @@ pub async fn drive(client: &reqwest::Client, config: &Config, setup: &Setup) -> 
     total
 }
 
+/// Every record of a cursor-paged list (`path` may carry a query already), 500 a page;
+/// a page answered with an error stops the walk and is named in `problems`.
+pub(crate) async fn all_pages(
+    client: &reqwest::Client,
+    config: &Config,
+    path: &str,
+    problems: &mut Vec<String>,
+) -> Result<Vec<Value>, BenchError> {
+    let join = if path.contains('?') { '&' } else { '?' };
+    let mut records = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{join}limit=500&cursor={c}"),
+            None => format!("{path}{join}limit=500"),
+        };
+        let (status, mut page) = call(client, config, reqwest::Method::GET, &page_path, None).await?;
+        if status != 200 {
+            problems.push(format!("GET {path} answered {status}"));
+            break;
+        }
+        if let Value::Array(data) = page["data"].take() {
+            records.extend(data);
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    Ok(records)
+}
+
 /// Checks the server's books against what the run saw: each accepted order is stored
 /// (read back by id), the channel holds exactly the accepted orders, and per SKU the
 /// units reserved equal the accepted units and never exceed the stock received.
@@ -309,42 +362,27 @@ pub async fn verify(
 ) -> Result<Verification, BenchError> {
     let mut problems = Vec::new();
     // Orders stored on the channel, by walking the pages.
-    let mut stored = 0u64;
-    let mut cursor: Option<String> = None;
-    let mut seen = std::collections::BTreeSet::new();
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/orders?channel={}&limit=500&cursor={c}", setup.channel),
-            None => format!("/api/v1/orders?channel={}&limit=500", setup.channel),
-        };
-        let (status, page) = call(client, config, reqwest::Method::GET, &path, None).await?;
-        if status != 200 {
-            problems.push(format!("listing orders answered {status}"));
-            break;
-        }
-        for order in page["data"].as_array().into_iter().flatten() {
-            stored += 1;
-            if let Some(id) = order["id"].as_str() {
-                seen.insert(id.to_owned());
-            }
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let orders = all_pages(
+        client,
+        config,
+        &format!("/api/v1/orders?channel={}", setup.channel),
+        &mut problems,
+    )
+    .await?;
+    let stored = orders.len() as u64;
+    let seen: std::collections::BTreeSet<&str> = orders.iter().filter_map(|o| o["id"].as_str()).collect();
     let accepted = run.accepted.len() as u64;
     if stored != accepted {
         problems.push(format!("{accepted} orders were accepted but {stored} are stored"));
     }
-    let missing = run.accepted.iter().filter(|(id, _)| !seen.contains(id)).count();
+    let missing = run.accepted.iter().filter(|a| !seen.contains(a.id.as_str())).count();
     if missing > 0 {
         problems.push(format!("{missing} accepted orders are missing from the list"));
     }
     // Units reserved per SKU.
     let mut expected: BTreeMap<&str, i64> = BTreeMap::new();
-    for (_, lines) in &run.accepted {
-        for (sku, q) in lines {
+    for accepted in &run.accepted {
+        for (sku, q) in &accepted.lines {
             *expected.entry(sku.as_str()).or_insert(0) += q;
         }
     }

@@ -71,6 +71,49 @@ async fn a_run_places_reads_looks_up_and_lists_and_verifies_clean() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_run_measures_stock_push_lag_and_inbound_webhook_orders() {
+    let s = server().await;
+    // Plenty of stock, so every placement is accepted and changes its SKUs' figures.
+    let config = Config {
+        stock_per_sku: 1000,
+        operations: Some(120),
+        mix: [100, 0, 0, 0, 0],
+        max_lines: 3,
+        channels: true,
+        channel_webhooks: 150,
+        ..s.config.clone()
+    };
+    let report = switchyard_bench::run(&config).await.unwrap();
+    assert!(report.verification.passed(), "{report}");
+    let c = report.channels.as_ref().unwrap();
+    assert_eq!(c.listings, 12, "every bench SKU listed on the shop");
+    let stock = &c.stock;
+    assert_eq!(stock.placements, 120, "{report}");
+    assert!(stock.samples >= 120, "one sample per SKU of each placement: {report}");
+    assert!(stock.pushes > 0 && stock.lag_max_ms > 0.0, "{report}");
+    assert!(stock.lag_p50_ms <= stock.lag_p99_ms && stock.lag_p99_ms <= stock.lag_max_ms);
+    assert_eq!(stock.mismatched, 0, "{report}");
+    let inbound = &c.inbound;
+    assert_eq!(
+        (inbound.sent, inbound.placed, inbound.stored),
+        (150, 150, 150),
+        "{report}"
+    );
+    assert_eq!(inbound.wrong_totals, 0);
+    assert_eq!((inbound.resent, inbound.resent_existing), (100, 100), "{report}");
+    assert!(inbound.per_second > 0.0 && inbound.p50_ms <= inbound.p99_ms);
+    let text = report.to_string();
+    assert!(
+        text.contains("stock-push lag") && text.contains("inbound webhooks: 150 of 150 placed"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["channels"]["stock"]["lag_p99_ms"].is_number());
+    assert!(json["channels"]["inbound"]["per_second"].is_number());
+    assert!(s.store.check().await.unwrap().is_clean());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_fails_loudly_on_a_lost_or_oversold_order() {
     let s = server().await;
     let client = reqwest::Client::new();
@@ -78,7 +121,7 @@ async fn verification_fails_loudly_on_a_lost_or_oversold_order() {
     let run = drive(&client, &s.config, &made).await;
     assert!(!run.accepted.is_empty());
     // The server "loses" an accepted order.
-    let (lost, _) = run.accepted[0].clone();
+    let lost = run.accepted[0].id.clone();
     for table in [
         "order_event",
         "reservation",

@@ -194,6 +194,15 @@ struct BenchArgs {
     /// (the server must run with --allow-private-webhook-targets).
     #[arg(long)]
     webhooks: bool,
+    /// Also measure a sales channel: connect a fake Shopify shop (in the bench process,
+    /// on loopback) selling every SKU, report how long each placement's stock change
+    /// takes to reach it, then send it signed orders/create webhooks and report how
+    /// many orders a second are taken.
+    #[arg(long)]
+    channels: bool,
+    /// Inbound webhooks sent with --channels, each a new Shopify order.
+    #[arg(long, default_value_t = 2000)]
+    channel_webhooks: u64,
 }
 
 fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
@@ -385,6 +394,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 zipf: args.zipf,
                 seed: args.seed,
                 webhooks: args.webhooks,
+                channels: args.channels,
+                channel_webhooks: args.channel_webhooks,
             };
             let mut report = switchyard_bench::run(&config).await?;
             if args.check {

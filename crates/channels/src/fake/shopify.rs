@@ -72,7 +72,8 @@ struct State {
     orders: Vec<Value>,
     products: Vec<Value>,
     levels: BTreeMap<u64, i64>,
-    sets: Vec<LevelSet>,
+    /// Each set with when it arrived.
+    sets: Vec<(LevelSet, Instant)>,
     fulfillment_orders: Vec<Value>,
     fulfillments: Vec<Value>,
     cancellations: Vec<Cancelled>,
@@ -205,6 +206,12 @@ impl FakeShopify {
 
     /// Every stock set received, in the order received.
     pub fn stock_sets(&self) -> Vec<LevelSet> {
+        lock(&self.state).sets.iter().map(|(set, _)| *set).collect()
+    }
+
+    /// Every stock set received with when it arrived, in the order received (for
+    /// measuring how long a change takes to reach the shop).
+    pub fn stock_sets_received(&self) -> Vec<(LevelSet, Instant)> {
         lock(&self.state).sets.clone()
     }
 

@@ -291,11 +291,14 @@ fn set_level(s: &mut super::State, body: &Value) -> Response {
         );
     }
     s.levels.insert(inventory_item_id, available);
-    s.sets.push(LevelSet {
-        location_id,
-        inventory_item_id,
-        available,
-    });
+    s.sets.push((
+        LevelSet {
+            location_id,
+            inventory_item_id,
+            available,
+        },
+        std::time::Instant::now(),
+    ));
     reply(
         StatusCode::OK,
         json!({"inventory_level": {"inventory_item_id": inventory_item_id, "location_id": location_id, "available": available, "updated_at": SystemClock.now().to_string()}}),
