@@ -159,11 +159,13 @@ pub struct Notification {
 /// recorded as paid by the channel. When nothing of it could be taken, the answer is
 /// a 422 naming why, so the channel tries again later.
 #[utoipa::path(post, path = "/webhooks/channels/{key}", tag = "channels", security(()),
-    params(("key" = String, Path, description = "Channel id or code")),
+    params(("key" = String, Path, description = "Channel id or code", example = "web",
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]+$")),
     request_body(content = Object, description = "The channel's payload, as it sends it (its own shape)", content_type = "application/json",
         example = json!({"id": 450789469, "email": "bob.norman@mail.example.com", "currency": "USD", "line_items": []})),
     responses(
         (status = 200, description = "What each order or change came to", body = Notification),
+        (status = 400, description = "A key with control characters", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or wrong signature; nothing stored", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such channel, or it has no connection", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing in it could be taken", body = Problem, content_type = "application/problem+json"),

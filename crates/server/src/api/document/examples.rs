@@ -61,6 +61,15 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
         "WebhookEndpointWithSecret",
         include_str!("examples/WebhookEndpointWithSecret.json"),
     ),
+    ("ConnectionTest", include_str!("examples/ConnectionTest.json")),
+    ("ConnectionView", include_str!("examples/ConnectionView.json")),
+    ("Drift", include_str!("examples/Drift.json")),
+    ("Listing", include_str!("examples/Listing.json")),
+    ("ListingImport", include_str!("examples/ListingImport.json")),
+    ("Notification", include_str!("examples/Notification.json")),
+    ("Poll", include_str!("examples/Poll.json")),
+    ("Resync", include_str!("examples/Resync.json")),
+    ("StockStatus", include_str!("examples/StockStatus.json")),
 ];
 
 /// Puts each response type's example on its component, each page's on `Page_NAME`, and

@@ -221,8 +221,12 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
         let (sync, stop, rounds) = (worker(app), stop.clone(), rounds.clone());
         workers.push(tokio::spawn(async move {
             while !stop.load(Ordering::SeqCst) {
-                sync.run_once().await.unwrap();
-                rounds.fetch_add(1, Ordering::SeqCst);
+                // A round that fails (contention outlasting the store's retries on a
+                // loaded machine) is left, as `StockSync::run` leaves it: the next
+                // round picks up what it did not finish.
+                if sync.run_once().await.is_ok() {
+                    rounds.fetch_add(1, Ordering::SeqCst);
+                }
                 tokio::task::yield_now().await;
             }
         }));
@@ -248,7 +252,11 @@ async fn a_burst_of_changes_ends_with_every_shop_showing_the_formula_and_no_push
     }
     assert!(during > 2, "the workers ran rounds during the burst ({during})");
     let sync = worker(app);
-    while sync.run_once().await.unwrap() != Round::default() {}
+    for _ in 0..1_000 {
+        if matches!(sync.run_once().await, Ok(round) if round == Round::default()) {
+            break;
+        }
+    }
 
     let (sets_a, sets_b) = (shop_a.stock_sets(), shop_b.stock_sets());
     assert!(
