@@ -88,6 +88,7 @@ pub const KINDS: &[Kind] = &[
     kind("uri_too_long", 414, "URI too long", "The request's path and query are longer than the server reads."),
     kind("unsupported_media_type", 415, "Expected JSON", "Send the body as JSON with `Content-Type: application/json` (or `application/<something>+json`)."),
     kind("idempotency_key_reused", 422, "Idempotency-Key reused", "This `Idempotency-Key` was used with a different request. Use a new key for a new request."),
+    kind("template_failed", 422, "The email template failed", "An email template could not be rendered for this order; `detail` says which and where. Fix the file in `--mail-templates` (a retry of the email uses the fix)."),
     kind("not_taken", 422, "Nothing could be taken", "Nothing in a channel's webhook could be taken (an order not valid here, a change to an order we do not have); `detail` says why. Nothing was stored: the channel sends it again later."),
     kind("scan_mismatch", 422, "The scans do not match the shipment", "Nothing was packed; `errors` names each scan that does not match."),
     kind("unreadable_payload", 422, "The payload could not be read", "A channel's webhook, signed, is not what the channel sends (not its JSON, or no header naming its topic); `detail` says what. Nothing was stored."),
