@@ -77,21 +77,7 @@ async fn the_sandbox_order_arrives_by_order_change_field_by_field_and_is_taken_o
     assert_eq!(o["service_level"], "standard", "ShipmentServiceLevelCategory");
     assert_eq!(o["status"], "open");
     // ItemPrice 10.00 for one, ItemTax 1.01 on top (a US marketplace), no promotion.
-    let lines: Vec<_> = o["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["sku"].as_str().unwrap(),
-                l["quantity"].as_i64().unwrap(),
-                l["unit_price"].clone(),
-                l["discount"].clone(),
-                l["tax"].clone(),
-                l["external_id"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let lines = line_facts(&o);
     assert_eq!(lines, [(SKU, 1, usd(1000), usd(0), usd(101), ITEM_ID)]);
     let t = &o["totals"];
     assert_eq!(

@@ -86,21 +86,7 @@ async fn the_fixture_order_arrives_by_poll_field_by_field_and_is_taken_once(app:
     assert_eq!(o["status"], "open");
     // lineItemCost 40.0 for two, 4.0 off by promotion, 2.88 sales tax eBay remits;
     // 12.5 for one mug with 1.0 tax.
-    let lines: Vec<_> = o["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["sku"].as_str().unwrap(),
-                l["quantity"].as_i64().unwrap(),
-                l["unit_price"].clone(),
-                l["discount"].clone(),
-                l["tax"].clone(),
-                l["external_id"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let lines = line_facts(&o);
     assert_eq!(
         lines,
         [

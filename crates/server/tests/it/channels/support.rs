@@ -255,3 +255,23 @@ pub fn taken_order(answer: &Value) -> String {
         .unwrap_or_else(|| panic!("no order taken in {answer}"))
         .to_owned()
 }
+
+/// An order's lines as the tests compare them: SKU, quantity, unit price, discount,
+/// tax and the channel's line id.
+pub fn line_facts(o: &Value) -> Vec<(&str, i64, Value, Value, Value, &str)> {
+    o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["sku"].as_str().unwrap(),
+                l["quantity"].as_i64().unwrap(),
+                l["unit_price"].clone(),
+                l["discount"].clone(),
+                l["tax"].clone(),
+                l["external_id"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}

@@ -84,21 +84,7 @@ async fn the_fixture_order_arrives_by_webhook_field_by_field_and_is_taken_once(a
     assert_eq!(o["currency"], "GBP");
     assert_eq!(o["placed_at"], "2026-11-20T14:03:00Z", "date_created_gmt");
     assert_eq!(o["status"], "open");
-    let lines: Vec<_> = o["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["sku"].as_str().unwrap(),
-                l["quantity"].as_i64().unwrap(),
-                l["unit_price"].clone(),
-                l["discount"].clone(),
-                l["tax"].clone(),
-                l["external_id"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let lines = line_facts(&o);
     assert_eq!(
         lines,
         [
