@@ -53,11 +53,16 @@ fn patience() -> Patience {
 }
 
 fn connector(fake: &FakeShopify, token: &str) -> Shopify {
+    built(&fake.base_url(), token, SECRET)
+}
+
+/// A Shopify connector to `base_url` with these credentials.
+fn built(base_url: &str, token: &str, secret: &str) -> Shopify {
     let settings = ConnectionDraft {
-        base_url: fake.base_url(),
+        base_url: base_url.to_owned(),
         credentials: Credentials::new(BTreeMap::from([
             ("access_token".to_owned(), token.to_owned()),
-            ("webhook_secret".to_owned(), SECRET.to_owned()),
+            ("webhook_secret".to_owned(), secret.to_owned()),
         ])),
         options: BTreeMap::from([("location_id".to_owned(), LOCATION.to_string())]),
         poll_interval_seconds: 300,
@@ -306,24 +311,7 @@ fn shopify_webhooks_are_verified_against_the_documented_vector() {
 
 /// A connector for work that needs no shop (webhooks).
 fn offline(secret: &str) -> Shopify {
-    let settings = ConnectionDraft {
-        base_url: "http://127.0.0.1:9".into(),
-        credentials: Credentials::new(BTreeMap::from([
-            ("access_token".to_owned(), TOKEN.to_owned()),
-            ("webhook_secret".to_owned(), secret.to_owned()),
-        ])),
-        options: BTreeMap::from([("location_id".to_owned(), LOCATION.to_string())]),
-        poll_interval_seconds: 300,
-        pushes: Pushes::default(),
-        stock_buffer: StockBuffer::default(),
-        max_offered: None,
-    };
-    let connection = Connection {
-        channel: "shopify".into(),
-        kind: ChannelKind::Shopify,
-        settings,
-    };
-    Shopify::new(connection, Http::new(patience()).unwrap())
+    built("http://127.0.0.1:9", TOKEN, secret)
 }
 
 fn webhook(topic: &str, body: &Value) -> (reqwest::header::HeaderMap, Vec<u8>) {
