@@ -2,7 +2,7 @@
 //! permission a role lacks.
 
 string_enum!(
-    /// A role given to an API key (and later to a user).
+    /// A role given to an API key or a user.
     Role {
         Admin = "admin",
         Manager = "manager",
@@ -39,6 +39,10 @@ string_enum!(
         /// needs it too: their URLs often carry a receiver's own token, and their
         /// attempts show what the receiver answered.
         ManageWebhooks = "manage_webhooks",
+        /// Say who may sign in and with which role: create users, change their role,
+        /// disable them, end their sessions; create and revoke API keys; read the
+        /// audit list. Only admins hold it, so no one gives themselves more rights.
+        ManageAccess = "manage_access",
     }
 );
 
@@ -55,6 +59,7 @@ impl Permission {
             Permission::Refund => "give money back",
             Permission::Appease => "give goodwill refunds",
             Permission::ManageWebhooks => "manage webhook endpoints",
+            Permission::ManageAccess => "manage users and API keys",
         }
     }
 }
@@ -72,7 +77,8 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission as P;
         match self {
-            Role::Admin | Role::Manager => true,
+            Role::Admin => true,
+            Role::Manager => permission != P::ManageAccess,
             Role::Warehouse => matches!(permission, P::Read | P::MoveStock | P::Fulfil),
             Role::Support => matches!(permission, P::Read | P::PlaceOrders | P::ManageOrders | P::Appease),
             Role::Viewer => matches!(permission, P::Read),
@@ -130,7 +136,8 @@ mod tests {
         use Permission as P;
         let granted = |role: Role| -> Vec<Permission> { P::ALL.iter().copied().filter(|p| role.allows(*p)).collect() };
         assert_eq!(granted(Role::Admin), P::ALL);
-        assert_eq!(granted(Role::Manager), P::ALL);
+        let all_but_access: Vec<Permission> = P::ALL.iter().copied().filter(|p| *p != P::ManageAccess).collect();
+        assert_eq!(granted(Role::Manager), all_but_access);
         assert_eq!(granted(Role::Warehouse), [P::Read, P::MoveStock, P::Fulfil]);
         assert_eq!(
             granted(Role::Support),

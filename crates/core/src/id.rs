@@ -204,6 +204,15 @@ id_type!(
 id_type!(
     /// A customer's answers to a feedback request.
     FeedbackId, "fbk");
+id_type!(
+    /// A person who signs in to the web UI.
+    UserId, "usr");
+id_type!(
+    /// A signed-in session of a user.
+    SessionId, "ses");
+id_type!(
+    /// An entry of the audit list: a change someone made in the web UI.
+    AuditId, "aud");
 
 #[cfg(test)]
 mod tests {

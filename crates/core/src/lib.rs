@@ -25,6 +25,7 @@ pub mod returns;
 pub mod rng;
 pub mod routing;
 pub mod shipment;
+pub mod user;
 pub mod validation;
 pub mod webhook;
 

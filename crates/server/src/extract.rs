@@ -296,7 +296,8 @@ pub mod perm {
         Fulfil,
         Refund,
         Appease,
-        ManageWebhooks
+        ManageWebhooks,
+        ManageAccess
     );
 }
 

@@ -18,6 +18,7 @@ pub mod paging;
 pub mod problems;
 pub mod public;
 pub mod telemetry;
+pub mod ui;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -247,8 +248,10 @@ pub fn app(state: AppState) -> Router {
             axum::response::IntoResponse::into_response(ApiError::internal())
         }))
         .layer(from_fn(middleware::problem_errors))
-        // Customer pages answer HTML, errors too: outside the problem+json layer.
+        // Customer pages and the staff UI answer HTML, errors too: outside the
+        // problem+json layer.
         .merge(public::routes())
+        .merge(ui::routes(state.clone()))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(from_fn(telemetry::observe))
         .layer(from_fn_with_state(state.clone(), lifecycle::track))

@@ -58,6 +58,7 @@ pub mod stats;
 pub mod stock_sync;
 #[cfg(test)]
 mod testing;
+pub mod user;
 pub mod webhook;
 mod writer;
 

@@ -24,4 +24,5 @@ mod race;
 mod returns;
 mod routing;
 mod shipments;
+mod ui;
 mod webhooks;
