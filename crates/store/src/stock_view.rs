@@ -1,14 +1,16 @@
 //! Stock levels as the staff pages show them: each balance with the units still
 //! inbound on open purchase order lines delivering there and the units returns put in
 //! quarantine there. Inbound is `inbound` (what ATP reads); quarantine is the returns'
-//! own count, kept apart from sellable stock.
+//! own count, kept apart from sellable stock. And when purchase orders are expected,
+//! for their list.
 
 use std::collections::HashMap;
 
-use switchyard_core::id::{LocationId, ProductId};
+use jiff::Timestamp;
+use switchyard_core::id::{LocationId, ProductId, PurchaseOrderId};
 
 use crate::Store;
-use crate::db::{Arg, Sql, get_id};
+use crate::db::{Arg, Sql, get_id, get_time};
 use crate::error::StoreResult;
 use crate::inventory::{LevelFilter, StockLevel};
 use crate::page::{Page, PageRequest};
@@ -68,6 +70,27 @@ impl Store {
             .await?
             .iter()
             .map(|r| Ok(((get_id(r, "product_id")?, get_id(r, "location_id")?), r.try_get("quantity")?)))
+            .collect()
+    }
+}
+
+impl Store {
+    /// When the first line of each of `orders` is expected, for purchase order lists.
+    pub async fn first_expected(&self, orders: &[PurchaseOrderId]) -> StoreResult<HashMap<PurchaseOrderId, Timestamp>> {
+        if orders.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT purchase_order_id, MIN(expected_at) AS expected_at FROM purchase_order_line \
+             WHERE purchase_order_id IN (",
+        );
+        sql.list(orders.iter().map(|o| Arg::Text(o.to_string())));
+        sql.push(") GROUP BY purchase_order_id");
+        sql.query()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((get_id(r, "purchase_order_id")?, get_time(r, "expected_at")?)))
             .collect()
     }
 }

@@ -6,7 +6,7 @@
 // mod catalog;
 mod levels;
 mod moves;
-// mod purchasing;
+mod purchasing;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -26,10 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/stock/{sku}/adjust", post(moves::adjust))
         .route("/ui/stock/{sku}/count", post(moves::count))
         .route("/ui/stock/{sku}/transfer", post(moves::transfer))
-        // .route("/ui/purchase-orders", get(purchasing::list).post(purchasing::create))
-        // .route("/ui/purchase-orders/new", get(purchasing::new))
-        // .route("/ui/purchase-orders/{key}", get(purchasing::page))
-        // .route("/ui/purchase-orders/{key}/receive", post(purchasing::receive))
+        .route("/ui/purchase-orders", get(purchasing::list).post(purchasing::create))
+        .route("/ui/purchase-orders/new", get(purchasing::new))
+        .route("/ui/purchase-orders/{key}", get(purchasing::page))
+        .route("/ui/purchase-orders/{key}/receive", post(purchasing::receive))
         // .route("/ui/products", get(catalog::list).post(catalog::create))
         // .route("/ui/products/new", get(catalog::new))
         // .route("/ui/products/{sku}", get(catalog::page).post(catalog::update))
