@@ -3,7 +3,7 @@
 //! receipts (`purchasing`), and the products with their kit components (`catalog`).
 //! Each handler calls the store function its JSON API twin calls, with core's parsing.
 
-// mod catalog;
+mod catalog;
 mod levels;
 mod moves;
 mod purchasing;
@@ -30,10 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/purchase-orders/new", get(purchasing::new))
         .route("/ui/purchase-orders/{key}", get(purchasing::page))
         .route("/ui/purchase-orders/{key}/receive", post(purchasing::receive))
-        // .route("/ui/products", get(catalog::list).post(catalog::create))
-        // .route("/ui/products/new", get(catalog::new))
-        // .route("/ui/products/{sku}", get(catalog::page).post(catalog::update))
-        // .route("/ui/products/{sku}/components", post(catalog::components))
+        .route("/ui/products", get(catalog::list).post(catalog::create))
+        .route("/ui/products/new", get(catalog::new))
+        .route("/ui/products/{sku}", get(catalog::page).post(catalog::update))
+        .route("/ui/products/{sku}/components", post(catalog::components))
 }
 
 /// Numbers as a form sends them (text), read for core's inputs: blank is none, and
