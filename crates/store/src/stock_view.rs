@@ -69,7 +69,12 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| Ok(((get_id(r, "product_id")?, get_id(r, "location_id")?), r.try_get("quantity")?)))
+            .map(|r| {
+                Ok((
+                    (get_id(r, "product_id")?, get_id(r, "location_id")?),
+                    r.try_get("quantity")?,
+                ))
+            })
             .collect()
     }
 }

@@ -215,7 +215,12 @@ pub async fn sku_page(
 }
 
 /// `GET /ui/stock/{sku}`
-pub async fn sku(staff: Staff, State(s): State<AppState>, Path(sku): Path<String>, Query(q): Query<SkuQuery>) -> Response {
+pub async fn sku(
+    staff: Staff,
+    State(s): State<AppState>,
+    Path(sku): Path<String>,
+    Query(q): Query<SkuQuery>,
+) -> Response {
     match sku_page(&s, staff.chrome("stock"), &sku, q, Forms::default()).await {
         Ok(page) => render(&page),
         Err(e) => failed(e),

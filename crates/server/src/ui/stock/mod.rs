@@ -52,7 +52,8 @@ impl Typed {
         }
         raw.parse().map_or_else(
             |_| {
-                self.bad.push(Invalid::new("invalid_number", "must be a whole number").at(field));
+                self.bad
+                    .push(Invalid::new("invalid_number", "must be a whole number").at(field));
                 None
             },
             Some,

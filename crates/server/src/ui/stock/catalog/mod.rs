@@ -81,7 +81,12 @@ pub struct ProductPage {
 
 impl ProductPage {
     /// The page of `product`; `form` and `rows` are what a refused form had typed.
-    fn new(chrome: Chrome, product: Product, edited: Option<(ProductForm, Errors)>, parts: Option<(Vec<ComponentRow>, Errors)>) -> ProductPage {
+    fn new(
+        chrome: Chrome,
+        product: Product,
+        edited: Option<(ProductForm, Errors)>,
+        parts: Option<(Vec<ComponentRow>, Errors)>,
+    ) -> ProductPage {
         let (form, errors) = edited.unwrap_or_else(|| (ProductForm::of(&product), Errors::default()));
         let (rows, component_errors) = parts.unwrap_or_else(|| (ComponentRow::of(&product), Errors::default()));
         ProductPage {
@@ -105,7 +110,12 @@ pub struct PageQuery {
 }
 
 /// `GET /ui/products/{sku}`
-pub async fn page(staff: Staff, State(s): State<AppState>, Path(sku): Path<String>, Query(q): Query<PageQuery>) -> Response {
+pub async fn page(
+    staff: Staff,
+    State(s): State<AppState>,
+    Path(sku): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     match s.store.product(&sku).await {
         Ok(product) => {
             let mut page = ProductPage::new(staff.chrome("catalog"), product, None, None);

@@ -42,7 +42,9 @@ pub struct LineForm {
 
 impl LineForm {
     fn is_blank(&self) -> bool {
-        [&self.sku, &self.quantity, &self.cost].iter().all(|f| f.trim().is_empty())
+        [&self.sku, &self.quantity, &self.cost]
+            .iter()
+            .all(|f| f.trim().is_empty())
     }
 }
 
@@ -119,7 +121,8 @@ impl OrderForm {
     /// Puts each line's errors next to its fields, and adds the spare rows.
     fn with_errors(mut self, errors: &Errors) -> OrderForm {
         for (i, line) in self.lines.iter_mut().enumerate() {
-            line.errors = ["sku", "quantity", "unit_cost"].map(|f| errors.get(&format!("lines/{i}/{f}")).map(str::to_owned));
+            line.errors =
+                ["sku", "quantity", "unit_cost"].map(|f| errors.get(&format!("lines/{i}/{f}")).map(str::to_owned));
         }
         let spare = SPARE_ROWS.max(5usize.saturating_sub(self.lines.len()));
         self.lines.extend(std::iter::repeat_n(LineForm::default(), spare));
@@ -136,13 +139,7 @@ struct NewPage {
     errors: Errors,
 }
 
-async fn form_page(
-    s: &AppState,
-    chrome: Chrome,
-    status: StatusCode,
-    form: OrderForm,
-    errors: Errors,
-) -> Response {
+async fn form_page(s: &AppState, chrome: Chrome, status: StatusCode, form: OrderForm, errors: Errors) -> Response {
     match location_codes(s).await {
         Ok(locations) => render_status(
             status,
