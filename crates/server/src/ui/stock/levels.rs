@@ -12,7 +12,7 @@ use switchyard_store::stock_view::LevelView;
 use switchyard_store::{PageRequest, StoreError};
 
 use super::moves::Forms;
-use super::{location_codes, next_link, signed, when};
+use super::{location_codes, next_link, segment, signed, when};
 use crate::AppState;
 use crate::ui::{Chrome, Errors, Staff, failed, render};
 
@@ -181,7 +181,7 @@ pub async fn sku_page(
             },
         )
         .await?;
-    let path = format!("/ui/stock/{}", product.sku);
+    let path = format!("/ui/stock/{}", segment(&product.sku));
     Ok(SkuPage {
         chrome,
         no_stock: holds_stock(&product.sku, !product.components.is_empty())

@@ -106,6 +106,11 @@ fn next_link(path: &str, filters: &[(&str, &str)], cursor: Option<&str>) -> Opti
     Some(format!("{path}?{}", query.finish()))
 }
 
+/// `key` (a SKU may hold a `/`) as one segment of a page's path.
+fn segment(key: &str) -> String {
+    url::form_urlencoded::byte_serialize(key.as_bytes()).collect()
+}
+
 /// A change of units as the pages show it: `+5`, `0`, `-2`.
 fn signed(n: i64) -> String {
     if n > 0 { format!("+{n}") } else { n.to_string() }
@@ -136,5 +141,6 @@ mod tests {
         let link = next_link("/ui/stock", &[("sku", "TEE 1"), ("location", "")], Some("a|b"));
         assert_eq!(link.as_deref(), Some("/ui/stock?sku=TEE+1&cursor=a%7Cb"));
         assert_eq!(next_link("/ui/stock", &[], None), None);
+        assert_eq!(segment("MUG/L"), "MUG%2FL");
     }
 }

@@ -14,7 +14,7 @@ use switchyard_core::inventory::{
 use switchyard_store::inventory::{Movement, MovementContext};
 
 use super::levels::{SkuQuery, sku_page};
-use super::{Typed, signed};
+use super::{Typed, segment, signed};
 use crate::AppState;
 use crate::extract::perm;
 use crate::ui::{Errors, Staff, failed, render_status, see_other};
@@ -87,8 +87,7 @@ async fn finish(
                 .collect::<Vec<_>>()
                 .join("; ");
             staff.audit(&s, audit, &sku, &detail).await;
-            let sku = url::form_urlencoded::byte_serialize(sku.as_bytes()).collect::<String>();
-            see_other(&headers, &format!("/ui/stock/{sku}?done={done}"))
+            see_other(&headers, &format!("/ui/stock/{}?done={done}", segment(&sku)))
         }
         Err(errors) => {
             let action = Action { form, errors };

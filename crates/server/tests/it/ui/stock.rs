@@ -64,7 +64,7 @@ async fn the_levels_page_shows_what_the_api_counts(app: &TestApp) {
     assert!(filtered.contains("/ui/stock/MUG\"") && !filtered.contains("/ui/stock/TEE\""));
     let (status, unknown) = ui.get("/ui/stock?sku=NOPE").await;
     assert_eq!(status, 200);
-    assert!(unknown.contains("NOPE"), "{unknown}");
+    assert!(unknown.contains("href=\"/ui/products?q=NOPE\""), "{unknown}");
     // A viewer sees the levels and the ledger, not the forms.
     let (_, sku) = ui.get("/ui/stock/TEE").await;
     assert!(sku.contains("id=\"movements\"") && !sku.contains("receive-form"));
@@ -110,6 +110,16 @@ async fn stock_forms_move_stock_in_the_users_name(app: &TestApp) {
     }
     assert_eq!(page.matches("<td>Wes Warehouse</td>").count(), 5, "{page}");
     assert!(page.contains("DN-1") && page.contains("torn") && page.contains("damaged"));
+
+    // A SKU may hold a `/`: its links and forms still name it as one path segment.
+    app.product("MUG/L", 900).await;
+    let res = ui
+        .post("/ui/stock/MUG%2FL/receive", &[("location", "MCR"), ("quantity", "2")])
+        .await;
+    assert_eq!(res.headers()["location"], "/ui/stock/MUG%2FL?done=received");
+    assert_eq!(app.level("MUG/L", "MCR").await, (2, 0, 2));
+    let (_, levels) = ui.get("/ui/stock?location=MCR").await;
+    assert!(levels.contains("href=\"/ui/stock/MUG%2FL\""), "{levels}");
 }
 
 async fn a_refused_adjustment_says_why_and_changes_nothing(app: &TestApp) {
@@ -369,6 +379,7 @@ async fn browser_receives_stock_and_sees_the_movement() {
     browser.screenshot("stock-levels").await;
     browser.click("#levels a[href='/ui/stock/TEE']").await;
     browser.wait_for("#receive-form").await;
+    assert!(browser.has("#transfer-form").await, "a warehouse user may move stock");
     browser.click("#receive-location option[value='LON']").await;
     browser.fill("#receive-quantity", "6").await;
     browser.fill("#receive-reference", "DN-77").await;
@@ -391,6 +402,13 @@ async fn browser_receives_stock_and_sees_the_movement() {
     browser.open(&format!("/ui/purchase-orders/{number}")).await;
     browser.wait_for("#po-lines").await;
     browser.screenshot("purchase-order").await;
+    let patched = app
+        .patch(
+            "/api/v1/products/TEE",
+            json!({"barcode": "5012345678900", "weight_grams": 180, "cost": {"amount": 650, "currency": "GBP"}}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
     browser.open("/ui/products/TEE").await;
     browser.wait_for("#product-details").await;
     browser.screenshot("product").await;

@@ -14,7 +14,7 @@ use switchyard_core::catalog::{ComponentInput, ProductInput, ProductPatch, parse
 use switchyard_core::{Currency, Money};
 use switchyard_store::catalog::Product;
 
-use super::super::Typed;
+use super::super::{Typed, segment};
 use super::ProductPage;
 use crate::AppState;
 use crate::extract::perm;
@@ -101,8 +101,7 @@ pub async fn new(staff: Staff<perm::ManageCatalog>) -> Response {
 }
 
 fn product_link(sku: &str, done: &str) -> String {
-    let sku = url::form_urlencoded::byte_serialize(sku.as_bytes()).collect::<String>();
-    format!("/ui/products/{sku}?done={done}")
+    format!("/ui/products/{}?done={done}", segment(sku))
 }
 
 /// `POST /ui/products`
