@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/purchase-orders/new", get(purchasing::new))
         .route("/ui/purchase-orders/{key}", get(purchasing::page))
         .route("/ui/purchase-orders/{key}/receive", post(purchasing::receive))
+        .route("/ui/purchase-orders/{key}/close", post(purchasing::close))
+        .route("/ui/purchase-orders/{key}/cancel", post(purchasing::cancel))
         .route("/ui/products", get(catalog::list).post(catalog::create))
         .route("/ui/products/new", get(catalog::new))
         .route("/ui/products/{sku}", get(catalog::page).post(catalog::update))

@@ -272,6 +272,28 @@ async fn purchase_orders_are_created_and_received(app: &TestApp) {
     assert!(page.contains("<td>DN-9</td><td>Max Manager</td>"), "{page}");
     // Line 1: 7 ordered, 4 received, 3 outstanding.
     assert!(page.contains("<td class=\"num\">7</td>\n      <td class=\"num\">4</td>\n      <td class=\"num\">3</td>"));
+    // Goods arrived: core allows closing it, no longer cancelling it.
+    assert!(page.contains("id=\"close-submit\"") && !page.contains("id=\"cancel-submit\""));
+    let long = "x".repeat(501);
+    let refused = ui
+        .post(&format!("/ui/purchase-orders/{number}/close"), &[("reason", &long)])
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("id=\"end-reason-error\""));
+    let closed = ui
+        .post(
+            &format!("/ui/purchase-orders/{number}/close"),
+            &[("reason", "mill out of stock")],
+        )
+        .await;
+    assert_eq!(closed.status(), 303);
+    let api = app.get(&format!("/api/v1/purchase-orders/{number}")).await;
+    assert_eq!(
+        (api.body["status"].as_str(), api.body["close_reason"].as_str()),
+        (Some("closed"), Some("mill out of stock"))
+    );
+    let (_, page) = ui.get(&format!("/ui/purchase-orders/{number}")).await;
+    assert!(!page.contains("end-po") && !page.contains("receive-submit"));
 }
 
 async fn products_are_created_with_kit_components(app: &TestApp) {

@@ -4,8 +4,10 @@
 //! core's `purchase::transition`.
 
 mod create;
+mod end;
 
 pub use create::{create, new};
+pub use end::{cancel, close};
 
 use std::collections::HashMap;
 
@@ -144,17 +146,23 @@ pub struct ReceiptRow {
 
 #[derive(Template)]
 #[template(path = "ui/stock/purchase_order.html")]
-struct OrderPage {
+pub struct OrderPage {
     chrome: Chrome,
     po: PurchaseOrder,
     created_at: String,
     closed_at: String,
     lines: Vec<LineRow>,
     receipts: Vec<ReceiptRow>,
-    /// Whether the status allows receiving (core's transition).
+    /// What the status allows (core's transition): receive, close, cancel.
     receivable: bool,
+    closable: bool,
+    cancellable: bool,
+    /// The receipt form's note and errors.
     note: String,
     errors: Errors,
+    /// The close and cancel form's reason and errors.
+    reason: String,
+    end_errors: Errors,
     done: Option<&'static str>,
 }
 
@@ -163,31 +171,21 @@ pub struct PageQuery {
     done: Option<String>,
 }
 
-/// The order page; `typed` and `errors` are a refused receipt's (by line number).
-fn order_page(
-    chrome: Chrome,
-    po: PurchaseOrder,
-    typed: &HashMap<i64, (String, Option<String>)>,
-    note: String,
-    errors: Errors,
-    done: Option<&str>,
-) -> OrderPage {
+/// The order page, its forms empty.
+pub(super) fn order_page(chrome: Chrome, po: PurchaseOrder, done: Option<&str>) -> OrderPage {
     let lines = po
         .lines
         .iter()
-        .map(|l| {
-            let (typed, error) = typed.get(&l.line_no).cloned().unwrap_or_default();
-            LineRow {
-                line_no: l.line_no,
-                sku: l.sku.clone(),
-                quantity: l.quantity,
-                received: l.received,
-                outstanding: l.outstanding,
-                unit_cost: l.unit_cost.map(|m| m.to_string()).unwrap_or_default(),
-                expected: day(l.expected_at),
-                typed,
-                error,
-            }
+        .map(|l| LineRow {
+            line_no: l.line_no,
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+            received: l.received,
+            outstanding: l.outstanding,
+            unit_cost: l.unit_cost.map(|m| m.to_string()).unwrap_or_default(),
+            expected: day(l.expected_at),
+            typed: String::new(),
+            error: None,
         })
         .collect();
     let receipts = po
@@ -202,19 +200,26 @@ fn order_page(
             actor: r.actor.clone(),
         })
         .collect();
+    let allows = |action| rules::transition(po.summary.status, action).is_ok();
     OrderPage {
         chrome,
         created_at: when(po.summary.created_at),
         closed_at: po.summary.closed_at.map(when).unwrap_or_default(),
-        receivable: rules::transition(po.summary.status, PurchaseOrderAction::Receive { completes: false }).is_ok(),
+        receivable: allows(PurchaseOrderAction::Receive { completes: false }),
+        closable: allows(PurchaseOrderAction::Close),
+        cancellable: allows(PurchaseOrderAction::Cancel),
         po,
         lines,
         receipts,
-        note,
-        errors,
+        note: String::new(),
+        errors: Errors::default(),
+        reason: String::new(),
+        end_errors: Errors::default(),
         done: match done {
             Some("created") => Some("Purchase order created."),
             Some("received") => Some("Goods received into stock."),
+            Some("closed") => Some("Purchase order closed: the rest is no longer expected."),
+            Some("cancelled") => Some("Purchase order cancelled."),
             _ => None,
         },
     }
@@ -228,14 +233,7 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     match s.store.purchase_order(&key).await {
-        Ok(po) => render(&order_page(
-            staff.chrome("purchasing"),
-            po,
-            &HashMap::new(),
-            String::new(),
-            Errors::default(),
-            q.done.as_deref(),
-        )),
+        Ok(po) => render(&order_page(staff.chrome("purchasing"), po, q.done.as_deref())),
         Err(e) => failed(e),
     }
 }
@@ -297,18 +295,18 @@ pub async fn receive(
             see_other(&headers, &format!("/ui/purchase-orders/{number}?done=received"))
         }
         Err(mut errors) => {
-            let by_line = sent
-                .into_iter()
-                .enumerate()
-                .map(|(i, (line_no, raw))| {
-                    let error = errors.get(&format!("lines/{i}/quantity")).map(str::to_owned);
-                    (line_no, (raw, error))
-                })
-                .collect();
             if let Some(e) = errors.get("lines").map(str::to_owned) {
                 errors.summary.get_or_insert(e);
             }
-            let page = order_page(staff.chrome("purchasing"), po, &by_line, note, errors, None);
+            let mut page = order_page(staff.chrome("purchasing"), po, None);
+            for (i, (line_no, raw)) in sent.into_iter().enumerate() {
+                if let Some(row) = page.lines.iter_mut().find(|r| r.line_no == line_no) {
+                    row.error = errors.get(&format!("lines/{i}/quantity")).map(str::to_owned);
+                    row.typed = raw;
+                }
+            }
+            page.note = note;
+            page.errors = errors;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
