@@ -396,6 +396,14 @@ async fn browser_receives_stock_and_sees_the_movement() {
     browser
         .sign_in(&support::email(Role::Warehouse), support::PASSWORD)
         .await;
+    let po = app
+        .post(
+            "/api/v1/purchase-orders",
+            json!({"supplier": {"name": "Fernhill Ceramics", "reference": "FC-88213"}, "location": "LON", "currency": "GBP",
+                   "expected_at": "2030-01-01", "lines": [{"sku": "TEE", "quantity": 24, "unit_cost": {"amount": 650, "currency": "GBP"}}]}),
+        )
+        .await;
+    let number = po.body["number"].as_str().unwrap().to_owned();
     browser.open("/ui/stock").await;
     browser.wait_for("#levels").await;
     browser.screenshot("stock-levels").await;
@@ -413,17 +421,13 @@ async fn browser_receives_stock_and_sees_the_movement() {
     browser.screenshot("stock-sku").await;
     assert_eq!(app.level("TEE", "LON").await, (16, 0, 16));
 
-    let po = app
-        .post(
-            "/api/v1/purchase-orders",
-            json!({"supplier": {"name": "Fernhill Ceramics", "reference": "FC-88213"}, "location": "LON", "currency": "GBP",
-                   "expected_at": "2030-01-01", "lines": [{"sku": "TEE", "quantity": 24, "unit_cost": {"amount": 650, "currency": "GBP"}}]}),
-        )
-        .await;
-    let number = po.body["number"].as_str().unwrap().to_owned();
     browser.open(&format!("/ui/purchase-orders/{number}")).await;
-    browser.wait_for("#po-lines").await;
+    browser.fill("#line-1", "12").await;
+    browser.fill("#receive-note", "DN-5521").await;
+    browser.click("#receive-submit").await;
+    browser.wait_for_text("Goods received into stock.").await;
     browser.screenshot("purchase-order").await;
+    assert_eq!(app.level("TEE", "LON").await, (28, 0, 28));
     let patched = app
         .patch(
             "/api/v1/products/TEE",
