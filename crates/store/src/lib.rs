@@ -56,6 +56,7 @@ mod routing;
 pub mod shipment;
 pub mod stats;
 pub mod stock_sync;
+pub mod stock_view;
 #[cfg(test)]
 mod testing;
 pub mod user;

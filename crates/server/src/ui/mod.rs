@@ -14,6 +14,7 @@
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
 pub mod session;
+pub mod stock;
 
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
         .route("/ui/{*rest}", get(not_found))
+        .merge(stock::routes())
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
