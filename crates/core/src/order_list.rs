@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
+use serde::Deserialize;
 
 use crate::order::{FulfilmentStatus, OrderStatus};
 use crate::validation::{self, FieldError, Invalid, Validator};
@@ -15,7 +16,7 @@ pub const VIEW_NAME_MAX: usize = 80;
 pub const VIEWS_MAX: usize = 50;
 
 /// The filters of an order list as a form sends them: each blank or absent for "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct FilterInput {
     pub status: Option<String>,
     pub fulfilment_status: Option<String>,
@@ -65,8 +66,14 @@ impl FilterInput {
     pub fn parse(&self) -> Result<Filters, Vec<FieldError>> {
         let mut v = Validator::new();
         let status = v.check_opt("status", given(&self.status), OrderStatus::parse);
-        let fulfilment_status = v.check_opt("fulfilment_status", given(&self.fulfilment_status), FulfilmentStatus::parse);
-        let channel = v.check_opt("channel", given(&self.channel), |c| validation::code(c, "a channel code"));
+        let fulfilment_status = v.check_opt(
+            "fulfilment_status",
+            given(&self.fulfilment_status),
+            FulfilmentStatus::parse,
+        );
+        let channel = v.check_opt("channel", given(&self.channel), |c| {
+            validation::code(c, "a channel code")
+        });
         let placed_from = v.check_opt("placed_from", given(&self.placed_from), |d| day_or_time(d, false));
         let placed_to = v.check_opt("placed_to", given(&self.placed_to), |d| day_or_time(d, true));
         let q = v.check_opt("q", given(&self.q), |q| validation::text(q, Q_MAX));
@@ -101,6 +108,13 @@ impl FilterInput {
         .into_iter()
         .filter_map(|(name, value)| given(value).map(|v| (name, v)))
         .collect()
+    }
+
+    /// `pairs` as a query string (`status=on_hold&channel=amazon`).
+    pub fn query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.pairs())
+            .finish()
     }
 }
 
@@ -154,7 +168,9 @@ mod tests {
 
     #[test]
     fn a_day_range_covers_whole_utc_days() {
-        let f = input(&[("placed_from", "2026-12-07"), ("placed_to", "2026-12-07")]).parse().unwrap();
+        let f = input(&[("placed_from", "2026-12-07"), ("placed_to", "2026-12-07")])
+            .parse()
+            .unwrap();
         assert_eq!(f.placed_from, Some("2026-12-07T00:00:00Z".parse().unwrap()));
         assert_eq!(f.placed_to, Some("2026-12-08T00:00:00Z".parse().unwrap()));
         let t = input(&[("placed_from", "2026-12-07T09:30:00Z")]).parse().unwrap();
@@ -163,14 +179,13 @@ mod tests {
 
     #[test]
     fn blank_filters_mean_any_and_wrong_ones_are_named() {
-        assert_eq!(input(&[("status", " "), ("q", "")]).parse().unwrap(), Filters::default());
-        let errors = input(&[
-            ("status", "lost"),
-            ("placed_from", "yesterday"),
-            ("channel", "a b"),
-        ])
-        .parse()
-        .unwrap_err();
+        assert_eq!(
+            input(&[("status", " "), ("q", "")]).parse().unwrap(),
+            Filters::default()
+        );
+        let errors = input(&[("status", "lost"), ("placed_from", "yesterday"), ("channel", "a b")])
+            .parse()
+            .unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["status", "channel", "placed_from"]);
         let backwards = input(&[("placed_from", "2026-12-08"), ("placed_to", "2026-12-01")])
@@ -185,11 +200,15 @@ mod tests {
         let view = new_view("  Held from Amazon ", &held).unwrap();
         assert_eq!(view.name, "Held from Amazon");
         assert_eq!(held.pairs(), [("status", "on_hold"), ("channel", "amazon")]);
+        assert_eq!(input(&[("q", "Ann & co")]).query(), "q=Ann+%26+co");
         let fields = |r: Result<NewView, Vec<FieldError>>| -> Vec<String> {
             r.unwrap_err().into_iter().map(|e| e.field).collect()
         };
         assert_eq!(fields(new_view("", &held)), ["name"]);
         assert_eq!(fields(new_view("All", &FilterInput::default())), ["query"]);
-        assert_eq!(fields(new_view(&"x".repeat(81), &input(&[("status", "x")]))), ["name", "status"]);
+        assert_eq!(
+            fields(new_view(&"x".repeat(81), &input(&[("status", "x")]))),
+            ["name", "status"]
+        );
     }
 }
