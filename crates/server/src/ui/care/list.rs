@@ -132,7 +132,7 @@ pub async fn show(
                 }
                 Err(StoreError::NotFound {
                     resource: "channel", ..
-                }) => errors = Errors::fields(&[Invalid::new("not_found", "is no channel's code").at("channel")]),
+                }) => errors = Errors::fields(&[Invalid::new("not_found", "names no channel").at("channel")]),
                 Err(e) => return failed(e),
             }
         }
