@@ -265,8 +265,12 @@ async fn browser_finds_an_order_by_search() {
     app.receive("TEE", "LON", 10).await;
     app.receive("MUG", "LON", 1).await;
     let number = place(&app, "web", "1", &[("TEE", 1)]).await;
-    place(&app, "web", "2", &[("TEE", 2)]).await;
+    let held = place(&app, "web", "2", &[("TEE", 2)]).await;
     place(&app, "amazon", "3", &[("MUG", 3)]).await;
+    let r = app
+        .post(&format!("/api/v1/orders/{held}/hold"), json!({"reason": "address"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let id = app.get(&format!("/api/v1/orders/{number}")).await.body["id"]
         .as_str()
         .unwrap()
@@ -277,11 +281,15 @@ async fn browser_finds_an_order_by_search() {
     browser.wait_for("#card-today").await;
     browser.screenshot("dashboard").await;
 
+    browser.open("/ui/orders").await;
+    browser.wait_for(".order-link").await;
+    browser.screenshot("orders-list").await;
+
     browser.click("#global-search").await;
     browser.type_keys(&format!("{number}\u{E007}")).await;
     browser.wait_for_text("Save these filters as a view").await;
     assert_eq!(browser.path().await, format!("/ui/orders?q={number}"));
-    browser.screenshot("orders-list").await;
+    assert!(browser.has("#save-view").await);
     browser.click(".order-link").await;
     for _ in 0..50 {
         if browser.path().await == format!("/ui/orders/{id}") {
