@@ -3,6 +3,7 @@
 //! and last order date. Without an email it is a form to look one up.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -11,7 +12,7 @@ use switchyard_core::validation;
 use switchyard_store::PageRequest;
 use switchyard_store::order::CustomerTotals;
 
-use super::{OrderRow, cursor, next_href};
+use super::{OrderRow, cursor, next_href, read_query};
 use crate::AppState;
 use crate::ui::{Chrome, Errors, Staff, failed, render_status};
 
@@ -42,7 +43,15 @@ struct Found {
     paged: bool,
 }
 
-pub async fn page(staff: Staff, State(s): State<AppState>, Query(q): Query<CustomerQuery>) -> Response {
+pub async fn page(
+    staff: Staff,
+    State(s): State<AppState>,
+    query: Result<Query<CustomerQuery>, QueryRejection>,
+) -> Response {
+    let q = match read_query(query) {
+        Ok(q) => q,
+        Err(refused) => return refused,
+    };
     let typed = q.email.unwrap_or_default();
     let mut page = Page {
         chrome: staff.chrome("orders"),

@@ -3,6 +3,7 @@
 //! shown next to its field (422) and nothing is listed.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,7 +18,7 @@ use switchyard_store::page::MAX_LIMIT;
 use switchyard_store::saved_view::SavedView;
 use switchyard_store::{PageRequest, StoreError};
 
-use super::{OrderRow, cursor, next_href};
+use super::{OrderRow, cursor, next_href, read_query};
 use crate::AppState;
 use crate::ui::{Chrome, Errors, Staff, failed, render_status};
 
@@ -81,7 +82,15 @@ struct Page {
     notice: Option<&'static str>,
 }
 
-pub async fn page(staff: Staff, State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response {
+pub async fn page(
+    staff: Staff,
+    State(s): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let q = match read_query(query) {
+        Ok(q) => q,
+        Err(refused) => return refused,
+    };
     let notice = match q.done.as_deref() {
         Some("saved") => Some("The view is saved: it is in your views above the list."),
         Some("deleted") => Some("The view is deleted."),

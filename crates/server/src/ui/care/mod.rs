@@ -9,12 +9,17 @@ mod list;
 mod views;
 
 use axum::Router;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use switchyard_core::validation::Invalid;
 use switchyard_store::order::OrderSummary;
 use switchyard_store::page::check_cursor;
 
 use crate::AppState;
+use crate::ui::error_page;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -91,4 +96,16 @@ fn next_href(path: &str, query: &str, cursor: Option<&str>) -> Option<String> {
     serializer.append_pair("cursor", cursor);
     let sep = if query.is_empty() { "" } else { "&" };
     Some(format!("{path}?{query}{sep}{}", serializer.finish()))
+}
+
+/// A page's query string as its handler reads it; one that cannot be read (a filter
+/// given twice, text that is not UTF-8) is a page that says so, not a bare 400.
+fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
+    query.map(|Query(q)| q).map_err(|e| {
+        error_page(
+            StatusCode::BAD_REQUEST,
+            "This link cannot be read",
+            &format!("{} Open the list again from the menu.", e.body_text()),
+        )
+    })
 }

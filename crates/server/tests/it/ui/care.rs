@@ -138,6 +138,9 @@ async fn the_order_list_filters_pages_and_refuses_a_wrong_filter(app: &TestApp) 
     let (status, html) = viewer.get("/ui/orders?channel=nowhere&q=x").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("id=\"f-channel-error\">names no channel"), "{html}");
+    let (status, html) = viewer.get("/ui/orders?status=open&status=cancelled").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("This link cannot be read"), "{html}");
     let (status, html) = viewer.get("/ui/orders?cursor=%3Cscript%3E").await;
     assert_eq!(status, 422);
     assert!(html.contains("The link to this page of the list is broken"));
