@@ -12,7 +12,7 @@ use switchyard_core::validation;
 use switchyard_store::PageRequest;
 use switchyard_store::order::CustomerTotals;
 
-use super::{OrderRow, cursor, next_href, read_query};
+use super::{OrderRow, cursor, next_href, unreadable};
 use crate::AppState;
 use crate::ui::{Chrome, Errors, Staff, failed, render_status};
 
@@ -48,9 +48,9 @@ pub async fn page(
     State(s): State<AppState>,
     query: Result<Query<CustomerQuery>, QueryRejection>,
 ) -> Response {
-    let q = match read_query(query) {
-        Ok(q) => q,
-        Err(refused) => return refused,
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return unreadable(&e),
     };
     let typed = q.email.unwrap_or_default();
     let mut page = Page {

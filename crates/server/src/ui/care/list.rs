@@ -18,7 +18,7 @@ use switchyard_store::page::MAX_LIMIT;
 use switchyard_store::saved_view::SavedView;
 use switchyard_store::{PageRequest, StoreError};
 
-use super::{OrderRow, cursor, next_href, read_query};
+use super::{OrderRow, cursor, next_href, unreadable};
 use crate::AppState;
 use crate::ui::{Chrome, Errors, Staff, failed, render_status};
 
@@ -87,9 +87,9 @@ pub async fn page(
     State(s): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
-    let q = match read_query(query) {
-        Ok(q) => q,
-        Err(refused) => return refused,
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return unreadable(&e),
     };
     let notice = match q.done.as_deref() {
         Some("saved") => Some("The view is saved: it is in your views above the list."),

@@ -9,7 +9,6 @@ mod list;
 mod views;
 
 use axum::Router;
-use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -98,14 +97,12 @@ fn next_href(path: &str, query: &str, cursor: Option<&str>) -> Option<String> {
     Some(format!("{path}?{query}{sep}{}", serializer.finish()))
 }
 
-/// A page's query string as its handler reads it; one that cannot be read (a filter
-/// given twice, text that is not UTF-8) is a page that says so, not a bare 400.
-fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Response> {
-    query.map(|Query(q)| q).map_err(|e| {
-        error_page(
-            StatusCode::BAD_REQUEST,
-            "This link cannot be read",
-            &format!("{} Open the list again from the menu.", e.body_text()),
-        )
-    })
+/// The page for a query string that cannot be read (a filter given twice, text that
+/// is not UTF-8): it says so, instead of a bare 400.
+fn unreadable(e: &QueryRejection) -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "This link cannot be read",
+        &format!("{} Open the list again from the menu.", e.body_text()),
+    )
 }
