@@ -6,5 +6,6 @@
 
 pub mod support;
 
+mod care;
 mod session;
 mod stock;
