@@ -3,7 +3,7 @@
 //! the code, then Enter): every scan is checked at once by core against what is
 //! expected, and the scans so far travel in the form, so the pages keep no state.
 
-mod pack {}
+mod pack;
 mod returns {}
 mod work;
 
@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::error::ApiResult;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(work::routes())
+    Router::new().merge(work::routes()).merge(pack::routes())
 }
 
 /// A posted form's fields in order, repeated names kept (one `scan` per unit).
