@@ -4,21 +4,25 @@
 //! expected, and the scans so far travel in the form, so the pages keep no state.
 
 mod pack;
-mod returns {}
+mod returns;
 mod work;
 
+use askama::Template;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use switchyard_core::FieldError;
 use switchyard_core::validation::Invalid;
 
-use super::error_page;
+use super::{error_page, is_htmx, render, render_status};
 use crate::AppState;
 use crate::error::ApiResult;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(work::routes()).merge(pack::routes())
+    Router::new()
+        .merge(work::routes())
+        .merge(pack::routes())
+        .merge(returns::routes())
 }
 
 /// A posted form's fields in order, repeated names kept (one `scan` per unit).
@@ -74,6 +78,16 @@ fn merged(mut typed: Vec<FieldError>, parsed: Vec<FieldError>) -> Vec<FieldError
         }
     }
     typed
+}
+
+/// A refused scan or form: 422 for a plain form; 200 for htmx, which swaps in only
+/// successful answers (the page says what was refused either way).
+fn refused(headers: &HeaderMap, page: &impl Template) -> Response {
+    if is_htmx(headers) {
+        render(page)
+    } else {
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
+    }
 }
 
 /// A printed document (PDF) from the API's document code, or the page saying why there

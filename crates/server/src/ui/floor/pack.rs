@@ -19,12 +19,12 @@ use switchyard_core::shipment::{ShipmentAction, ShipmentStatus, transition};
 use switchyard_store::StoreError;
 use switchyard_store::shipment::Shipment;
 
-use super::{Fields, document, merged, number};
+use super::{Fields, document, merged, number, refused};
 use crate::AppState;
 use crate::api::documents::{LabelFormat, label_document, packing_slip_document};
 use crate::error::ApiError;
 use crate::extract::perm;
-use crate::ui::{Chrome, Errors, Staff, failed, is_htmx, render, render_status, see_other};
+use crate::ui::{Chrome, Errors, Staff, failed, render, render_status, see_other};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -196,16 +196,6 @@ async fn load(s: &AppState, key: &str, scans: Vec<String>) -> Result<Loaded, Sto
     Ok(Loaded::new(shipment, items, scans))
 }
 
-/// A scan's answer: 200 for htmx (it swaps only those), 422 for a plain form refused.
-fn answer(headers: &HeaderMap, page: &BenchPage) -> Response {
-    let refused = page.result.as_ref().is_some_and(|r| !r.ok) || !page.errors.is_empty();
-    if refused && !is_htmx(headers) {
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
-    } else {
-        render(page)
-    }
-}
-
 #[derive(Deserialize)]
 struct BenchQuery {
     shipment: Option<String>,
@@ -294,9 +284,10 @@ async fn scan_code(staff: Staff<perm::Fulfil>, State(s): State<AppState>, header
             Err(e) => return failed(e),
         },
     };
+    let ok = result.ok;
     page.loaded = loaded;
     page.result = Some(result);
-    answer(&headers, &page)
+    if ok { render(&page) } else { refused(&headers, &page) }
 }
 
 /// `POST /ui/pack/pack`: the scans and the package, to the store call the API makes.
