@@ -314,3 +314,94 @@ both!(
     the_pack_bench_refuses_a_wrong_scan_and_packs_the_right_ones,
     a_return_is_received_at_the_bench,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_pack_bench_refuses_a_wrong_scan_and_packs_the_right_ones() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let shipment = released(&app).await;
+    support::user(&app, Role::Warehouse).await;
+    let browser = Browser::start(&app.base).await;
+    browser
+        .sign_in(&support::email(Role::Warehouse), support::PASSWORD)
+        .await;
+
+    // The floor, and a pick list made from it.
+    browser.open("/ui/floor").await;
+    browser.wait_for_text("Work by location").await;
+    browser.screenshot("floor").await;
+    browser.click("#pick-submit").await;
+    browser.wait_for_text("Confirm picks").await;
+    browser.screenshot("pick-list").await;
+
+    // The bench, by keyboard only: the scanner types into the focused field.
+    browser.open("/ui/pack").await;
+    browser.wait_for("#scan:focus").await;
+    browser.type_keys(&format!("{shipment}\n")).await;
+    browser.wait_for_text("0 of 2").await;
+    browser.type_keys("CAP\n").await;
+    browser.wait_for_text("Wrong item: CAP is not in this shipment").await;
+    assert!(browser.has(".scan-result.bad").await);
+    assert!(browser.has("#scan:focus").await, "the scan field keeps the focus");
+    browser.screenshot("pack-bench-wrong").await;
+    browser.type_keys(&format!("{TEE_BARCODE}\n")).await;
+    browser.wait_for_text("TEE (Product TEE): 1 of 2").await;
+    assert!(browser.has(".scan-result.ok").await);
+    assert!(browser.has("#scan:focus").await);
+    browser.type_keys("MUG\n").await;
+    browser.wait_for_text("MUG (Product MUG): 1 of 1").await;
+    browser.screenshot("pack-bench").await;
+    browser.type_keys("TEE\n").await;
+    browser.wait_for_text("TEE (Product TEE): 2 of 2").await;
+
+    // Complete: the weight, Enter packs; the carrier label's number, Enter; Enter ships.
+    browser.wait_for("#weight:focus").await;
+    browser.type_keys("700\n").await;
+    browser.wait_for_text("Next: its label").await;
+    browser.wait_for("#tracking-number:focus").await;
+    browser.type_keys(&format!("{UPS_NUMBER}\n")).await;
+    browser.wait_for_text("Print the label and the slip").await;
+    assert!(browser.has("#print-label").await && browser.has("#print-slip").await);
+    browser.wait_for("#ship-submit:focus").await;
+    browser.type_keys("\n").await;
+    browser.wait_for_text("Scan the next shipment").await;
+    assert_eq!(app.shipment_json(&shipment).await["status"], "shipped");
+    browser.finish().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_receives_a_return_at_the_bench() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let rma = authorized_return(&app).await;
+    support::user(&app, Role::Warehouse).await;
+    let browser = Browser::start(&app.base).await;
+    browser
+        .sign_in(&support::email(Role::Warehouse), support::PASSWORD)
+        .await;
+
+    browser.open("/ui/returns").await;
+    browser.wait_for_text(&rma).await;
+    browser.click("#open-bench").await;
+    browser.wait_for("#scan:focus").await;
+    browser.type_keys(&format!("{rma}\n")).await;
+    browser.wait_for_text("0 of 2").await;
+    browser.type_keys("MUG\n").await;
+    browser.wait_for_text("Wrong item: MUG is not in this return").await;
+    assert!(browser.has(".scan-result.bad").await);
+    browser.type_keys(&format!("{TEE_BARCODE}\n")).await;
+    browser.wait_for_text("1 of 2").await;
+    assert!(browser.has("#scan:focus").await);
+    browser.type_keys("TEE\n").await;
+    browser.wait_for_text("2 of 2").await;
+    browser.click("#disposition-0 option[value=quarantine]").await;
+    browser.screenshot("returns-bench").await;
+    browser.click("#receive-submit").await;
+    // Received in full and refunded on receipt (the refund was approved): closed.
+    let text = browser.wait_for_text("2 of 2 units have arrived").await;
+    assert!(text.contains("the return is closed"), "{text}");
+    let ret = app.return_json(&rma).await;
+    assert_eq!(ret["status"], "closed");
+    assert_eq!(ret["receipts"][0]["disposition"], "quarantine");
+    browser.finish().await;
+    app.finish().await;
+}
