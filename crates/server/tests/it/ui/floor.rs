@@ -116,6 +116,16 @@ async fn release_and_a_short_pick(app: &TestApp) {
     assert!(html.contains("short 1"));
     let list = app.get(&format!("/api/v1/pick-lists/{number}")).await.body;
     assert_eq!(list["status"], "completed");
+
+    // Who may not fulfil gets no floor and no bench; a viewer reads the list, no form.
+    let support = signed_in(app, Role::Support).await;
+    assert_eq!(support.get("/ui/floor").await.0, 403);
+    assert_eq!(support.get("/ui/pack").await.0, 403);
+    assert_eq!(support.get("/ui/returns/bench").await.0, 403);
+    let viewer = signed_in(app, Role::Viewer).await;
+    let (status, html) = viewer.get(&to).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("id=\"confirm-picks\""));
     assert_eq!(list["completed_by"], "Wes Warehouse");
     let timeline = app.order_json(&tees).await;
     assert!(
