@@ -225,6 +225,39 @@ async fn bench(staff: Staff<perm::Fulfil>, State(s): State<AppState>, Query(q): 
     render(&page)
 }
 
+/// The shipment `code` names (when `may_switch`), put on the bench with what the
+/// bench says of it; none when no shipment is named so.
+async fn shipment_scanned(
+    s: &AppState,
+    code: &str,
+    may_switch: bool,
+) -> Result<Option<(Option<Loaded>, ScanResult)>, StoreError> {
+    if !may_switch {
+        return Ok(None);
+    }
+    let loaded = match load(s, code, Vec::new()).await {
+        Ok(loaded) => loaded,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let summary = &loaded.shipment.summary;
+    let result = if loaded.step == Step::Closed {
+        ScanResult {
+            ok: false,
+            message: format!("Shipment {} is {}: nothing to pack", summary.number, summary.status),
+        }
+    } else {
+        ScanResult {
+            ok: true,
+            message: format!(
+                "Shipment {} for order {}: {} units",
+                summary.number, summary.order_number, summary.units
+            ),
+        }
+    };
+    Ok(Some((Some(loaded), result)))
+}
+
 /// `POST /ui/pack/scan`: a shipment (when none is on the bench) or one unit, checked at once.
 async fn scan_code(staff: Staff<perm::Fulfil>, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let f = Fields::parse(&body);
@@ -246,35 +279,36 @@ async fn scan_code(staff: Staff<perm::Fulfil>, State(s): State<AppState>, header
         Some(loaded) if loaded.step == Step::Scan => {
             let next = scan::next_scan(&loaded.items, &loaded.scans, &code);
             let message = next.message(&loaded.items, &code, "this shipment");
-            let ok = matches!(next, NextScan::Fits { .. });
-            let loaded = if ok {
-                let mut scans = loaded.scans;
-                scans.push(code);
-                Loaded::new(loaded.shipment, loaded.items, scans)
-            } else {
-                loaded
-            };
-            (Some(loaded), ScanResult { ok, message })
-        }
-        Some(loaded) => {
-            let message = format!(
-                "Shipment {} is {}: there is nothing to scan into it",
-                loaded.number(),
-                loaded.shipment.summary.status
-            );
-            (Some(loaded), ScanResult { ok: false, message })
-        }
-        None => match load(&s, &code, Vec::new()).await {
-            Ok(loaded) => {
-                let message = format!(
-                    "Shipment {} for order {}: {} units",
-                    loaded.number(),
-                    loaded.shipment.summary.order_number,
-                    loaded.shipment.summary.units
-                );
-                (Some(loaded), ScanResult { ok: true, message })
+            match next {
+                NextScan::Fits { .. } => {
+                    let mut scans = loaded.scans;
+                    scans.push(code);
+                    let loaded = Loaded::new(loaded.shipment, loaded.items, scans);
+                    (Some(loaded), ScanResult { ok: true, message })
+                }
+                // Nothing scanned into it yet: the code may be the next shipment.
+                _ => match shipment_scanned(&s, &code, loaded.scans.is_empty()).await {
+                    Ok(Some(other)) => other,
+                    Ok(None) => (Some(loaded), ScanResult { ok: false, message }),
+                    Err(e) => return failed(e),
+                },
             }
-            Err(StoreError::NotFound { .. }) => (
+        }
+        Some(loaded) => match shipment_scanned(&s, &code, true).await {
+            Ok(Some(other)) => other,
+            Ok(None) => {
+                let message = format!(
+                    "Shipment {} is {}: there is nothing to scan into it",
+                    loaded.number(),
+                    loaded.shipment.summary.status
+                );
+                (Some(loaded), ScanResult { ok: false, message })
+            }
+            Err(e) => return failed(e),
+        },
+        None => match shipment_scanned(&s, &code, true).await {
+            Ok(Some(other)) => other,
+            Ok(None) => (
                 None,
                 ScanResult {
                     ok: false,

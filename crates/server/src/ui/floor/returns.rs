@@ -12,8 +12,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use switchyard_core::returns::{Disposition, OpenReturnLine, ReturnAction, ReturnItemInput, ReturnReceiptInput};
-use switchyard_core::returns::{ReturnStatus, transition};
+use switchyard_core::returns::{
+    Disposition, OpenReturnLine, ReturnAction, ReturnItemInput, ReturnReceiptInput, ReturnStatus, transition,
+};
 use switchyard_core::shipment::scan::{self, ExpectedItem, NextScan};
 use switchyard_store::returns::{Return, ReturnFilter, ReturnSummary};
 use switchyard_store::{PageRequest, StoreError};

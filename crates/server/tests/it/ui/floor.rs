@@ -239,6 +239,9 @@ async fn the_pack_bench_refuses_a_wrong_scan_and_packs_the_right_ones(app: &Test
     let r = ui.post("/ui/pack/ship", &[("shipment", shipment.as_str())]).await;
     assert_eq!(location(&r), format!("/ui/pack?shipment={shipment}&done=shipped"));
     assert_eq!(app.shipment_json(&shipment).await["status"], "shipped");
+    let (status, html) = page(ui.post("/ui/pack/scan", &[("code", shipment.as_str())]).await).await;
+    assert_eq!(status, 422);
+    assert!(html.contains(&format!("Shipment {shipment} is shipped: nothing to pack")));
     let audit = app.store.audit_entries(None, &Default::default()).await.unwrap().data;
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     for action in ["packed_shipment", "created_label", "shipped_shipment"] {
