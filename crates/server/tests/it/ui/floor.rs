@@ -418,3 +418,29 @@ async fn browser_receives_a_return_at_the_bench() {
     browser.finish().await;
     app.finish().await;
 }
+
+/// Without JavaScript the bench is plain forms: Enter posts the scan, the page comes
+/// back whole, and "Receive" posts the same form to its own address (`formaction`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_the_returns_bench_works_without_javascript() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let rma = authorized_return(&app).await;
+    support::user(&app, Role::Warehouse).await;
+    let browser = Browser::without_javascript(&app.base).await;
+    browser
+        .sign_in(&support::email(Role::Warehouse), support::PASSWORD)
+        .await;
+
+    browser.open("/ui/returns/bench").await;
+    browser.fill("#scan", &format!("{rma}\n")).await;
+    browser.wait_for_text("0 of 2").await;
+    browser.fill("#scan", "MUG\n").await;
+    browser.wait_for_text("Wrong item: MUG is not in this return").await;
+    browser.fill("#scan", "TEE\n").await;
+    browser.wait_for_text("1 of 2").await;
+    browser.click("#receive-submit").await;
+    browser.wait_for_text("1 of 2 units have arrived").await;
+    assert_eq!(app.return_json(&rma).await["status"], "partially_received");
+    browser.finish().await;
+    app.finish().await;
+}
