@@ -14,6 +14,7 @@
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
 pub mod care;
+pub mod floor;
 pub mod session;
 pub mod stock;
 
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(session::SIGN_IN_PATH, get(session::sign_in_form).post(session::sign_in))
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
+        .merge(floor::routes())
         .route("/ui/{*rest}", get(not_found))
         .merge(stock::routes())
         .merge(care::routes())

@@ -7,5 +7,6 @@
 pub mod support;
 
 mod care;
+mod floor;
 mod session;
 mod stock;
