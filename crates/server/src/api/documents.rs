@@ -133,10 +133,15 @@ pub async fn get_label(
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<LabelQuery>,
 ) -> ApiResult<Response> {
-    let shipment = s.store.shipment(&key).await?;
+    label(&s, &key, q.format.unwrap_or_default()).await
+}
+
+/// The label of shipment `key` as a file in `format` (the API's and the web UI's).
+pub(crate) async fn label(s: &AppState, key: &str, format: LabelFormat) -> ApiResult<Response> {
+    let shipment = s.store.shipment(key).await?;
     let label = label_data(&shipment)?;
     let name = format!("label-{}", shipment.summary.number);
-    Ok(match q.format.unwrap_or_default() {
+    Ok(match format {
         LabelFormat::Pdf => file(
             render(label, label_pdf).await?,
             "application/pdf",
@@ -167,7 +172,12 @@ pub async fn get_packing_slip(
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let shipment = s.store.shipment(&key).await?;
+    packing_slip(&s, &key).await
+}
+
+/// The packing slip of shipment `key` as a PDF file (the API's and the web UI's).
+pub(crate) async fn packing_slip(s: &AppState, key: &str) -> ApiResult<Response> {
+    let shipment = s.store.shipment(key).await?;
     let summary = &shipment.summary;
     let (order, channel, location) = tokio::try_join!(
         s.store.order(summary.order_id.as_str()),

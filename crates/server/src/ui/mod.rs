@@ -13,6 +13,7 @@
 //!
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
+pub mod order;
 pub mod session;
 
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
         .route("/ui/{*rest}", get(not_found))
+        .merge(order::routes())
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -318,10 +320,10 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-/// The page for a store error: not found, refused or conflicting as the API would
-/// answer it; a failure of ours logged and said plainly.
-pub fn failed(e: StoreError) -> Response {
-    let api = ApiError::from(e);
+/// The page for a store (or API) error: not found, refused or conflicting as the API
+/// would answer it; a failure of ours logged and said plainly.
+pub fn failed(e: impl Into<ApiError>) -> Response {
+    let api: ApiError = e.into();
     let status = api.status();
     let problem = api.into_problem();
     if status.is_server_error() {

@@ -39,6 +39,7 @@ mod channel;
 mod head;
 mod lifecycle;
 mod mail;
+mod note;
 mod place;
 mod read;
 mod route;
