@@ -47,7 +47,7 @@ impl<'a> Reading<'a> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.errors.push(e.at(&format!("/{name}")));
+                self.errors.push(e.at(format!("/{name}")));
                 None
             }
         }
