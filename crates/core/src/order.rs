@@ -148,6 +148,8 @@ string_enum!(
         /// The channel cancelled the order, and nothing could be done about it here on
         /// its own (the goods left, or it was already held): an operator decides.
         ChannelCancelled = "order.channel_cancelled",
+        /// Staff wrote an internal note on the order (never shown to the customer).
+        NoteAdded = "order.note_added",
     }
 );
 
@@ -191,6 +193,14 @@ pub fn hold_until(until: Timestamp, now: Timestamp) -> Result<Timestamp, Invalid
     } else {
         Err(Invalid::new("in_the_past", "must be in the future"))
     }
+}
+
+/// Longest internal note on an order.
+pub const NOTE_MAX: usize = 2000;
+
+/// An internal note staff write on an order: trimmed, not blank, at most 2,000 characters.
+pub fn note(raw: &str) -> Result<String, Invalid> {
+    crate::validation::text(raw, NOTE_MAX)
 }
 
 /// The fulfilment status of an order whose lines are `lines`; cancelled lines do not

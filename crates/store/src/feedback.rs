@@ -231,6 +231,13 @@ impl Store {
         Ok(Page::from_rows(answers, page.limit(), |f| f.id.to_string()))
     }
 
+    /// The customer's answer about one order, if they gave one (an order has one at most).
+    pub async fn order_feedback(&self, order: &OrderId) -> StoreResult<Option<Feedback>> {
+        let mut sql = Sql::new(SELECT_FEEDBACK);
+        sql.filter("f.order_id = ", Arg::Text(order.to_string()), "");
+        Ok(self.feedback_rows(&sql).await?.pop())
+    }
+
     /// One answer by id.
     pub async fn feedback(&self, id: &FeedbackId) -> StoreResult<Feedback> {
         let mut sql = Sql::new(SELECT_FEEDBACK);

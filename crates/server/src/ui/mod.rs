@@ -14,7 +14,9 @@
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
 pub mod care;
+pub mod documents;
 pub mod floor;
+pub mod order;
 pub mod session;
 pub mod stock;
 
@@ -52,6 +54,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/ui/{*rest}", get(not_found))
         .merge(stock::routes())
         .merge(care::routes())
+        .merge(order::routes())
+        .merge(documents::routes())
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -323,10 +327,10 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-/// The page for a store error: not found, refused or conflicting as the API would
-/// answer it; a failure of ours logged and said plainly.
-pub fn failed(e: StoreError) -> Response {
-    let api = ApiError::from(e);
+/// The page for a store (or API) error: not found, refused or conflicting as the API
+/// would answer it; a failure of ours logged and said plainly.
+pub fn failed(e: impl Into<ApiError>) -> Response {
+    let api: ApiError = e.into();
     let status = api.status();
     let problem = api.into_problem();
     if status.is_server_error() {

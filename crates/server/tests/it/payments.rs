@@ -19,7 +19,7 @@ const TOTAL: i64 = 4320 + 2160 + 479;
 impl TestApp {
     /// LON with 10 TEE, MCR with 5 MUG (so an order of both splits), channel `web`
     /// (manual, on shipment) and a channel `code` with the given payment policy.
-    async fn till(&self, code: &str, provider: &str, capture_mode: &str) {
+    pub(crate) async fn till(&self, code: &str, provider: &str, capture_mode: &str) {
         self.clock.set(TUESDAY.parse().unwrap());
         self.shop().await;
         self.receive("TEE", "LON", 10).await;
@@ -35,7 +35,7 @@ impl TestApp {
     }
 
     /// Places TEE×2 and MUG×1 on `channel`; returns the order.
-    async fn buy(&self, channel: &str, external_id: &str, token: Option<&str>) -> Value {
+    pub(crate) async fn buy(&self, channel: &str, external_id: &str, token: Option<&str>) -> Value {
         let mut body = order(channel, external_id, &[("TEE", 2), ("MUG", 1)]);
         if let Some(token) = token {
             body["payment_token"] = json!(token);
@@ -46,7 +46,7 @@ impl TestApp {
     }
 
     /// Releases the order's work at `location`, packs, labels (simulated) and ships it.
-    async fn ship_from(&self, order_number: &str, location: &str) -> String {
+    pub(crate) async fn ship_from(&self, order_number: &str, location: &str) -> String {
         let r = self
             .post(
                 "/api/v1/shipments/release",

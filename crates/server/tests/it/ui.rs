@@ -8,5 +8,6 @@ pub mod support;
 
 mod care;
 mod floor;
+mod order;
 mod session;
 mod stock;

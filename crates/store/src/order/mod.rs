@@ -40,6 +40,7 @@ mod customer;
 mod head;
 mod lifecycle;
 mod mail;
+mod note;
 mod place;
 mod read;
 mod route;

@@ -14,9 +14,8 @@ use axum::response::Response;
 use switchyard_core::FieldError;
 use switchyard_core::validation::Invalid;
 
-use super::{error_page, is_htmx, render, render_status};
+use super::{is_htmx, render, render_status};
 use crate::AppState;
-use crate::error::ApiResult;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -88,21 +87,4 @@ fn refused(headers: &HeaderMap, page: &impl Template) -> Response {
     } else {
         render_status(StatusCode::UNPROCESSABLE_ENTITY, page)
     }
-}
-
-/// A printed document (PDF) from the API's document code, or the page saying why there
-/// is none.
-fn document(result: ApiResult<Response>) -> Response {
-    result.unwrap_or_else(|e| {
-        let status = e.status();
-        let problem = e.into_problem();
-        if status.is_server_error() {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The document could not be made. Try again.",
-            );
-        }
-        error_page(status, &problem.title, &problem.detail)
-    })
 }

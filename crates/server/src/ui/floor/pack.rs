@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -19,9 +19,8 @@ use switchyard_core::shipment::{ShipmentAction, ShipmentStatus, transition};
 use switchyard_store::StoreError;
 use switchyard_store::shipment::Shipment;
 
-use super::{Fields, document, merged, number, refused};
+use super::{Fields, merged, number, refused};
 use crate::AppState;
-use crate::api::documents::{LabelFormat, label_document, packing_slip_document};
 use crate::error::ApiError;
 use crate::extract::perm;
 use crate::ui::{Chrome, Errors, Staff, failed, render, render_status, see_other};
@@ -33,9 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/pack/pack", post(pack))
         .route("/ui/pack/label", post(label))
         .route("/ui/pack/ship", post(ship))
-        .route("/ui/pack/{key}/label.pdf", get(label_pdf))
-        .route("/ui/pack/{key}/label.zpl", get(label_zpl))
-        .route("/ui/pack/{key}/slip.pdf", get(slip_pdf))
 }
 
 /// What a scan did, in green or red.
@@ -445,19 +441,4 @@ async fn ship(staff: Staff<perm::Fulfil>, State(s): State<AppState>, headers: He
             render_status(StatusCode::CONFLICT, &page)
         }
     }
-}
-
-/// `GET /ui/pack/{key}/label.pdf`
-async fn label_pdf(_: Staff, State(s): State<AppState>, Path(key): Path<String>) -> Response {
-    document(label_document(&s, &key, LabelFormat::Pdf).await)
-}
-
-/// `GET /ui/pack/{key}/label.zpl`: for a thermal printer.
-async fn label_zpl(_: Staff, State(s): State<AppState>, Path(key): Path<String>) -> Response {
-    document(label_document(&s, &key, LabelFormat::Zpl).await)
-}
-
-/// `GET /ui/pack/{key}/slip.pdf`
-async fn slip_pdf(_: Staff, State(s): State<AppState>, Path(key): Path<String>) -> Response {
-    document(packing_slip_document(&s, &key).await)
 }

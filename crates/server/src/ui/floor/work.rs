@@ -16,7 +16,7 @@ use switchyard_core::shipment::input::{PickConfirmInput, PickInput, PickListInpu
 use switchyard_store::PageRequest;
 use switchyard_store::shipment::{FloorBoard, PickList, PickListFilter};
 
-use super::{Fields, document, merged, number};
+use super::{Fields, merged, number};
 use crate::AppState;
 use crate::api::documents::pick_list_document;
 use crate::extract::perm;
@@ -330,7 +330,7 @@ async fn pick_list(
 
 /// `GET /ui/pick-lists/{key}/pdf`: the printed pick list, as the API prints it.
 async fn pick_list_pdf(_: Staff, State(s): State<AppState>, Path(key): Path<String>) -> Response {
-    document(pick_list_document(&s, &key).await)
+    pick_list_document(&s, &key).await.unwrap_or_else(failed)
 }
 
 /// `POST /ui/pick-lists/{key}/confirm`: what the picker found of each SKU; a short

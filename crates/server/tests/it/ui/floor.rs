@@ -230,7 +230,7 @@ async fn the_pack_bench_refuses_a_wrong_scan_and_packs_the_right_ones(app: &Test
     for print in ["label.pdf", "slip.pdf"] {
         let r = ui
             .client
-            .get(format!("{}/ui/pack/{shipment}/{print}", ui.base))
+            .get(format!("{}/ui/shipments/{shipment}/{print}", ui.base))
             .send()
             .await
             .unwrap();
