@@ -6,4 +6,5 @@
 
 pub mod support;
 
+mod public;
 mod session;
