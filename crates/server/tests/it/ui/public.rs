@@ -57,11 +57,20 @@ async fn a_signed_link_shows_the_orders_parcels_and_nothing_of_another_order(app
     let (other, other_id) = shipped(app, "P-2").await;
     let path = status_path(app, &id).await;
     assert!(path.starts_with("/orders/status/"), "{path}");
+    let r = app
+        .patch(
+            "/api/v1/channels/web",
+            json!({"email": {"sender_name": "Tee Shop", "reply_to": "help@teeshop.example"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
 
     let (status, html) = get(app, &path).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains(&format!("Order {number}")), "{html}");
     assert!(html.contains("Hello Ann"), "{html}");
+    assert!(html.contains("<div>Tee Shop</div>"), "in the shop's name: {html}");
+    assert!(html.contains("mailto:help@teeshop.example"), "{html}");
     assert!(html.contains("Leeds LS1 4AP"), "{html}");
     assert!(html.contains("UPS"), "{html}");
     assert!(html.contains("Shipped"), "{html}");
