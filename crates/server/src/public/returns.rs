@@ -363,6 +363,9 @@ pub async fn label(State(s): State<AppState>, Path((token, rma)): Path<(String, 
     };
     match crate::api::returns::label_pdf_file(&ret).await {
         Ok(pdf) => pdf,
+        // Drawing it failed (logged where it failed).
+        Err(e) if e.status().is_server_error() => super::failure(),
+        // Not authorized (yet): it has no label.
         Err(_) => not_found(),
     }
 }
