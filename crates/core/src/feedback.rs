@@ -10,15 +10,11 @@
 //! - An answer rates items and the delivery from 1 to 5, with a comment. Any rating at
 //!   or below `NEGATIVE_AT_MOST` flags the order for customer care to follow up.
 
-mod link;
-
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::catalog::ChannelKind;
 use crate::validation::{self, FieldError, Invalid, TextKind, Validator};
-
-pub use link::{LINK_VALID_FOR, Link, LinkError, SECRET_LEN, expiry, sign, verify};
 
 /// The event an answer with a negative rating sends, besides its timeline entry, so a
 /// helpdesk can open a case.

@@ -16,6 +16,7 @@ pub mod feedback;
 pub mod id;
 pub mod idempotency;
 pub mod inventory;
+pub mod link;
 pub mod mail;
 pub mod money;
 pub mod order;

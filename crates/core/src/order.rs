@@ -228,9 +228,11 @@ pub fn fulfilment_status(lines: impl IntoIterator<Item = LineStatus>) -> Fulfilm
 }
 mod input;
 mod lines;
+mod lookup;
 
 pub use input::*;
 pub use lines::*;
+pub use lookup::{CONTACT_FIELD, Lookup, NUMBER_FIELD};
 
 #[cfg(test)]
 mod tests;

@@ -170,6 +170,21 @@ pub fn states_allowing(action: ShipmentAction) -> Vec<ShipmentStatus> {
 }
 
 impl ShipmentStatus {
+    /// The status as the customer reads it on their order's page.
+    pub fn for_customer(self) -> &'static str {
+        use ShipmentStatus as S;
+        match self {
+            S::Released | S::Picking | S::Packed | S::LabelCreated => "Being prepared",
+            S::Shipped => "Shipped",
+            S::InTransit => "On its way",
+            S::OutForDelivery => "Out for delivery",
+            S::Delivered => "Delivered",
+            S::Exception => "Delayed: the carrier reported a problem",
+            S::ReturnedToSender => "Being returned to us",
+            S::Cancelled => "Cancelled",
+        }
+    }
+
     /// On the location's floor: released and neither shipped nor cancelled; the
     /// shipment holds the reserved stock of what it carries.
     pub const ON_THE_FLOOR: &'static [ShipmentStatus] = &[

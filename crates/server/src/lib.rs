@@ -6,6 +6,7 @@
 pub mod api;
 pub mod channels;
 mod connection;
+pub mod csrf;
 pub mod delivery;
 pub mod error;
 pub mod extract;

@@ -8,23 +8,21 @@ mod request;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use switchyard_core::feedback::{Average, NEGATIVE_AT_MOST, SECRET_LEN};
+use switchyard_core::feedback::{Average, NEGATIVE_AT_MOST};
 use switchyard_core::id::{ChannelId, FeedbackId, LineId, OrderId};
+use switchyard_core::link::{self, Purpose};
 
 pub use answer::{FeedbackForm, FormLine};
 
+use crate::Store;
 use crate::db::{self, Arg, Sql, get_id, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
-use crate::{Store, WriteTx};
 
 /// The answers' columns, for `feedback_rows`.
 const SELECT_FEEDBACK: &str = "SELECT f.id, f.order_id, o.number, c.code, f.channel_id, f.delivery_rating, \
      f.lowest_rating, f.comment, f.created_at FROM feedback f JOIN sales_order o ON o.id = f.order_id \
      JOIN channel c ON c.id = f.channel_id";
-
-/// The name of the feedback link signing key among the server's secrets.
-const LINK_SECRET: &str = "feedback_link";
 
 /// One item's rating in an answer.
 #[derive(Debug, Clone, Serialize)]
@@ -113,11 +111,6 @@ pub struct FeedbackSummary {
     pub skus: Vec<SkuRatings>,
 }
 
-/// Random bytes as text, for a secret kept in a text column.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The item ratings of answers `ids`, each answer's in line order.
 async fn items_of(pool: &db::Pool, ids: &[String]) -> StoreResult<Vec<(String, RatedItem)>> {
     if ids.is_empty() {
@@ -147,41 +140,15 @@ async fn items_of(pool: &db::Pool, ids: &[String]) -> StoreResult<Vec<(String, R
 }
 
 impl Store {
-    /// The key feedback links are signed with: made on first use and kept in the
-    /// database, so every instance on it signs and checks alike and links outlive restarts.
-    pub async fn feedback_secret(&self) -> StoreResult<Vec<u8>> {
-        if let Some(secret) = self.read_secret().await? {
-            return Ok(secret);
-        }
-        let mut fresh = [0u8; SECRET_LEN];
-        getrandom::fill(&mut fresh).map_err(|e| StoreError::Config(format!("no randomness for a secret: {e}")))?;
-        let mut tx = self.write().await?;
-        let result = keep_secret(&mut tx, &hex(&fresh)).await;
-        tx.finish(result).await?;
-        // Another instance may have made one first: theirs is the one kept.
-        self.read_secret()
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the feedback link secret was not kept".into()))
-    }
-
     /// The page and unsubscribe paths of the feedback link of order `order` that works
     /// until `expires_at` (the `expires_at` of its `order.feedback_requested` event),
     /// made when its email is written.
     pub async fn feedback_link(&self, order: &OrderId, expires_at: Timestamp) -> StoreResult<(String, String)> {
-        let token = switchyard_core::feedback::sign(order, expires_at, &self.feedback_secret().await?);
+        let token = link::sign(Purpose::Feedback, order, expires_at, &self.link_secret().await?);
         Ok((
             switchyard_core::feedback::page_path(&token),
             switchyard_core::feedback::unsubscribe_path(&token),
         ))
-    }
-
-    async fn read_secret(&self) -> StoreResult<Option<Vec<u8>>> {
-        let value: Option<String> = db::query_scalar("SELECT value FROM server_secret WHERE name = $1")
-            .bind(LINK_SECRET)
-            .fetch_optional(&self.pool)
-            .await?;
-        // The text itself is the key: 64 hex digits carry the 256 random bits.
-        Ok(value.map(String::into_bytes))
     }
 
     /// Answers, newest first.
@@ -326,16 +293,4 @@ fn take_items(all: &mut Vec<(String, RatedItem)>, id: &str) -> Vec<RatedItem> {
     let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(all).into_iter().partition(|(of, _)| of == id);
     *all = rest;
     mine.into_iter().map(|(_, item)| item).collect()
-}
-
-/// Keeps `value` as the link secret unless one is kept already.
-async fn keep_secret(tx: &mut WriteTx, value: &str) -> StoreResult<()> {
-    let now = tx.now();
-    db::query("INSERT INTO server_secret (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-        .bind(LINK_SECRET)
-        .bind(value)
-        .bind(micros(now))
-        .execute(&mut ***tx)
-        .await?;
-    Ok(())
 }

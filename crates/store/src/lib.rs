@@ -46,6 +46,7 @@ pub mod feedback;
 pub mod idempotency;
 pub mod inventory;
 mod journal;
+pub mod link;
 pub mod order;
 pub mod outbox;
 pub mod page;

@@ -339,8 +339,12 @@ pub async fn get_return_label_pdf(
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let ret = s.store.return_request(&key).await?;
-    let label = label_data(&ret)?;
+    label_pdf_file(&s.store.return_request(&key).await?).await
+}
+
+/// The return label of `ret` as a PDF answer (the API's and the customer's returns page's).
+pub(crate) async fn label_pdf_file(ret: &Return) -> ApiResult<Response> {
+    let label = label_data(ret)?;
     let name = format!("return-label-{}.pdf", ret.summary.number);
     Ok(file(render(label, label_pdf).await?, "application/pdf", name))
 }

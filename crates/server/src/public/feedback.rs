@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use switchyard_core::FieldError;
 use switchyard_core::feedback::{
-    self as rules, COMMENT_FIELD, COMMENT_MAX, DELIVERY_FIELD, FeedbackInput, ITEM_FIELD_PREFIX, Link, RATING_MAX,
-    RATING_MIN,
+    self as rules, COMMENT_FIELD, COMMENT_MAX, DELIVERY_FIELD, FeedbackInput, ITEM_FIELD_PREFIX, RATING_MAX, RATING_MIN,
 };
 use switchyard_core::id::OrderId;
+use switchyard_core::link::{self, Link, Purpose};
 use switchyard_store::StoreError;
 use switchyard_store::feedback::FeedbackForm;
 
@@ -27,8 +27,8 @@ use crate::AppState;
 
 /// The order a live link is for; `None` for any link that is not one.
 async fn live_link(s: &AppState, token: &str) -> Result<Option<OrderId>, Response> {
-    let secret = s.store.feedback_secret().await.map_err(|e| logged(&e))?;
-    Ok(rules::verify(token, &secret, s.store.now()).ok())
+    let secret = s.store.link_secret().await.map_err(|e| logged(&e))?;
+    Ok(link::verify(Purpose::Feedback, token, &secret, s.store.now()).ok())
 }
 
 fn logged(e: &StoreError) -> Response {
@@ -218,8 +218,8 @@ fn stars(name: &str, legend: &str, checked: Option<&str>) -> String {
 /// The order behind a genuine link, expired or not: an old email's unsubscribe link
 /// keeps working after its feedback form closes.
 async fn signed_link(s: &AppState, token: &str) -> Result<OrderId, Response> {
-    let secret = s.store.feedback_secret().await.map_err(|e| logged(&e))?;
-    Link::open(token, &secret)
+    let secret = s.store.link_secret().await.map_err(|e| logged(&e))?;
+    Link::open(Purpose::Feedback, token, &secret)
         .map(|link| link.order)
         .map_err(|_| not_found())
 }

@@ -6,15 +6,31 @@
 //!
 //! These routes answer HTML for errors too, so they sit outside the API's problem+json
 //! layer; they bring their own body limit, time-out and panic guard instead.
+//!
+//! The pages (askama templates in `templates/public/`, one layout):
+//! - `/feedback/{token}`: the feedback form (`feedback`);
+//! - `/orders/lookup`: find an order by its number and email or postcode (`lookup`),
+//!   which leads to its signed status link;
+//! - `/orders/status/{token}`: the order's status, parcels and returns (`track`);
+//! - `/orders/status/{token}/return`: the returns portal, and
+//!   `/orders/status/{token}/returns/{rma}` (with `/label.pdf`): a return of the order
+//!   and its label (`returns`).
 
 pub mod feedback;
+pub mod lookup;
+pub mod returns;
+pub mod track;
 
 use std::time::Duration;
 
+use askama::Template;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use switchyard_core::id::OrderId;
+use switchyard_core::link::{self, Purpose};
+use switchyard_store::StoreError;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -33,6 +49,14 @@ pub fn routes() -> Router<AppState> {
             "/feedback/{token}/unsubscribe",
             get(feedback::unsubscribe_page).post(feedback::unsubscribe),
         )
+        .route(lookup::PATH, get(lookup::form).post(lookup::find))
+        .route("/orders/status/{token}", get(track::status))
+        .route(
+            "/orders/status/{token}/return",
+            get(returns::form).post(returns::request),
+        )
+        .route("/orders/status/{token}/returns/{rma}", get(returns::requested))
+        .route("/orders/status/{token}/returns/{rma}/label.pdf", get(returns::label))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -60,22 +84,53 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+#[derive(Template)]
+#[template(path = "public/page.html")]
+struct Page<'a> {
+    brand: &'a str,
+    title: &'a str,
+    body: &'a str,
+}
+
 /// A whole page: `title` (text, escaped here) over `body` (HTML, escaped by the caller).
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let title = escape(title);
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n\
-         <body>\n<main>\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
-    );
-    // The page's address holds the link's token: no other site hears of it.
-    (
-        status,
-        [(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"))],
-        Html(html),
-    )
-        .into_response()
+    answer(status, &Page { brand: "", title, body })
+}
+
+/// A page of ours as the answer, with `status`. The page's address may hold a link's
+/// token: no other site hears of it (`Referrer-Policy: no-referrer`).
+pub fn answer(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (
+            status,
+            [(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"))],
+            Html(html),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a customer page failed to render");
+            failure()
+        }
+    }
+}
+
+/// A failure of the store on a customer page: not found as such, the rest logged and
+/// said plainly.
+pub fn failed(e: StoreError) -> Response {
+    match e {
+        StoreError::NotFound { .. } => not_found(),
+        e => {
+            tracing::error!(error = %e, "a customer page failed");
+            failure()
+        }
+    }
+}
+
+/// The order a live order-status link `token` is for; the "not found" page for any
+/// other token, whatever is wrong with it.
+pub async fn order_link(s: &crate::AppState, token: &str) -> Result<OrderId, Response> {
+    let secret = s.store.link_secret().await.map_err(failed)?;
+    link::verify(Purpose::Order, token, &secret, s.store.now()).map_err(|_| not_found())
 }
 
 /// The page for a link that leads nowhere: forged, expired, mistyped or for an order
@@ -90,19 +145,12 @@ pub fn not_found() -> Response {
 
 /// The page for a failure of ours.
 pub fn failure() -> Response {
-    page(
+    (
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "<p>We could not do that just now. Please try again in a few minutes.</p>",
+        Html("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong</title></head>\n<body><h1>Something went wrong</h1><p>We could not do that just now. Please try again in a few minutes.</p></body></html>\n"),
     )
+        .into_response()
 }
-
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}\
-main{max-width:36rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px}\
-fieldset{border:1px solid #ddd;border-radius:6px;margin:0 0 1rem;padding:.75rem}\
-legend{font-weight:600}label.r{display:inline-block;margin-right:.75rem}\
-textarea{width:100%;min-height:6rem;box-sizing:border-box}\
-.errors{color:#a40000}button{padding:.5rem 1.25rem;font-size:1rem}";
 
 #[cfg(test)]
 mod tests {

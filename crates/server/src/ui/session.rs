@@ -26,45 +26,18 @@ use switchyard_store::user::{Session, SignIn, User};
 
 use super::{Chrome, FORM_LIMIT, error_page, render};
 use crate::AppState;
+use crate::csrf::{CSRF_FIELD, DoubleSubmit, cookie, cross_site, over_tls, same_secret, set_cookie};
 use crate::extract::perm::{self, Grant};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "switchyard_session";
-/// The sign-in form's own CSRF cookie, before there is a session.
-const SIGN_IN_COOKIE: &str = "switchyard_sign_in";
-/// The form field that carries the CSRF token.
-pub const CSRF_FIELD: &str = "csrf";
+/// The sign-in form's own CSRF token, before there is a session.
+const SIGN_IN: DoubleSubmit = DoubleSubmit {
+    cookie: "switchyard_sign_in",
+    path: "/ui",
+};
 /// The header htmx requests carry it in (set on `<body hx-headers>`).
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-fn over_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
-fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let text = format!("{name}={value}; Path=/ui; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""))
-}
-
-/// Equal without telling, by how long it takes, how much of a guess was right.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 /// The field `name` of a urlencoded form body.
 pub fn form_field(body: &[u8], name: &str) -> Option<String> {
@@ -85,10 +58,7 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
         None => None,
     };
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let cross_site = req
-            .headers()
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        let cross_site = cross_site(req.headers());
         let (parts, body) = req.into_parts();
         let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
             return error_page(
@@ -105,7 +75,7 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
             .or_else(|| form_field(&bytes, CSRF_FIELD));
         let expected = match &session {
             Some(session) => Some(session.csrf_token.clone()),
-            None if parts.uri.path() == SIGN_IN_PATH => cookie(&parts.headers, SIGN_IN_COOKIE),
+            None if parts.uri.path() == SIGN_IN_PATH => SIGN_IN.expected(&parts.headers),
             // No session: nothing to forge; `Staff` answers "sign in".
             None => sent.clone(),
         };
@@ -211,9 +181,9 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn sign_in_page(status: StatusCode, next: &str, email: &str, error: Option<String>) -> Response {
-    let csrf = match switchyard_store::user::new_token() {
-        Ok(token) => token,
+fn sign_in_page(headers: &HeaderMap, status: StatusCode, next: &str, email: &str, error: Option<String>) -> Response {
+    let (csrf, csrf_cookie) = match SIGN_IN.issue(headers) {
+        Ok(issued) => issued,
         Err(e) => return super::failed(e),
     };
     let page = SignInPage {
@@ -224,15 +194,13 @@ fn sign_in_page(status: StatusCode, next: &str, email: &str, error: Option<Strin
     };
     let mut response = render(&page);
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SIGN_IN_COOKIE, &csrf, 3600, false));
+    response.headers_mut().append(header::SET_COOKIE, csrf_cookie);
     response
 }
 
 /// `GET /ui/sign-in`
-pub async fn sign_in_form(Query(q): Query<NextQuery>) -> Response {
-    sign_in_page(StatusCode::OK, &safe_next(q.next.as_deref()), "", None)
+pub async fn sign_in_form(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    sign_in_page(&headers, StatusCode::OK, &safe_next(q.next.as_deref()), "", None)
 }
 
 #[derive(Deserialize)]
@@ -267,12 +235,13 @@ pub async fn sign_in(
             let cookies = response.headers_mut();
             cookies.append(
                 header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &token, SESSION_MAX.as_secs(), secure),
+                set_cookie(SESSION_COOKIE, &token, "/ui", SESSION_MAX.as_secs(), secure),
             );
-            cookies.append(header::SET_COOKIE, set_cookie(SIGN_IN_COOKIE, "", 0, secure));
+            cookies.append(header::SET_COOKIE, SIGN_IN.clear(&headers));
             response
         }
         Ok(SignIn::Refused) => sign_in_page(
+            &headers,
             StatusCode::UNAUTHORIZED,
             &next,
             &form.email,
@@ -281,6 +250,7 @@ pub async fn sign_in(
         Ok(SignIn::Throttled(wait)) => {
             let minutes = (wait.as_secs() + 59) / 60;
             let mut response = sign_in_page(
+                &headers,
                 StatusCode::TOO_MANY_REQUESTS,
                 &next,
                 &form.email,
@@ -307,7 +277,7 @@ pub async fn sign_out(staff: Staff, State(s): State<AppState>, headers: HeaderMa
     let mut response = Redirect::to(SIGN_IN_PATH).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers)),
+        set_cookie(SESSION_COOKIE, "", "/ui", 0, over_tls(&headers)),
     );
     response
 }
@@ -328,12 +298,5 @@ mod tests {
             assert_eq!(safe_next(Some(elsewhere)), "/ui", "{elsewhere}");
         }
         assert_eq!(safe_next(None), "/ui");
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
     }
 }

@@ -272,7 +272,12 @@ async fn forged_expired_and_unknown_links_lead_nowhere(app: &TestApp) {
     let token = link.trim_start_matches("/feedback/");
     let (text, mac) = token.split_once('.').unwrap();
     let other_order = switchyard_core::id::OrderId::new_at(app.now());
-    let forged = switchyard_core::feedback::sign(&other_order, app.now() + SignedDuration::from_hours(1), b"guess");
+    let forged = switchyard_core::link::sign(
+        switchyard_core::link::Purpose::Feedback,
+        &other_order,
+        app.now() + SignedDuration::from_hours(1),
+        b"guess",
+    );
     let flipped = format!("{text}.{}", mac.chars().rev().collect::<String>());
     for path in [
         format!("/feedback/{forged}"),
@@ -291,7 +296,7 @@ async fn forged_expired_and_unknown_links_lead_nowhere(app: &TestApp) {
         assert_eq!(app.page(&path, Some("delivery=5")).await.status, 404, "{path}");
     }
 
-    app.clock.advance(switchyard_core::feedback::LINK_VALID_FOR);
+    app.clock.advance(switchyard_core::link::FEEDBACK_VALID_FOR);
     let expired = app.page(&link, None).await;
     assert_eq!(expired.status, 404, "the same page as a forged link");
     assert!(expired.text.contains("This link does not work"));
@@ -370,7 +375,7 @@ async fn two_servers_share_the_link_secret_and_ask_each_order_once(app: &TestApp
     let other = switchyard_store::Store::connect(&app.url, app.clock.clone())
         .await
         .unwrap();
-    let (secret, same) = tokio::join!(app.store.feedback_secret(), other.feedback_secret());
+    let (secret, same) = tokio::join!(app.store.link_secret(), other.link_secret());
     assert_eq!(secret.unwrap(), same.unwrap(), "made once, whoever asked first");
     let (_, id) = app.delivered_on("web", "F-7", &[("TEE", 1)]).await;
     app.clock.advance(SignedDuration::from_hours(24 * 7));

@@ -176,6 +176,16 @@ async fn a_preview_renders_an_email_for_an_order_without_sending_it(app: &TestAp
     let text = r.body["text"].as_str().unwrap();
     assert!(text.contains(&format!("tracking number {UPS_NUMBER}")), "{text}");
     assert!(text.contains("Track it: https://"), "{text}");
+    // It links to the order's status page, which shows the parcel.
+    let link = text
+        .lines()
+        .find_map(|l| l.strip_prefix("See your order online: "))
+        .unwrap_or_else(|| panic!("no status link: {text}"));
+    let page = reqwest::get(format!("{}{}", app.base, link.strip_prefix(PUBLIC_URL).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains(UPS_NUMBER));
     let r = app.preview(&number, "newsletter").await;
     assert_eq!(r.invalid_fields(), ["kind"]);
     let r = app.preview("SO-999999", "shipped").await;

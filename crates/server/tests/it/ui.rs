@@ -9,5 +9,6 @@ pub mod support;
 mod care;
 mod floor;
 mod order;
+mod public;
 mod session;
 mod stock;

@@ -110,7 +110,7 @@ async fn decide(tx: &mut WriteTx, due: &Due) -> StoreResult<Option<RequestOutcom
         None => false,
     };
     let outcome = feedback::ask(to.as_deref(), opted_out);
-    let expires_at = feedback::expiry(now);
+    let expires_at = switchyard_core::link::expiry(switchyard_core::link::Purpose::Feedback, now);
     let sent = outcome == RequestOutcome::Sent;
     let taken = db::query(
         "INSERT INTO feedback_request (order_id, outcome, email, decided_at, expires_at) VALUES ($1, $2, $3, $4, $5) \

@@ -12,6 +12,7 @@ mod claim;
 mod decide;
 mod exchange;
 mod facts;
+mod portal;
 mod read;
 mod receive;
 mod request;
@@ -31,6 +32,7 @@ use switchyard_core::returns::{
 };
 
 pub use claim::{Claim, ClaimFilter, ClaimLine};
+pub use portal::Returnable;
 pub use switchyard_core::returns::{Authorization, Dispositions};
 
 /// One line of a return.

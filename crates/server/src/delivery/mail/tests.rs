@@ -41,6 +41,7 @@ fn full(kind: EmailKind) -> View {
             shipping: "4.00 GBP".into(),
             total: "40.00 GBP".into(),
             ship_to: vec!["Ann Lee".into(), "1 High St".into(), "London".into(), "GB".into()],
+            status_url: Some("https://teeshop.example/orders/status/abc.def".into()),
         },
         shipment: Some(ShipmentView {
             number: "SO-100001-1".into(),
@@ -126,6 +127,16 @@ fn the_shipped_email_names_the_carrier_the_tracking_link_and_the_parcel_s_items(
     assert!(rendered.html.contains("RM123&amp;x=1"));
     assert!(rendered.html.contains("Tee &lt;black&gt;"));
     assert!(rendered.html.contains("Tee &amp; Co"));
+    assert!(
+        rendered
+            .text
+            .contains("See your order online: https://teeshop.example/orders/status/abc.def")
+    );
+    assert!(
+        rendered.html.contains("abc.def\">See your order online</a>"),
+        "{}",
+        rendered.html
+    );
 }
 
 #[test]

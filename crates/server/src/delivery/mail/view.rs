@@ -68,6 +68,9 @@ pub struct OrderView {
     pub shipping: String,
     pub total: String,
     pub ship_to: Vec<String>,
+    /// The order's status page (a signed link, valid for `core::link::ORDER_VALID_FOR`),
+    /// when the server knows its public address (`--public-url`).
+    pub status_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,6 +232,7 @@ fn order_view(order: &Order) -> OrderView {
         shipping: money(s.totals.shipping),
         total: money(s.totals.total),
         ship_to: address_lines(&order.shipping_address),
+        status_url: None,
     }
 }
 
@@ -247,6 +251,10 @@ pub async fn build(store: &Store, occasion: &Occasion<'_>) -> StoreResult<View> 
         .clone()
         .unwrap_or_else(|| channel.name.clone());
     let mut view = View::about(*kind, shop, order_view(order));
+    if !public_url.is_empty() {
+        let path = store.order_status_path(&order.summary.id).await?;
+        view.order.status_url = Some(format!("{public_url}{path}"));
+    }
     match kind {
         EmailKind::OrderReceived => {}
         EmailKind::Backordered => {
