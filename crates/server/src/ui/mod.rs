@@ -14,6 +14,7 @@
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
 pub mod session;
+pub mod settings;
 
 use std::time::Duration;
 
@@ -46,6 +47,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(session::SIGN_IN_PATH, get(session::sign_in_form).post(session::sign_in))
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
+        .merge(settings::routes())
         .route("/ui/{*rest}", get(not_found))
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
