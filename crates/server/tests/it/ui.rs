@@ -7,3 +7,4 @@
 pub mod support;
 
 mod session;
+mod settings;
