@@ -4,6 +4,7 @@
 //! empty database only: a second run adds nothing but a fresh admin key, and a database
 //! that holds anything else is refused.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -22,6 +23,7 @@ use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, Supp
 use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
+use switchyard_core::user::UserInput;
 use switchyard_store::inventory::MovementContext;
 use switchyard_store::{Store, StoreError};
 
@@ -222,8 +224,12 @@ async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
     }
 }
 
-/// Loads the demo once, then prints a fresh admin key for it.
-pub async fn load(store: &Store) -> anyhow::Result<()> {
+/// The demo's admin, who signs in to the web UI.
+const DEMO_ADMIN: &str = "admin@example.com";
+
+/// Loads the demo once, then prints a fresh password for its admin user (on stderr,
+/// with where to sign in: `addr` when serving) and a fresh admin key (alone on stdout).
+pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()> {
     if store.has_marker(MARKER).await? {
         eprintln!("demo data already loaded; not adding it again");
     } else {
@@ -237,11 +243,39 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         populate(store).await.context("loading demo data")?;
         store.set_marker(MARKER).await?;
     }
+    let password = demo_admin(store).await?;
+    let at = addr.map_or_else(|| "/ui of the server".to_owned(), |a| format!("http://{a}/ui"));
+    eprintln!("demo sign-in: {at}  {DEMO_ADMIN} / {password}");
     store.revoke_api_keys_named("demo admin").await?;
     let (_, secret) = store.create_api_key("demo admin", Role::Admin).await?;
     eprintln!("demo admin API key (use as Authorization: Bearer <key>):");
     println!("{secret}");
     Ok(())
+}
+
+/// The demo admin user with a new random password (created the first time).
+async fn demo_admin(store: &Store) -> anyhow::Result<String> {
+    let password = crate::user::random_password()?;
+    match store.user_by_email(DEMO_ADMIN).await {
+        Ok(user) => {
+            store.set_user_password(&user.id, password.clone()).await?;
+            store.set_user_disabled(&user.id, false).await?;
+        }
+        Err(StoreError::NotFound { .. }) => {
+            let input = UserInput {
+                name: "Demo Admin".into(),
+                email: DEMO_ADMIN.into(),
+                role: Role::Admin.as_str().into(),
+                password: password.clone(),
+            };
+            let new = input
+                .parse()
+                .map_err(|e| anyhow::anyhow!("the demo admin is invalid: {e:?}"))?;
+            store.create_user(new).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(password)
 }
 
 async fn populate(store: &Store) -> anyhow::Result<()> {
