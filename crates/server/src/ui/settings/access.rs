@@ -153,8 +153,8 @@ enum Refusal {
     Password(Errors),
 }
 
-fn user_id(raw: &str) -> Result<UserId, Response> {
-    UserId::parse(raw).ok_or_else(|| error_page(StatusCode::NOT_FOUND, "No such user", "There is no such user."))
+fn no_such_user() -> Response {
+    error_page(StatusCode::NOT_FOUND, "No such user", "There is no such user.")
 }
 
 async fn user_page(
@@ -175,7 +175,7 @@ async fn user_page(
     };
     let page = UserPage {
         chrome: staff.chrome("settings"),
-        is_me: &user.id == &staff.user().id,
+        is_me: user.id == staff.user().id,
         user,
         sessions,
         role_errors,
@@ -192,9 +192,9 @@ pub async fn page(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    match user_id(&id) {
-        Ok(id) => user_page(&s, &staff, &id, q.done, None).await,
-        Err(page) => page,
+    match UserId::parse(&id) {
+        Some(id) => user_page(&s, &staff, &id, q.done, None).await,
+        None => no_such_user(),
     }
 }
 
@@ -216,9 +216,8 @@ pub async fn set_role(
     Path(id): Path<String>,
     Form(form): Form<RoleForm>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = UserId::parse(&id) else {
+        return no_such_user();
     };
     let changed = match rules::role(&form.role) {
         Ok(role) => match rules::may_change(&staff.user().id, &id, UserChange::Role(role)) {
@@ -245,9 +244,8 @@ pub async fn set_disabled(
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = UserId::parse(&id) else {
+        return no_such_user();
     };
     let disable = match action.as_str() {
         "disable" => true,
@@ -281,9 +279,8 @@ pub async fn set_password(
     Path(id): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = UserId::parse(&id) else {
+        return no_such_user();
     };
     let changed = match rules::password(&form.password) {
         Ok(password) => s
@@ -309,9 +306,8 @@ pub async fn end_session(
     headers: HeaderMap,
     Path((id, session)): Path<(String, String)>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = UserId::parse(&id) else {
+        return no_such_user();
     };
     let live = match s.store.sessions_of(&id).await {
         Ok(live) => live,
@@ -344,9 +340,8 @@ pub async fn end_all_sessions(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match user_id(&id) {
-        Ok(id) => id,
-        Err(page) => return page,
+    let Some(id) = UserId::parse(&id) else {
+        return no_such_user();
     };
     let ended = match s.store.end_sessions_of(&id).await {
         Ok(n) => s.store.user(&id).await.map(|u| (u, n)),
