@@ -23,7 +23,6 @@ use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, Supp
 use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
-use switchyard_core::user::UserInput;
 use switchyard_store::inventory::MovementContext;
 use switchyard_store::{Store, StoreError};
 
@@ -243,7 +242,7 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()>
         populate(store).await.context("loading demo data")?;
         store.set_marker(MARKER).await?;
     }
-    let password = demo_admin(store).await?;
+    let password = crate::user::with_new_password(store, "Demo Admin", DEMO_ADMIN, Role::Admin).await?;
     let at = addr.map_or_else(|| "/ui of the server".to_owned(), |a| format!("http://{a}/ui"));
     eprintln!("demo sign-in: {at}  {DEMO_ADMIN} / {password}");
     store.revoke_api_keys_named("demo admin").await?;
@@ -251,31 +250,6 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()>
     eprintln!("demo admin API key (use as Authorization: Bearer <key>):");
     println!("{secret}");
     Ok(())
-}
-
-/// The demo admin user with a new random password (created the first time).
-async fn demo_admin(store: &Store) -> anyhow::Result<String> {
-    let password = crate::user::random_password()?;
-    match store.user_by_email(DEMO_ADMIN).await {
-        Ok(user) => {
-            store.set_user_password(&user.id, password.clone()).await?;
-            store.set_user_disabled(&user.id, false).await?;
-        }
-        Err(StoreError::NotFound { .. }) => {
-            let input = UserInput {
-                name: "Demo Admin".into(),
-                email: DEMO_ADMIN.into(),
-                role: Role::Admin.as_str().into(),
-                password: password.clone(),
-            };
-            let new = input
-                .parse()
-                .map_err(|e| anyhow::anyhow!("the demo admin is invalid: {e:?}"))?;
-            store.create_user(new).await?;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(password)
 }
 
 async fn populate(store: &Store) -> anyhow::Result<()> {

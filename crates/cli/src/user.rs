@@ -6,9 +6,10 @@ use std::io::Read;
 
 use anyhow::Context;
 use clap::Subcommand;
-use switchyard_core::user::{self as rules, UserInput};
-use switchyard_store::Store;
+use switchyard_core::auth::Role;
+use switchyard_core::user::{self as rules, NewUser, UserInput};
 use switchyard_store::user::User;
+use switchyard_store::{Store, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -62,6 +63,41 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     Ok((line, false))
 }
 
+/// Makes sure `email` can sign in as `role` with a new random password, creating the
+/// user the first time (the demo's admin); returns the password.
+pub async fn with_new_password(store: &Store, name: &str, email: &str, role: Role) -> anyhow::Result<String> {
+    let password = random_password()?;
+    match store.user_by_email(email).await {
+        Ok(user) => {
+            store.set_user_password(&user.id, password.clone()).await?;
+            store.set_user_disabled(&user.id, false).await?;
+            store.set_user_role(&user.id, role).await?;
+        }
+        Err(StoreError::NotFound { .. }) => {
+            let input = UserInput {
+                name: name.into(),
+                email: email.into(),
+                role: role.as_str().into(),
+                password: password.clone(),
+            };
+            store.create_user(parse(&input)?).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(password)
+}
+
+/// The user, or every wrong field in one message.
+fn parse(input: &UserInput) -> anyhow::Result<NewUser> {
+    input.parse().map_err(|errors| {
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field.trim_start_matches('/'), e.message))
+            .collect();
+        anyhow::anyhow!("{}", text.join("; "))
+    })
+}
+
 fn print_made_up(password: &str) {
     eprintln!("password (shown once):");
     println!("{password}");
@@ -89,14 +125,7 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 role,
                 password: password.clone(),
             };
-            let new = input.parse().map_err(|errors| {
-                let text: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field.trim_start_matches('/'), e.message))
-                    .collect();
-                anyhow::anyhow!("{}", text.join("; "))
-            })?;
-            let user = store.create_user(new).await?;
+            let user = store.create_user(parse(&input)?).await?;
             println!("created user {} ({}) with role {}", user.email, user.name, user.role);
             if made_up {
                 print_made_up(&password);

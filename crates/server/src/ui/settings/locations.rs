@@ -168,7 +168,6 @@ pub struct ZoneForm {
 impl ZoneForm {
     fn of(l: &Location, index: usize) -> Option<ZoneForm> {
         let z = l.zones.get(index)?;
-        let decimal = |m: &Money| m.to_string().trim_end_matches(m.currency.as_str()).trim().to_owned();
         Some(ZoneForm {
             index: index.to_string(),
             country: z.country.clone(),
@@ -176,8 +175,8 @@ impl ZoneForm {
             postal_prefix: z.postal_prefix.clone().unwrap_or_default(),
             service_level: z.service_level.as_str().to_owned(),
             currency: z.cost_per_shipment.currency.to_string(),
-            cost_per_shipment: decimal(&z.cost_per_shipment),
-            cost_per_kg: decimal(&z.cost_per_kg),
+            cost_per_shipment: z.cost_per_shipment.decimal(),
+            cost_per_kg: z.cost_per_kg.decimal(),
             transit_days: z.transit_days.to_string(),
         })
     }
