@@ -7,6 +7,7 @@
 //! once, and no SKU has more units reserved than were received.
 
 pub mod channels;
+pub mod pages;
 pub mod receiver;
 mod report;
 pub mod webhooks;

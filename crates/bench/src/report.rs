@@ -104,6 +104,32 @@ pub fn build(config: &Config, setup: &Setup, mut run: Run, verification: Verific
     }
 }
 
+/// The table of operations' throughput and latency percentiles.
+pub(crate) fn write_operations(f: &mut fmt::Formatter<'_>, operations: &[OpReport]) -> fmt::Result {
+    writeln!(
+        f,
+        "| operation | count | per s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses |"
+    )?;
+    writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|---|")?;
+    for o in operations {
+        let statuses: Vec<String> = o.statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+        writeln!(
+            f,
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
+            o.operation,
+            o.count,
+            o.per_second,
+            o.p50_ms,
+            o.p90_ms,
+            o.p99_ms,
+            o.p999_ms,
+            o.max_ms,
+            statuses.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -111,27 +137,7 @@ impl fmt::Display for Report {
             "{} SKUs, {} clients, set-up {:.1} s, run {:.1} s",
             self.skus, self.concurrency, self.setup_seconds, self.run_seconds
         )?;
-        writeln!(
-            f,
-            "| operation | count | per s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | statuses |"
-        )?;
-        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|---|")?;
-        for o in &self.operations {
-            let statuses: Vec<String> = o.statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
-            writeln!(
-                f,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} |",
-                o.operation,
-                o.count,
-                o.per_second,
-                o.p50_ms,
-                o.p90_ms,
-                o.p99_ms,
-                o.p999_ms,
-                o.max_ms,
-                statuses.join(", ")
-            )?;
-        }
+        write_operations(f, &self.operations)?;
         if let Some(w) = &self.webhooks {
             writeln!(
                 f,

@@ -207,6 +207,17 @@ struct BenchArgs {
     /// Inbound webhooks sent with --channels, each a new Shopify order.
     #[arg(long, default_value_t = 2000)]
     channel_webhooks: u64,
+    /// Time the web UI's pages instead of running the mix: sign in with --ui-email and
+    /// --ui-password and ask the dashboard, order lists, a search and order pages this
+    /// many times each (docs/benchmarks.md, "Web UI pages").
+    #[arg(long, requires_all = ["ui_email", "ui_password"])]
+    pages: Option<u64>,
+    /// The user --pages signs in as.
+    #[arg(long, env = "SWITCHYARD_BENCH_UI_EMAIL")]
+    ui_email: Option<String>,
+    /// That user's password.
+    #[arg(long, env = "SWITCHYARD_BENCH_UI_PASSWORD", hide_env_values = true)]
+    ui_password: Option<String>,
 }
 
 fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
@@ -407,6 +418,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 channels: args.channels,
                 channel_webhooks: args.channel_webhooks,
             };
+            if let (Some(requests), Some(email), Some(password)) = (args.pages, args.ui_email, args.ui_password) {
+                let login = switchyard_bench::pages::Login { email, password };
+                let report = switchyard_bench::pages::measure(&config, &login, requests).await?;
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    println!("{report}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut report = switchyard_bench::run(&config).await?;
             if args.check {
                 let store = open(&cli.database_url).await?;

@@ -213,6 +213,9 @@ id_type!(
 id_type!(
     /// An entry of the audit list: a change someone made in the web UI.
     AuditId, "aud");
+id_type!(
+    /// A user's saved view of the order list.
+    SavedViewId, "svw");
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod mail;
 pub mod money;
 pub mod order;
+pub mod order_list;
 pub mod payment;
 pub mod purchase;
 pub mod returns;

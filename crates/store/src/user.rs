@@ -70,7 +70,7 @@ pub struct SessionSummary {
 #[derive(Debug)]
 pub enum SignIn {
     /// A new session: the cookie's token (shown here only) and the session.
-    Opened { token: String, session: Session },
+    Opened { token: String, session: Box<Session> },
     /// The email and password do not match a user who may sign in.
     Refused,
     /// Too many recent failures for this email or address: try again after this long.
@@ -280,7 +280,10 @@ impl Store {
         match id {
             Some(id) if matches && !disabled => {
                 let (token, session) = self.open_session(&id, user_agent).await?;
-                Ok(SignIn::Opened { token, session })
+                Ok(SignIn::Opened {
+                    token,
+                    session: Box::new(session),
+                })
             }
             _ => {
                 self.record_failure(SIGN_IN_PER_EMAIL, &email).await?;

@@ -106,3 +106,65 @@ pub fn verify(items: &[ExpectedItem], scans: &[String]) -> ScanReport {
         .collect();
     report
 }
+
+/// What one more scan of a code does at the bench, given the scans so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextScan {
+    /// It belongs: item `item` now has `scanned` of its `quantity`.
+    Fits { item: usize, scanned: i64 },
+    /// Nothing in the shipment is this code.
+    Stray,
+    /// Every unit of item `item` is already scanned.
+    TooMany { item: usize },
+}
+
+/// How many of each item `scans` hold: a code fills the first item it matches that has
+/// room, so an item listed twice (two lines of one product) takes its units in order.
+/// Scans that fit nowhere are not counted.
+pub fn tally(items: &[ExpectedItem], scans: &[String]) -> Vec<i64> {
+    let mut counts = vec![0i64; items.len()];
+    for code in scans {
+        if let NextScan::Fits { item, scanned } = place(items, &counts, code) {
+            counts[item] = scanned;
+        }
+    }
+    counts
+}
+
+fn place(items: &[ExpectedItem], counts: &[i64], code: &str) -> NextScan {
+    let code = code.trim();
+    let mut matching = (0..items.len()).filter(|&i| matches(&items[i], code)).peekable();
+    let Some(&first) = matching.peek() else {
+        return NextScan::Stray;
+    };
+    match matching.find(|&i| counts[i] < items[i].quantity) {
+        Some(item) => NextScan::Fits {
+            item,
+            scanned: counts[item] + 1,
+        },
+        None => NextScan::TooMany { item: first },
+    }
+}
+
+/// Whether one more scan of `code` still fits the items after `scans` (checked at once
+/// at the bench, so a wrong item is refused before it goes in the box).
+pub fn next_scan(items: &[ExpectedItem], scans: &[String], code: &str) -> NextScan {
+    place(items, &tally(items, scans), code)
+}
+
+impl NextScan {
+    /// What the bench says about the scan of `code` into `whole` ("this shipment").
+    pub fn message(&self, items: &[ExpectedItem], code: &str, whole: &str) -> String {
+        match self {
+            NextScan::Fits { item, scanned } => {
+                let item = &items[*item];
+                format!("{} ({}): {scanned} of {}", item.sku, item.title, item.quantity)
+            }
+            NextScan::Stray => format!("Wrong item: {} is not in {whole}", code.trim()),
+            NextScan::TooMany { item } => {
+                let item = &items[*item];
+                format!("Too many: all {} of {} already scanned", item.quantity, item.sku)
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::input::*;
-use super::scan::{ExpectedItem, verify};
+use super::scan::{ExpectedItem, NextScan, next_scan, tally, verify};
 use super::*;
 use crate::carrier::{Carrier, Provider};
 
@@ -151,6 +151,40 @@ fn items() -> Vec<ExpectedItem> {
 
 fn scans(codes: &[&str]) -> Vec<String> {
     codes.iter().map(|c| (*c).to_owned()).collect()
+}
+
+#[test]
+fn each_scan_is_checked_as_it_comes() {
+    let items = items();
+    let so_far = scans(&["5012345678900"]);
+    assert_eq!(
+        next_scan(&items, &so_far, "tee"),
+        NextScan::Fits { item: 0, scanned: 2 }
+    );
+    assert_eq!(
+        next_scan(&items, &so_far, " MUG "),
+        NextScan::Fits { item: 1, scanned: 1 }
+    );
+    let stray = next_scan(&items, &so_far, "CAP-RED");
+    assert_eq!(stray, NextScan::Stray);
+    assert_eq!(
+        stray.message(&items, "CAP-RED", "this shipment"),
+        "Wrong item: CAP-RED is not in this shipment"
+    );
+    let full = next_scan(&items, &scans(&["TEE", "TEE"]), "5012345678900");
+    assert_eq!(full, NextScan::TooMany { item: 0 });
+    assert_eq!(
+        full.message(&items, "5012345678900", "this shipment"),
+        "Too many: all 2 of TEE already scanned"
+    );
+    // Scans that fit nowhere are not counted; an item listed twice fills in order.
+    assert_eq!(tally(&items, &scans(&["TEE", "CAP-RED", "TEE", "TEE"])), [2, 0]);
+    let mut twice = items.clone();
+    twice[1].sku = "TEE".into();
+    assert_eq!(
+        next_scan(&twice, &scans(&["TEE", "TEE"]), "TEE"),
+        NextScan::Fits { item: 1, scanned: 1 }
+    );
 }
 
 #[test]

@@ -133,10 +133,15 @@ pub async fn get_label(
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<LabelQuery>,
 ) -> ApiResult<Response> {
-    let shipment = s.store.shipment(&key).await?;
+    label_document(&s, &key, q.format.unwrap_or_default()).await
+}
+
+/// The label of the shipment `key` as a file, for the API and the pages.
+pub(crate) async fn label_document(s: &AppState, key: &str, format: LabelFormat) -> ApiResult<Response> {
+    let shipment = s.store.shipment(key).await?;
     let label = label_data(&shipment)?;
     let name = format!("label-{}", shipment.summary.number);
-    Ok(match q.format.unwrap_or_default() {
+    Ok(match format {
         LabelFormat::Pdf => file(
             render(label, label_pdf).await?,
             "application/pdf",
@@ -167,7 +172,12 @@ pub async fn get_packing_slip(
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let shipment = s.store.shipment(&key).await?;
+    packing_slip_document(&s, &key).await
+}
+
+/// The packing slip of the shipment `key` as a PDF file, for the API and the pages.
+pub(crate) async fn packing_slip_document(s: &AppState, key: &str) -> ApiResult<Response> {
+    let shipment = s.store.shipment(key).await?;
     let summary = &shipment.summary;
     let (order, channel, location) = tokio::try_join!(
         s.store.order(summary.order_id.as_str()),
@@ -261,7 +271,12 @@ pub async fn get_pick_list_pdf(
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let list = s.store.pick_list(&key).await?;
+    pick_list_document(&s, &key).await
+}
+
+/// The pick list `key` as a PDF file, for the API and the pages.
+pub(crate) async fn pick_list_document(s: &AppState, key: &str) -> ApiResult<Response> {
+    let list = s.store.pick_list(key).await?;
     let name = format!("pick-list-{}.pdf", list.number);
     let pdf = render(pick_data(&list), pick_list_pdf).await?;
     Ok(file(pdf, "application/pdf", name))

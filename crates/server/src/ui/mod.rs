@@ -13,8 +13,11 @@
 //!
 //! Modules: `session` (sign-in, cookie, CSRF, `Staff`), one module per area of the UI.
 
+pub mod care;
+pub mod floor;
 pub mod session;
 pub mod settings;
+pub mod stock;
 
 use std::time::Duration;
 
@@ -43,12 +46,14 @@ pub const FORM_LIMIT: usize = 256 * 1024;
 /// The staff pages.
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/ui", get(home))
         .route(session::SIGN_IN_PATH, get(session::sign_in_form).post(session::sign_in))
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
         .merge(settings::routes())
+        .merge(floor::routes())
         .route("/ui/{*rest}", get(not_found))
+        .merge(stock::routes())
+        .merge(care::routes())
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -335,19 +340,6 @@ pub fn failed(e: StoreError) -> Response {
         );
     }
     error_page(status, &problem.title, &problem.detail)
-}
-
-#[derive(Template)]
-#[template(path = "ui/home.html")]
-struct Home {
-    chrome: Chrome,
-}
-
-/// `GET /ui`
-async fn home(staff: Staff) -> Response {
-    render(&Home {
-        chrome: staff.chrome("dashboard"),
-    })
 }
 
 /// The assets in the binary, by file name.

@@ -17,7 +17,7 @@ mod check;
 impl TestApp {
     /// Places a `web` order, ships it from LON (simulated UPS label) and has it
     /// delivered a day later; returns the order number.
-    async fn delivered(&self, external_id: &str, lines: &[(&str, i64)]) -> String {
+    pub(crate) async fn delivered(&self, external_id: &str, lines: &[(&str, i64)]) -> String {
         let number = self.place(external_id, lines).await;
         let shipment = self.packed(&number).await;
         let r = self
@@ -44,7 +44,7 @@ impl TestApp {
     }
 
     /// Requests and authorizes a return; returns its RMA number.
-    async fn authorized(&self, order: &str, lines: Value) -> String {
+    pub(crate) async fn authorized(&self, order: &str, lines: Value) -> String {
         let r = self.request_return(order, lines).await;
         assert_eq!(r.status, 201, "{}", r.body);
         let number = r.body["number"].as_str().unwrap().to_owned();
@@ -60,7 +60,7 @@ impl TestApp {
             .await
     }
 
-    async fn return_json(&self, rma: &str) -> Value {
+    pub(crate) async fn return_json(&self, rma: &str) -> Value {
         let r = self.get(&format!("/api/v1/returns/{rma}")).await;
         assert_eq!(r.status, 200, "{}", r.body);
         r.body

@@ -6,5 +6,8 @@
 
 pub mod support;
 
+mod care;
+mod floor;
 mod session;
 mod settings;
+mod stock;

@@ -36,6 +36,7 @@ use crate::{Store, WriteTx};
 
 mod allocate;
 mod channel;
+mod customer;
 mod head;
 mod lifecycle;
 mod mail;
@@ -46,6 +47,7 @@ mod simulate;
 
 use allocate::*;
 pub use channel::{ChannelCancelled, ChannelRefunded};
+pub use customer::CustomerTotals;
 pub(crate) use head::{Head, lock};
 pub use simulate::{SimulatedLine, Simulation};
 

@@ -4,7 +4,9 @@
 use switchyard_core::id::{OrderId, ReturnId};
 use switchyard_core::money::Money;
 use switchyard_core::order::{Customer, LineStatus};
-use switchyard_core::returns::{self as rules, Disposition, Dispositions, ReturnReason, ReturnStatus, SkuUnits};
+use switchyard_core::returns::{
+    self as rules, Disposition, Dispositions, OpenReturnLine, ReturnReason, ReturnStatus, SkuUnits,
+};
 
 use super::facts::settlement_kind;
 use super::{
@@ -59,6 +61,20 @@ fn summary(row: &Row) -> StoreResult<ReturnSummary> {
 }
 
 impl Store {
+    /// A return at the receiving bench and what may still arrive on it: each line's
+    /// units authorized and not yet received, as `receive_return` matches scans to them.
+    pub async fn return_to_receive(&self, key: &str) -> StoreResult<(Return, Vec<OpenReturnLine>)> {
+        let mut conn = self.pool.acquire().await?;
+        let head = Self::return_head(&mut conn, key).await?;
+        let open = Self::return_lines(&mut conn, &head)
+            .await?
+            .iter()
+            .map(|l| l.state.open())
+            .collect();
+        drop(conn);
+        Ok((self.return_request(head.id.as_str()).await?, open))
+    }
+
     /// A return by id or RMA number, with its lines and receipts.
     pub async fn return_request(&self, key: &str) -> StoreResult<Return> {
         let column = id_column::<ReturnId>(key, "r.id", "r.number");

@@ -4,6 +4,7 @@
 //! tracking (`track`) in their own modules; `link` ties shipments to their orders
 //! (timeline, fulfilment status, version) and holds the checks order cancellation needs.
 
+mod floor;
 mod late;
 pub(crate) mod link;
 mod pack;
@@ -26,6 +27,7 @@ use crate::db::{self, Arg, Link, Row, Sql, get_enum, get_id, get_json, get_opt_t
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 
+pub use floor::FloorBoard;
 #[allow(
     unused_imports,
     reason = "for order cancellation and re-routing, which call them once wired"

@@ -16,7 +16,7 @@ use switchyard_core::shipment::{self as flow, ShipmentAction, ShipmentLineStatus
 use super::link::{ShipmentHead, cancel_shipment_in, consume_reservations, line_step, save_shipment, shipment_head};
 use super::{Shipment, shipment_id};
 use crate::Store;
-use crate::db::{self, Arg, micros};
+use crate::db::{self, Arg, Link, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::MovementContext;
 use crate::order::Head;
@@ -39,7 +39,41 @@ macro_rules! on_shipment {
     }};
 }
 
+/// What the shipment's package must hold: each product of its open lines, once, with
+/// the units it ships, by SKU.
+async fn expected_items(conn: &mut Link, id: &ShipmentId) -> StoreResult<Vec<ExpectedItem>> {
+    db::query(format!(
+        "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
+         JOIN product p ON p.id = x.product_id WHERE x.shipment_id = $1 AND x.status = {} \
+         GROUP BY p.sku, p.barcode, p.title ORDER BY p.sku",
+        db::is(ShipmentLineStatus::Open)
+    ))
+    .bind(id.as_str())
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ExpectedItem {
+            sku: r.try_get("sku")?,
+            barcode: r.try_get("barcode")?,
+            title: r.try_get("title")?,
+            quantity: r.try_get("quantity")?,
+        })
+    })
+    .collect()
+}
+
 impl Store {
+    /// A shipment at the pack bench and what its package must hold: the items its
+    /// scans are checked against, as `pack_shipment` checks them.
+    pub async fn shipment_to_pack(&self, key: &str) -> StoreResult<(Shipment, Vec<ExpectedItem>)> {
+        let mut conn = self.pool.acquire().await?;
+        let id = shipment_id(&mut conn, key).await?;
+        let items = expected_items(&mut conn, &id).await?;
+        drop(conn);
+        Ok((self.shipment(id.as_str()).await?, items))
+    }
+
     /// Packs a shipment: the scans must match its open lines exactly (by SKU or
     /// barcode), or nothing changes and the answer names each wrong item and count.
     pub async fn pack_shipment(&self, key: &str, request: &PackRequest, actor: &str) -> StoreResult<Shipment> {
@@ -49,25 +83,7 @@ impl Store {
             let to = flow::transition(head.status, ShipmentAction::Pack)?;
             let order = Head::take(tx, head.order_id.as_str()).await?;
             rules::transition(order.status, OrderAction::Fulfil)?;
-            let items = db::query(format!(
-                "SELECT p.sku, p.barcode, p.title, CAST(SUM(x.quantity) AS BIGINT) AS quantity FROM shipment_line x \
-                 JOIN product p ON p.id = x.product_id WHERE x.shipment_id = $1 AND x.status = {} \
-                 GROUP BY p.sku, p.barcode, p.title ORDER BY p.sku",
-                db::is(ShipmentLineStatus::Open)
-            ))
-            .bind(head.id.as_str())
-            .fetch_all(&mut ***tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ExpectedItem {
-                    sku: r.try_get("sku")?,
-                    barcode: r.try_get("barcode")?,
-                    title: r.try_get("title")?,
-                    quantity: r.try_get("quantity")?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+            let items = expected_items(tx, &head.id).await?;
             let report = scan::verify(&items, &request.scans);
             if !report.is_clean() {
                 let mut known = Vec::new();

@@ -51,6 +51,16 @@ pub struct Bin {
     pub updated_at: Timestamp,
 }
 
+/// SQL for the units waiting to be released at the location `l`: reserved for open
+/// orders and in no shipment yet.
+pub(super) fn units_waiting() -> String {
+    format!(
+        "COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r JOIN sales_order o ON o.id = r.order_id \
+         WHERE r.location_id = l.id AND r.shipment_id IS NULL AND o.status = {}), 0)",
+        db::is(OrderStatus::Open)
+    )
+}
+
 /// A reservation waiting to be released.
 struct Waiting {
     id: String,
@@ -348,12 +358,10 @@ impl Store {
     pub async fn fulfilment_settings(&self, key: &str) -> StoreResult<FulfilmentSettings> {
         let location = self.location(key).await?;
         let row = db::query(format!(
-            "SELECT l.release_mode, \
-             COALESCE((SELECT CAST(SUM(r.quantity) AS BIGINT) FROM reservation r JOIN sales_order o ON o.id = r.order_id \
-                       WHERE r.location_id = l.id AND r.shipment_id IS NULL AND o.status = {}), 0) AS waiting, \
+            "SELECT l.release_mode, {} AS waiting, \
              (SELECT COUNT(*) FROM shipment s WHERE s.location_id = l.id AND s.status IN {}) AS on_floor \
              FROM location l WHERE l.id = $1",
-            db::is(OrderStatus::Open),
+            units_waiting(),
             db::one_of(ShipmentStatus::ON_THE_FLOOR)
         ))
         .bind(location.id.as_str())
