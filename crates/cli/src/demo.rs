@@ -4,6 +4,7 @@
 //! empty database only: a second run adds nothing but a fresh admin key, and a database
 //! that holds anything else is refused.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -222,8 +223,12 @@ async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
     }
 }
 
-/// Loads the demo once, then prints a fresh admin key for it.
-pub async fn load(store: &Store) -> anyhow::Result<()> {
+/// The demo's admin, who signs in to the web UI.
+const DEMO_ADMIN: &str = "admin@example.com";
+
+/// Loads the demo once, then prints a fresh password for its admin user (on stderr,
+/// with where to sign in: `addr` when serving) and a fresh admin key (alone on stdout).
+pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()> {
     if store.has_marker(MARKER).await? {
         eprintln!("demo data already loaded; not adding it again");
     } else {
@@ -237,6 +242,9 @@ pub async fn load(store: &Store) -> anyhow::Result<()> {
         populate(store).await.context("loading demo data")?;
         store.set_marker(MARKER).await?;
     }
+    let password = crate::user::with_new_password(store, "Demo Admin", DEMO_ADMIN, Role::Admin).await?;
+    let at = addr.map_or_else(|| "/ui of the server".to_owned(), |a| format!("http://{a}/ui"));
+    eprintln!("demo sign-in: {at}  {DEMO_ADMIN} / {password}");
     store.revoke_api_keys_named("demo admin").await?;
     let (_, secret) = store.create_api_key("demo admin", Role::Admin).await?;
     eprintln!("demo admin API key (use as Authorization: Bearer <key>):");

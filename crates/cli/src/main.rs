@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod logging;
 mod mail;
+mod user;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -101,6 +102,9 @@ enum Command {
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Manage the people who sign in to the web UI.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Bring orders in from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -323,12 +327,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             delivery,
         } => {
             let store = open(&cli.database_url).await?;
-            if demo {
-                demo::load(&store).await?;
-            }
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
+            if demo {
+                demo::load(&store, Some(listener.local_addr()?)).await?;
+            }
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
             let state = AppState::new(store.clone())
                 .with_easypost_webhook_secret(easypost_webhook_secret)
@@ -358,7 +362,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo => {
             let store = open(&cli.database_url).await?;
-            demo::load(&store).await?;
+            demo::load(&store, None).await?;
+        }
+        Command::User(command) => {
+            let store = open(&cli.database_url).await?;
+            let done = user::run(&store, command).await;
+            store.close().await;
+            done?;
         }
         Command::ApiKey(ApiKeyCommand::Create { name, role }) => {
             let store = open(&cli.database_url).await?;

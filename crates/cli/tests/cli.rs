@@ -12,6 +12,8 @@ mod crash;
 mod import;
 #[path = "cli/ops.rs"]
 mod ops;
+#[path = "cli/user.rs"]
+mod user;
 #[path = "cli/walkthrough.rs"]
 mod walkthrough;
 
@@ -82,6 +84,21 @@ async fn the_demo_loads_a_believable_business_once() {
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let key = stdout(&first).lines().last().unwrap().to_owned();
     let store = store(&db).await;
+    // The demo admin signs in to the web UI with the password printed on stderr.
+    let log = String::from_utf8_lossy(&first.stderr).into_owned();
+    let sign_in = log
+        .lines()
+        .find(|l| l.starts_with("demo sign-in: "))
+        .expect("a sign-in line");
+    let password = sign_in.rsplit(' ').next().unwrap();
+    assert!(sign_in.contains("admin@example.com / "), "{sign_in}");
+    assert!(matches!(
+        store
+            .sign_in("admin@example.com", password, "127.0.0.1", "test")
+            .await
+            .unwrap(),
+        switchyard_store::user::SignIn::Opened { .. }
+    ));
     assert!(
         store.authenticate(&key).await.unwrap().is_some(),
         "the printed key is an admin key"

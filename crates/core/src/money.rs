@@ -261,23 +261,24 @@ impl Money {
     }
 }
 
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount as a decimal without its currency (`"12.50"`, `"1250"` for JPY): what
+    /// a form field shows, and `from_decimal` reads back.
+    pub fn decimal(&self) -> String {
         let exp = self.currency.exponent();
         let sign = if self.amount < 0 { "-" } else { "" };
         let abs = self.amount.unsigned_abs();
         if exp == 0 {
-            return write!(f, "{sign}{abs} {}", self.currency);
+            return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(exp);
-        write!(
-            f,
-            "{sign}{}.{:0width$} {}",
-            abs / scale,
-            abs % scale,
-            self.currency,
-            width = exp as usize
-        )
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exp as usize)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal(), self.currency)
     }
 }
 

@@ -6,7 +6,8 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use crate::auth::Role;
+use crate::auth::{Permission, Role};
+use crate::id::UserId;
 use crate::validation::{self, FieldError, Invalid, Validator};
 
 /// The longest name a user may have.
@@ -96,6 +97,32 @@ impl UserInput {
                 password: password?,
             })
         })
+    }
+}
+
+/// A change to a user's account, as `may_change` weighs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    /// Give them this role.
+    Role(Role),
+    /// Disable them (they cannot sign in; their sessions end).
+    Disable,
+}
+
+/// Whether `actor` may make `change` to `target`'s account. Nobody disables
+/// themselves or takes away their own right to manage access: they would lock
+/// themselves out, perhaps with nobody left to let them back in.
+pub fn may_change(actor: &UserId, target: &UserId, change: UserChange) -> Result<(), Invalid> {
+    if actor != target {
+        return Ok(());
+    }
+    match change {
+        UserChange::Disable => Err(Invalid::new("own_account", "you cannot disable yourself")),
+        UserChange::Role(role) if !role.allows(Permission::ManageAccess) => Err(Invalid::new(
+            "own_account",
+            "you cannot take away your own right to manage users",
+        )),
+        UserChange::Role(_) => Ok(()),
     }
 }
 
@@ -213,6 +240,19 @@ mod tests {
     fn a_password_never_shows_in_debug() {
         let user = input("correct horse battery").parse().unwrap();
         assert!(!format!("{user:?}").contains("horse"));
+    }
+
+    #[test]
+    fn nobody_locks_themselves_out() {
+        let (me, other) = (
+            UserId::new_at(Timestamp::UNIX_EPOCH),
+            UserId::new_at(Timestamp::UNIX_EPOCH),
+        );
+        assert!(may_change(&me, &me, UserChange::Disable).is_err());
+        assert!(may_change(&me, &me, UserChange::Role(Role::Manager)).is_err());
+        assert!(may_change(&me, &me, UserChange::Role(Role::Admin)).is_ok());
+        assert!(may_change(&me, &other, UserChange::Disable).is_ok());
+        assert!(may_change(&me, &other, UserChange::Role(Role::Viewer)).is_ok());
     }
 
     #[test]

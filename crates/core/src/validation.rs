@@ -37,6 +37,13 @@ impl Invalid {
     }
 }
 
+/// A whole number typed into a form (spaces around it ignored).
+pub fn whole_number(raw: &str) -> Result<i64, Invalid> {
+    raw.trim()
+        .parse()
+        .map_err(|_| Invalid::new("invalid_number", "must be a whole number"))
+}
+
 /// Collects field errors; `finish` turns the collection into a result.
 #[derive(Debug, Default)]
 pub struct Validator {

@@ -11,7 +11,7 @@ use switchyard_core::auth::Role;
 use switchyard_core::id::ApiKeyId;
 
 use crate::Store;
-use crate::db::{self, get_enum, get_id, get_opt_time, get_time, micros};
+use crate::db::{self, Row, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +98,19 @@ impl KeyCache {
     }
 }
 
+const KEY_COLUMNS: &str = "id, name, role, prefix, created_at, revoked_at";
+
+fn api_key_of(r: &Row) -> StoreResult<ApiKey> {
+    Ok(ApiKey {
+        id: get_id(r, "id")?,
+        name: r.try_get("name")?,
+        role: get_enum(r, "role", Role::parse)?,
+        prefix: r.try_get("prefix")?,
+        created_at: get_time(r, "created_at")?,
+        revoked_at: get_opt_time(r, "revoked_at")?,
+    })
+}
+
 fn new_secret() -> StoreResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Config(format!("no randomness available: {e}")))?;
@@ -165,21 +178,29 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
-        let rows = db::query("SELECT id, name, role, prefix, created_at, revoked_at FROM api_key ORDER BY id")
+        let rows = db::query(format!("SELECT {KEY_COLUMNS} FROM api_key ORDER BY id"))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiKey {
-                    id: get_id(r, "id")?,
-                    name: r.try_get("name")?,
-                    role: get_enum(r, "role", Role::parse)?,
-                    prefix: r.try_get("prefix")?,
-                    created_at: get_time(r, "created_at")?,
-                    revoked_at: get_opt_time(r, "revoked_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(api_key_of).collect()
+    }
+
+    /// Revokes one key; revoking a revoked key again changes nothing. The key as it is now.
+    pub async fn revoke_api_key(&self, id: &ApiKeyId) -> StoreResult<ApiKey> {
+        transact!(self, |tx| {
+            db::query("UPDATE api_key SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(micros(self.now()))
+                .bind(id.as_str())
+                .execute(&mut ***tx)
+                .await?;
+            Ok(())
+        })?;
+        self.keys.clear();
+        let row = db::query(format!("SELECT {KEY_COLUMNS} FROM api_key WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("API key", id.as_str()))?;
+        api_key_of(&row)
     }
 
     /// Revokes every live key with this name; returns how many.

@@ -199,6 +199,17 @@ impl Store {
         user_of(&row)
     }
 
+    /// The user who signs in with `email` (any case).
+    pub async fn user_by_email(&self, email: &str) -> StoreResult<User> {
+        let email = email.trim().to_ascii_lowercase();
+        let row = db::query(format!("SELECT {USER_COLUMNS} FROM app_user WHERE email = $1"))
+            .bind(&email)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("user", &email))?;
+        user_of(&row)
+    }
+
     /// Gives a user another role. Their live sessions carry it from their next request.
     pub async fn set_user_role(&self, id: &UserId, role: Role) -> StoreResult<User> {
         self.update_user(id, "role = $2", role.as_str().into()).await

@@ -42,6 +42,21 @@ pub struct Zone {
     pub transit_days: i64,
 }
 
+impl From<&Zone> for ZoneInput {
+    /// A valid zone as input again, e.g. to change one of a location's zones.
+    fn from(z: &Zone) -> Self {
+        ZoneInput {
+            country: Some(z.country.clone()),
+            region: z.region.clone(),
+            postal_prefix: z.postal_prefix.clone(),
+            service_level: Some(z.service_level),
+            cost_per_shipment: Some(z.cost_per_shipment),
+            cost_per_kg: Some(z.cost_per_kg),
+            transit_days: Some(z.transit_days),
+        }
+    }
+}
+
 /// Where an order goes.
 #[derive(Debug, Clone, Copy)]
 pub struct Destination<'a> {

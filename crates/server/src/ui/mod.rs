@@ -18,6 +18,7 @@ pub mod documents;
 pub mod floor;
 pub mod order;
 pub mod session;
+pub mod settings;
 pub mod stock;
 
 use std::time::Duration;
@@ -50,6 +51,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(session::SIGN_IN_PATH, get(session::sign_in_form).post(session::sign_in))
         .route("/ui/sign-out", post(session::sign_out))
         .route("/ui/assets/{file}", get(asset))
+        .merge(settings::routes())
         .merge(floor::routes())
         .route("/ui/{*rest}", get(not_found))
         .merge(stock::routes())

@@ -11,4 +11,5 @@ mod floor;
 mod order;
 mod public;
 mod session;
+mod settings;
 mod stock;
