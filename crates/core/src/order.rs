@@ -150,6 +150,8 @@ string_enum!(
         ChannelCancelled = "order.channel_cancelled",
         /// Staff wrote an internal note on the order (never shown to the customer).
         NoteAdded = "order.note_added",
+        /// Staff asked for an email the customer was sent to be sent again.
+        EmailResent = "order.email_resent",
     }
 );
 

@@ -2,6 +2,7 @@
 //! settings, previews, and (in `walk`) one order from placement to its return mailed
 //! at every step, a refusing SMTP server and a seller's template directory.
 
+mod resend;
 mod sink;
 mod walk;
 
@@ -69,6 +70,7 @@ impl TestApp {
     }
 }
 
+use resend::*;
 use walk::*;
 
 with_smtp!(
@@ -84,6 +86,7 @@ with_smtp!(
     a_preview_renders_an_email_for_an_order_without_sending_it,
     a_delivered_order_is_asked_for_feedback_by_email_with_a_link_to_its_form,
     without_a_public_url_the_feedback_email_is_skipped_with_why,
+    staff_resend_an_email_from_the_order_page,
 );
 
 async fn channels_say_which_emails_they_send_from_whom_and_where_replies_go(app: &TestApp, _: &SmtpSink) {

@@ -50,6 +50,7 @@ use allocate::*;
 pub use channel::{ChannelCancelled, ChannelRefunded};
 pub use customer::CustomerTotals;
 pub(crate) use head::{Head, lock};
+pub use mail::OrderEmail;
 pub use simulate::{SimulatedLine, Simulation};
 
 /// An order as lists show it.

@@ -94,29 +94,7 @@ impl Store {
     pub async fn retry_delivery(&self, destination: &Destination, message: &MessageId) -> StoreResult<DeliveryId> {
         transact!(self, |tx| {
             let now = tx.now();
-            let latest = db::query(
-                "SELECT id, seq, ordering_key, state FROM delivery WHERE destination = $1 AND message_id = $2 \
-                 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(destination.as_text())
-            .bind(message.as_str())
-            .fetch_optional(&mut ***tx)
-            .await?
-            .ok_or_else(|| StoreError::not_found("message", message.as_str()))?;
-            let state = get_enum(&latest, "state", DeliveryState::parse)?;
-            if DeliveryState::UNFINISHED.contains(&state) {
-                let id: DeliveryId = get_id(&latest, "id")?;
-                db::query("UPDATE delivery SET state = $1, next_try_at = $2, finished_at = NULL WHERE id = $3")
-                    .bind(DeliveryState::Pending.as_str())
-                    .bind(micros(now))
-                    .bind(id.as_str())
-                    .execute(&mut ***tx)
-                    .await?;
-                return Ok(id);
-            }
-            let seq: i64 = latest.try_get("seq")?;
-            let key: String = latest.try_get("ordering_key")?;
-            add_delivery(tx, now, message, seq, destination, &key).await
+            retry_in(tx, now, destination, message).await
         })
     }
 
@@ -208,4 +186,36 @@ impl Store {
             Ok(id)
         })
     }
+}
+
+/// `Store::retry_delivery` inside a transaction of the caller's.
+pub(crate) async fn retry_in(
+    tx: &mut crate::WriteTx,
+    now: Timestamp,
+    destination: &Destination,
+    message: &MessageId,
+) -> StoreResult<DeliveryId> {
+    let latest = db::query(
+        "SELECT id, seq, ordering_key, state FROM delivery WHERE destination = $1 AND message_id = $2 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(destination.as_text())
+    .bind(message.as_str())
+    .fetch_optional(&mut ***tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("message", message.as_str()))?;
+    let state = get_enum(&latest, "state", DeliveryState::parse)?;
+    if DeliveryState::UNFINISHED.contains(&state) {
+        let id: DeliveryId = get_id(&latest, "id")?;
+        db::query("UPDATE delivery SET state = $1, next_try_at = $2, finished_at = NULL WHERE id = $3")
+            .bind(DeliveryState::Pending.as_str())
+            .bind(micros(now))
+            .bind(id.as_str())
+            .execute(&mut ***tx)
+            .await?;
+        return Ok(id);
+    }
+    let seq: i64 = latest.try_get("seq")?;
+    let key: String = latest.try_get("ordering_key")?;
+    add_delivery(tx, now, message, seq, destination, &key).await
 }

@@ -20,6 +20,7 @@ use switchyard_core::id::MessageId;
 pub use claim::{Claimed, Report};
 pub use dispatch::{Dispatch, Undispatched};
 pub use feed::{DestinationStatus, Event, EventFilter, OutboxStatus};
+pub(crate) use history::retry_in;
 pub use history::{AttemptFilter, AttemptRecord};
 
 use crate::db::{self, Arg, get_time, micros};

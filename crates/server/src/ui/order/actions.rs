@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use jiff::tz::TimeZone;
 use switchyard_core::FieldError;
+use switchyard_core::id::MessageId;
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::{self as rules, HoldInput, HoldReason};
 use switchyard_core::payment::{
@@ -184,6 +185,30 @@ pub async fn reroute(
     };
     let names = ("reroute", "order.reroute", "rerouted");
     answer(&staff, &s, &headers, &key, names, fields, outcome).await
+}
+
+/// `POST /ui/orders/{key}/emails/{message}/resend`: the customer's email again.
+pub async fn resend_email(
+    staff: Staff<perm::ManageOrders>,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((key, message)): Path<(String, String)>,
+) -> Response {
+    let Some(message) = MessageId::parse(&message) else {
+        return failed(StoreError::not_found("email", message));
+    };
+    let resent = s.store.resend_order_email(&key, &message, &staff.user().name).await;
+    let names = ("resend_email", "order.email_resend", "email_resent");
+    answer(
+        &staff,
+        &s,
+        &headers,
+        &key,
+        names,
+        Vec::new(),
+        Outcome::of(resent, message.to_string()),
+    )
+    .await
 }
 
 /// `POST /ui/orders/{key}/note`: note.

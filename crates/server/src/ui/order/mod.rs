@@ -21,7 +21,7 @@ use switchyard_core::order::HoldReason;
 use switchyard_core::order::{LineAction, OrderAction, OrderEventKind, line_transition, transition};
 use switchyard_core::payment::{APPEASEMENT_LIMIT_PERCENT, AppeasementReason, RefundReason};
 use switchyard_store::feedback::Feedback;
-use switchyard_store::order::{Order, OrderLine, TimelineEvent};
+use switchyard_store::order::{Order, OrderEmail, OrderLine, TimelineEvent};
 use switchyard_store::payment::OrderPayments;
 use switchyard_store::returns::{Claim, ClaimFilter};
 use switchyard_store::shipment::ShipmentSummary;
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/orders/{key}/refund", post(actions::refund))
         .route("/ui/orders/{key}/appeasement", post(actions::appease))
         .route("/ui/orders/{key}/note", post(actions::note))
+        .route("/ui/orders/{key}/emails/{message}/resend", post(actions::resend_email))
 }
 
 /// What the lifecycles in core allow in the order's state, and the role may do: one
@@ -55,6 +56,7 @@ struct Allowed {
     cancel_line: bool,
     reroute: bool,
     note: bool,
+    resend_email: bool,
     refund: bool,
     appease: bool,
 }
@@ -72,6 +74,7 @@ impl Allowed {
             cancel_line: may(OrderAction::CancelLine),
             reroute: may(OrderAction::Reroute),
             note: manage,
+            resend_email: manage,
             refund: refundable && staff.may(Permission::Refund),
             appease: refundable && staff.may(Permission::Appease),
         }
@@ -91,6 +94,8 @@ struct OrderPage {
     shipments: Vec<ShipmentSummary>,
     claims: Vec<Claim>,
     feedback: Option<Feedback>,
+    /// The customer's emails and how each stands; staff who manage orders resend them.
+    emails: Vec<OrderEmail>,
     allowed: Allowed,
     /// What the last change did, said at the top.
     done: Option<&'static str>,
@@ -221,15 +226,22 @@ fn done_message(done: &str) -> Option<&'static str> {
         "refunded" => "The refund is issued.",
         "appeased" => "The goodwill refund is issued.",
         "noted" => "The note is added.",
+        "email_resent" => "The email is on its way again.",
         _ => return None,
     })
 }
 
 /// Everything the page shows, read as the API's GET handlers read it.
-async fn load(
-    s: &AppState,
-    key: &str,
-) -> StoreResult<(Order, OrderPayments, Vec<ShipmentSummary>, Vec<Claim>, Option<Feedback>)> {
+/// What the order page shows besides the order itself.
+struct Around {
+    payments: OrderPayments,
+    shipments: Vec<ShipmentSummary>,
+    claims: Vec<Claim>,
+    feedback: Option<Feedback>,
+    emails: Vec<OrderEmail>,
+}
+
+async fn load(s: &AppState, key: &str) -> StoreResult<(Order, Around)> {
     let order = s.store.order(key).await?;
     let id = order.summary.id.clone();
     let claims = ClaimFilter {
@@ -240,13 +252,21 @@ async fn load(
         cursor: None,
         limit: Some(switchyard_store::page::MAX_LIMIT),
     };
-    let (payments, shipments, claims, feedback) = tokio::try_join!(
+    let (payments, shipments, claims, feedback, emails) = tokio::try_join!(
         s.store.order_payments(id.as_str()),
         s.store.order_shipments(id.as_str()),
         s.store.list_claims(&claims, &every),
         s.store.order_feedback(&id),
+        s.store.order_emails(&id),
     )?;
-    Ok((order, payments, shipments, claims.data, feedback))
+    let around = Around {
+        payments,
+        shipments,
+        claims: claims.data,
+        feedback,
+        emails,
+    };
+    Ok((order, around))
 }
 
 /// The order page, as it is now; with a refused form, 422 showing why.
@@ -257,18 +277,19 @@ async fn show<P>(
     done: Option<&'static str>,
     refused: Option<Refused>,
 ) -> Response {
-    let (order, payments, shipments, claims, feedback) = match load(s, key).await {
+    let (order, around) = match load(s, key).await {
         Ok(loaded) => loaded,
         Err(e) => return failed(e),
     };
     let page = OrderPage {
         chrome: staff.chrome("orders"),
-        allowed: Allowed::of(staff, &order, &payments),
+        allowed: Allowed::of(staff, &order, &around.payments),
         order,
-        payments,
-        shipments,
-        claims,
-        feedback,
+        payments: around.payments,
+        shipments: around.shipments,
+        claims: around.claims,
+        feedback: around.feedback,
+        emails: around.emails,
         done,
         refused,
     };
