@@ -354,3 +354,55 @@ async fn browser_holds_releases_cancels_a_line_and_refunds() {
     browser.finish().await;
     app.finish().await;
 }
+
+/// In the browser: a viewer's order page has no action, a form whose CSRF token was
+/// taken out is refused, and a POST the viewer's own page forges (with its genuine
+/// token) is 403; the order stays as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_refuses_a_form_without_its_token_and_a_viewers_forged_post() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let n = paid_order(&app).await;
+    support::user(&app, Role::Viewer).await;
+    support::user(&app, Role::Support).await;
+    let browser = Browser::start(&app.base).await;
+
+    // Support's hold form without its token: refused, nothing held.
+    browser.sign_in(&support::email(Role::Support), support::PASSWORD).await;
+    browser.open(&format!("/ui/orders/{n}")).await;
+    browser.wait_for_text(&format!("Order {n}")).await;
+    browser
+        .client
+        .execute(
+            "document.querySelectorAll('#hold-section input[name=csrf]').forEach(e => e.remove());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("#hold-section summary").await;
+    browser.click("#hold").await;
+    browser.wait_for_text("This form has expired").await;
+    assert_eq!(api_order(&app, &n).await["status"], "open");
+    browser.client.delete_all_cookies().await.unwrap();
+
+    // A viewer sees no action, and a POST forged from its page is 403.
+    browser.sign_in(&support::email(Role::Viewer), support::PASSWORD).await;
+    browser.open(&format!("/ui/orders/{n}")).await;
+    browser.wait_for_text(&format!("Order {n}")).await;
+    for action in ["#hold", "#release", "#refund", "#cancel", "button.resend"] {
+        assert!(!browser.has(action).await, "a viewer sees {action}");
+    }
+    let status = browser
+        .client
+        .execute(
+            "const token = document.querySelector('input[name=csrf]').value;
+             const body = new URLSearchParams({csrf: token, reason: 'other'});
+             return fetch(arguments[0], {method: 'POST', body}).then(r => r.status);",
+            vec![serde_json::json!(format!("/ui/orders/{n}/hold"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+    assert_eq!(api_order(&app, &n).await["status"], "open");
+    browser.finish().await;
+    app.finish().await;
+}
