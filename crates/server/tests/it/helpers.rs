@@ -190,10 +190,21 @@ impl TestApp {
         self.store.close().await;
         if let Some(schema) = self.schema {
             let admin = Store::connect(&postgres_url(), Arc::new(SystemClock)).await.unwrap();
-            switchyard_store::db::query(format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(admin.pool())
-                .await
-                .unwrap();
+            // A second server of the test may still be finishing a sweep on the schema:
+            // the drop can lose a deadlock to it, and is simply asked again.
+            for attempt in 1.. {
+                let dropped = switchyard_store::db::query(format!("DROP SCHEMA {schema} CASCADE"))
+                    .execute(admin.pool())
+                    .await;
+                match dropped {
+                    Ok(_) => break,
+                    Err(e) if attempt < 10 => {
+                        eprintln!("dropping {schema} failed ({e}); again");
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                    Err(e) => panic!("cannot drop {schema}: {e}"),
+                }
+            }
             admin.close().await;
         }
     }
