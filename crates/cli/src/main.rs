@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod logging;
 mod mail;
+mod reports;
 mod user;
 
 use std::io::Write;
@@ -108,6 +109,9 @@ enum Command {
     /// Bring orders in from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The report roll-ups: rebuild them, or set the time zone they are cut in.
+    #[command(subcommand)]
+    Reports(reports::ReportsCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -363,6 +367,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let store = open(&cli.database_url).await?;
             demo::load(&store, None).await?;
+        }
+        Command::Reports(command) => {
+            let store = open(&cli.database_url).await?;
+            let done = reports::run(&store, command).await;
+            store.close().await;
+            done?;
         }
         Command::User(command) => {
             let store = open(&cli.database_url).await?;

@@ -94,10 +94,12 @@ enum Step {
     RunningLate,
     /// Channels whose poll interval has passed are asked for orders changed since.
     Channels,
+    /// Last, so the roll-ups take in what the steps before changed.
+    Reports,
 }
 
 impl Step {
-    const ALL: [Step; 11] = [
+    const ALL: [Step; 12] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Deliveries,
@@ -109,6 +111,7 @@ impl Step {
         Step::Feedback,
         Step::RunningLate,
         Step::Channels,
+        Step::Reports,
     ];
 
     async fn run(self, state: &AppState) {
@@ -142,6 +145,10 @@ impl Step {
             ),
             Step::Feedback => (store.request_due_feedback().await, "asked customers for feedback"),
             Step::RunningLate => (store.flag_running_late().await, "marked shipments running late"),
+            Step::Reports => (
+                store.refresh_reports().await,
+                "brought report roll-ups up to date (days)",
+            ),
             Step::Channels => match crate::channels::poll::poll_due(state).await {
                 Ok(n) => (Ok(n), "took orders and changes polled from channels"),
                 Err(e) => {

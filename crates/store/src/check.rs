@@ -4,7 +4,8 @@
 //! allocated line is reserved in full, every shipment on the floor holds exactly
 //! the stock of what it carries (and no other), and every order's money adds up
 //! (refunded <= captured <= authorized - voided, with the payment status it means),
-//! and returns never exceed what shipped (`returns::check`).
+//! and returns never exceed what shipped (`returns::check`), and the report roll-ups
+//! equal a recount of the orders (`report::check_reports`).
 
 use serde::Serialize;
 
@@ -184,6 +185,8 @@ impl Store {
         }
         self.check_payments(&mut report).await?;
         self.check_returns(&mut report).await?;
+        let rollups = self.check_reports().await?;
+        report.problems.extend(rollups);
         Ok(report)
     }
 

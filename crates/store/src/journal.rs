@@ -72,15 +72,29 @@ impl Appends {
     }
 
     /// Writes the rows, oldest first, and forgets them. The balances the ledger rows
-    /// moved are marked changed for stock sync (`stock_change`), in the same
-    /// transaction, so no change is committed without its mark.
+    /// moved are marked changed for stock sync (`stock_change`), and the orders the
+    /// timeline rows belong to for the report roll-ups (`report_change`), in the same
+    /// transaction, so no change is committed without its marks.
     pub(crate) async fn write(&mut self, conn: &mut Link) -> StoreResult<()> {
         let changed = self.changed_balances();
+        let orders = self.changed_orders();
         for table in Journal::ALL {
             let rows = std::mem::take(&mut self.rows[table as usize]);
             insert_rows(conn, table.insert(), &rows).await?;
         }
-        mark_changed(conn, &changed).await
+        mark_changed(conn, &changed).await?;
+        mark_orders_changed(conn, &orders).await
+    }
+
+    /// The orders of the timeline rows, each once, in key order.
+    fn changed_orders(&self) -> BTreeSet<String> {
+        self.rows[Journal::OrderEvent as usize]
+            .iter()
+            .filter_map(|row| match row.get(1) {
+                Some(Arg::Text(order)) => Some(order.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The (product, location) pairs of the ledger rows, each once, in key order (so
@@ -96,17 +110,53 @@ impl Appends {
     }
 }
 
+/// Bumps the `report_change` mark of each order (see the migration that made it).
+async fn mark_orders_changed(conn: &mut Link, orders: &BTreeSet<String>) -> StoreResult<()> {
+    let keys = orders.iter().map(|o| vec![Arg::Text(o.clone())]);
+    bump(
+        conn,
+        "report_change (order_id, version)",
+        "order_id",
+        "report_change",
+        keys,
+    )
+    .await
+}
+
 /// Bumps the `stock_change` mark of each balance (see the migration that made it).
 async fn mark_changed(conn: &mut Link, changed: &BTreeSet<(String, String)>) -> StoreResult<()> {
-    let changed: Vec<_> = changed.iter().collect();
-    for chunk in changed.chunks(1_000) {
-        let mut sql = Sql::new("INSERT INTO stock_change (product_id, location_id, version) VALUES ");
-        for (i, (product, location)) in chunk.iter().enumerate() {
+    let keys = changed
+        .iter()
+        .map(|(product, location)| vec![Arg::Text(product.clone()), Arg::Text(location.clone())]);
+    bump(
+        conn,
+        "stock_change (product_id, location_id, version)",
+        "product_id, location_id",
+        "stock_change",
+        keys,
+    )
+    .await
+}
+
+/// Inserts a mark at version 1 for each key, or adds one to the version of a mark
+/// already there.
+async fn bump(
+    conn: &mut Link,
+    into: &str,
+    key: &str,
+    table: &str,
+    keys: impl Iterator<Item = Vec<Arg>>,
+) -> StoreResult<()> {
+    let keys: Vec<Vec<Arg>> = keys.collect();
+    for chunk in keys.chunks(1_000) {
+        let mut sql = Sql::new(&format!("INSERT INTO {into} VALUES "));
+        for (i, key) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.list([Arg::Text(product.clone()), Arg::Text(location.clone())])
-                .push(", 1)");
+            sql.list(key.iter().cloned()).push(", 1)");
         }
-        sql.push(" ON CONFLICT (product_id, location_id) DO UPDATE SET version = stock_change.version + 1");
+        sql.push(&format!(
+            " ON CONFLICT ({key}) DO UPDATE SET version = {table}.version + 1"
+        ));
         sql.query().execute(&mut *conn).await?;
     }
     Ok(())

@@ -21,6 +21,7 @@ mod outbox;
 mod payments;
 mod purchasing;
 mod race;
+mod reports;
 mod returns;
 mod routing;
 mod shipments;
