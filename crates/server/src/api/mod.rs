@@ -15,6 +15,7 @@ pub mod orders;
 pub mod payments;
 pub mod pick_lists;
 pub mod purchase_orders;
+pub mod reports;
 pub mod returns;
 pub mod routing;
 pub mod shipments;
@@ -55,6 +56,7 @@ pub use document::{document_common, document_examples};
         (name = "purchasing", description = "Purchase orders: inbound stock, receipts into the ledger"),
         (name = "returns", description = "Returns (RMAs), receipts with dispositions, refunds and exchanges; claims"),
         (name = "events", description = "The event feed: every event in order, for systems that pull"),
+        (name = "reports", description = "Reports from daily roll-ups of the orders placed each day in the seller's time zone: JSON, CSV (`?format=csv`) or an SVG chart (`?format=svg`), all with the same filters"),
         (name = "feedback", description = "What customers said when asked after delivery: ratings, comments, averages"),
         (name = "webhooks", description = "Webhook endpoints: signed event deliveries to other systems, their secrets and their attempts"),
         (name = "operations", description = "Health and metrics, no key needed"),

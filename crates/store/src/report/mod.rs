@@ -20,6 +20,9 @@ use crate::error::{StoreError, StoreResult};
 
 mod load;
 mod rows;
+mod scope;
+
+pub use scope::Scope;
 
 /// How many marks a refresh reads at a time, and how many batches one sweep does.
 const BATCH: i64 = 500;

@@ -1,0 +1,173 @@
+//! Report charts as SVG, drawn with plotters: a line chart of series over days, and
+//! a bar chart of labelled values. Sized for a browser and for embedding in the web UI;
+//! the text is SVG `<text>`, so it stays sharp and searchable.
+
+use plotters::prelude::*;
+
+/// Width and height of every chart, in SVG pixels.
+pub const SIZE: (u32, u32) = (900, 420);
+/// The series colours, in order.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 95, 170),
+    RGBColor(214, 110, 30),
+    RGBColor(60, 150, 80),
+    RGBColor(170, 50, 60),
+    RGBColor(120, 90, 170),
+    RGBColor(110, 110, 110),
+];
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ChartError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+/// One line of a line chart: a value per x label (`None` where it has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// The colour of the `i`th series.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// The top of a value axis showing `max`: a little headroom, never zero.
+fn axis_top(max: f64) -> f64 {
+    if max.is_finite() && max > 0.0 { max * 1.1 } else { 1.0 }
+}
+
+/// Lines over `labels` (e.g. days), one per series, with a legend.
+pub fn line_chart(title: &str, y_label: &str, labels: &[String], series: &[Series]) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let max = series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten())
+            .fold(0.0_f64, |m, v| m.max(*v));
+        let n = labels.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0..n, 0.0..axis_top(max))?;
+        chart
+            .configure_mesh()
+            .y_desc(y_label)
+            .x_labels(n.min(12))
+            .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        for (i, s) in series.iter().enumerate() {
+            let style = colour(i).stroke_width(2);
+            let points: Vec<(usize, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(x, v)| v.map(|v| (x, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, style))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        }
+        if series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .draw()?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Vertical bars, one per `(label, value)`, in the order given.
+pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let max = bars.iter().fold(0.0_f64, |m, (_, v)| m.max(*v));
+        let n = bars.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..axis_top(max))?;
+        chart
+            .configure_mesh()
+            .y_desc(y_label)
+            .x_labels(n)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => bars.get(*i).map(|(l, _)| l.clone()).unwrap_or_default(),
+                _ => String::new(),
+            })
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        chart.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
+            let mut bar = Rectangle::new(
+                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *v)],
+                colour(0).filled(),
+            );
+            bar.set_margin(0, 0, 6, 6);
+            bar
+        }))?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_line_chart_is_an_svg_with_its_title_labels_and_legend() {
+        let labels: Vec<String> = ["1 Nov", "2 Nov", "3 Nov"].map(String::from).to_vec();
+        let series = [
+            Series {
+                name: "This period".into(),
+                values: vec![Some(3.0), Some(5.0), None],
+            },
+            Series {
+                name: "Previous".into(),
+                values: vec![Some(2.0), Some(4.0), Some(1.0)],
+            },
+        ];
+        let svg = line_chart("Orders per day", "orders", &labels, &series).unwrap();
+        assert!(svg.starts_with("<svg"), "{svg}");
+        for text in ["Orders per day", "1 Nov", "This period", "Previous"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+        for (i, _) in series.iter().enumerate() {
+            let c = colour(i);
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            assert_eq!(
+                svg.matches(&format!("stroke=\"{hex}\"")).count(),
+                2,
+                "{hex}: the line and its legend mark"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bar_chart_draws_a_bar_per_value_even_with_nothing_to_show() {
+        let bars = [("ups".to_owned(), 0.9), ("dpd".to_owned(), 0.75)];
+        let svg = bar_chart("On time by carrier", "share", &bars).unwrap();
+        assert!(svg.contains("ups") && svg.contains("dpd"));
+        assert!(bar_chart("Nothing", "orders", &[]).unwrap().starts_with("<svg"));
+    }
+}
