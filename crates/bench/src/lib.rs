@@ -10,6 +10,8 @@ pub mod channels;
 pub mod pages;
 pub mod receiver;
 mod report;
+pub mod reports;
+mod timing;
 pub mod webhooks;
 mod workload;
 

@@ -5,16 +5,13 @@
 //! at random from the newest thousand — and reports each page's latency percentiles.
 //! Every answer must be a whole page (200, HTML); anything else is counted by status.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
-use serde::Serialize;
-use switchyard_core::rng::Rng;
-
-use crate::report::{OpReport, percentile, write_operations};
+use crate::report::{OpReport, write_operations};
+use crate::timing::{Gets, time_gets};
 use crate::{BenchError, Config};
+use serde::Serialize;
 
 /// A user of the server to sign in as (any role that may read).
 #[derive(Debug, Clone)]
@@ -160,6 +157,11 @@ pub async fn measure(config: &Config, login: &Login, requests: u64) -> Result<Pa
     })
 }
 
+/// Whether a page's body is a whole HTML page.
+fn whole_page(body: &str) -> Option<&'static str> {
+    (!body.starts_with("<!doctype html>")).then_some("not html")
+}
+
 async fn time_page(
     client: &reqwest::Client,
     config: &Config,
@@ -167,62 +169,18 @@ async fn time_page(
     requests: u64,
     orders: &Arc<Vec<(String, String)>>,
 ) -> OpReport {
-    let started = Instant::now();
-    let per_client = requests.div_ceil(config.concurrency as u64);
-    let mut tasks = Vec::new();
-    for worker in 0..config.concurrency {
-        let client = client.clone();
-        let orders = orders.clone();
-        let url = config.url.clone();
-        let seed = config.seed.wrapping_add(worker as u64);
-        tasks.push(tokio::spawn(async move {
-            let mut rng = Rng::new(seed);
-            let mut latencies = Vec::new();
-            let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
-            for _ in 0..per_client {
-                let order = &orders[rng.below(orders.len() as u64) as usize];
-                let began = Instant::now();
-                let status = match client.get(format!("{url}{}", path(page, order))).send().await {
-                    Ok(res) => {
-                        let status = res.status().as_u16();
-                        let html = res.text().await.is_ok_and(|t| t.starts_with("<!doctype html>"));
-                        if status == 200 && !html {
-                            "not html".to_owned()
-                        } else {
-                            status.to_string()
-                        }
-                    }
-                    Err(_) => "transport".to_owned(),
-                };
-                latencies.push(u32::try_from(began.elapsed().as_micros()).unwrap_or(u32::MAX));
-                *statuses.entry(status).or_default() += 1;
-            }
-            (latencies, statuses)
-        }));
-    }
-    let mut latencies = Vec::new();
-    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
-    for task in tasks {
-        if let Ok((l, s)) = task.await {
-            latencies.extend(l);
-            for (k, n) in s {
-                *statuses.entry(k).or_default() += n;
-            }
-        }
-    }
-    latencies.sort_unstable();
-    let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    OpReport {
-        operation: page.name(),
-        count: latencies.len() as u64,
-        per_second: latencies.len() as f64 / seconds,
-        p50_ms: percentile(&latencies, 50.0) / 1000.0,
-        p90_ms: percentile(&latencies, 90.0) / 1000.0,
-        p99_ms: percentile(&latencies, 99.0) / 1000.0,
-        p999_ms: percentile(&latencies, 99.9) / 1000.0,
-        max_ms: percentile(&latencies, 100.0) / 1000.0,
-        statuses: statuses.into_iter().collect(),
-    }
+    let orders = orders.clone();
+    let gets = Gets {
+        name: page.name(),
+        base: config.url.clone(),
+        requests,
+        concurrency: config.concurrency,
+        seed: config.seed,
+        bearer: None,
+        path: Arc::new(move |rng| path(page, &orders[rng.below(orders.len() as u64) as usize])),
+        check: whole_page,
+    };
+    time_gets(client, gets).await
 }
 
 impl fmt::Display for PagesReport {

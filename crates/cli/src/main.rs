@@ -222,6 +222,23 @@ struct BenchArgs {
     /// That user's password.
     #[arg(long, env = "SWITCHYARD_BENCH_UI_PASSWORD", hide_env_values = true)]
     ui_password: Option<String>,
+    /// Time the reports instead of running the mix: ask each report of the year ending
+    /// --reports-to this many times (docs/benchmarks.md, "Reports").
+    #[arg(long)]
+    reports: Option<u64>,
+    /// The last day of the year the reports cover (default: today, UTC).
+    #[arg(long)]
+    reports_to: Option<jiff::civil::Date>,
+}
+
+/// Prints a bench report as a table, or as JSON.
+fn print_report(report: &(impl serde::Serialize + std::fmt::Display), json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(())
 }
 
 fn parse_mix(raw: &str) -> anyhow::Result<[u32; 5]> {
@@ -431,11 +448,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let (Some(requests), Some(email), Some(password)) = (args.pages, args.ui_email, args.ui_password) {
                 let login = switchyard_bench::pages::Login { email, password };
                 let report = switchyard_bench::pages::measure(&config, &login, requests).await?;
-                if args.json {
-                    println!("{}", serde_json::to_string_pretty(&report)?);
-                } else {
-                    println!("{report}");
-                }
+                print_report(&report, args.json)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(requests) = args.reports {
+                let to = args.reports_to.unwrap_or_else(|| {
+                    switchyard_core::Clock::now(&SystemClock)
+                        .to_zoned(jiff::tz::TimeZone::UTC)
+                        .date()
+                });
+                let report = switchyard_bench::reports::measure(&config, to, requests).await?;
+                print_report(&report, args.json)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let mut report = switchyard_bench::run(&config).await?;
