@@ -72,9 +72,9 @@ enum Command {
         /// database that already holds data is refused.
         #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
-        /// Days of history the demo makes, ending now (with `--demo`).
-        #[arg(long, env = "SWITCHYARD_DEMO_HISTORY_DAYS", default_value_t = demo::HISTORY_DAYS, value_parser = clap::value_parser!(u16).range(1..=730))]
-        history_days: u16,
+        /// With `--demo`: how much history it makes.
+        #[command(flatten)]
+        demo_size: demo::Size,
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
         #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
         easypost_webhook_secret: Option<String>,
@@ -102,9 +102,8 @@ enum Command {
     Migrate,
     /// Fill an empty database with a demo business (once) and print an admin key.
     Demo {
-        /// Days of history the demo makes, ending now.
-        #[arg(long, env = "SWITCHYARD_DEMO_HISTORY_DAYS", default_value_t = demo::HISTORY_DAYS, value_parser = clap::value_parser!(u16).range(1..=730))]
-        history_days: u16,
+        #[command(flatten)]
+        size: demo::Size,
     },
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
@@ -328,7 +327,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             addr,
             demo,
-            history_days,
+            demo_size,
             easypost_webhook_secret,
             idempotency_ttl,
             limits,
@@ -339,7 +338,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             if demo {
-                demo::load(&store, Some(listener.local_addr()?), history_days).await?;
+                demo::load(&store, Some(listener.local_addr()?), demo_size).await?;
             }
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
             let state = AppState::new(store.clone())
@@ -368,9 +367,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open(&cli.database_url).await?;
             println!("migrations applied");
         }
-        Command::Demo { history_days } => {
+        Command::Demo { size } => {
             let store = open(&cli.database_url).await?;
-            demo::load(&store, None, history_days).await?;
+            demo::load(&store, None, size).await?;
         }
         Command::User(command) => {
             let store = open(&cli.database_url).await?;

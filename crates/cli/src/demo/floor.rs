@@ -181,9 +181,12 @@ impl History<'_> {
         } else {
             0
         };
-        let promised = s
-            .promised_delivery_at
-            .map_or_else(|| working_days_after(today, 2), date_of);
+        // The promise ends the day in the customer's time zone (up to a day either side
+        // of UTC's): its date is the UTC date half a day before.
+        let promised = s.promised_delivery_at.map_or_else(
+            || working_days_after(today, 2),
+            |t| date_of(t - SignedDuration::from_hours(12)),
+        );
         let mut day = working_days_after(promised, warehouse_late);
         let roll = self.rng.below(100);
         let carrier_late = if self.peak() { 12 } else { 5 };

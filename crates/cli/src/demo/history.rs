@@ -94,6 +94,8 @@ pub(super) struct History<'a> {
     pub(super) store: Store,
     pub(super) clock: Arc<ManualClock>,
     pub(super) rng: Rng,
+    /// Orders on an ordinary day early in the history; `season::demand` scales it.
+    pub(super) orders_per_day: f64,
     /// Where the history begins: the opening stock arrives then.
     pub(super) began: Timestamp,
     /// Where the history ends: the moment the demo is loaded.
@@ -151,6 +153,7 @@ impl<'a> History<'a> {
         rng: Rng,
         end: Timestamp,
         skus: &'a [Sku],
+        orders_per_day: u16,
     ) -> anyhow::Result<Self> {
         let currency = |code: &str| Currency::parse(code).map_err(|e| anyhow::anyhow!(e.message));
         let popularity = (1..=12)
@@ -158,6 +161,7 @@ impl<'a> History<'a> {
             .collect();
         Ok(History {
             store,
+            orders_per_day: f64::from(orders_per_day),
             began: clock.now(),
             clock,
             rng,
@@ -213,7 +217,7 @@ impl<'a> History<'a> {
             let date = first.saturating_add(day.days());
             let growth = 0.85 + 0.3 * day as f64 / days.max(1) as f64;
             let (demand, _) = season::demand(date);
-            let expected = season::BASE_ORDERS_PER_DAY * growth * demand;
+            let expected = self.orders_per_day * growth * demand;
             // Poisson-like spread: the expected count, give or take its square root.
             let spread = expected.sqrt();
             let count = (expected + spread * (self.rng.unit() * 2.0 - 1.0)).round().max(0.0) as usize;

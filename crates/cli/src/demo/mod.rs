@@ -96,12 +96,21 @@ async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
 /// The demo's admin, who signs in to the web UI.
 const DEMO_ADMIN: &str = "admin@example.com";
 
-/// Days of history the demo makes by default: a year, ending now.
-pub const HISTORY_DAYS: u16 = 365;
+/// How much history the demo makes.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Size {
+    /// Days of demo history, ending now.
+    #[arg(long, env = "SWITCHYARD_DEMO_HISTORY_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u16).range(1..=730))]
+    pub history_days: u16,
+    /// Demo orders on an ordinary day (the seasons, the week and promotions move it);
+    /// 11 makes about 3,900 in a year.
+    #[arg(long, env = "SWITCHYARD_DEMO_ORDERS_PER_DAY", default_value_t = 11, value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub orders_per_day: u16,
+}
 
-/// Loads the demo once (with `history_days` of history ending now), then prints a fresh password for its admin user (on stderr,
+/// Loads the demo once (with `size`'s history, ending now), then prints a fresh password for its admin user (on stderr,
 /// with where to sign in: `addr` when serving) and a fresh admin key (alone on stdout).
-pub async fn load(store: &Store, addr: Option<SocketAddr>, history_days: u16) -> anyhow::Result<()> {
+pub async fn load(store: &Store, addr: Option<SocketAddr>, size: Size) -> anyhow::Result<()> {
     if store.has_marker(MARKER).await? {
         eprintln!("demo data already loaded; not adding it again");
     } else {
@@ -116,7 +125,7 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>, history_days: u16) ->
         // for the disk while the demo loads (a crash leaves no demo marker, and the
         // demo refuses a database that holds data: load it again into a new one).
         store.set_durable_commits(false).await?;
-        let loaded = populate(store, history_days).await.context("loading demo data");
+        let loaded = populate(store, size).await.context("loading demo data");
         store.set_durable_commits(true).await?;
         loaded?;
         store.set_marker(MARKER).await?;
@@ -131,9 +140,9 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>, history_days: u16) ->
     Ok(())
 }
 
-async fn populate(store: &Store, history_days: u16) -> anyhow::Result<()> {
+async fn populate(store: &Store, size: Size) -> anyhow::Result<()> {
     let now = store.now();
-    let days = i64::from(history_days);
+    let days = i64::from(size.history_days);
     // Midnight (UTC, close to UK time) `days` ago: the history's hours are hours of the day.
     let midnight = Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(86_400)).context("clock")?;
     let start = midnight - SignedDuration::from_hours(days * 24);
@@ -279,7 +288,7 @@ async fn populate(store: &Store, history_days: u16) -> anyhow::Result<()> {
         ensure(store.create_product(&draft).await).await?;
     }
 
-    let mut history = History::new(store.clone(), clock.clone(), rng, now, &skus)?;
+    let mut history = History::new(store.clone(), clock.clone(), rng, now, &skus, size.orders_per_day)?;
     history.opening_stock().await?;
     history.plan(start, days)?;
     history.live().await?;

@@ -6,10 +6,6 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
 
-/// Orders on an ordinary weekday of an ordinary month of the first week of history;
-/// `demand` scales it. About 3,500 to 4,500 orders over a year.
-pub(super) const BASE_ORDERS_PER_DAY: f64 = 11.0;
-
 /// Hourly weights of online orders (UTC, close to UK time): quiet at night, a lunch
 /// bump, busy evenings.
 pub(super) const ONLINE_HOURS: [u64; 24] = [

@@ -160,7 +160,7 @@ impl History<'_> {
         let popularity: Vec<u64> = self.skus.iter().map(|s| season::popularity(&s.sku, month)).collect();
         let total: u64 = popularity.iter().sum();
         let part = popularity.get(index).copied().unwrap_or(0) as f64 / total.max(1) as f64;
-        season::BASE_ORDERS_PER_DAY * UNITS_PER_ORDER * part * share(location)
+        self.orders_per_day * UNITS_PER_ORDER * part * share(location)
     }
 
     /// Opening stock: about eight weeks of expected sales (more of the deep SKUs),
