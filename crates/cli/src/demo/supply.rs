@@ -130,9 +130,13 @@ impl Supply {
     }
 }
 
+/// A purchase order placed at the end: supplier, location, days until it is due, and
+/// its SKUs and units.
+pub(super) type Restock = (&'static str, &'static str, i64, [(&'static str, i64); 3]);
+
 /// Purchase orders the demo places at its end, still on their way; a history order
 /// that would still be on its way then is not placed for these SKUs.
-pub(super) const RESTOCK: [(&str, &str, i64, [(&str, i64); 3]); 3] = [
+pub(super) const RESTOCK: [Restock; 3] = [
     (
         "Cotton Co",
         "LON",
