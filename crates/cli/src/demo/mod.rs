@@ -1,6 +1,6 @@
 //! Demo data: a small seller with a warehouse in London, a 3PL in New Jersey and a
 //! shop in Berlin, four channels, 55 SKUs, and a year of history ending now: about
-//! four thousand orders placed, shipped, delivered (some late), cancelled, returned
+//! 3,800 orders placed, shipped, delivered (some late), cancelled, returned
 //! and claimed against, and the purchase orders that kept the shelves stocked
 //! (`history`). Deterministic (seeded), and loaded once, into an empty database only:
 //! a second run adds nothing but a fresh admin key, and a database that holds
@@ -103,7 +103,7 @@ pub struct Size {
     #[arg(long, env = "SWITCHYARD_DEMO_HISTORY_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u16).range(1..=730))]
     pub history_days: u16,
     /// Demo orders on an ordinary day (the seasons, the week and promotions move it);
-    /// 11 makes about 3,900 in a year.
+    /// 11 makes about 3,800 in a year.
     #[arg(long, env = "SWITCHYARD_DEMO_ORDERS_PER_DAY", default_value_t = 11, value_parser = clap::value_parser!(u16).range(1..=200))]
     pub orders_per_day: u16,
 }
