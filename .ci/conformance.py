@@ -62,6 +62,9 @@ def main():
         server = subprocess.Popen(
             [
                 BINARY, "serve", "--demo",
+                # A month of demo history is as good as a year here, and quicker in
+                # a debug build.
+                "--history-days", "30",
                 "--addr", f"127.0.0.1:{port}",
                 "--database-url", f"sqlite://{tmp}/switchyard.db",
                 # schemathesis sends requests without a key or with a wrong one on

@@ -73,6 +73,9 @@ enum Command {
         /// database that already holds data is refused.
         #[arg(long, env = "SWITCHYARD_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
         demo: bool,
+        /// With `--demo`: how much history it makes.
+        #[command(flatten)]
+        demo_size: demo::Size,
         /// The secret EasyPost signs webhooks with; enables `POST /webhooks/easypost`.
         #[arg(long, env = "SWITCHYARD_EASYPOST_WEBHOOK_SECRET", hide_env_values = true)]
         easypost_webhook_secret: Option<String>,
@@ -99,7 +102,10 @@ enum Command {
     /// Apply migrations only.
     Migrate,
     /// Fill an empty database with a demo business (once) and print an admin key.
-    Demo,
+    Demo {
+        #[command(flatten)]
+        size: demo::Size,
+    },
     /// Manage API keys.
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
@@ -342,6 +348,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             addr,
             demo,
+            demo_size,
             easypost_webhook_secret,
             idempotency_ttl,
             limits,
@@ -352,7 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             if demo {
-                demo::load(&store, Some(listener.local_addr()?)).await?;
+                demo::load(&store, Some(listener.local_addr()?), demo_size).await?;
             }
             tracing::info!(addr = %listener.local_addr()?, "serving; API docs at /api/docs");
             let state = AppState::new(store.clone())
@@ -381,9 +388,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open(&cli.database_url).await?;
             println!("migrations applied");
         }
-        Command::Demo => {
+        Command::Demo { size } => {
             let store = open(&cli.database_url).await?;
-            demo::load(&store, None).await?;
+            demo::load(&store, None, size).await?;
         }
         Command::Reports(command) => {
             let store = open(&cli.database_url).await?;

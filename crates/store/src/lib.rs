@@ -213,6 +213,16 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// For loading much history at once (the demo): on SQLite, `false` stops the
+    /// writer's commits from waiting for fsync until it is set `true` again (see
+    /// `writer::Group::set_durable`); on PostgreSQL it changes nothing.
+    pub async fn set_durable_commits(&self, full: bool) -> StoreResult<()> {
+        match &self.group {
+            Some(group) => group.set_durable(full).await,
+            None => Ok(()),
+        }
+    }
+
     /// Begins a write transaction: on SQLite a turn in the transaction concurrent
     /// writers share (see `writer`), on PostgreSQL a transaction of its own.
     pub async fn write(&self) -> StoreResult<WriteTx> {

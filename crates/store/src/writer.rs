@@ -266,6 +266,28 @@ impl Group {
         })
     }
 
+    /// Sets how the writer's COMMITs reach the disk: `full` (the default: each waits
+    /// for its fsync, so an acknowledged write survives power loss) or not (WAL with
+    /// `synchronous=NORMAL`: a power cut may lose the last commits, never corrupt the
+    /// file). Taken as a turn between transactions. A writer connection opened later
+    /// (after an error) is `full` again.
+    pub(crate) async fn set_durable(&self, full: bool) -> StoreResult<()> {
+        let mut slot = Arc::clone(&self.conn).lock_owned().await;
+        if !slot.as_ref().is_some_and(|conn| conn.is_open()) {
+            *slot = Some(self.pool.acquire().await?);
+        }
+        let Some(conn) = slot.as_mut() else {
+            return Err(StoreError::Config("the writer has no connection".into()));
+        };
+        self.settle(conn).await;
+        if self.batch().members.is_some() {
+            return Err(StoreError::Config("a write transaction is open".into()));
+        }
+        let level = if full { "FULL" } else { "NORMAL" };
+        db::batch(&format!("PRAGMA synchronous = {level}"), &mut *conn).await?;
+        Ok(())
+    }
+
     /// Finishes what a caller that was dropped mid-way left undone.
     async fn settle(&self, conn: &mut Conn) {
         let (undo, rollback) = {

@@ -1,8 +1,10 @@
 //! Demo data: a small seller with a warehouse in London, a 3PL in New Jersey and a
-//! shop in Berlin, four channels, 55 SKUs with stock, and about 500 orders over the last 90
-//! days at believable times of day. Deterministic (seeded), and loaded once, into an
-//! empty database only: a second run adds nothing but a fresh admin key, and a database
-//! that holds anything else is refused.
+//! shop in Berlin, four channels, 55 SKUs, and a year of history ending now: about
+//! 3,800 orders placed, shipped, delivered (some late), cancelled, returned
+//! and claimed against, and the purchase orders that kept the shelves stocked
+//! (`history`). Deterministic (seeded), and loaded once, into an empty database only:
+//! a second run adds nothing but a fresh admin key, and a database that holds
+//! anything else is refused.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,21 +16,26 @@ use switchyard_core::auth::Role;
 use switchyard_core::catalog::{
     AddressInput, ChannelInput, ChannelKind, LocationInput, LocationKind, ProductInput, ShortagePolicy,
 };
-use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::money::{Currency, Money};
-use switchyard_core::order::Hold;
-use switchyard_core::order::{CustomerInput, HoldReason, LineInput, OrderInput, ServiceLevel, ShippingInput};
+use switchyard_core::order::ServiceLevel;
 use switchyard_core::payment::{CaptureMode, PaymentProvider};
 use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
 use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
-use switchyard_store::inventory::MovementContext;
 use switchyard_store::{Store, StoreError};
 
+mod aftercare;
 mod catalog;
+mod customers;
+mod floor;
+mod history;
+mod orders;
+mod season;
+mod supply;
 
 use catalog::{catalog, ean13};
+use history::History;
 
 const MARKER: &str = "demo";
 const ACTOR: &str = "demo";
@@ -44,37 +51,6 @@ fn address(name: &str, line1: &str, city: &str, region: Option<&str>, postal: &s
         ..Default::default()
     }
 }
-
-const FIRST: &[&str] = &[
-    "Ann", "Ben", "Chloe", "Dev", "Emma", "Femi", "Grace", "Hugo", "Isla", "Jack", "Kai", "Lena", "Maya", "Noah",
-    "Olu", "Priya", "Rosa", "Sam", "Tom", "Zoe",
-];
-const LAST: &[&str] = &[
-    "Smith", "Jones", "Patel", "Khan", "Brown", "Nowak", "Garcia", "Müller", "Okafor", "Taylor", "Walsh", "Chen",
-    "Evans", "Rossi",
-];
-const UK: &[(&str, &str)] = &[
-    ("Leeds", "LS1 4AP"),
-    ("Bristol", "BS1 5TR"),
-    ("Glasgow", "G1 1XQ"),
-    ("Brighton", "BN1 1AE"),
-    ("York", "YO1 7HH"),
-    ("Cardiff", "CF10 1EP"),
-    ("London", "E2 7DG"),
-    ("Norwich", "NR2 1TF"),
-];
-const US: &[(&str, &str, &str)] = &[
-    ("Brooklyn", "NY", "11211"),
-    ("Portland", "OR", "97205"),
-    ("Austin", "TX", "78701"),
-    ("Chicago", "IL", "60607"),
-];
-const DE: &[(&str, &str)] = &[("Berlin", "10115"), ("Hamburg", "20095"), ("Leipzig", "04109")];
-
-/// Hourly weights of online orders (UK time): quiet at night, a lunch bump, busy evenings.
-const HOURS: [u64; 24] = [
-    3, 2, 1, 1, 1, 1, 2, 4, 6, 7, 8, 9, 11, 10, 8, 8, 9, 10, 12, 15, 16, 14, 10, 6,
-];
 
 /// Where each demo location ships, what it costs (in the seller's pounds) and how long it takes.
 fn zones(code: &str, gbp: Currency) -> Vec<ZoneInput> {
@@ -93,6 +69,9 @@ fn zones(code: &str, gbp: Currency) -> Vec<ZoneInput> {
             zone("GB", ServiceLevel::Express, 695, 60, 1),
             zone("GB", ServiceLevel::NextDay, 995, 80, 1),
             zone("DE", ServiceLevel::Standard, 950, 150, 4),
+            zone("IE", ServiceLevel::Standard, 700, 120, 3),
+            zone("FR", ServiceLevel::Standard, 950, 150, 4),
+            zone("NL", ServiceLevel::Standard, 950, 150, 3),
             zone("US", ServiceLevel::Standard, 1500, 300, 6),
         ],
         "NJ-3PL" => vec![
@@ -117,9 +96,21 @@ async fn ensure<T>(created: Result<T, StoreError>) -> anyhow::Result<()> {
 /// The demo's admin, who signs in to the web UI.
 const DEMO_ADMIN: &str = "admin@example.com";
 
-/// Loads the demo once, then prints a fresh password for its admin user (on stderr,
+/// How much history the demo makes.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Size {
+    /// Days of demo history, ending now.
+    #[arg(long, env = "SWITCHYARD_DEMO_HISTORY_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u16).range(1..=730))]
+    pub history_days: u16,
+    /// Demo orders on an ordinary day (the seasons, the week and promotions move it);
+    /// 11 makes about 3,800 in a year.
+    #[arg(long, env = "SWITCHYARD_DEMO_ORDERS_PER_DAY", default_value_t = 11, value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub orders_per_day: u16,
+}
+
+/// Loads the demo once (with `size`'s history, ending now), then prints a fresh password for its admin user (on stderr,
 /// with where to sign in: `addr` when serving) and a fresh admin key (alone on stdout).
-pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()> {
+pub async fn load(store: &Store, addr: Option<SocketAddr>, size: Size) -> anyhow::Result<()> {
     if store.has_marker(MARKER).await? {
         eprintln!("demo data already loaded; not adding it again");
     } else {
@@ -130,7 +121,13 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()>
                  the demo loads only into an empty database: give it a new one with --database-url"
             );
         }
-        populate(store).await.context("loading demo data")?;
+        // A year of history is tens of thousands of commits: on SQLite they do not wait
+        // for the disk while the demo loads (a crash leaves no demo marker, and the
+        // demo refuses a database that holds data: load it again into a new one).
+        store.set_durable_commits(false).await?;
+        let loaded = populate(store, size).await.context("loading demo data");
+        store.set_durable_commits(true).await?;
+        loaded?;
         store.set_marker(MARKER).await?;
     }
     let password = crate::user::with_new_password(store, "Demo Admin", DEMO_ADMIN, Role::Admin).await?;
@@ -143,16 +140,16 @@ pub async fn load(store: &Store, addr: Option<SocketAddr>) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn populate(store: &Store) -> anyhow::Result<()> {
+async fn populate(store: &Store, size: Size) -> anyhow::Result<()> {
     let now = store.now();
-    // Midnight (UTC, close to UK time) 90 days ago, so the hour weights mean hours of the day.
+    let days = i64::from(size.history_days);
+    // Midnight (UTC, close to UK time) `days` ago: the history's hours are hours of the day.
     let midnight = Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(86_400)).context("clock")?;
-    let start = midnight - SignedDuration::from_hours(90 * 24);
+    let start = midnight - SignedDuration::from_hours(days * 24);
     let clock = Arc::new(ManualClock::new(start));
     let store = store.with_clock(clock.clone());
     let gbp = Currency::parse("GBP").map_err(|e| anyhow::anyhow!(e.message))?;
-    let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!(e.message))?;
-    let mut rng = Rng::new(0x005E_ED0F_5A1E);
+    let rng = Rng::new(0x005E_ED0F_5A1E);
 
     let locations = [
         (
@@ -289,173 +286,15 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
         };
         let draft = input.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?;
         ensure(store.create_product(&draft).await).await?;
-        for (location, low, high, chance) in [("LON", 120, 300, 100), ("NJ-3PL", 30, 120, 80), ("BER-SHOP", 4, 20, 50)]
-        {
-            if rng.below(100) >= chance {
-                continue;
-            }
-            let units = (low + rng.below(high - low)) as i64;
-            let ctx = MovementContext {
-                actor: ACTOR.into(),
-                note: Some("opening stock".into()),
-                reference: Some("DEMO-OPENING".into()),
-            };
-            let q = Quantity::new(units).map_err(|e| anyhow::anyhow!(e.message))?;
-            store
-                .move_stock(&s.sku, location, StockCommand::Receive(q), &ctx)
-                .await?;
-        }
     }
 
-    // Order times: a few a day, more recently (the business is growing), at believable hours.
-    let mut times: Vec<Timestamp> = Vec::new();
-    for day in 0..90i64 {
-        let per_day = 3 + day / 18 + rng.below(3) as i64;
-        for _ in 0..per_day {
-            let hour = rng.weighted(&HOURS) as i64;
-            let at =
-                start + SignedDuration::from_hours(day * 24 + hour) + SignedDuration::from_secs(rng.below(3600) as i64);
-            if at < now {
-                times.push(at);
-            }
-        }
-    }
-    times.sort();
-    let mut placed_count = 0;
-    for (n, at) in times.iter().enumerate() {
-        clock.set(*at);
-        let channel = [
-            "web", "web", "web", "web", "amazon", "amazon", "amazon", "etsy", "etsy", "pos",
-        ][rng.below(10) as usize];
-        let (currency, factor) = if channel == "pos" { (eur, 117) } else { (gbp, 100) };
-        let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
-        let email = format!(
-            "{}.{}@example.com",
-            name.replace(' ', ".").to_lowercase().replace('ü', "u"),
-            n
-        );
-        let destination = rng.below(10);
-        let shipping_address = if channel == "pos" || destination == 9 {
-            let (city, postal) = rng.pick(DE);
-            address(&name, "Kastanienallee 12", city, None, postal, "DE")
-        } else if destination == 8 && channel != "etsy" {
-            let (city, region, postal) = rng.pick(US);
-            address(&name, "245 Main Street", city, Some(region), postal, "US")
-        } else {
-            let (city, postal) = rng.pick(UK);
-            address(
-                &name,
-                &format!("{} Station Road", 1 + rng.below(120)),
-                city,
-                None,
-                postal,
-                "GB",
-            )
-        };
-        let line_count = 1 + rng.weighted(&[60, 28, 12]);
-        let mut lines = Vec::new();
-        for _ in 0..line_count {
-            let s = rng.pick(&skus);
-            if lines
-                .iter()
-                .any(|l: &LineInput| l.sku.as_deref() == Some(s.sku.as_str()))
-            {
-                continue;
-            }
-            let quantity = 1 + rng.weighted(&[80, 15, 5]) as i64;
-            let unit = s.price * factor / 100;
-            let tax = unit * quantity / 6; // VAT included at 20%: a sixth of the gross
-            lines.push(LineInput {
-                sku: Some(s.sku.clone()),
-                quantity: Some(quantity),
-                unit_price: Some(Money::new(unit - unit / 6, currency)),
-                discount: None,
-                tax: Some(Money::new(tax, currency)),
-                external_id: None,
-            });
-        }
-        let shipping = if channel == "pos" {
-            0
-        } else {
-            [0, 395, 495][rng.below(3) as usize]
-        };
-        let input = OrderInput {
-            channel: Some(channel.into()),
-            external_id: Some(format!("DEMO-{channel}-{}", 10_000 + n)),
-            placed_at: Some(at.to_string()),
-            currency: Some(currency.to_string()),
-            customer: Some(CustomerInput {
-                email: Some(email),
-                name: Some(name),
-                phone: None,
-            }),
-            shipping_address: Some(shipping_address),
-            billing_address: None,
-            lines: Some(lines),
-            shipping: Some(ShippingInput {
-                amount: Some(Money::new(shipping, currency)),
-                tax: Some(Money::new(shipping / 6, currency)),
-            }),
-            service_level: None,
-            notes: None,
-            tags: Some(if rng.below(12) == 0 {
-                vec!["gift".into()]
-            } else {
-                vec![]
-            }),
-            totals: None,
-            priority: None,
-            payment_token: None,
-        };
-        let draft = input.parse().map_err(|e| anyhow::anyhow!("demo order {n}: {e:?}"))?;
-        let placed = match store.place_order(&draft, ACTOR).await {
-            Ok(p) => p,
-            Err(StoreError::InsufficientStock(_)) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        placed_count += 1;
-        let number = placed.order.summary.number;
-        match rng.below(40) {
-            0 | 1 => {
-                clock.advance(SignedDuration::from_mins(20));
-                store
-                    .cancel_order(&number, Some("customer asked to cancel"), "support")
-                    .await?;
-            }
-            2 => {
-                let hold = Hold {
-                    reason: HoldReason::FraudReview,
-                    note: Some("billing and shipping countries differ".into()),
-                    until: None,
-                };
-                store.hold_order(&number, &hold, "support").await?;
-            }
-            _ => {}
-        }
-    }
+    let mut history = History::new(store.clone(), clock.clone(), rng, now, &skus, size.orders_per_day)?;
+    history.opening_stock().await?;
+    history.plan(start, days)?;
+    history.live().await?;
     // Restocking on its way: purchase orders expected next week and the week after.
     clock.set(now);
-    let restock = [
-        (
-            "Cotton Co",
-            "LON",
-            5,
-            [("TEE-BLA-M", 120), ("TEE-BLA-L", 120), ("TEE-OAT-M", 80)],
-        ),
-        (
-            "Fern Pottery",
-            "LON",
-            12,
-            [("MUG-FERN", 60), ("MUG-WAVE", 60), ("MUG-MOTH", 40)],
-        ),
-        (
-            "Cotton Co",
-            "NJ-3PL",
-            9,
-            [("TEE-SAG-S", 50), ("TEE-SAG-M", 50), ("HOOD-NAV-M", 30)],
-        ),
-    ];
-    for (supplier, location, days, lines) in restock {
+    for (supplier, location, days, lines) in supply::RESTOCK {
         let expected = (now + SignedDuration::from_hours(24 * days)).to_string();
         let input = PurchaseOrderInput {
             supplier: Some(SupplierInput {
@@ -484,9 +323,24 @@ async fn populate(store: &Store) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("demo purchase order: {e:?}"))?;
         store.create_purchase_order(&draft, ACTOR).await?;
     }
+    let st = &history.stats;
     eprintln!(
-        "demo: 3 locations, 4 channels, {} SKUs, {placed_count} orders over 90 days, 3 purchase orders",
-        skus.len()
+        "demo: 3 locations, 4 channels, {} SKUs, {} orders over {days} days ({} cancelled, {} refused for want of \
+         stock), {} shipments ({} delivered; {} shipped late by the warehouse, {} late by the carrier; {} short \
+         picks), {} returns, {} claims, {} purchase orders",
+        skus.len(),
+        st.orders,
+        st.cancelled,
+        st.lost,
+        st.shipments,
+        st.delivered,
+        st.late_warehouse,
+        st.late_carrier,
+        st.short_picks,
+        st.returns,
+        st.claims,
+        st.purchase_orders + supply::RESTOCK.len(),
     );
+    tracing::debug!("demo history: {} steps refused by the store", st.refused);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The README's walkthrough, run as a reader runs it: every ```sh block of its
 //! walkthrough sections, in order, in one bash session (`set -euo pipefail`), against
-//! the real binary started with `serve --demo` on a fresh SQLite file, with `KEY` set to
+//! the real binary started with `serve --demo` on a fresh SQLite file (a month of
+//! history rather than the default year, for speed: the walkthrough holds for both), with `KEY` set to
 //! the key it printed. The blocks check themselves (`jq -e`, `grep -x`), so a command
 //! that fails or an answer that is not what the README says fails the test, naming the
 //! block. The only change made to the text is the port: `http://127.0.0.1:8080` becomes
@@ -73,7 +74,7 @@ fn shell_blocks_are_taken_from_the_named_sections_in_order_without_those_marked_
     );
 }
 
-/// `switchyard serve --demo`, killed when dropped.
+/// `switchyard serve --demo --history-days 30`, killed when dropped.
 struct DemoServer {
     child: Child,
     addr: SocketAddr,
@@ -89,7 +90,7 @@ impl DemoServer {
         drop(listener);
         let log = dir.join("server.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-            .args(["serve", "--demo", "--addr", &addr.to_string()])
+            .args(["serve", "--demo", "--history-days", "30", "--addr", &addr.to_string()])
             .env(
                 "SWITCHYARD_DATABASE_URL",
                 format!("sqlite://{}", dir.join("demo.db").display()),

@@ -239,3 +239,29 @@ async fn when_the_commit_fails_every_caller_in_the_batch_is_told() {
     assert_eq!(rows(store).await, ["w-after"]);
     db.close().await;
 }
+
+/// The writer connection's `synchronous` level, read inside a write turn: 2 is FULL
+/// (each COMMIT waits for fsync), 1 is NORMAL.
+async fn synchronous(store: &Store) -> i64 {
+    let mut tx = store.write().await.unwrap();
+    let level: i64 = db::query_scalar("PRAGMA synchronous")
+        .fetch_one(&mut **tx)
+        .await
+        .unwrap();
+    tx.finish(Ok(())).await.unwrap();
+    level
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_load_commits_without_waiting_for_the_disk_and_then_durably_again() {
+    let db = TempDb::open(Arc::new(SystemClock)).await;
+    let store = &db.store;
+    assert_eq!(synchronous(store).await, 2, "durable by default");
+    store.set_durable_commits(false).await.unwrap();
+    assert_eq!(synchronous(store).await, 1);
+    caller(store, "w-01".into(), Then::Commit).await.unwrap().unwrap();
+    store.set_durable_commits(true).await.unwrap();
+    assert_eq!(synchronous(store).await, 2);
+    caller(store, "w-02".into(), Then::Commit).await.unwrap().unwrap();
+    assert_eq!(rows(store).await, ["w-01", "w-02"]);
+}
