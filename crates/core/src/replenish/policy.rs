@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::abc::ServiceLevel;
 use super::lead_time::LeadTime;
 use crate::inventory::Quantity;
+use crate::validation::Invalid;
 
 /// Days between two looks at the same SKU, when the caller names none.
 pub const DEFAULT_REVIEW_DAYS: f64 = 7.0;
@@ -61,6 +62,34 @@ impl OrderUnits {
         let pack = self.pack_size.max(1);
         let up = |n: i64| (n / pack + i64::from(n % pack != 0)).saturating_mul(pack);
         up(need).max(up(self.moq.max(0)))
+    }
+}
+
+impl OrderUnits {
+    /// Whether the supplier takes an order of `quantity` units: whole packs, and at
+    /// least the minimum.
+    pub fn check(&self, quantity: Quantity) -> Result<Quantity, Invalid> {
+        let q = quantity.get();
+        let pack = self.pack_size.max(1);
+        if q % pack != 0 {
+            let (down, up) = (q / pack * pack, (q / pack + 1) * pack);
+            let near = if down > 0 {
+                format!("{down} or {up}")
+            } else {
+                up.to_string()
+            };
+            return Err(Invalid::new(
+                "not_whole_packs",
+                format!("the supplier sells packs of {pack}: order {near}"),
+            ));
+        }
+        if q < self.moq {
+            return Err(Invalid::new(
+                "below_minimum",
+                format!("the supplier's minimum order is {} units", self.moq),
+            ));
+        }
+        Ok(quantity)
     }
 }
 

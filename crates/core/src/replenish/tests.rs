@@ -41,6 +41,15 @@ fn orders_are_whole_packs_and_at_least_the_minimum() {
     assert_eq!(units.round(-4), 0);
     assert_eq!(OrderUnits::default().round(7), 7);
     assert_eq!(OrderUnits { moq: 0, pack_size: 12 }.round(1), 12);
+
+    let q = |n| Quantity::new(n).unwrap();
+    assert!(units.check(q(24)).is_ok());
+    let err = units.check(q(13)).unwrap_err();
+    assert_eq!(
+        (err.code, err.message.as_str()),
+        ("not_whole_packs", "the supplier sells packs of 6: order 12 or 18")
+    );
+    assert_eq!(units.check(q(18)).unwrap_err().code, "below_minimum");
 }
 
 fn lead(mean_days: f64, sd_days: f64) -> LeadTime {
