@@ -12,6 +12,8 @@ mod crash;
 mod import;
 #[path = "cli/ops.rs"]
 mod ops;
+#[path = "cli/replenish.rs"]
+mod replenish;
 #[path = "cli/user.rs"]
 mod user;
 #[path = "cli/walkthrough.rs"]
