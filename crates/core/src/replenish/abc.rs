@@ -64,7 +64,6 @@ pub fn classify<K: Ord + Clone>(revenue: &[(K, i64)], split: AbcSplit) -> BTreeM
 /// A probability of not running out within a replenishment cycle: strictly between 0
 /// and 1 (a service level of 1 would need infinite stock).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ServiceLevel(f64);
 

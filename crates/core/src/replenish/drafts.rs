@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::Quantity;
@@ -47,6 +48,18 @@ pub struct ReplenishmentOrderInput {
     /// Buy every line from this supplier (a line's own `supplier` wins).
     #[cfg_attr(feature = "openapi", schema(example = "Fernhill Ceramics"))]
     pub supplier: Option<String>,
+    /// The currency of drafts whose supplier terms name no unit cost (a cost's own
+    /// currency wins); required only for those.
+    #[cfg_attr(feature = "openapi", schema(example = "GBP"))]
+    pub currency: Option<String>,
+}
+
+/// A valid set of accepted suggestions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedOrder {
+    pub lines: Vec<Accepted>,
+    /// The currency of lines without a unit cost, when given.
+    pub currency: Option<Currency>,
 }
 
 /// A valid accepted suggestion.
@@ -66,9 +79,10 @@ fn supplier_name(raw: &str) -> Result<String, Invalid> {
 impl ReplenishmentOrderInput {
     /// Validates every line, reporting every problem at once. One SKU may be accepted
     /// once per location.
-    pub fn parse(&self) -> Result<Vec<Accepted>, Vec<FieldError>> {
+    pub fn parse(&self) -> Result<AcceptedOrder, Vec<FieldError>> {
         let mut v = Validator::new();
         let common = v.check_opt("/supplier", self.supplier.as_deref(), supplier_name);
+        let currency = v.check_opt("/currency", self.currency.as_deref(), Currency::parse);
         let mut accepted = Vec::new();
         if let Some(lines) = v.require("/lines", self.lines.as_ref()) {
             if lines.is_empty() {
@@ -112,7 +126,13 @@ impl ReplenishmentOrderInput {
                 });
             }
         }
-        v.finish(|| common.map(|_| accepted))
+        v.finish(|| {
+            common?;
+            Some(AcceptedOrder {
+                lines: accepted,
+                currency: currency?,
+            })
+        })
     }
 }
 
@@ -160,10 +180,10 @@ impl SupplierTerms {
         }
     }
 
-    /// The currency a draft of this supplier's lines is in: the unit cost's, or "no
-    /// currency" when no cost is known.
-    pub fn currency(&self) -> Currency {
-        self.unit_cost.map_or(Currency::NONE, |m| m.currency)
+    /// The currency a draft of this supplier's lines is in: the unit cost's, when one
+    /// is known.
+    pub fn currency(&self) -> Option<Currency> {
+        self.unit_cost.map(|m| m.currency)
     }
 }
 
@@ -216,6 +236,17 @@ pub struct DraftLine {
     pub unit_cost: Option<Money>,
     /// Days until the line is expected.
     pub lead_time_days: f64,
+}
+
+impl DraftLine {
+    /// When the line is expected if ordered at `ordered_at`: its lead time later,
+    /// rounded up to whole days.
+    pub fn expected_at(&self, ordered_at: Timestamp) -> Timestamp {
+        let days = self.lead_time_days.max(0.0).ceil().min(MAX_LEAD_TIME_DAYS as f64) as i64;
+        ordered_at
+            .checked_add(SignedDuration::from_hours(days * 24))
+            .unwrap_or(ordered_at)
+    }
 }
 
 /// The lines of one draft purchase order: one supplier, one location, one currency.

@@ -20,7 +20,7 @@ pub mod policy;
 pub use abc::{AbcClass, AbcSplit, ServiceLevel, ServiceLevels, classify};
 pub use backtest::{Backtest, BacktestSettings, Outcome, backtest};
 pub use drafts::{
-    Accepted, AcceptedSuggestionInput, DraftGroup, DraftLine, ReplenishmentOrderInput, SupplierTerms,
+    Accepted, AcceptedOrder, AcceptedSuggestionInput, DraftGroup, DraftLine, ReplenishmentOrderInput, SupplierTerms,
     SupplierTermsInput, group,
 };
 pub use lead_time::{LeadTime, LeadTimeFacts, LeadTimeSource, lead_time};

@@ -275,6 +275,12 @@ fn drafts_group_by_supplier_location_and_currency() {
     assert!(got.contains(&want("Fernhill", "LON", &["MUG", "BOWL"])));
     assert!(got.contains(&want("Fernhill", "LON", &["PLATE"])));
     assert!(got.contains(&want("Fernhill", "MAN", &["JUG"])));
+
+    // Ordered at noon on 1 December with a lead time of 9.2 days: expected 11 December.
+    let mut l = line("MUG", "LON", "Fernhill", gbp);
+    l.lead_time_days = 9.2;
+    let at: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    assert_eq!(l.expected_at(at).to_string(), "2026-12-11T12:00:00Z");
 }
 
 #[test]
@@ -308,7 +314,7 @@ fn accepted_suggestions_are_checked_field_by_field() {
         ]
     }))
     .unwrap();
-    let accepted = input.parse().unwrap();
+    let accepted = input.parse().unwrap().lines;
     assert_eq!(accepted[0].supplier.as_deref(), Some("Acme"));
     assert_eq!(accepted[1].supplier.as_deref(), Some("Fernhill"));
 }
@@ -323,7 +329,7 @@ fn supplier_terms_default_to_no_minimum_and_single_units() {
     .parse()
     .unwrap();
     assert_eq!((terms.moq, terms.pack_size, terms.lead_time_days), (0, 1, None));
-    assert_eq!(terms.currency().as_str(), "GBP");
+    assert_eq!(terms.currency().map(|c| c.as_str()), Some("GBP"));
 
     let errors = SupplierTermsInput {
         pack_size: Some(0),
