@@ -20,6 +20,9 @@ use crate::error::StoreResult;
 /// Microseconds in a day.
 const DAY_MICROS: f64 = 86_400_000_000.0;
 
+/// Observed lead times in days: per supplier, and per (supplier, product).
+pub(super) type History = (BTreeMap<String, Vec<f64>>, BTreeMap<(String, ProductId), Vec<f64>>);
+
 /// One SKU at one location, as the reorder policy reads it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -45,9 +48,7 @@ pub struct ReplenishmentFacts {
 impl Store {
     /// Days from ordering to the first receipt of each purchase order line with a
     /// receipt, per supplier and per (supplier, product).
-    pub(super) async fn lead_time_history(
-        &self,
-    ) -> StoreResult<(BTreeMap<String, Vec<f64>>, BTreeMap<(String, ProductId), Vec<f64>>)> {
+    pub(super) async fn lead_time_history(&self) -> StoreResult<History> {
         let rows = db::query(
             "SELECT po.supplier_name, pl.product_id, COALESCE(po.submitted_at, po.created_at) AS ordered_at, \
              MIN(m.created_at) AS received_at FROM purchase_order_receipt r \

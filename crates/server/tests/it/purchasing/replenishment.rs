@@ -11,6 +11,9 @@ use super::{create, days, po, po_body, receive, time, topics};
 use crate::both;
 use crate::helpers::*;
 
+/// A draft as a buyer reads it: status, supplier, location and (SKU, units) lines.
+type Shape = (String, String, String, Vec<(String, i64)>);
+
 async fn put_terms(app: &TestApp, sku: &str, body: Value) -> Resp {
     let path = format!("/api/v1/products/{sku}/supplier");
     app.send(Method::PUT, &path, Some(&app.admin), Some(&body), &[]).await
@@ -220,7 +223,7 @@ async fn accepted_suggestions_become_drafts_per_supplier_and_location_that_are_n
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
 
     let drafts = r.body.as_array().unwrap();
-    let summary: Vec<(String, String, String, Vec<(String, i64)>)> = drafts
+    let summary: Vec<Shape> = drafts
         .iter()
         .map(|d| {
             let lines = d["lines"].as_array().unwrap();
