@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod logging;
 mod mail;
+mod replenish;
 mod reports;
 mod user;
 
@@ -118,6 +119,9 @@ enum Command {
     /// The report roll-ups: rebuild them, or set the time zone they are cut in.
     #[command(subcommand)]
     Reports(reports::ReportsCommand),
+    /// Reorder suggestions: backtest the policy over a demand history.
+    #[command(subcommand)]
+    Replenish(replenish::ReplenishCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -425,6 +429,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let n = store.revoke_api_keys_named(&name).await?;
             println!("revoked {n} key(s) named {name}");
         }
+        Command::Replenish(command) => replenish::run(&command)?,
         Command::Openapi => {
             let mut out = std::io::stdout().lock();
             if let Err(e) = writeln!(out, "{}", switchyard_server::openapi_json()?)

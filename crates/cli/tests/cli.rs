@@ -15,6 +15,8 @@ mod demo;
 mod import;
 #[path = "cli/ops.rs"]
 mod ops;
+#[path = "cli/replenish.rs"]
+mod replenish;
 #[path = "cli/user.rs"]
 mod user;
 #[path = "cli/walkthrough.rs"]

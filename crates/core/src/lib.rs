@@ -23,6 +23,7 @@ pub mod order;
 pub mod order_list;
 pub mod payment;
 pub mod purchase;
+pub mod replenish;
 pub mod report;
 pub mod returns;
 pub mod rng;

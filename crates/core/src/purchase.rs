@@ -18,6 +18,9 @@ pub const MAX_LINES: usize = 500;
 string_enum!(
     /// The purchase order's lifecycle.
     PurchaseOrderStatus {
+        /// Not sent yet (e.g. made from replenishment suggestions): a buyer reviews it and
+        /// submits it. Its lines are not inbound stock.
+        Draft = "draft",
         /// Sent to the supplier; nothing received yet.
         Open = "open",
         /// Some units received, more expected.
@@ -35,6 +38,7 @@ string_enum!(
     /// What happened to a purchase order, as written to the outbox.
     PurchaseOrderEventKind {
         Created = "purchase_order.created",
+        Submitted = "purchase_order.submitted",
         Received = "purchase_order.received",
         Closed = "purchase_order.closed",
         Cancelled = "purchase_order.cancelled",
@@ -50,6 +54,8 @@ pub enum PurchaseOrderAction {
     Close,
     /// Withdraw the order; only while nothing was received.
     Cancel,
+    /// Send a draft to the supplier: from now on its lines are expected.
+    Submit,
 }
 
 impl PurchaseOrderAction {
@@ -58,6 +64,7 @@ impl PurchaseOrderAction {
             PurchaseOrderAction::Receive { .. } => "receive",
             PurchaseOrderAction::Close => "close",
             PurchaseOrderAction::Cancel => "cancel",
+            PurchaseOrderAction::Submit => "submit",
         }
     }
 }
@@ -95,8 +102,11 @@ pub fn transition(
         (S::Open | S::PartiallyReceived, A::Receive { completes: false }) => S::PartiallyReceived,
         (S::Open | S::PartiallyReceived, A::Receive { completes: true }) => S::Received,
         (S::Open | S::PartiallyReceived, A::Close) => S::Closed,
-        (S::Open, A::Cancel) => S::Cancelled,
+        (S::Open | S::Draft, A::Cancel) => S::Cancelled,
+        (S::Draft, A::Submit) => S::Open,
         (S::PartiallyReceived, A::Cancel)
+        | (S::Draft, A::Receive { .. } | A::Close)
+        | (S::Open | S::PartiallyReceived | S::Received | S::Closed | S::Cancelled, A::Submit)
         | (S::Received | S::Closed | S::Cancelled, A::Receive { .. } | A::Close | A::Cancel) => {
             return Err(TransitionError { from, action });
         }
@@ -104,7 +114,8 @@ pub fn transition(
     Ok(to)
 }
 
-/// Whether units of a purchase order in `status` are still expected.
+/// Whether units of a purchase order in `status` are still expected (a draft's are not:
+/// the supplier has not seen it).
 pub fn expects_goods(status: PurchaseOrderStatus) -> bool {
     transition(status, PurchaseOrderAction::Close).is_ok()
 }

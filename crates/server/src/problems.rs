@@ -64,6 +64,7 @@ pub const KINDS: &[Kind] = &[
     kind("insufficient_stock", 409, "Not enough stock", "Some lines cannot be reserved; `lines` names them with what is available."),
     kind("invalid_transition", 409, "Not allowed in this state", "The action is not allowed in the record's current state, named in `current_status`."),
     kind("kit_in_use", 409, "Conflict", "The kit is used by open orders or stock; its components cannot change."),
+    kind("kit_not_bought", 409, "Conflict", "The product is a kit, bought as its components: set the supplier terms of its components instead."),
     kind("line_cancelled", 409, "Conflict", "The order line is cancelled already."),
     kind("line_not_cancellable", 409, "Conflict", "The order line has shipped or is being shipped and cannot be cancelled."),
     kind("location_archived", 409, "Conflict", "The location is archived."),

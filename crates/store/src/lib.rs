@@ -52,6 +52,7 @@ pub mod outbox;
 pub mod page;
 pub mod payment;
 pub mod purchase;
+pub mod replenish;
 pub mod report;
 mod retry;
 pub mod returns;

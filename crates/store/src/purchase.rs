@@ -15,7 +15,7 @@ use switchyard_core::purchase::{
     self as rules, PurchaseOrderDraft, PurchaseOrderEventKind, PurchaseOrderStatus, Supplier,
 };
 
-use crate::catalog::Product;
+use crate::catalog::{Location, Product};
 use crate::db::{self, Arg, Row, Sql, get_currency, get_enum, get_id, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 use crate::inventory::Movement;
@@ -188,116 +188,89 @@ fn event(
 }
 
 impl Store {
+    /// The location a purchase order delivers to, if it takes stock; otherwise why not,
+    /// under `field`.
+    pub(crate) async fn receiving_location(
+        &self,
+        key: &str,
+        field: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> StoreResult<Option<Location>> {
+        match self.location(key).await {
+            Ok(l) if l.archived_at.is_some() => {
+                errors.push(field_error(
+                    field,
+                    "archived",
+                    format!("location {} is archived", l.code),
+                ));
+                Ok(None)
+            }
+            Ok(l) => Ok(Some(l)),
+            Err(StoreError::NotFound { .. }) => {
+                errors.push(field_error(
+                    field,
+                    "unknown_location",
+                    format!("there is no location {key}"),
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The product a purchase order line buys, if it holds stock (known, not archived,
+    /// not a kit); otherwise why not, under `field`.
+    pub(crate) async fn stocked_product(
+        &self,
+        sku: &str,
+        field: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> StoreResult<Option<Product>> {
+        match self.product(sku).await {
+            Ok(p) if p.archived_at.is_some() => {
+                errors.push(field_error(field, "archived", format!("product {} is archived", p.sku)));
+                Ok(None)
+            }
+            Ok(p) if !p.components.is_empty() => {
+                if let Err(kit) = switchyard_core::catalog::holds_stock(&p.sku, true) {
+                    errors.push(kit.at(field));
+                }
+                Ok(None)
+            }
+            Ok(p) => Ok(Some(p)),
+            Err(StoreError::NotFound { .. }) => {
+                let message = format!("there is no product with SKU {sku}");
+                errors.push(field_error(field, "unknown_sku", message));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Creates a purchase order with the next `PO-` number; unknown or archived SKUs
     /// and locations are named field by field.
     pub async fn create_purchase_order(&self, draft: &PurchaseOrderDraft, actor: &str) -> StoreResult<PurchaseOrder> {
         let mut errors = Vec::new();
-        let location = match self.location(&draft.location).await {
-            Ok(l) if l.archived_at.is_some() => {
-                errors.push(field_error(
-                    "/location",
-                    "archived",
-                    format!("location {} is archived", l.code),
-                ));
-                None
-            }
-            Ok(l) => Some(l),
-            Err(StoreError::NotFound { .. }) => {
-                let message = format!("there is no location {}", draft.location);
-                errors.push(field_error("/location", "unknown_location", message));
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        let mut products: BTreeMap<&str, Product> = BTreeMap::new();
+        let location = self
+            .receiving_location(&draft.location, "/location", &mut errors)
+            .await?;
+        let mut products: BTreeMap<String, Product> = BTreeMap::new();
         for (i, line) in draft.lines.iter().enumerate() {
+            if products.contains_key(&line.sku) {
+                continue;
+            }
             let field = format!("/lines/{i}/sku");
-            let product = match products.get(line.sku.as_str()) {
-                Some(p) => Ok(p.clone()),
-                None => self.product(&line.sku).await,
-            };
-            match product {
-                Ok(p) if p.archived_at.is_some() => {
-                    errors.push(field_error(
-                        &field,
-                        "archived",
-                        format!("product {} is archived", p.sku),
-                    ));
-                }
-                Ok(p) if !p.components.is_empty() => {
-                    if let Err(kit) = switchyard_core::catalog::holds_stock(&p.sku, true) {
-                        errors.push(kit.at(field.as_str()));
-                    }
-                }
-                Ok(p) => {
-                    products.insert(&line.sku, p);
-                }
-                Err(StoreError::NotFound { .. }) => {
-                    let message = format!("there is no product with SKU {}", line.sku);
-                    errors.push(field_error(&field, "unknown_sku", message));
-                }
-                Err(e) => return Err(e),
+            if let Some(p) = self.stocked_product(&line.sku, &field, &mut errors).await? {
+                products.insert(line.sku.clone(), p);
             }
         }
         let Some(location) = location.filter(|_| errors.is_empty()) else {
             return Err(StoreError::Invalid(errors));
         };
         let now = self.now();
-        let id = PurchaseOrderId::new_at(now);
-        transact!(self, |tx| {
-            let next_number = match self.backend() {
-                crate::Backend::Sqlite => {
-                    "UPDATE counter SET value = value + 1 WHERE name = 'purchase_order_number' RETURNING value"
-                }
-                crate::Backend::Postgres => "SELECT nextval('purchase_order_number_seq')",
-            };
-            let number: i64 = db::query_scalar(next_number).fetch_one(&mut ***tx).await?;
-            let number = format!("PO-{number}");
-            let s = &draft.supplier;
-            db::query(
-                "INSERT INTO purchase_order (id, number, status, supplier_name, supplier_reference, supplier_email, \
-                 location_id, currency, notes, created_by, created_at, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1)",
-            )
-            .bind(id.as_str())
-            .bind(&number)
-            .bind(PurchaseOrderStatus::Open.as_str())
-            .bind(&s.name)
-            .bind(s.reference.as_deref())
-            .bind(s.email.as_deref())
-            .bind(location.id.as_str())
-            .bind(draft.currency.as_str())
-            .bind(draft.notes.as_deref())
-            .bind(actor)
-            .bind(micros(now))
-            .execute(&mut ***tx)
-            .await?;
-            let mut lines = Vec::new();
-            for (i, line) in draft.lines.iter().enumerate() {
-                let product = products
-                    .get(line.sku.as_str())
-                    .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
-                db::query(
-                    "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id, sku, quantity, \
-                     received, unit_cost, expected_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
-                )
-                .bind(PurchaseOrderLineId::new_at(now).as_str())
-                .bind(id.as_str())
-                .bind(i as i64 + 1)
-                .bind(product.id.as_str())
-                .bind(&product.sku)
-                .bind(line.quantity.get())
-                .bind(line.unit_cost.map(|m| m.amount))
-                .bind(micros(line.expected_at))
-                .execute(&mut ***tx)
-                .await?;
-                lines.push(json!({
-                    "line_no": i + 1, "sku": product.sku, "quantity": line.quantity, "expected_at": line.expected_at,
-                }));
-            }
-            let data = json!({ "supplier": s, "location": location.code, "lines": lines, "actor": actor });
-            event(tx, now, PurchaseOrderEventKind::Created, (&id, &number), data);
-            Ok(())
+        let status = PurchaseOrderStatus::Open;
+        let id = transact!(self, |tx| {
+            insert(tx, self.backend(), now, (draft, status), (&location, &products), actor).await
         })?;
         let po = self.purchase_order(id.as_str()).await?;
         // Stock is on its way: waiting lines learn when to expect it.
@@ -440,6 +413,73 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Writes a purchase order in `status` with the next `PO-` number, its lines (each
+/// SKU found in `products`) and its `purchase_order.created` message.
+pub(crate) async fn insert(
+    tx: &mut WriteTx,
+    backend: crate::Backend,
+    now: Timestamp,
+    (draft, status): (&PurchaseOrderDraft, PurchaseOrderStatus),
+    (location, products): (&Location, &BTreeMap<String, Product>),
+    actor: &str,
+) -> StoreResult<PurchaseOrderId> {
+    let id = PurchaseOrderId::new_at(now);
+    let next_number = match backend {
+        crate::Backend::Sqlite => {
+            "UPDATE counter SET value = value + 1 WHERE name = 'purchase_order_number' RETURNING value"
+        }
+        crate::Backend::Postgres => "SELECT nextval('purchase_order_number_seq')",
+    };
+    let number: i64 = db::query_scalar(next_number).fetch_one(&mut ***tx).await?;
+    let number = format!("PO-{number}");
+    let s = &draft.supplier;
+    db::query(
+        "INSERT INTO purchase_order (id, number, status, supplier_name, supplier_reference, supplier_email, \
+         location_id, currency, notes, created_by, created_at, updated_at, version, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, 1, $12)",
+    )
+    .bind(id.as_str())
+    .bind(&number)
+    .bind(status.as_str())
+    .bind(&s.name)
+    .bind(s.reference.as_deref())
+    .bind(s.email.as_deref())
+    .bind(location.id.as_str())
+    .bind(draft.currency.as_str())
+    .bind(draft.notes.as_deref())
+    .bind(actor)
+    .bind(micros(now))
+    .bind(rules::expects_goods(status).then(|| micros(now)))
+    .execute(&mut ***tx)
+    .await?;
+    let mut lines = Vec::new();
+    for (i, line) in draft.lines.iter().enumerate() {
+        let product = products
+            .get(line.sku.as_str())
+            .ok_or_else(|| StoreError::not_found("product", &line.sku))?;
+        db::query(
+            "INSERT INTO purchase_order_line (id, purchase_order_id, line_no, product_id, sku, quantity, \
+             received, unit_cost, expected_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
+        )
+        .bind(PurchaseOrderLineId::new_at(now).as_str())
+        .bind(id.as_str())
+        .bind(i as i64 + 1)
+        .bind(product.id.as_str())
+        .bind(&product.sku)
+        .bind(line.quantity.get())
+        .bind(line.unit_cost.map(|m| m.amount))
+        .bind(micros(line.expected_at))
+        .execute(&mut ***tx)
+        .await?;
+        lines.push(json!({
+            "line_no": i + 1, "sku": product.sku, "quantity": line.quantity, "expected_at": line.expected_at,
+        }));
+    }
+    let data = json!({ "status": status, "supplier": s, "location": location.code, "lines": lines, "actor": actor });
+    event(tx, now, PurchaseOrderEventKind::Created, (&id, &number), data);
+    Ok(id)
 }
 
 fn field_error(field: &str, code: &'static str, message: String) -> FieldError {

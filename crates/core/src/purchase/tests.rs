@@ -77,8 +77,11 @@ fn every_status_and_action_has_one_answer() {
         A::Receive { completes: true },
         A::Close,
         A::Cancel,
+        A::Submit,
     ];
     let expected = |from, action| match (from, action) {
+        (S::Draft, A::Submit) => Some(S::Open),
+        (S::Draft, A::Cancel) => Some(S::Cancelled),
         (S::Open | S::PartiallyReceived, A::Receive { completes: false }) => Some(S::PartiallyReceived),
         (S::Open | S::PartiallyReceived, A::Receive { completes: true }) => Some(S::Received),
         (S::Open | S::PartiallyReceived, A::Close) => Some(S::Closed),
@@ -96,6 +99,10 @@ fn every_status_and_action_has_one_answer() {
     }
     assert!(expects_goods(S::Open) && expects_goods(S::PartiallyReceived));
     assert!(!expects_goods(S::Received) && !expects_goods(S::Closed) && !expects_goods(S::Cancelled));
+    assert!(
+        !expects_goods(S::Draft),
+        "a draft was never sent: nothing is on its way"
+    );
 }
 
 #[test]
@@ -115,6 +122,7 @@ fn only_an_order_that_expects_goods_has_units_outstanding() {
     use PurchaseOrderStatus as S;
     assert_eq!(outstanding(S::Open, 10, 0), 10);
     assert_eq!(outstanding(S::PartiallyReceived, 10, 4), 6);
+    assert_eq!(outstanding(S::Draft, 10, 0), 0);
     for done in [S::Received, S::Closed, S::Cancelled] {
         assert_eq!(outstanding(done, 10, 4), 0, "{done}");
     }

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod payments;
 pub mod pick_lists;
 pub mod purchase_orders;
+pub mod replenishment;
 pub mod reports;
 pub mod returns;
 pub mod routing;
@@ -167,6 +168,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(purchase_orders::receive_purchase_order))
         .routes(routes!(purchase_orders::close_purchase_order))
         .routes(routes!(purchase_orders::cancel_purchase_order))
+        .routes(routes!(purchase_orders::submit_purchase_order))
+        .routes(routes!(
+            replenishment::get_supplier_terms,
+            replenishment::set_supplier_terms
+        ))
+        .routes(routes!(replenishment::create_replenishment_drafts))
         .routes(routes!(returns::list_returns, returns::create_return))
         .routes(routes!(returns::get_return))
         .routes(routes!(returns::authorize_return))

@@ -197,9 +197,29 @@ pub async fn close_purchase_order(
     end(&s, &caller, &key, body, false).await
 }
 
+/// Submit a draft purchase order
+///
+/// Sends a `draft` (such as one made from replenishment suggestions) to its supplier:
+/// it becomes `open` and its lines count as inbound stock from now on. Anything but a
+/// draft is 409 `invalid_transition`. Writes `purchase_order.submitted` to the outbox.
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/submit", tag = "purchasing",
+    params(("key" = String, Path, description = "Purchase order id or number")),
+    responses(
+        (status = 200, description = "Submitted", body = PurchaseOrder),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn submit_purchase_order(
+    caller: Allowed<perm::ManageCatalog>,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<Json<PurchaseOrder>> {
+    Ok(Json(s.store.submit_purchase_order(&key, &caller.actor()).await?))
+}
+
 /// Cancel a purchase order
 ///
-/// Withdraws an order against which nothing was received; once goods arrived, close it
+/// Withdraws an order (or a draft) against which nothing was received; once goods arrived, close it
 /// instead (409 `invalid_transition`). Writes `purchase_order.cancelled` to the outbox.
 #[utoipa::path(post, path = "/api/v1/purchase-orders/{key}/cancel", tag = "purchasing",
     request_body(content = Option<CloseInput>, example = json!({"reason": "ordered twice"})),

@@ -1,10 +1,12 @@
 //! Purchase orders through HTTP: creation with every field validated, lists and
 //! filters, and the helpers the submodules share; receipts, close and cancel in
-//! `receipts`, available-to-promise from inbound stock and backorders in `atp`. The
+//! `receipts`, available-to-promise from inbound stock and backorders in `atp`, supplier
+//! terms and draft purchase orders from reorder suggestions in `replenishment`. The
 //! books balance after each.
 
 mod atp;
 mod receipts;
+mod replenishment;
 
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;

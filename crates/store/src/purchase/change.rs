@@ -104,7 +104,7 @@ async fn save_head(
     let closed_at = rules::cut_short(to).then(|| micros(now));
     let updated = db::query(
         "UPDATE purchase_order SET status = $1, close_reason = $2, closed_at = $3, updated_at = $4, \
-         version = version + 1 WHERE id = $5 AND version = $6",
+         version = version + 1, submitted_at = COALESCE(submitted_at, $7) WHERE id = $5 AND version = $6",
     )
     .bind(to.as_str())
     .bind(reason)
@@ -112,6 +112,8 @@ async fn save_head(
     .bind(micros(now))
     .bind(head.id.as_str())
     .bind(head.version)
+    // A draft is sent when it is submitted.
+    .bind(rules::expects_goods(to).then(|| micros(now)))
     .execute(&mut ***tx)
     .await?;
     changed_one(&updated, || format!("purchase order {}", head.number))
@@ -223,7 +225,13 @@ impl Store {
         actor: &str,
     ) -> StoreResult<PurchaseOrder> {
         let change = (PurchaseOrderAction::Close, PurchaseOrderEventKind::Closed);
-        self.end_purchase_order(key, change, reason, actor).await
+        self.move_purchase_order(key, change, reason, actor).await
+    }
+
+    /// Submits a draft to its supplier: from now on its lines are inbound stock.
+    pub async fn submit_purchase_order(&self, key: &str, actor: &str) -> StoreResult<PurchaseOrder> {
+        let change = (PurchaseOrderAction::Submit, PurchaseOrderEventKind::Submitted);
+        self.move_purchase_order(key, change, None, actor).await
     }
 
     /// Cancels a purchase order against which nothing was received.
@@ -234,10 +242,12 @@ impl Store {
         actor: &str,
     ) -> StoreResult<PurchaseOrder> {
         let change = (PurchaseOrderAction::Cancel, PurchaseOrderEventKind::Cancelled);
-        self.end_purchase_order(key, change, reason, actor).await
+        self.move_purchase_order(key, change, reason, actor).await
     }
 
-    async fn end_purchase_order(
+    /// Moves a purchase order by `action`, writes `kind` to the outbox, and tells the
+    /// waiting lines that what is inbound changed.
+    async fn move_purchase_order(
         &self,
         key: &str,
         (action, kind): (PurchaseOrderAction, PurchaseOrderEventKind),
@@ -254,7 +264,7 @@ impl Store {
             Ok(head.id)
         })?;
         let po = self.purchase_order(id.as_str()).await?;
-        // Less is coming: the waiting lines' expected dates move.
+        // More or less is coming: the waiting lines' expected dates move.
         let products: Vec<_> = po.lines.iter().map(|l| l.product_id.clone()).collect();
         self.after_inbound_changed(&products).await;
         Ok(po)

@@ -49,6 +49,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("Simulation", include_str!("examples/Simulation.json")),
     ("StockChange", include_str!("examples/StockChange.json")),
     ("StockLevel", include_str!("examples/StockLevel.json")),
+    ("StoredSupplierTerms", include_str!("examples/StoredSupplierTerms.json")),
     ("TestEventSent", include_str!("examples/TestEventSent.json")),
     ("TrackingResult", include_str!("examples/TrackingResult.json")),
     ("TrackingResults", include_str!("examples/TrackingResults.json")),
