@@ -5,6 +5,7 @@ mod channel;
 mod config;
 mod delivery;
 mod demo;
+mod forecast;
 mod import;
 mod logging;
 mod mail;
@@ -108,6 +109,9 @@ enum Command {
     /// Bring orders in from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Demand forecasts per SKU from a daily-sales CSV, and their backtest.
+    #[command(subcommand)]
+    Forecast(forecast::ForecastCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -452,6 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             return code;
         }
+        Command::Forecast(command) => forecast::run(command)?,
         Command::Check => {
             let store = open(&cli.database_url).await?;
             let report = store.check().await?;
