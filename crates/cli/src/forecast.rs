@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 use jiff::civil::Date;
 use switchyard_core::forecast::backtest::{self, CONTENDERS, Contender, Dataset, Group};
@@ -67,42 +67,7 @@ pub fn run(command: ForecastCommand) -> anyhow::Result<()> {
 /// Reads `date,sku,quantity` rows (the sku column may be called `stock_code`).
 fn read(path: &Path) -> anyhow::Result<Dataset> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines = text.lines().enumerate();
-    let Some((_, header)) = lines.next() else {
-        bail!("{} is empty", path.display());
-    };
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-    let find = |names: &[&str]| {
-        columns
-            .iter()
-            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
-            .with_context(|| format!("the header has no {} column", names.join(" or ")))
-    };
-    let (date_col, sku_col, qty_col) = (find(&["date"])?, find(&["sku", "stock_code"])?, find(&["quantity"])?);
-    let mut rows = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let field = |c: usize| fields.get(c).copied().unwrap_or("");
-        let at = || format!("line {}", i + 1);
-        let date: Date = field(date_col)
-            .parse()
-            .with_context(|| format!("{}: date {:?} is not YYYY-MM-DD", at(), field(date_col)))?;
-        let units: f64 = field(qty_col)
-            .parse()
-            .with_context(|| format!("{}: quantity {:?} is not a number", at(), field(qty_col)))?;
-        if !units.is_finite() || units < 0.0 {
-            bail!("{}: quantity {units} is not zero or more", at());
-        }
-        let sku = field(sku_col);
-        if sku.is_empty() {
-            bail!("{}: the sku is empty", at());
-        }
-        rows.push((date, sku.to_owned(), units));
-    }
-    Dataset::from_rows(rows).with_context(|| format!("{} has no sales rows", path.display()))
+    Dataset::parse_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The published reference points on the fixture (one origin, 28 days): (group,
@@ -127,7 +92,14 @@ fn backtest_table(data: &Dataset, holdout: usize, origins: usize) -> String {
         Group::Segment(Segment::Regular),
         Group::Segment(Segment::Intermittent),
     ];
-    let scores = backtest::run(data, holdout, origins, &groups, CONTENDERS);
+    let scores = backtest::run(
+        data,
+        holdout,
+        origins,
+        &groups,
+        CONTENDERS,
+        &forecast::Tuning::default(),
+    );
     let mut out = String::new();
     let line = |out: &mut String, s: String| {
         out.push_str(&s);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use super::{Method, Segment, classify, forecast, forecast_with, mase, rmsse};
+use super::{Method, Segment, Tuning, choose, classify, forecast_tuned, mase, rmsse};
 
 /// One product's demand, one value per calendar day from its first demand to the
 /// data's last day.
@@ -60,6 +60,44 @@ impl Dataset {
         Some(Self { last, products })
     }
 
+    /// From CSV text with a header naming `date`, `sku` (or `stock_code`) and
+    /// `quantity` columns in any order; an error names the line.
+    pub fn parse_csv(text: &str) -> Result<Self, String> {
+        let mut lines = text.lines().enumerate();
+        let header = lines.next().map(|(_, h)| h).unwrap_or("");
+        let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+        let find = |names: &[&str]| {
+            columns
+                .iter()
+                .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+                .ok_or_else(|| format!("the header has no {} column", names.join(" or ")))
+        };
+        let (date_col, sku_col, qty_col) = (find(&["date"])?, find(&["sku", "stock_code"])?, find(&["quantity"])?);
+        let mut rows = Vec::new();
+        for (i, line) in lines {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let field = |c: usize| fields.get(c).copied().unwrap_or("");
+            let at = i + 1;
+            let date: Date = field(date_col)
+                .parse()
+                .map_err(|_| format!("line {at}: date {:?} is not YYYY-MM-DD", field(date_col)))?;
+            let units: f64 = field(qty_col)
+                .parse()
+                .ok()
+                .filter(|u: &f64| u.is_finite() && *u >= 0.0)
+                .ok_or_else(|| format!("line {at}: quantity {:?} is not a number of units", field(qty_col)))?;
+            let sku = field(sku_col);
+            if sku.is_empty() {
+                return Err(format!("line {at}: the sku is empty"));
+            }
+            rows.push((date, sku.to_owned(), units));
+        }
+        Self::from_rows(rows).ok_or_else(|| "no sales rows".to_owned())
+    }
+
     /// Products ranked by selling days, most first, ties by SKU.
     pub fn ranked(&self) -> Vec<&Product> {
         let mut ranked: Vec<&Product> = self.products.iter().collect();
@@ -93,6 +131,7 @@ pub const CONTENDERS: &[Contender] = &[
     Contender::Method(Method::Tsb),
     Contender::Method(Method::ProfileEts),
     Contender::Method(Method::ProfileTsb),
+    Contender::Method(Method::Combined),
     Contender::Ours,
 ];
 
@@ -133,7 +172,14 @@ const MIN_TRAIN: usize = 28;
 
 /// Backtests `contenders` on the `groups` at `origins` origins, each `holdout` days
 /// before the last.
-pub fn run(data: &Dataset, holdout: usize, origins: usize, groups: &[Group], contenders: &[Contender]) -> Vec<Score> {
+pub fn run(
+    data: &Dataset,
+    holdout: usize,
+    origins: usize,
+    groups: &[Group],
+    contenders: &[Contender],
+    tune: &Tuning,
+) -> Vec<Score> {
     let ranked = data.ranked();
     let rank_of: BTreeMap<&str, usize> = ranked
         .iter()
@@ -167,8 +213,8 @@ pub fn run(data: &Dataset, holdout: usize, origins: usize, groups: &[Group], con
             }
             for &contender in contenders {
                 let f = match contender {
-                    Contender::Method(m) => forecast_with(m, train, holdout),
-                    Contender::Ours => forecast(train, holdout),
+                    Contender::Method(m) => forecast_tuned(m, train, holdout, tune),
+                    Contender::Ours => forecast_tuned(choose(train), train, holdout, tune),
                 };
                 let points: Vec<f64> = f.days.iter().map(|d| d.mean).collect();
                 let (Some(m), Some(r)) = (mase(train, actual, &points), rmsse(train, actual, &points)) else {
@@ -194,4 +240,41 @@ pub fn run(data: &Dataset, holdout: usize, origins: usize, groups: &[Group], con
         }
     }
     scores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "date,stock_code,quantity\n\
+        2024-01-01,B,5\n\
+        2024-01-03,B,2\n\
+        2024-01-03,A,1\n\
+        2024-01-03,A,4\n\
+        2024-01-02,C,7\n\
+        2024-01-05,C,1\n";
+
+    #[test]
+    fn a_csv_becomes_zero_filled_series_from_each_skus_first_demand_to_the_last_day() {
+        let data = Dataset::parse_csv(CSV).unwrap();
+        assert_eq!(data.last, jiff::civil::date(2024, 1, 5));
+        let a = &data.products[0];
+        assert_eq!(
+            (a.sku.as_str(), a.history.as_slice(), a.selling_days),
+            ("A", &[5.0, 0.0, 0.0][..], 1)
+        );
+        let b = &data.products[1];
+        assert_eq!(b.history, [5.0, 0.0, 2.0, 0.0, 0.0]);
+        // Two selling days each for B and C: the tie goes to the lower SKU.
+        let ranked: Vec<&str> = data.ranked().iter().map(|p| p.sku.as_str()).collect();
+        assert_eq!(ranked, ["B", "C", "A"]);
+    }
+
+    #[test]
+    fn a_bad_row_is_refused_with_its_line() {
+        let err = Dataset::parse_csv("date,sku,quantity\n2024-01-01,A,x\n").unwrap_err();
+        assert_eq!(err, "line 2: quantity \"x\" is not a number of units");
+        let err = Dataset::parse_csv("day,sku,quantity\n").unwrap_err();
+        assert!(err.contains("no date column"), "{err}");
+    }
 }

@@ -10,6 +10,8 @@ mod intermittent;
 mod intervals;
 mod metrics;
 mod profile;
+#[cfg(test)]
+mod tests;
 
 pub use intermittent::{croston, sba, tsb};
 pub use metrics::{ADI_CUTOFF, Segment, adi, classify, mase, rmsse};
@@ -33,6 +35,8 @@ string_enum! {
         ProfileEts = "profile_ets",
         /// TSB after capping one-off orders, spread over a recent weekly pattern.
         ProfileTsb = "profile_tsb",
+        /// The mean of profile ETS and profile TSB (means and interval bounds alike).
+        Combined = "combined",
     }
 }
 
@@ -58,68 +62,111 @@ pub struct Forecast {
     pub error_sd: f64,
 }
 
-/// Tuning, measured on the fixture at several origins (docs/forecasting.md).
-mod tune {
-    /// A day above CAP_FACTOR times the CAP_QUANTILE of the selling days is capped.
-    pub const CAP_QUANTILE: f64 = 0.9;
-    pub const CAP_FACTOR: f64 = 2.0;
-    /// The weekly pattern of the last PROFILE_WEEKS weeks, shrunk by PROFILE_SHRINK
-    /// selling days towards an even week.
-    pub const PROFILE_WEEKS: usize = 26;
-    pub const PROFILE_SHRINK: f64 = 20.0;
+/// The settings of the cleaning and the models, measured on the fixture at several
+/// origins (docs/forecasting.md); `Tuning::default()` is what `forecast` uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tuning {
+    /// A day above `cap_factor` times the `cap_quantile` of the selling days is capped.
+    pub cap_quantile: f64,
+    pub cap_factor: f64,
+    /// The weekly pattern of the last `profile_weeks` weeks, shrunk by
+    /// `profile_shrink` selling days towards an even week.
+    pub profile_weeks: usize,
+    pub profile_shrink: f64,
     /// TSB's smoothing of the demand size and of the chance of a demand day.
-    pub const TSB_ALPHA_D: f64 = 0.1;
-    pub const TSB_ALPHA_P: f64 = 0.1;
+    pub tsb_alpha_d: f64,
+    pub tsb_alpha_p: f64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            cap_quantile: 0.9,
+            cap_factor: 1.25,
+            profile_weeks: 52,
+            profile_shrink: 60.0,
+            tsb_alpha_d: 0.1,
+            tsb_alpha_p: 0.1,
+        }
+    }
 }
 
 /// The chosen forecast for one product's history (units per calendar day, oldest
-/// first, zero on days without demand): profile ETS for regular demand, profile TSB
-/// for intermittent (see `choose`).
+/// first, zero on days without demand): the mean of profile ETS and profile TSB for
+/// regular demand, profile TSB for intermittent (see `choose`).
 pub fn forecast(history: &[f64], horizon: usize) -> Forecast {
-    forecast_with(choose(history), history, horizon)
+    forecast_tuned(choose(history), history, horizon, &Tuning::default())
 }
 
 /// The method `forecast` uses for this history.
 pub fn choose(history: &[f64]) -> Method {
     match classify(history) {
-        Segment::Regular => Method::ProfileEts,
+        Segment::Regular => Method::Combined,
         Segment::Intermittent => Method::ProfileTsb,
     }
 }
 
 /// A forecast by one named method (the backtest compares them all).
 pub fn forecast_with(method: Method, history: &[f64], horizon: usize) -> Forecast {
+    forecast_tuned(method, history, horizon, &Tuning::default())
+}
+
+/// A forecast by one named method with other settings (to measure them).
+pub fn forecast_tuned(method: Method, history: &[f64], horizon: usize, tune: &Tuning) -> Forecast {
     let y = history;
     match method {
         Method::SeasonalNaive => seasonal_naive(y, horizon),
         Method::Ets => {
             let profile = WeekProfile::measure(y, usize::MAX / 8, 0.0);
-            ets_or_fallback(method, y, y, &profile, horizon)
+            ets_or_fallback(method, y, y, &profile, horizon, tune)
         }
         Method::ProfileEts => {
-            let clean = profile::cap_outliers(y, tune::CAP_QUANTILE, tune::CAP_FACTOR);
-            let profile = WeekProfile::measure(&clean, tune::PROFILE_WEEKS, tune::PROFILE_SHRINK);
-            ets_or_fallback(method, y, &clean, &profile, horizon)
+            let clean = profile::cap_outliers(y, tune.cap_quantile, tune.cap_factor);
+            let profile = WeekProfile::measure(&clean, tune.profile_weeks, tune.profile_shrink);
+            ets_or_fallback(method, y, &clean, &profile, horizon, tune)
         }
         Method::Croston | Method::Sba | Method::Tsb => {
             let rate = match method {
                 Method::Croston => croston(y),
                 Method::Sba => sba(y),
-                _ => tsb(y, tune::TSB_ALPHA_D, tune::TSB_ALPHA_P),
+                _ => tsb(y, tune.tsb_alpha_d, tune.tsb_alpha_p),
             };
-            let fitted = intermittent::tsb_fitted(y, tune::TSB_ALPHA_D, tune::TSB_ALPHA_P);
+            let fitted = intermittent::tsb_fitted(y, tune.tsb_alpha_d, tune.tsb_alpha_p);
             let flat = WeekProfile { factors: [1.0; 7] };
             intervals::empirical(method, y, &fitted, rate, &flat, horizon)
         }
-        Method::ProfileTsb => profile_tsb(y, horizon),
+        Method::ProfileTsb => profile_tsb(y, horizon, tune),
+        Method::Combined => {
+            let a = forecast_tuned(Method::ProfileEts, y, horizon, tune);
+            let b = profile_tsb(y, horizon, tune);
+            let mid = |x: f64, y: f64| (x + y) / 2.0;
+            let days = a
+                .days
+                .iter()
+                .zip(&b.days)
+                .map(|(a, b)| ForecastDay {
+                    mean: mid(a.mean, b.mean),
+                    lo80: mid(a.lo80, b.lo80),
+                    hi80: mid(a.hi80, b.hi80),
+                    lo95: mid(a.lo95, b.lo95),
+                    hi95: mid(a.hi95, b.hi95),
+                })
+                .collect();
+            // The error of a mean is at most the mean of the errors.
+            Forecast {
+                method,
+                days,
+                error_sd: mid(a.error_sd, b.error_sd),
+            }
+        }
     }
 }
 
-fn profile_tsb(y: &[f64], horizon: usize) -> Forecast {
-    let clean = profile::cap_outliers(y, tune::CAP_QUANTILE, tune::CAP_FACTOR);
-    let profile = WeekProfile::measure(&clean, tune::PROFILE_WEEKS, tune::PROFILE_SHRINK);
-    let rate = tsb(&clean, tune::TSB_ALPHA_D, tune::TSB_ALPHA_P);
-    let fitted: Vec<Option<f64>> = intermittent::tsb_fitted(&clean, tune::TSB_ALPHA_D, tune::TSB_ALPHA_P)
+fn profile_tsb(y: &[f64], horizon: usize, tune: &Tuning) -> Forecast {
+    let clean = profile::cap_outliers(y, tune.cap_quantile, tune.cap_factor);
+    let profile = WeekProfile::measure(&clean, tune.profile_weeks, tune.profile_shrink);
+    let rate = tsb(&clean, tune.tsb_alpha_d, tune.tsb_alpha_p);
+    let fitted: Vec<Option<f64>> = intermittent::tsb_fitted(&clean, tune.tsb_alpha_d, tune.tsb_alpha_p)
         .into_iter()
         .enumerate()
         .map(|(t, f)| f.map(|f| f * profile.factor(t)))
@@ -129,9 +176,16 @@ fn profile_tsb(y: &[f64], horizon: usize) -> Forecast {
 
 /// ETS on `clean` with `profile`; errors are measured against the raw `y`. A history
 /// ETS cannot fit (too short) gets profile TSB instead, which says so in `method`.
-fn ets_or_fallback(method: Method, y: &[f64], clean: &[f64], profile: &WeekProfile, horizon: usize) -> Forecast {
+fn ets_or_fallback(
+    method: Method,
+    y: &[f64],
+    clean: &[f64],
+    profile: &WeekProfile,
+    horizon: usize,
+    tune: &Tuning,
+) -> Forecast {
     let Some(fit) = ets::fit(clean, profile, horizon) else {
-        return profile_tsb(y, horizon);
+        return profile_tsb(y, horizon, tune);
     };
     let days = fit
         .days
