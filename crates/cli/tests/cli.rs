@@ -1,13 +1,16 @@
 //! The `switchyard` binary as an operator runs it: keys, demo data, the check, and a
 //! server that starts, answers and stops cleanly on SIGTERM; killed with SIGKILL under
 //! load, it loses no acknowledged order and doubles none (`crash`); the README's
-//! walkthrough runs as written against its demo (`walkthrough`).
+//! walkthrough runs as written against its demo (`walkthrough`); demand forecasts
+//! and their backtest on a small sales file (`forecast`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "cli/channel.rs"]
 mod channel;
 #[path = "cli/crash.rs"]
 mod crash;
+#[path = "cli/forecast.rs"]
+mod forecast;
 #[path = "cli/import.rs"]
 mod import;
 #[path = "cli/ops.rs"]
