@@ -5,6 +5,7 @@ mod channel;
 mod config;
 mod delivery;
 mod demo;
+mod forecast;
 mod import;
 mod logging;
 mod mail;
@@ -122,6 +123,9 @@ enum Command {
     /// Reorder suggestions: backtest the policy over a demand history.
     #[command(subcommand)]
     Replenish(replenish::ReplenishCommand),
+    /// Demand forecasts per SKU from a daily-sales CSV, and their backtest.
+    #[command(subcommand)]
+    Forecast(forecast::ForecastCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -497,6 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             return code;
         }
+        Command::Forecast(command) => forecast::run(command)?,
         Command::Check => {
             let store = open(&cli.database_url).await?;
             let report = store.check().await?;

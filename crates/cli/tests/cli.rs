@@ -2,7 +2,8 @@
 //! `demo`), the check, and a
 //! server that starts, answers and stops cleanly on SIGTERM; killed with SIGKILL under
 //! load, it loses no acknowledged order and doubles none (`crash`); the README's
-//! walkthrough runs as written against its demo (`walkthrough`).
+//! walkthrough runs as written against its demo (`walkthrough`); demand forecasts
+//! and their backtest on a small sales file (`forecast`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "cli/channel.rs"]
@@ -11,6 +12,8 @@ mod channel;
 mod crash;
 #[path = "cli/demo.rs"]
 mod demo;
+#[path = "cli/forecast.rs"]
+mod forecast;
 #[path = "cli/import.rs"]
 mod import;
 #[path = "cli/ops.rs"]
