@@ -103,9 +103,10 @@ pub fn judge(order: &OrderRecord) -> Verdict {
         .iter()
         .filter_map(lateness)
         .all(|(_, cause)| cause == LateCause::OnTime);
-    let cancelled_for_us = order.events.iter().any(|e| {
-        matches!(e.kind, OrderEventKind::LineCancelled | OrderEventKind::Cancelled) && !customer_asked(e)
-    });
+    let cancelled_for_us = order
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, OrderEventKind::LineCancelled | OrderEventKind::Cancelled) && !customer_asked(e));
     let complete = !order.had(OrderEventKind::Backordered)
         && !order.had(OrderEventKind::ShortPicked)
         && !order.shipments.iter().any(|s| s.lines.iter().any(|l| l.short))

@@ -362,7 +362,12 @@ fn the_day_rolls_up_counts_and_names_the_failing_orders() {
     assert_eq!(r.failures[0].failed, vec![PerfectComponent::OnTime]);
     // Four delivered shipments (the open order's too): three on time, one 3 days late
     // by the carrier; four shipped after 5 hours.
-    let on_time: i64 = r.deliveries.iter().filter(|d| d.days_late == 0).map(|d| d.shipments).sum();
+    let on_time: i64 = r
+        .deliveries
+        .iter()
+        .filter(|d| d.days_late == 0)
+        .map(|d| d.shipments)
+        .sum();
     assert_eq!(on_time, 3);
     let late: Vec<_> = r.deliveries.iter().filter(|d| d.days_late > 0).collect();
     assert_eq!(late.len(), 1);

@@ -55,7 +55,9 @@ impl Store {
             "SELECT {col} AS grp, days_late, cause, CAST(SUM(shipments) AS BIGINT) AS n FROM report_delivery_daily"
         ));
         scoped(&mut sql, scope);
-        sql.push(&format!(" GROUP BY {col}, days_late, cause ORDER BY {col}, days_late, cause"));
+        sql.push(&format!(
+            " GROUP BY {col}, days_late, cause ORDER BY {col}, days_late, cause"
+        ));
         let mut cells = Vec::new();
         for r in sql.query().fetch_all(&self.pool).await? {
             cells.push(DeliveryCell {

@@ -82,9 +82,8 @@ impl Store {
         component: Option<PerfectComponent>,
         page: &PageRequest,
     ) -> StoreResult<Page<PerfectFailure>> {
-        let mut sql = Sql::new(
-            "SELECT day, order_id, number, late, incomplete, damaged, wrong FROM report_perfect_failure",
-        );
+        let mut sql =
+            Sql::new("SELECT day, order_id, number, late, incomplete, damaged, wrong FROM report_perfect_failure");
         scoped(&mut sql, scope);
         if let Some(c) = component {
             sql.filter(&format!("{} = ", flag(c)), Arg::Int(1), "");
@@ -107,6 +106,8 @@ impl Store {
                 failed: failed_components(&r)?,
             });
         }
-        Ok(Page::from_rows(items, page.limit(), |f| format!("{}|{}", f.day, f.order_id)))
+        Ok(Page::from_rows(items, page.limit(), |f| {
+            format!("{}|{}", f.day, f.order_id)
+        }))
     }
 }

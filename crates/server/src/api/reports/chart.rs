@@ -131,7 +131,12 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<S
 
 /// Stacked bars, one per label, each made of the series' values (bottom first), with a
 /// legend.
-pub fn stacked_bar_chart(title: &str, y_label: &str, labels: &[String], series: &[Series]) -> Result<String, ChartError> {
+pub fn stacked_bar_chart(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    series: &[Series],
+) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -164,7 +169,10 @@ pub fn stacked_bar_chart(title: &str, y_label: &str, labels: &[String], series: 
                 .map(|(i, bottom)| {
                     let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
                     let mut bar = Rectangle::new(
-                        [(SegmentValue::Exact(i), *bottom), (SegmentValue::Exact(i + 1), *bottom + v)],
+                        [
+                            (SegmentValue::Exact(i), *bottom),
+                            (SegmentValue::Exact(i + 1), *bottom + v),
+                        ],
                         fill,
                     );
                     bar.set_margin(0, 0, 6, 6);

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::chart::{Series, stacked_bar_chart};
 use super::{ReportParams, Table, cell, no_sku, rate_cell, respond};
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{Allowed, ApiQuery, perm};
 
 /// The delivery report's own parameter.
@@ -20,7 +20,8 @@ use crate::extract::{Allowed, ApiQuery, perm};
 pub struct DeliveryParams {
     /// Group shipments by `carrier` (default), `service`, `location` or `country`
     /// (of the destination).
-    pub by: Option<DeliveryGroupBy>,
+    #[param(value_type = Option<DeliveryGroupBy>)]
+    pub by: Option<String>,
 }
 
 /// Promised vs actual delivery
@@ -62,9 +63,12 @@ pub async fn delivery(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<DeliveryParams>,
 ) -> ApiResult<Response> {
+    let by = match extra.by.as_deref().map(DeliveryGroupBy::parse).transpose() {
+        Ok(by) => by.unwrap_or(DeliveryGroupBy::Carrier),
+        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("by")])),
+    };
     let scope = params.scope(&s).await?;
     no_sku(&params, "a shipment is not one SKU")?;
-    let by = extra.by.unwrap_or(DeliveryGroupBy::Carrier);
     let (cells, ship) = s.store.delivery_cells(&scope, by).await?;
     let report = delivery_report(scope.filter.from, scope.filter.to, by, &cells, &ship);
     respond(params.format(), report, table, chart)
@@ -130,7 +134,13 @@ fn chart(r: &DeliveryReport) -> Result<String, super::chart::ChartError> {
     let labels: Vec<String> = r
         .groups
         .iter()
-        .map(|g| if g.group.is_empty() { "(none)".to_owned() } else { g.group.clone() })
+        .map(|g| {
+            if g.group.is_empty() {
+                "(none)".to_owned()
+            } else {
+                g.group.clone()
+            }
+        })
         .collect();
     let layer = |name: &str, f: fn(&DeliveryGroup) -> i64| Series {
         name: name.to_owned(),

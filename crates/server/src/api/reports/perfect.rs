@@ -31,7 +31,8 @@ pub struct PerfectParams {
 #[into_params(parameter_in = Query)]
 pub struct FailureParams {
     /// Only orders that failed this component.
-    pub component: Option<PerfectComponent>,
+    #[param(value_type = Option<PerfectComponent>)]
+    pub component: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<i64>,
 }
@@ -108,6 +109,10 @@ pub async fn perfect_order_failures(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<FailureParams>,
 ) -> ApiResult<Response> {
+    let component = match extra.component.as_deref().map(PerfectComponent::parse).transpose() {
+        Ok(component) => component,
+        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("component")])),
+    };
     let scope = params.scope(&s).await?;
     no_sku(&params, "an order is not one SKU")?;
     if params.format() != ReportFormat::Json {
@@ -119,7 +124,7 @@ pub async fn perfect_order_failures(
         cursor: extra.cursor,
         limit: extra.limit,
     };
-    let failures = s.store.perfect_failures(&scope, extra.component, &page).await?;
+    let failures = s.store.perfect_failures(&scope, component, &page).await?;
     Ok(Json(failures).into_response())
 }
 
