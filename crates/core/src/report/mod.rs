@@ -12,16 +12,23 @@
 //!   returns, claims and the events that matter here).
 //! - `sales`: the channel performance, SKU and hour-of-day roll-ups.
 //! - `filter`: the filters every report takes (period, channel, location, carrier, SKU).
+//! - `delivery`: promised vs actual delivery per shipment (days late, whose fault,
+//!   hours to ship).
+//! - `perfect`: the perfect order rate and the orders that failed it.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+mod delivery;
 mod filter;
+mod perfect;
 mod record;
 mod sales;
 
+pub use delivery::*;
 pub use filter::*;
+pub use perfect::*;
 pub use record::*;
 pub use sales::*;
 
@@ -32,15 +39,24 @@ pub struct DayRollup {
     pub sales: Vec<SalesRow>,
     pub skus: Vec<SkuRow>,
     pub hours: Vec<HourRow>,
+    pub deliveries: Vec<DeliveryRow>,
+    pub ship_times: Vec<ShipTimeRow>,
+    pub perfect: Vec<PerfectRow>,
+    pub failures: Vec<FailureRow>,
 }
 
 /// Every roll-up row of the orders placed on `day` in `tz`. `orders` must be those
 /// orders (the store loads them by the day's bounds, `day_bounds`).
 pub fn rollup_day(day: Date, tz: &TimeZone, orders: &[OrderRecord]) -> DayRollup {
+    let (perfect, failures) = perfect_rows(day, orders);
     DayRollup {
         sales: sales_rows(day, orders),
         skus: sku_rows(day, orders),
         hours: hour_rows(day, tz, orders),
+        deliveries: delivery_rows(day, orders),
+        ship_times: ship_time_rows(day, orders),
+        perfect,
+        failures,
     }
 }
 
@@ -67,5 +83,7 @@ pub fn day_bounds(day: Date, tz: &TimeZone) -> Option<(Timestamp, Timestamp)> {
 /// The time zone reports are cut in when none was set.
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
+#[cfg(test)]
+mod quality_tests;
 #[cfg(test)]
 mod tests;

@@ -46,6 +46,8 @@ pub use document::{document_common, document_examples};
     ),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
+    // Referenced by the reports' query parameters, which do not register it.
+    components(schemas(reports::ReportFormat)),
     tags(
         (name = "catalog", description = "Products, locations and channels"),
         (name = "inventory", description = "Stock levels and the ledger"),
@@ -188,6 +190,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(reports::delivery::delivery))
+        .routes(routes!(reports::perfect::perfect_orders))
+        .routes(routes!(reports::perfect::perfect_order_failures))
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))

@@ -8,6 +8,8 @@ use switchyard_store::db;
 use crate::both;
 use crate::helpers::*;
 
+mod quality;
+
 both!(roll_ups_follow_orders_and_check_proves_them);
 
 /// The channel performance roll-up's totals over every day: orders, units, gross,

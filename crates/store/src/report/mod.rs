@@ -18,10 +18,14 @@ use crate::Store;
 use crate::db::{self, Arg, micros};
 use crate::error::{StoreError, StoreResult};
 
+mod delivery;
 mod load;
+mod perfect;
+mod quality_rows;
 mod rows;
 mod scope;
 
+pub use perfect::PerfectFailure;
 pub use scope::Scope;
 
 /// How many marks a refresh reads at a time, and how many batches one sweep does.

@@ -7,13 +7,22 @@ use switchyard_core::report::{
     DayRollup, HourKey, HourRow, SalesFigures, SalesKey, SalesRow, SkuFigures, SkuKey, SkuRow,
 };
 
-use super::day_arg;
+use super::{day_arg, quality_rows};
 use crate::Store;
 use crate::db::{self, Arg, Link, Row, insert_rows};
 use crate::error::{StoreError, StoreResult};
 
-/// Every roll-up table, each keyed by `day` first.
-pub(crate) const TABLES: [&str; 3] = ["report_sales_daily", "report_sku_daily", "report_hour_daily"];
+/// Every roll-up table, each keyed by `day` first (the delivery and perfect-order
+/// tables' conversions are in `quality_rows`).
+pub(crate) const TABLES: [&str; 7] = [
+    "report_sales_daily",
+    "report_sku_daily",
+    "report_hour_daily",
+    quality_rows::TABLES[0],
+    quality_rows::TABLES[1],
+    quality_rows::TABLES[2],
+    quality_rows::TABLES[3],
+];
 
 const SALES: &str = "INSERT INTO report_sales_daily (day, channel_id, location_id, carrier, ship_country, currency, \
                      orders, units, gross, discount, cancelled, refunded, net, cancelled_orders, returned_orders) VALUES ";
@@ -87,7 +96,8 @@ pub(crate) async fn replace_day(conn: &mut Link, day: Date, rollup: &DayRollup) 
             ]
         })
         .collect();
-    insert_rows(conn, HOURS, &hours).await
+    insert_rows(conn, HOURS, &hours).await?;
+    quality_rows::insert(conn, rollup).await
 }
 
 fn text(row: &Row, col: &str) -> StoreResult<String> {
@@ -179,5 +189,6 @@ pub(crate) async fn stored_day(store: &Store, day: Date) -> StoreResult<DayRollu
     rollup.sales.sort_by(|a, b| a.key.cmp(&b.key));
     rollup.skus.sort_by(|a, b| a.key.cmp(&b.key));
     rollup.hours.sort_by(|a, b| a.key.cmp(&b.key));
+    quality_rows::read(store, day, &mut rollup).await?;
     Ok(rollup)
 }

@@ -16,6 +16,7 @@ use switchyard_core::payment::{
     AppeasementReason, AttemptStatus, CaptureMode, PaymentProvider, RefundReason, TransactionKind,
 };
 use switchyard_core::purchase::PurchaseOrderStatus;
+use switchyard_core::report::{DeliveryGroupBy, PerfectComponent};
 use switchyard_core::returns::{
     ClaimReason, ClaimResolution, Disposition, OrderReturnStatus, RefundOn, ReturnReason, ReturnStatus, SettlementKind,
 };
@@ -59,6 +60,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         AttemptStatus,
         CaptureMode,
         Carrier,
+        DeliveryGroupBy,
         ChannelKind,
         ClaimReason,
         ClaimResolution,
@@ -75,6 +77,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         OrderStatus,
         PaymentProvider,
         PaymentStatus,
+        PerfectComponent,
         Permission,
         PickListStatus,
         Provider,
@@ -125,6 +128,13 @@ fn api_enums() -> Vec<(String, Spellings)> {
             },
         ));
     }
+    enums.push((
+        crate::api::reports::ReportFormat::name().into_owned(),
+        Spellings {
+            written: written(&["json", "csv", "svg"]),
+            reads: Some(reads::<crate::api::reports::ReportFormat>),
+        },
+    ));
     enums.push((
         TrackingOutcomeKind::name().into_owned(),
         Spellings {

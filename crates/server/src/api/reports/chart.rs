@@ -129,6 +129,72 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<S
     Ok(svg)
 }
 
+/// Stacked bars, one per label, each made of the series' values (bottom first), with a
+/// legend.
+pub fn stacked_bar_chart(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    series: &[Series],
+) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let height = |i: usize| -> f64 { series.iter().filter_map(|s| s.values.get(i).copied().flatten()).sum() };
+        let max = (0..labels.len()).map(height).fold(0.0_f64, f64::max);
+        let n = labels.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..n).into_segmented(), 0.0..axis_top(max))?;
+        chart
+            .configure_mesh()
+            .y_desc(y_label)
+            .x_labels(n)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        let mut base = vec![0.0_f64; labels.len()];
+        for (k, s) in series.iter().enumerate() {
+            let fill = colour(k).filled();
+            let bars: Vec<Rectangle<(SegmentValue<usize>, f64)>> = base
+                .iter_mut()
+                .enumerate()
+                .map(|(i, bottom)| {
+                    let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), *bottom),
+                            (SegmentValue::Exact(i + 1), *bottom + v),
+                        ],
+                        fill,
+                    );
+                    bar.set_margin(0, 0, 6, 6);
+                    *bottom += v;
+                    bar
+                })
+                .collect();
+            chart
+                .draw_series(bars)?
+                .label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -160,6 +226,25 @@ mod tests {
                 2,
                 "{hex}: the line and its legend mark"
             );
+        }
+    }
+
+    #[test]
+    fn a_stacked_bar_chart_names_its_bars_and_layers() {
+        let labels = ["ups".to_owned(), "dpd".to_owned()];
+        let series = [
+            Series {
+                name: "On time".into(),
+                values: vec![Some(6.0), Some(1.0)],
+            },
+            Series {
+                name: "Carrier late".into(),
+                values: vec![Some(2.0), None],
+            },
+        ];
+        let svg = stacked_bar_chart("Deliveries by carrier", "shipments", &labels, &series).unwrap();
+        for text in ["Deliveries by carrier", "ups", "dpd", "On time", "Carrier late"] {
+            assert!(svg.contains(text), "{text} missing");
         }
     }
 

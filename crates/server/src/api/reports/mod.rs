@@ -9,11 +9,14 @@
 //! chart. Adding a report is one module here like `channel_performance`.
 
 pub mod chart;
+pub mod delivery;
+pub mod perfect;
 
 use axum::Json;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use switchyard_core::validation::Invalid;
 use switchyard_store::report::Scope;
 use utoipa::{IntoParams, ToSchema};
 
@@ -124,6 +127,26 @@ pub fn respond<T: Serialize>(
             Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
         }
     }
+}
+
+/// 422 on `sku` for a report whose rows are not per SKU, saying `why`.
+pub fn no_sku(params: &ReportParams, why: &str) -> ApiResult<()> {
+    match params.sku {
+        Some(_) => Err(ApiError::validation(vec![
+            Invalid::new("unsupported_filter", format!("this report has no SKU filter: {why}")).at("sku"),
+        ])),
+        None => Ok(()),
+    }
+}
+
+/// A CSV cell of a count that may be missing (empty).
+pub fn cell(value: Option<i64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A CSV cell of a rate or mean that may be missing (empty), to 4 decimals.
+pub fn rate_cell(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.4}")).unwrap_or_default()
 }
 
 /// 500, with what failed in the log.
