@@ -12,18 +12,24 @@
 //!   returns, claims and the events that matter here).
 //! - `sales`: the channel performance, SKU and hour-of-day roll-ups.
 //! - `filter`: the filters every report takes (period, channel, location, carrier, SKU).
+//! - `channel`: the channel performance report's figures, totals and comparisons.
+//! - `time_of_order`: the hour × weekday grid and the daily orders with their peaks.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+mod channel;
 mod filter;
 mod record;
 mod sales;
+mod time_of_order;
 
+pub use channel::*;
 pub use filter::*;
 pub use record::*;
 pub use sales::*;
+pub use time_of_order::*;
 
 /// The roll-up rows of one day, every table's. The store replaces a day's rows with
 /// these in one transaction.

@@ -181,6 +181,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(reports::channel_performance::channel_performance))
+        .routes(routes!(reports::time_of_order::time_of_order))
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))

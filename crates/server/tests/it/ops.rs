@@ -179,6 +179,8 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/claims", &["get"]),
     ("/api/v1/inventory/quarantine", &["get"]),
     ("/api/v1/reports/returns", &["get"]),
+    ("/api/v1/reports/channel-performance", &["get"]),
+    ("/api/v1/reports/time-of-order", &["get"]),
     ("/api/v1/events", &["get"]),
     ("/api/v1/feedback", &["get"]),
     ("/api/v1/feedback/summary", &["get"]),

@@ -19,6 +19,7 @@ use crate::db::{self, Arg, micros};
 use crate::error::{StoreError, StoreResult};
 
 mod load;
+mod read;
 mod rows;
 mod scope;
 

@@ -141,6 +141,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/returns/{key}/label.zpl", Needs(Read)),
     ("GET", "/api/v1/claims", Needs(Read)),
     ("GET", "/api/v1/reports/returns", Needs(Read)),
+    ("GET", "/api/v1/reports/channel-performance", Needs(Read)),
+    ("GET", "/api/v1/reports/time-of-order", Needs(Read)),
     ("GET", "/api/v1/events", Needs(Read)),
     ("GET", "/api/v1/feedback", Needs(Read)),
     ("GET", "/api/v1/feedback/summary", Needs(Read)),
