@@ -188,7 +188,10 @@ pub fn heatmap(
             .x_label_formatter(&|v| label(col_labels, v))
             // Rows top-down: the first row label at the top.
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => label(row_labels, &SegmentValue::CenterOf(rows - 1 - *i)),
+                SegmentValue::CenterOf(i) => rows
+                    .checked_sub(1 + *i)
+                    .map(|r| label(row_labels, &SegmentValue::CenterOf(r)))
+                    .unwrap_or_default(),
                 _ => String::new(),
             })
             .draw()?;
@@ -197,7 +200,9 @@ pub fn heatmap(
             row.iter().enumerate().map(move |(c, v)| (r, c, *v))
         });
         for (r, c, v) in cells {
-            let y = rows - 1 - r;
+            let Some(y) = rows.checked_sub(1 + r) else {
+                continue;
+            };
             #[allow(clippy::cast_precision_loss)]
             let share = v as f64 / max as f64;
             let fill = base.mix(share.clamp(0.0, 1.0)).filled();
