@@ -115,7 +115,11 @@ fn per(a: i64, b: i64) -> Option<i64> {
         return None;
     }
     let (q, r) = (a / b, a % b);
-    Some(if 2 * r.abs() >= b.abs() { q + a.signum() * b.signum() } else { q })
+    Some(if 2 * r.abs() >= b.abs() {
+        q + a.signum() * b.signum()
+    } else {
+        q
+    })
 }
 
 impl ChannelFigures {
@@ -202,9 +206,7 @@ pub fn changes(current: &ChannelFigures, previous: &ChannelFigures) -> Vec<Chang
         .filter(|((_, c), (_, p))| c.is_some() || p.is_some())
         .map(|((metric, c), (_, p))| {
             let absolute = c.zip(p).map(|(c, p)| round4(c - p));
-            let relative = c
-                .zip(p)
-                .and_then(|(c, p)| (p != 0.0).then(|| round4((c - p) / p)));
+            let relative = c.zip(p).and_then(|(c, p)| (p != 0.0).then(|| round4((c - p) / p)));
             Change {
                 metric: metric.to_owned(),
                 current: c,
@@ -318,14 +320,25 @@ pub fn channel_performance(
     let mut prev_cells: BTreeMap<(Date, String), Sums> = BTreeMap::new();
     for d in &current {
         let start = bucket_of(d.day, filter.from, bucket);
-        cells.entry((start, d.channel.clone(), d.currency.clone())).or_default().add(d);
-        per_channel.entry((d.channel.clone(), d.currency.clone())).or_default().0.add(d);
+        cells
+            .entry((start, d.channel.clone(), d.currency.clone()))
+            .or_default()
+            .add(d);
+        per_channel
+            .entry((d.channel.clone(), d.currency.clone()))
+            .or_default()
+            .0
+            .add(d);
         per_currency.entry(d.currency.clone()).or_default().0.add(d);
     }
     for d in &previous {
         let start = bucket_of(d.day, prev.from, bucket);
         prev_cells.entry((start, d.currency.clone())).or_default().add(d);
-        per_channel.entry((d.channel.clone(), d.currency.clone())).or_default().1.add(d);
+        per_channel
+            .entry((d.channel.clone(), d.currency.clone()))
+            .or_default()
+            .1
+            .add(d);
         per_currency.entry(d.currency.clone()).or_default().1.add(d);
     }
     let total = |channel: Option<String>, currency: String, (c, p): &(Sums, Sums)| {

@@ -107,12 +107,14 @@ impl Store {
     /// location and carrier the scope lets through summed. The hour roll-up has no SKU:
     /// the caller refuses one.
     pub async fn hour_counts(&self, scope: &Scope, from: Date, to: Date) -> StoreResult<Vec<HourCount>> {
-        let mut sql = Sql::new("SELECT r.day, r.hour, CAST(SUM(r.orders) AS BIGINT) AS orders FROM report_hour_daily r");
+        let mut sql =
+            Sql::new("SELECT r.day, r.hour, CAST(SUM(r.orders) AS BIGINT) AS orders FROM report_hour_daily r");
         scoped(&mut sql, scope, from, to, true, false);
         sql.push(" GROUP BY r.day, r.hour ORDER BY r.day, r.hour");
         let mut out = Vec::new();
         for r in sql.query().fetch_all(&self.pool).await? {
-            let hour = i8::try_from(int(&r, "hour")?).map_err(|_| StoreError::Corrupt("report hour out of range".into()))?;
+            let hour =
+                i8::try_from(int(&r, "hour")?).map_err(|_| StoreError::Corrupt("report hour out of range".into()))?;
             out.push(HourCount {
                 day: parse_day(&text(&r, "day")?)?,
                 hour,
@@ -122,4 +124,3 @@ impl Store {
         Ok(out)
     }
 }
-

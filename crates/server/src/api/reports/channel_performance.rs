@@ -191,7 +191,10 @@ fn chart(r: &ChannelPerformance) -> Result<String, chart::ChartError> {
             .collect(),
     });
     let (title, y) = if by_money {
-        (format!("Net revenue per {} ({currency})", r.bucket), currency.to_owned())
+        (
+            format!("Net revenue per {} ({currency})", r.bucket),
+            currency.to_owned(),
+        )
     } else {
         (format!("Orders per {}", r.bucket), "orders".to_owned())
     };
