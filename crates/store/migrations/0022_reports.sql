@@ -58,12 +58,14 @@ CREATE TABLE report_sku_daily (
 );
 CREATE INDEX report_sku_daily_product_idx ON report_sku_daily (product_id, day);
 
--- Orders per hour of the seller's clock.
+-- Orders per hour of the seller's clock, per channel, location and carrier of the
+-- order's first shipment ('' before it has one), as in report_sales_daily.
 CREATE TABLE report_hour_daily (
     day         TEXT NOT NULL,
     hour        BIGINT NOT NULL,
     channel_id  TEXT NOT NULL,
     location_id TEXT NOT NULL,
+    carrier     TEXT NOT NULL,
     orders      BIGINT NOT NULL,
-    PRIMARY KEY (day, hour, channel_id, location_id)
+    PRIMARY KEY (day, hour, channel_id, location_id, carrier)
 );

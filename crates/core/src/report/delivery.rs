@@ -24,6 +24,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use super::rate;
 use super::record::{OrderRecord, ShipmentRecord};
 use super::sales::NONE;
 use crate::shipment::DeliveryPerformance;
@@ -318,11 +319,6 @@ fn group_figures(group: &str, cells: &[&DeliveryCell], ship: &[&ShipTimeCell]) -
         p95: percentile(&hours, 95),
     };
     g
-}
-
-/// `part / whole`, `None` when `whole` is 0.
-pub fn rate(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// The delivery report of a period from its summed roll-up counts.

@@ -15,22 +15,28 @@
 //! - `delivery`: promised vs actual delivery per shipment (days late, whose fault,
 //!   hours to ship).
 //! - `perfect`: the perfect order rate and the orders that failed it.
+//! - `channel`: the channel performance report's figures, totals and comparisons.
+//! - `time_of_order`: the hour × weekday grid and the daily orders with their peaks.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+mod channel;
 mod delivery;
 mod filter;
 mod perfect;
 mod record;
 mod sales;
+mod time_of_order;
 
+pub use channel::*;
 pub use delivery::*;
 pub use filter::*;
 pub use perfect::*;
 pub use record::*;
 pub use sales::*;
+pub use time_of_order::*;
 
 /// The roll-up rows of one day, every table's. The store replaces a day's rows with
 /// these in one transaction.
@@ -78,6 +84,22 @@ pub fn day_bounds(day: Date, tz: &TimeZone) -> Option<(Timestamp, Timestamp)> {
         .ok()?
         .timestamp();
     Some((start, next))
+}
+
+/// `part / whole`, rounded to 4 places (a rate shown as a percentage with two
+/// decimals); `None` when `whole` is 0. Every rate in every report is this one.
+pub fn rate(part: i64, whole: i64) -> Option<f64> {
+    if whole == 0 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let r = part as f64 / whole as f64;
+    Some(round4(r))
+}
+
+/// `x` rounded to 4 decimal places.
+pub fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }
 
 /// The time zone reports are cut in when none was set.

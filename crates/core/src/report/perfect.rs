@@ -20,8 +20,9 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::delivery::{LateCause, lateness, rate};
+use super::delivery::{LateCause, lateness};
 use super::filter::Bucket;
+use super::rate;
 use super::record::{EventRecord, OrderRecord};
 use super::sales::{order_carrier, order_location, return_counts};
 use crate::connector::CHANNEL_ACTOR_PREFIX;

@@ -90,6 +90,16 @@ pub struct SkuFigures {
     pub returned_units: i64,
 }
 
+impl SkuFigures {
+    pub fn add(&mut self, other: &SkuFigures) {
+        self.orders += other.orders;
+        self.units += other.units;
+        self.revenue += other.revenue;
+        self.cancelled_units += other.cancelled_units;
+        self.returned_units += other.returned_units;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkuRow {
     pub key: SkuKey,
@@ -104,6 +114,9 @@ pub struct HourKey {
     pub hour: i8,
     pub channel_id: String,
     pub location_id: String,
+    /// The carrier of the order's first shipment that has one (blank until then), as in
+    /// `SalesKey`, so the time-of-order report takes the carrier filter.
+    pub carrier: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +252,7 @@ pub(super) fn hour_rows(day: Date, tz: &TimeZone, orders: &[OrderRecord]) -> Vec
             hour: order.placed_at.to_zoned(tz.clone()).hour(),
             channel_id: order.channel_id.clone(),
             location_id: order_location(order).to_owned(),
+            carrier: order_carrier(order).to_owned(),
         };
         *cells.entry(key).or_default() += 1;
     }

@@ -250,3 +250,58 @@ fn a_filter_defaults_to_the_last_30_days_and_names_each_bad_parameter() {
     );
     assert_eq!(Bucket::Month.start(date(2026, 12, 6)), date(2026, 12, 1));
 }
+
+fn period(from: jiff::civil::Date, to: jiff::civil::Date) -> ReportFilter {
+    ReportFilter {
+        from,
+        to,
+        channel: None,
+        location: None,
+        carrier: None,
+        sku: None,
+    }
+}
+
+#[test]
+fn channel_figures_rates_refunds_and_returns_by_hand() {
+    // Three web orders on 2 Nov: gross 10000, discount 500, refunded 1000, cancelled 0,
+    // net 8500; one returned, none cancelled whole.
+    let day = ChannelDay {
+        day: date(2026, 11, 2),
+        channel: "web".into(),
+        currency: "GBP".into(),
+        sales: SalesFigures {
+            orders: 3,
+            units: 4,
+            gross: 10000,
+            discount: 500,
+            refunded: 1000,
+            net: 8500,
+            returned_orders: 1,
+            ..SalesFigures::default()
+        },
+        ..ChannelDay::default()
+    };
+    let f = period(date(2026, 11, 2), date(2026, 11, 8));
+    let r = channel_performance(&f, Bucket::Week, ChannelSource::Orders, &[day], &[]);
+    let t = &r.totals[0].current;
+    assert_eq!((t.refunded, t.net), (Some(1000), Some(8500)));
+    assert_eq!(t.average_order_value, Some(2833), "8500 / 3 = 2833.33");
+    assert_eq!(t.discount_share, Some(0.05));
+    assert_eq!(t.return_rate, Some(0.3333));
+    assert_eq!(t.cancellation_rate, Some(0.0));
+    assert_eq!(
+        (r.previous_from, r.previous_to),
+        (date(2026, 10, 26), date(2026, 11, 1))
+    );
+    assert_eq!(r.totals[0].previous.return_rate, None, "no orders before");
+}
+
+#[test]
+fn a_peak_is_half_again_its_baseline_and_three_orders_more() {
+    assert!(is_peak(3, 0.0));
+    assert!(!is_peak(2, 0.0), "not 3 more");
+    assert!(is_peak(15, 10.0));
+    assert!(!is_peak(14, 10.0), "not 1.5 times");
+    assert!(is_peak(7, 4.0), "1.75 times and exactly 3 more");
+}

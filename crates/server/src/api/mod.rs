@@ -193,6 +193,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::delivery::delivery))
         .routes(routes!(reports::perfect::perfect_orders))
         .routes(routes!(reports::perfect::perfect_order_failures))
+        .routes(routes!(reports::channel_performance::channel_performance))
+        .routes(routes!(reports::time_of_order::time_of_order))
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))

@@ -185,6 +185,8 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/reports/delivery", &["get"]),
     ("/api/v1/reports/perfect-orders", &["get"]),
     ("/api/v1/reports/perfect-orders/failures", &["get"]),
+    ("/api/v1/reports/channel-performance", &["get"]),
+    ("/api/v1/reports/time-of-order", &["get"]),
     ("/api/v1/events", &["get"]),
     ("/api/v1/feedback", &["get"]),
     ("/api/v1/feedback/summary", &["get"]),

@@ -22,6 +22,7 @@ mod delivery;
 mod load;
 mod perfect;
 mod quality_rows;
+mod read;
 mod rows;
 mod scope;
 

@@ -28,7 +28,7 @@ const SALES: &str = "INSERT INTO report_sales_daily (day, channel_id, location_i
                      orders, units, gross, discount, cancelled, refunded, net, cancelled_orders, returned_orders) VALUES ";
 const SKUS: &str = "INSERT INTO report_sku_daily (day, product_id, channel_id, location_id, currency, orders, units, \
                     revenue, cancelled_units, returned_units) VALUES ";
-const HOURS: &str = "INSERT INTO report_hour_daily (day, hour, channel_id, location_id, orders) VALUES ";
+const HOURS: &str = "INSERT INTO report_hour_daily (day, hour, channel_id, location_id, carrier, orders) VALUES ";
 
 /// Replaces the rows of `day` in every table with `rollup`'s.
 pub(crate) async fn replace_day(conn: &mut Link, day: Date, rollup: &DayRollup) -> StoreResult<()> {
@@ -92,6 +92,7 @@ pub(crate) async fn replace_day(conn: &mut Link, day: Date, rollup: &DayRollup) 
                 Arg::Int(i64::from(r.key.hour)),
                 Arg::Text(r.key.channel_id.clone()),
                 Arg::Text(r.key.location_id.clone()),
+                Arg::Text(r.key.carrier.clone()),
                 Arg::Int(r.orders),
             ]
         })
@@ -100,11 +101,11 @@ pub(crate) async fn replace_day(conn: &mut Link, day: Date, rollup: &DayRollup) 
     quality_rows::insert(conn, rollup).await
 }
 
-fn text(row: &Row, col: &str) -> StoreResult<String> {
+pub(super) fn text(row: &Row, col: &str) -> StoreResult<String> {
     Ok(row.try_get::<String, _>(col)?)
 }
 
-fn int(row: &Row, col: &str) -> StoreResult<i64> {
+pub(super) fn int(row: &Row, col: &str) -> StoreResult<i64> {
     Ok(row.try_get::<i64, _>(col)?)
 }
 
@@ -182,6 +183,7 @@ pub(crate) async fn stored_day(store: &Store, day: Date) -> StoreResult<DayRollu
                 hour,
                 channel_id: text(&r, "channel_id")?,
                 location_id: text(&r, "location_id")?,
+                carrier: text(&r, "carrier")?,
             },
             orders: int(&r, "orders")?,
         });

@@ -147,6 +147,16 @@ fn api_enums() -> Vec<(String, Spellings)> {
             reads: None,
         },
     ));
+    {
+        use switchyard_core::report::ChannelSource as S;
+        enums.push((
+            S::name().into_owned(),
+            Spellings {
+                written: written(&[S::Orders, S::Sku]),
+                reads: None,
+            },
+        ));
+    }
     enums
 }
 

@@ -16,6 +16,9 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(110, 110, 110),
 ];
 
+/// The colour of marked points.
+const MARK: RGBColor = RGBColor(200, 30, 30);
+
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ChartError(String);
@@ -45,6 +48,18 @@ fn axis_top(max: f64) -> f64 {
 
 /// Lines over `labels` (e.g. days), one per series, with a legend.
 pub fn line_chart(title: &str, y_label: &str, labels: &[String], series: &[Series]) -> Result<String, ChartError> {
+    line_chart_marked(title, y_label, labels, series, &[])
+}
+
+/// A line chart with the first series' points at `marked` (x indexes) ringed and
+/// named "peak" in the legend.
+pub fn line_chart_marked(
+    title: &str,
+    y_label: &str,
+    labels: &[String],
+    series: &[Series],
+    marked: &[usize],
+) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -80,7 +95,19 @@ pub fn line_chart(title: &str, y_label: &str, labels: &[String], series: &[Serie
                 .label(s.name.clone())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
         }
-        if series.len() > 1 {
+        let first: &[Option<f64>] = series.first().map_or(&[], |s| s.values.as_slice());
+        let rings: Vec<(usize, f64)> = marked
+            .iter()
+            .filter_map(|x| first.get(*x).copied().flatten().map(|v| (*x, v)))
+            .collect();
+        if !rings.is_empty() {
+            let mark = MARK.stroke_width(2);
+            chart
+                .draw_series(rings.into_iter().map(|p| Circle::new(p, 6, mark)))?
+                .label("peak")
+                .legend(move |(x, y)| Circle::new((x + 9, y), 5, mark));
+        }
+        if series.len() > 1 || !marked.is_empty() {
             chart
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.85))
@@ -124,6 +151,77 @@ pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<S
             bar.set_margin(0, 0, 6, 6);
             bar
         }))?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// A grid of counts, a cell per row × column, darker the more (white at 0), with each
+/// cell's count written in it.
+pub fn heatmap(
+    title: &str,
+    row_labels: &[String],
+    col_labels: &[String],
+    values: &[Vec<i64>],
+) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE)?;
+        let max = values.iter().flatten().copied().max().unwrap_or(0).max(1);
+        let (rows, cols) = (row_labels.len().max(1), col_labels.len().max(1));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d((0..cols).into_segmented(), (0..rows).into_segmented())?;
+        let label = |labels: &[String], v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(cols)
+            .y_labels(rows)
+            .x_label_formatter(&|v| label(col_labels, v))
+            // Rows top-down: the first row label at the top.
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => rows
+                    .checked_sub(1 + *i)
+                    .map(|r| label(row_labels, &SegmentValue::CenterOf(r)))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .draw()?;
+        let base = colour(0);
+        let cells = values
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| row.iter().enumerate().map(move |(c, v)| (r, c, *v)));
+        for (r, c, v) in cells {
+            let Some(y) = rows.checked_sub(1 + r) else {
+                continue;
+            };
+            #[allow(clippy::cast_precision_loss)]
+            let share = v as f64 / max as f64;
+            let fill = base.mix(share.clamp(0.0, 1.0)).filled();
+            let corners = [
+                (SegmentValue::Exact(c), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1)),
+            ];
+            chart.draw_series([Rectangle::new(corners.clone(), fill)])?;
+            chart.draw_series([Rectangle::new(corners, RGBColor(225, 225, 225).stroke_width(1))])?;
+            if v > 0 {
+                let ink = if share > 0.5 { WHITE } else { BLACK };
+                chart.draw_series([Text::new(
+                    v.to_string(),
+                    (SegmentValue::CenterOf(c), SegmentValue::CenterOf(y)),
+                    ("sans-serif", 11).into_font().color(&ink),
+                )])?;
+            }
+        }
         root.present()?;
     }
     Ok(svg)
@@ -230,29 +328,33 @@ mod tests {
     }
 
     #[test]
-    fn a_stacked_bar_chart_names_its_bars_and_layers() {
-        let labels = ["ups".to_owned(), "dpd".to_owned()];
-        let series = [
-            Series {
-                name: "On time".into(),
-                values: vec![Some(6.0), Some(1.0)],
-            },
-            Series {
-                name: "Carrier late".into(),
-                values: vec![Some(2.0), None],
-            },
-        ];
-        let svg = stacked_bar_chart("Deliveries by carrier", "shipments", &labels, &series).unwrap();
-        for text in ["Deliveries by carrier", "ups", "dpd", "On time", "Carrier late"] {
-            assert!(svg.contains(text), "{text} missing");
-        }
-    }
-
-    #[test]
     fn a_bar_chart_draws_a_bar_per_value_even_with_nothing_to_show() {
         let bars = [("ups".to_owned(), 0.9), ("dpd".to_owned(), 0.75)];
         let svg = bar_chart("On time by carrier", "share", &bars).unwrap();
         assert!(svg.contains("ups") && svg.contains("dpd"));
         assert!(bar_chart("Nothing", "orders", &[]).unwrap().starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_heatmap_names_its_rows() {
+        let rows: Vec<String> = ["Mon", "Tue"].map(String::from).to_vec();
+        let cols: Vec<String> = ["0", "1", "2"].map(String::from).to_vec();
+        let svg = heatmap("Orders by hour", &rows, &cols, &[vec![0, 7, 0], vec![3, 0, 0]]).unwrap();
+        for text in ["Orders by hour", "Mon", "Tue"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+        assert!(heatmap("Nothing", &[], &[], &[]).unwrap().starts_with("<svg"));
+    }
+
+    #[test]
+    fn marked_points_are_ringed_and_named_in_the_legend() {
+        let labels: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let series = [Series {
+            name: "orders".into(),
+            values: vec![Some(1.0), Some(9.0), Some(2.0)],
+        }];
+        let svg = line_chart_marked("Orders", "orders", &labels, &series, &[1]).unwrap();
+        assert!(svg.contains("peak"));
+        assert_eq!(svg.matches("<circle").count(), 2, "the ring and its legend mark");
     }
 }

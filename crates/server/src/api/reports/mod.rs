@@ -8,9 +8,11 @@
 //! have core compute the figures, then `respond` with the value, its `Table` and its
 //! chart. Adding a report is one module here like `channel_performance`.
 
+pub mod channel_performance;
 pub mod chart;
 pub mod delivery;
 pub mod perfect;
+pub mod time_of_order;
 
 use axum::Json;
 use axum::http::header;

@@ -148,6 +148,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/reports/delivery", Needs(Read)),
     ("GET", "/api/v1/reports/perfect-orders", Needs(Read)),
     ("GET", "/api/v1/reports/perfect-orders/failures", Needs(Read)),
+    ("GET", "/api/v1/reports/channel-performance", Needs(Read)),
+    ("GET", "/api/v1/reports/time-of-order", Needs(Read)),
     ("GET", "/api/v1/events", Needs(Read)),
     ("GET", "/api/v1/feedback", Needs(Read)),
     ("GET", "/api/v1/feedback/summary", Needs(Read)),
