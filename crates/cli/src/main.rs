@@ -5,6 +5,7 @@ mod channel;
 mod config;
 mod delivery;
 mod demo;
+mod forecast;
 mod import;
 mod logging;
 mod mail;
@@ -112,6 +113,9 @@ enum Command {
     /// The report roll-ups: rebuild them, or set the time zone they are cut in.
     #[command(subcommand)]
     Reports(reports::ReportsCommand),
+    /// Demand forecasts per SKU from a daily-sales CSV, and their backtest.
+    #[command(subcommand)]
+    Forecast(forecast::ForecastCommand),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -462,6 +466,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             return code;
         }
+        Command::Forecast(command) => forecast::run(command)?,
         Command::Check => {
             let store = open(&cli.database_url).await?;
             let report = store.check().await?;

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod connector;
 pub mod delivery;
 pub mod feedback;
+pub mod forecast;
 pub mod id;
 pub mod idempotency;
 pub mod inventory;
