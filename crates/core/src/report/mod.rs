@@ -12,14 +12,18 @@
 //!   returns, claims and the events that matter here).
 //! - `sales`: the channel performance, SKU and hour-of-day roll-ups.
 //! - `filter`: the filters every report takes (period, channel, location, carrier, SKU).
+//! - `demand`: the daily demand histories the stored forecasts are made from.
+//! - `stock`: the stock-per-location report.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+pub mod demand;
 mod filter;
 mod record;
 mod sales;
+pub mod stock;
 
 pub use filter::*;
 pub use record::*;
@@ -69,3 +73,5 @@ pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod stock_tests;
