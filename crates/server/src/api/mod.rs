@@ -8,6 +8,7 @@ pub mod documents;
 pub mod emails;
 pub mod events;
 pub mod feedback;
+pub mod forecasts;
 pub mod fulfilment;
 pub mod imports;
 pub mod inventory;
@@ -181,6 +182,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::list_claims))
         .routes(routes!(returns::list_quarantine))
         .routes(routes!(returns::returns_report))
+        .routes(routes!(reports::stock::stock_report))
+        .routes(routes!(forecasts::get_forecast))
+        .routes(routes!(forecasts::refresh_forecasts))
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))

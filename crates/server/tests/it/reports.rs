@@ -2,6 +2,8 @@
 //! order; the sweep recomputes its day), `check` finds roll-ups that differ from a
 //! recount, and a rebuild mends them.
 
+mod stock;
+
 use serde_json::json;
 use switchyard_store::db;
 

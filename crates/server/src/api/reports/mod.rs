@@ -9,6 +9,7 @@
 //! chart. Adding a report is one module here like `channel_performance`.
 
 pub mod chart;
+pub mod stock;
 
 use axum::Json;
 use axum::http::header;
