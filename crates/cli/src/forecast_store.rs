@@ -19,10 +19,7 @@ pub enum ForecastCli {
 pub async fn refresh(store: &Store) -> anyhow::Result<()> {
     store.refresh_reports().await?;
     match store.refresh_forecasts().await? {
-        Some(done) => println!(
-            "forecast {} SKU(s): {} forecast(s) stored",
-            done.skus, done.forecasts
-        ),
+        Some(done) => println!("forecast {} SKU(s): {} forecast(s) stored", done.skus, done.forecasts),
         None => anyhow::bail!("another refresh of the forecasts is running; try again when it ends"),
     }
     Ok(())

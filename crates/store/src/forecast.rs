@@ -98,11 +98,10 @@ impl Store {
         let result = async {
             if only_if_due {
                 // Another worker may have finished between the check and the lease.
-                let made_for: Option<String> =
-                    db::query_scalar("SELECT made_for FROM forecast_setting WHERE id = 1")
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .flatten();
+                let made_for: Option<String> = db::query_scalar("SELECT made_for FROM forecast_setting WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten();
                 if made_for.is_some_and(|d| d >= today.to_string()) {
                     return Ok(None);
                 }
@@ -189,9 +188,10 @@ impl Store {
             });
         }
         let mut first_sales = BTreeMap::new();
-        for r in db::query("SELECT product_id, MIN(day) AS first FROM report_sku_daily WHERE units > 0 GROUP BY product_id")
-            .fetch_all(&self.pool)
-            .await?
+        for r in
+            db::query("SELECT product_id, MIN(day) AS first FROM report_sku_daily WHERE units > 0 GROUP BY product_id")
+                .fetch_all(&self.pool)
+                .await?
         {
             let first = crate::report::parse_day(&r.try_get::<String, _>("first")?)?;
             first_sales.insert(r.try_get::<String, _>("product_id")?, first);

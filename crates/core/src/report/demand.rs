@@ -126,7 +126,10 @@ pub fn demand_histories(
         if first > last {
             continue;
         }
-        let days: Vec<Date> = first.series(jiff::Span::new().days(1)).take_while(|d| *d <= last).collect();
+        let days: Vec<Date> = first
+            .series(jiff::Span::new().days(1))
+            .take_while(|d| *d <= last)
+            .collect();
         let series = |by_day: &BTreeMap<Date, f64>, weight: f64, into: &mut Vec<f64>| {
             for (slot, day) in into.iter_mut().zip(&days) {
                 *slot += by_day.get(day).copied().unwrap_or(0.0) * weight;

@@ -72,6 +72,6 @@ pub fn day_bounds(day: Date, tz: &TimeZone) -> Option<(Timestamp, Timestamp)> {
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod stock_tests;
+#[cfg(test)]
+mod tests;

@@ -210,11 +210,7 @@ pub fn stock_report(
                 *sum = sum.checked_add(v).unwrap_or(*sum);
             }
             let on_hand = rows.iter().map(|r| r.on_hand).sum();
-            let demand_units = shipped
-                .iter()
-                .filter(|d| d.key == location)
-                .map(|d| d.units)
-                .sum();
+            let demand_units = shipped.iter().filter(|d| d.key == location).map(|d| d.units).sum();
             LocationTotal {
                 location: location.to_owned(),
                 country: rows.first().map(|r| r.country.clone()).unwrap_or_default(),

@@ -33,7 +33,10 @@ fn kits_reach_their_components_and_unshipped_units_follow_shipped_shares() {
         row(date(2026, 3, 2), "BOX", "LON", 1),
         row(date(2026, 3, 3), "TEE", "", 4),
     ];
-    let firsts = BTreeMap::from([("TEE".to_owned(), date(2026, 3, 1)), ("BOX".to_owned(), date(2026, 3, 2))]);
+    let firsts = BTreeMap::from([
+        ("TEE".to_owned(), date(2026, 3, 1)),
+        ("BOX".to_owned(), date(2026, 3, 2)),
+    ]);
     let h = demand_histories(&rows, &kits, &firsts, window);
     // No history for the kit; TEE total, LON (5 of 6 shipped), NYC (1 of 6).
     assert_eq!(h.len(), 3, "{h:?}");
@@ -87,7 +90,10 @@ fn cover_value_and_dead_stock() {
     assert_eq!(r.days_since_receipt, Some(10));
     assert!(r.dead_stock, "last sold 38 days ago: dead after 30");
     assert!(!stock_row(&facts(10, 2), today, 60).dead_stock, "not after 60");
-    assert!(!stock_row(&facts(0, 0), today, 30).dead_stock, "nothing on hand is not dead stock");
+    assert!(
+        !stock_row(&facts(0, 0), today, 30).dead_stock,
+        "nothing on hand is not dead stock"
+    );
     let mut none = facts(10, 2);
     none.forecast = Some(vec![0.0; 56]);
     assert_eq!(stock_row(&none, today, 30).days_of_cover, None, "no demand, no cover");
@@ -101,12 +107,24 @@ fn shares_per_location_and_country() {
     us.country = "US".into();
     let rows = [facts(10, 0), us];
     let shipped = [
-        DemandUnits { key: "LON".into(), units: 3 },
-        DemandUnits { key: "NYC".into(), units: 1 },
+        DemandUnits {
+            key: "LON".into(),
+            units: 3,
+        },
+        DemandUnits {
+            key: "NYC".into(),
+            units: 1,
+        },
     ];
     let ordered = [
-        DemandUnits { key: "GB".into(), units: 1 },
-        DemandUnits { key: "US".into(), units: 3 },
+        DemandUnits {
+            key: "GB".into(),
+            units: 1,
+        },
+        DemandUnits {
+            key: "US".into(),
+            units: 3,
+        },
     ];
     let period = StockPeriod {
         from: date(2026, 2, 10),
@@ -116,7 +134,10 @@ fn shares_per_location_and_country() {
     };
     let r = stock_report(&rows, &shipped, &ordered, period);
     let lon = &r.locations[0];
-    assert_eq!((lon.location.as_str(), lon.stock_share, lon.demand_share), ("LON", Some(0.25), Some(0.75)));
+    assert_eq!(
+        (lon.location.as_str(), lon.stock_share, lon.demand_share),
+        ("LON", Some(0.25), Some(0.75))
+    );
     let us = r.countries.iter().find(|c| c.country == "US").unwrap();
     assert_eq!((us.demand_share, us.stock_share), (Some(0.75), Some(0.75)));
     assert_eq!(lon.stock_value[0].amount, 4500);

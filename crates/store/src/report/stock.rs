@@ -157,9 +157,10 @@ impl Store {
     /// The day each product (kits' components through their kits) last sold.
     async fn last_sales(&self) -> StoreResult<BTreeMap<String, jiff::civil::Date>> {
         let mut rows = Vec::new();
-        for r in db::query("SELECT product_id, MAX(day) AS last FROM report_sku_daily WHERE units > 0 GROUP BY product_id")
-            .fetch_all(&self.pool)
-            .await?
+        for r in
+            db::query("SELECT product_id, MAX(day) AS last FROM report_sku_daily WHERE units > 0 GROUP BY product_id")
+                .fetch_all(&self.pool)
+                .await?
         {
             rows.push(demand::DemandRow {
                 day: parse_day(&r.try_get::<String, _>("last")?)?,
@@ -178,7 +179,12 @@ impl Store {
 
     /// Units per `column` of `table` in the scope's period (and channel; the SKU too in
     /// the SKU roll-up, which has one).
-    async fn period_demand(&self, scope: &Scope, table: &'static str, column: &'static str) -> StoreResult<Vec<DemandUnits>> {
+    async fn period_demand(
+        &self,
+        scope: &Scope,
+        table: &'static str,
+        column: &'static str,
+    ) -> StoreResult<Vec<DemandUnits>> {
         let mut sql = Sql::new(&format!(
             "SELECT {column} AS k, CAST(SUM(units) AS BIGINT) AS units FROM {table} WHERE day >= "
         ));

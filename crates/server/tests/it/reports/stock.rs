@@ -89,8 +89,16 @@ async fn forecasts_and_the_stock_report(app: &TestApp) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["location"], "LON");
     let expected = forecast(&[2.0, 1.0], 56);
-    assert!(close(&r.body["days"][0]["mean"], expected.days[0].mean), "{}", r.body["days"][0]);
-    assert_eq!(app.get("/api/v1/forecasts?sku=BOX").await.status, 404, "a kit has no forecast");
+    assert!(
+        close(&r.body["days"][0]["mean"], expected.days[0].mean),
+        "{}",
+        r.body["days"][0]
+    );
+    assert_eq!(
+        app.get("/api/v1/forecasts?sku=BOX").await.status,
+        404,
+        "a kit has no forecast"
+    );
     assert_eq!(app.get("/api/v1/forecasts?sku=OLD").await.status, 404, "never sold");
     assert_eq!(app.get("/api/v1/forecasts?sku=MUG&location=LON").await.status, 404);
     let r = app.get("/api/v1/forecasts?location=NOPE").await;
@@ -109,7 +117,13 @@ async fn forecasts_and_the_stock_report(app: &TestApp) {
     // sold yesterday; 17 available over the LON forecast's daily demand.
     let tee = row(report, "TEE", "LON");
     assert_eq!(
-        (&tee["on_hand"], &tee["reserved"], &tee["available"], &tee["inbound"], &tee["quarantined"]),
+        (
+            &tee["on_hand"],
+            &tee["reserved"],
+            &tee["available"],
+            &tee["inbound"],
+            &tee["quarantined"]
+        ),
         (&json!(20), &json!(3), &json!(17), &json!(0), &json!(0))
     );
     assert_eq!(tee["stock_value"], Value::Null);
@@ -134,35 +148,50 @@ async fn forecasts_and_the_stock_report(app: &TestApp) {
     let lon = locations.iter().find(|l| l["location"] == "LON").unwrap();
     let nyc = locations.iter().find(|l| l["location"] == "NYC").unwrap();
     assert_eq!((&lon["on_hand"], &lon["demand_units"]), (&json!(40), &json!(2)));
-    assert!(close(&lon["stock_share"], 0.4) && close(&lon["demand_share"], 1.0), "{lon}");
-    assert!(close(&nyc["stock_share"], 0.6) && close(&nyc["demand_share"], 0.0), "{nyc}");
+    assert!(
+        close(&lon["stock_share"], 0.4) && close(&lon["demand_share"], 1.0),
+        "{lon}"
+    );
+    assert!(
+        close(&nyc["stock_share"], 0.6) && close(&nyc["demand_share"], 0.0),
+        "{nyc}"
+    );
     assert_eq!(nyc["stock_value"], json!([{"amount": 1500, "currency": "GBP"}]));
     // Countries: every unit ordered (2 + 1 BOX + 1) went to GB, which holds 40 %.
     let countries = report["countries"].as_array().unwrap();
     let gb = countries.iter().find(|c| c["country"] == "GB").unwrap();
     let us = countries.iter().find(|c| c["country"] == "US").unwrap();
     assert_eq!((&gb["demand_units"], &gb["stock_units"]), (&json!(4), &json!(40)));
-    assert!(close(&gb["demand_share"], 1.0) && close(&gb["stock_share"], 0.4), "{gb}");
-    assert!(close(&us["demand_share"], 0.0) && close(&us["stock_share"], 0.6), "{us}");
+    assert!(
+        close(&gb["demand_share"], 1.0) && close(&gb["stock_share"], 0.4),
+        "{gb}"
+    );
+    assert!(
+        close(&us["demand_share"], 0.0) && close(&us["stock_share"], 0.6),
+        "{us}"
+    );
     // With 3 days, MUG (sold 2 days ago) is not dead.
     let r = app.get("/api/v1/reports/stock?dead_days=3&location=LON").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["rows"].as_array().unwrap().len(), 2);
     assert_eq!(row(&r.body, "MUG", "LON")["dead_stock"], false);
 
-    // CSV: a header and one row per SKU × location; SVG: a chart.
+    // CSV: a header and one row per SKU × location (dead after the default 90 days:
+    // not yet); SVG: a chart.
     let r = app.get("/api/v1/reports/stock?format=csv&sku=OLD").await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.text,
         "sku,location,country,on_hand,reserved,available,inbound,quarantined,stock_value,currency,daily_demand,\
-         days_of_cover,days_since_receipt,dead_stock\nOLD,NYC,US,5,0,5,0,0,1500,GBP,,,2,true\n"
+         days_of_cover,days_since_receipt,dead_stock\nOLD,NYC,US,5,0,5,0,0,1500,GBP,,,2,false\n"
     );
     let r = app.get("/api/v1/reports/stock?format=svg").await;
     assert_eq!(r.status, 200);
     assert!(r.text.contains("<svg"), "{}", r.text);
     // Bad parameters are named together.
-    let r = app.get("/api/v1/reports/stock?dead_days=0&from=soon&location=NOPE").await;
+    let r = app
+        .get("/api/v1/reports/stock?dead_days=0&from=soon&location=NOPE")
+        .await;
     r.problem(422, "validation_failed");
     let mut fields = r.invalid_fields();
     fields.sort();
