@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Allowed, ApiQuery, perm};
+use crate::extract::{Allowed, ApiJson, ApiQuery, perm};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -62,12 +62,18 @@ pub async fn get_forecast(
     }
 }
 
+/// The refresh's body: an empty JSON object (nothing to choose yet).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {}
+
 /// Make every forecast now
 ///
 /// Reads the last year of daily demand per SKU and per SKU × location (kits through
 /// their components) and stores a forecast of each. Answers with how many SKUs were
 /// forecast. 409 while another refresh runs.
 #[utoipa::path(post, path = "/api/v1/forecasts/refresh", tag = "reports",
+    request_body(content = RefreshRequest, example = json!({})),
     responses(
         (status = 200, description = "The forecasts were made", body = ForecastRefresh,
             example = json!({"skus": 42, "forecasts": 97})),
@@ -76,6 +82,7 @@ pub async fn get_forecast(
 pub async fn refresh_forecasts(
     _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
+    ApiJson(_): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<ForecastRefresh>> {
     match s.store.refresh_forecasts().await? {
         Some(done) => Ok(Json(done)),
