@@ -82,7 +82,7 @@ pub struct RefreshRequest {}
 pub async fn refresh_forecasts(
     _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    ApiJson(_): ApiJson<RefreshRequest>,
+    ApiJson(_body): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<ForecastRefresh>> {
     match s.store.refresh_forecasts().await? {
         Some(done) => Ok(Json(done)),
