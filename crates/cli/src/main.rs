@@ -6,6 +6,7 @@ mod config;
 mod delivery;
 mod demo;
 mod forecast;
+mod forecast_store;
 mod import;
 mod logging;
 mod mail;
@@ -123,9 +124,10 @@ enum Command {
     /// Reorder suggestions: backtest the policy over a demand history.
     #[command(subcommand)]
     Replenish(replenish::ReplenishCommand),
-    /// Demand forecasts per SKU from a daily-sales CSV, and their backtest.
+    /// Demand forecasts per SKU from a daily-sales CSV, and their backtest; `refresh`
+    /// makes the stored forecasts now.
     #[command(subcommand)]
-    Forecast(forecast::ForecastCommand),
+    Forecast(forecast_store::ForecastCli),
     /// Verify the inventory ledger and reservations; exits 1 on any discrepancy.
     Check,
     /// Print the OpenAPI document of the HTTP API.
@@ -501,7 +503,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             return code;
         }
-        Command::Forecast(command) => forecast::run(command)?,
+        Command::Forecast(forecast_store::ForecastCli::File(command)) => forecast::run(command)?,
+        Command::Forecast(forecast_store::ForecastCli::Refresh) => {
+            let store = open(&cli.database_url).await?;
+            let done = forecast_store::refresh(&store).await;
+            store.close().await;
+            done?;
+        }
         Command::Check => {
             let store = open(&cli.database_url).await?;
             let report = store.check().await?;

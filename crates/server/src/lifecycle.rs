@@ -96,10 +96,12 @@ enum Step {
     Channels,
     /// Last, so the roll-ups take in what the steps before changed.
     Reports,
+    /// Makes the demand forecasts once a day of the seller's calendar.
+    Forecasts,
 }
 
 impl Step {
-    const ALL: [Step; 12] = [
+    const ALL: [Step; 13] = [
         Step::Payments,
         Step::IdempotencyKeys,
         Step::Deliveries,
@@ -112,6 +114,7 @@ impl Step {
         Step::RunningLate,
         Step::Channels,
         Step::Reports,
+        Step::Forecasts,
     ];
 
     async fn run(self, state: &AppState) {
@@ -148,6 +151,10 @@ impl Step {
             Step::Reports => (
                 store.refresh_reports().await,
                 "brought report roll-ups up to date (days)",
+            ),
+            Step::Forecasts => (
+                store.refresh_forecasts_if_due().await.map(|r| r.map_or(0, |r| r.skus)),
+                "made the demand forecasts (SKUs)",
             ),
             Step::Channels => match crate::channels::poll::poll_due(state).await {
                 Ok(n) => (Ok(n), "took orders and changes polled from channels"),

@@ -58,6 +58,7 @@ pub const KINDS: &[Kind] = &[
     kind("duplicate_sku", 409, "Conflict", "Another product has this SKU."),
     kind("duplicate_tracking_number", 409, "Conflict", "Another shipment has this tracking number."),
     kind("endpoint_disabled", 409, "Endpoint disabled", "The webhook endpoint is disabled and is sent nothing, a test or a retry included. Enable it first."),
+    kind("forecast_refresh_running", 409, "Refresh running", "Another refresh of the forecasts is running. Try again when it ends."),
     kind("idempotency_key_in_use", 409, "Request in progress", "A request with this `Idempotency-Key` is still running. Retry shortly."),
     kind("idempotency_key_taken_over", 409, "Conflict", "Another run took over this `Idempotency-Key`. Read the resource to see the result."),
     kind("idempotency_response_lost", 409, "Request already applied", "The request with this `Idempotency-Key` was applied but its response was not kept. Read the resource instead of sending the request again."),

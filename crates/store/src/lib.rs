@@ -43,6 +43,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod feedback;
+pub mod forecast;
 pub mod idempotency;
 pub mod inventory;
 mod journal;

@@ -17,6 +17,8 @@
 //! - `perfect`: the perfect order rate and the orders that failed it.
 //! - `channel`: the channel performance report's figures, totals and comparisons.
 //! - `time_of_order`: the hour × weekday grid and the daily orders with their peaks.
+//! - `demand`: the daily demand histories the stored forecasts are made from.
+//! - `stock`: the stock-per-location report.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -24,10 +26,12 @@ use jiff::tz::TimeZone;
 
 mod channel;
 mod delivery;
+pub mod demand;
 mod filter;
 mod perfect;
 mod record;
 mod sales;
+pub mod stock;
 mod time_of_order;
 
 pub use channel::*;
@@ -107,5 +111,7 @@ pub const DEFAULT_TIME_ZONE: &str = "UTC";
 
 #[cfg(test)]
 mod quality_tests;
+#[cfg(test)]
+mod stock_tests;
 #[cfg(test)]
 mod tests;

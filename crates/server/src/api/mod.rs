@@ -8,6 +8,7 @@ pub mod documents;
 pub mod emails;
 pub mod events;
 pub mod feedback;
+pub mod forecasts;
 pub mod fulfilment;
 pub mod imports;
 pub mod inventory;
@@ -195,6 +196,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::perfect::perfect_order_failures))
         .routes(routes!(reports::channel_performance::channel_performance))
         .routes(routes!(reports::time_of_order::time_of_order))
+        .routes(routes!(reports::stock::stock_report))
+        .routes(routes!(forecasts::get_forecast))
+        .routes(routes!(forecasts::refresh_forecasts))
         .routes(routes!(events::list_events))
         .routes(routes!(feedback::list_feedback))
         .routes(routes!(feedback::feedback_summary))

@@ -3,6 +3,7 @@
 //! recount, and a rebuild mends them.
 
 mod sales;
+mod stock;
 
 use serde_json::json;
 use switchyard_store::db;

@@ -25,6 +25,9 @@ mod quality_rows;
 mod read;
 mod rows;
 mod scope;
+pub mod stock;
+
+pub(crate) use rows::parse_day;
 
 pub use perfect::PerfectFailure;
 pub use scope::Scope;
@@ -219,22 +222,7 @@ impl Store {
 
     /// Takes the refresh lease when nobody holds it; returns its token.
     async fn take_report_lease(&self) -> StoreResult<Option<String>> {
-        let token = crate::user::new_token()?;
-        let now = self.now();
-        let until = now.saturating_add(LEASE).unwrap_or(now);
-        let mut tx = self.write().await?;
-        let result = db::query(
-            "UPDATE report_setting SET lease_token = $1, lease_until = $2 \
-             WHERE id = 1 AND (lease_until IS NULL OR lease_until <= $3)",
-        )
-        .bind(token.as_str())
-        .bind(micros(until))
-        .bind(micros(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(StoreError::from);
-        let taken = tx.finish(result).await?.rows_affected() == 1;
-        Ok(taken.then_some(token))
+        self.take_lease("report_setting", LEASE).await
     }
 
     async fn give_back_report_lease(&self, token: &str) -> StoreResult<()> {

@@ -7,6 +7,7 @@ use switchyard_core::auth::Permission;
 use switchyard_core::carrier::{Carrier, Provider};
 use switchyard_core::catalog::{ChannelKind, LocationKind, ShortagePolicy};
 use switchyard_core::delivery::AttemptOutcome;
+use switchyard_core::forecast::Method;
 use switchyard_core::inventory::{AdjustmentReason, MovementKind};
 use switchyard_core::mail::EmailKind;
 use switchyard_core::order::{
@@ -71,6 +72,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         ItemMix,
         LineStatus,
         LocationKind,
+        Method,
         MovementKind,
         OrderEventKind,
         OrderReturnStatus,

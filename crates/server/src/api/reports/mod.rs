@@ -12,6 +12,7 @@ pub mod channel_performance;
 pub mod chart;
 pub mod delivery;
 pub mod perfect;
+pub mod stock;
 pub mod time_of_order;
 
 use axum::Json;
