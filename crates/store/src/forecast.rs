@@ -332,13 +332,13 @@ async fn write_batch(
         }
     }
     insert_rows(
-        &mut **tx,
+        tx,
         "INSERT INTO demand_forecast (product_id, location_id, method, error_sd, history_from, history_days, made_at) VALUES ",
         &heads,
     )
     .await?;
     insert_rows(
-        &mut **tx,
+        tx,
         "INSERT INTO demand_forecast_day (product_id, location_id, day, mean, lo80, hi80, lo95, hi95) VALUES ",
         &days,
     )
