@@ -14,22 +14,15 @@ use switchyard_core::report::{
 use switchyard_core::returns::{ClaimReason, ReturnReason, ReturnStatus};
 use switchyard_core::shipment::ShipmentStatus;
 
+use super::rows::{int, text};
 use crate::Store;
 use crate::db::{self, Row, get_enum, get_opt_time, get_time, micros};
 use crate::error::{StoreError, StoreResult};
 
 const IN_SPAN: &str = "o.placed_at >= $1 AND o.placed_at < $2";
 
-fn text(row: &Row, col: &str) -> StoreResult<String> {
-    Ok(row.try_get::<String, _>(col)?)
-}
-
 fn opt_text(row: &Row, col: &str) -> StoreResult<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(col)?)
-}
-
-fn int(row: &Row, col: &str) -> StoreResult<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
 }
 
 impl Store {

@@ -8,6 +8,7 @@ use switchyard_core::report::{
 };
 
 use super::day_arg;
+use super::rows::{int, text};
 use crate::Store;
 use crate::db::{self, Arg, Link, Row, get_enum, insert_rows};
 use crate::error::StoreResult;
@@ -112,14 +113,6 @@ pub(crate) async fn insert(conn: &mut Link, rollup: &DayRollup) -> StoreResult<(
         })
         .collect();
     insert_rows(conn, FAILURES, &failures).await
-}
-
-fn text(row: &Row, col: &str) -> StoreResult<String> {
-    Ok(row.try_get::<String, _>(col)?)
-}
-
-fn int(row: &Row, col: &str) -> StoreResult<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
 }
 
 fn key(row: &Row, day: Date) -> StoreResult<ShipmentKey> {

@@ -2,10 +2,10 @@
 //! the keys a report does not show. Only the roll-up tables, never the orders.
 
 use jiff::civil::Date;
-use switchyard_core::report::{ChannelDay, HourCount, SalesFigures, SkuFigures};
+use switchyard_core::report::{ChannelDay, HourCount, SkuFigures};
 
 use super::Scope;
-use super::rows::{int, parse_day, text};
+use super::rows::{int, parse_day, sales_figures, text};
 use crate::Store;
 use crate::db::{Arg, Sql};
 use crate::error::{StoreError, StoreResult};
@@ -86,17 +86,7 @@ impl Store {
                     returned_units: int(&r, "returned_units")?,
                 };
             } else {
-                day.sales = SalesFigures {
-                    orders: int(&r, "orders")?,
-                    units: int(&r, "units")?,
-                    gross: int(&r, "gross")?,
-                    discount: int(&r, "discount")?,
-                    cancelled: int(&r, "cancelled")?,
-                    refunded: int(&r, "refunded")?,
-                    net: int(&r, "net")?,
-                    cancelled_orders: int(&r, "cancelled_orders")?,
-                    returned_orders: int(&r, "returned_orders")?,
-                };
+                day.sales = sales_figures(&r)?;
             }
             out.push(day);
         }

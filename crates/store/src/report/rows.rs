@@ -109,6 +109,22 @@ pub(super) fn int(row: &Row, col: &str) -> StoreResult<i64> {
     Ok(row.try_get::<i64, _>(col)?)
 }
 
+/// The channel performance figures of a `report_sales_daily` row (or of a sum of them
+/// under the same column names).
+pub(super) fn sales_figures(r: &Row) -> StoreResult<SalesFigures> {
+    Ok(SalesFigures {
+        orders: int(r, "orders")?,
+        units: int(r, "units")?,
+        gross: int(r, "gross")?,
+        discount: int(r, "discount")?,
+        cancelled: int(r, "cancelled")?,
+        refunded: int(r, "refunded")?,
+        net: int(r, "net")?,
+        cancelled_orders: int(r, "cancelled_orders")?,
+        returned_orders: int(r, "returned_orders")?,
+    })
+}
+
 /// The days any roll-up table has rows for.
 pub(crate) async fn stored_days(store: &Store) -> StoreResult<Vec<Date>> {
     let union = TABLES.map(|t| format!("SELECT day FROM {t}")).join(" UNION ");
@@ -143,17 +159,7 @@ pub(crate) async fn stored_day(store: &Store, day: Date) -> StoreResult<DayRollu
                 ship_country: text(&r, "ship_country")?,
                 currency: text(&r, "currency")?,
             },
-            figures: SalesFigures {
-                orders: int(&r, "orders")?,
-                units: int(&r, "units")?,
-                gross: int(&r, "gross")?,
-                discount: int(&r, "discount")?,
-                cancelled: int(&r, "cancelled")?,
-                refunded: int(&r, "refunded")?,
-                net: int(&r, "net")?,
-                cancelled_orders: int(&r, "cancelled_orders")?,
-                returned_orders: int(&r, "returned_orders")?,
-            },
+            figures: sales_figures(&r)?,
         });
     }
     for r in read("report_sku_daily").await? {

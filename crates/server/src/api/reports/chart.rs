@@ -119,41 +119,15 @@ pub fn line_chart_marked(
     Ok(svg)
 }
 
-/// Vertical bars, one per `(label, value)`, in the order given.
+/// Vertical bars, one per `(label, value)`, in the order given: a stacked bar chart
+/// of one series.
 pub fn bar_chart(title: &str, y_label: &str, bars: &[(String, f64)]) -> Result<String, ChartError> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let max = bars.iter().fold(0.0_f64, |m, (_, v)| m.max(*v));
-        let n = bars.len().max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..axis_top(max))?;
-        chart
-            .configure_mesh()
-            .y_desc(y_label)
-            .x_labels(n)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => bars.get(*i).map(|(l, _)| l.clone()).unwrap_or_default(),
-                _ => String::new(),
-            })
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
-        chart.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
-            let mut bar = Rectangle::new(
-                [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *v)],
-                colour(0).filled(),
-            );
-            bar.set_margin(0, 0, 6, 6);
-            bar
-        }))?;
-        root.present()?;
-    }
-    Ok(svg)
+    let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
+    let series = [Series {
+        name: y_label.to_owned(),
+        values: bars.iter().map(|(_, v)| Some(*v)).collect(),
+    }];
+    stacked_bar_chart(title, y_label, &labels, &series)
 }
 
 /// A grid of counts, a cell per row × column, darker the more (white at 0), with each
@@ -228,7 +202,7 @@ pub fn heatmap(
 }
 
 /// Stacked bars, one per label, each made of the series' values (bottom first), with a
-/// legend.
+/// legend when there is more than one series.
 pub fn stacked_bar_chart(
     title: &str,
     y_label: &str,
@@ -283,11 +257,13 @@ pub fn stacked_bar_chart(
                 .label(s.name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], fill));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()?;
+        if series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(200, 200, 200))
+                .draw()?;
+        }
         root.present()?;
     }
     Ok(svg)
