@@ -48,7 +48,7 @@ pub use document::{document_common, document_examples};
     modifiers(&BearerAuth),
     security(("api_key" = [])),
     // Referenced by the reports' query parameters, which do not register it.
-    components(schemas(reports::ReportFormat)),
+    components(schemas(reports::ReportFormat, reports::time_of_order::TimeChart)),
     tags(
         (name = "catalog", description = "Products, locations and channels"),
         (name = "inventory", description = "Stock levels and the ledger"),

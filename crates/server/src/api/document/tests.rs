@@ -138,6 +138,13 @@ fn api_enums() -> Vec<(String, Spellings)> {
         },
     ));
     enums.push((
+        crate::api::reports::time_of_order::TimeChart::name().into_owned(),
+        Spellings {
+            written: written(&["grid", "daily"]),
+            reads: Some(reads::<crate::api::reports::time_of_order::TimeChart>),
+        },
+    ));
+    enums.push((
         TrackingOutcomeKind::name().into_owned(),
         Spellings {
             written: written(&[
