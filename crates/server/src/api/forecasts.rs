@@ -82,8 +82,17 @@ pub struct RefreshRequest {}
 pub async fn refresh_forecasts(
     _: Allowed<perm::ManageCatalog>,
     State(s): State<AppState>,
-    ApiJson(_body): ApiJson<RefreshRequest>,
+    ApiJson(body): ApiJson<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<Json<ForecastRefresh>> {
+    // `RefreshRequest` has no fields, and serde would read `[]` as one: the body must be
+    // a JSON object, and an empty one.
+    if let Some(field) = body.keys().next() {
+        return Err(ApiError::validation(vec![switchyard_core::validation::FieldError {
+            field: format!("/{field}"),
+            code: "unknown_field",
+            message: "is not a field of this request".to_owned(),
+        }]));
+    }
     match s.store.refresh_forecasts().await? {
         Some(done) => Ok(Json(done)),
         None => Err(ApiError::new(
