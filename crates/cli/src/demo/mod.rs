@@ -19,7 +19,6 @@ use switchyard_core::catalog::{
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::order::ServiceLevel;
 use switchyard_core::payment::{CaptureMode, PaymentProvider};
-use switchyard_core::purchase::{PurchaseOrderInput, PurchaseOrderLineInput, SupplierInput};
 use switchyard_core::rng::Rng;
 use switchyard_core::routing::SplitPolicy;
 use switchyard_core::routing::zone::ZoneInput;
@@ -296,31 +295,7 @@ async fn populate(store: &Store, size: Size) -> anyhow::Result<()> {
     clock.set(now);
     for (supplier, location, days, lines) in supply::RESTOCK {
         let expected = (now + SignedDuration::from_hours(24 * days)).to_string();
-        let input = PurchaseOrderInput {
-            supplier: Some(SupplierInput {
-                name: Some(supplier.into()),
-                reference: None,
-                email: None,
-            }),
-            location: Some(location.into()),
-            currency: Some("GBP".into()),
-            expected_at: Some(expected),
-            lines: Some(
-                lines
-                    .iter()
-                    .map(|(sku, quantity)| PurchaseOrderLineInput {
-                        sku: Some((*sku).into()),
-                        quantity: Some(*quantity),
-                        unit_cost: None,
-                        expected_at: None,
-                    })
-                    .collect(),
-            ),
-            notes: None,
-        };
-        let draft = input
-            .parse()
-            .map_err(|e| anyhow::anyhow!("demo purchase order: {e:?}"))?;
+        let draft = supply::purchase_order(supplier, location, expected, lines.iter().map(|(sku, q)| (*sku, *q)))?;
         store.create_purchase_order(&draft, ACTOR).await?;
     }
     let st = &history.stats;

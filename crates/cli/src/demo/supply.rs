@@ -11,7 +11,8 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, ToSpan};
 use switchyard_core::inventory::{Quantity, StockCommand};
 use switchyard_core::purchase::{
-    PurchaseOrderInput, PurchaseOrderLineInput, PurchaseReceiptInput, ReceiptLineInput, SupplierInput,
+    PurchaseOrderDraft, PurchaseOrderInput, PurchaseOrderLineInput, PurchaseReceiptInput, ReceiptLineInput,
+    SupplierInput,
 };
 use switchyard_store::inventory::{LevelFilter, MovementContext};
 use switchyard_store::page::PageRequest;
@@ -25,6 +26,38 @@ struct Supplier {
     lead_days: i64,
     spread_days: i64,
     case: i64,
+}
+
+/// A purchase order from `supplier` to `location`, expected at `expected`, of
+/// `(sku, quantity)` lines, checked by core as the API would.
+pub(super) fn purchase_order<'a>(
+    supplier: &str,
+    location: &str,
+    expected: String,
+    lines: impl Iterator<Item = (&'a str, i64)>,
+) -> anyhow::Result<PurchaseOrderDraft> {
+    let input = PurchaseOrderInput {
+        supplier: Some(SupplierInput {
+            name: Some(supplier.into()),
+            reference: None,
+            email: None,
+        }),
+        location: Some(location.into()),
+        currency: Some("GBP".into()),
+        expected_at: Some(expected),
+        lines: Some(
+            lines
+                .map(|(sku, quantity)| PurchaseOrderLineInput {
+                    sku: Some(sku.into()),
+                    quantity: Some(quantity),
+                    unit_cost: None,
+                    expected_at: None,
+                })
+                .collect(),
+        ),
+        notes: None,
+    };
+    input.parse().map_err(|e| anyhow::anyhow!("demo purchase order: {e:?}"))
 }
 
 fn supplier(sku: &str) -> Supplier {
@@ -254,31 +287,12 @@ impl History<'_> {
         let sup = supplier(first);
         let lead = sup.lead_days + freight_days(location);
         let expected = (self.now() + SignedDuration::from_hours(24 * lead)).to_string();
-        let input = PurchaseOrderInput {
-            supplier: Some(SupplierInput {
-                name: Some(name.into()),
-                reference: None,
-                email: None,
-            }),
-            location: Some(location.into()),
-            currency: Some("GBP".into()),
-            expected_at: Some(expected),
-            lines: Some(
-                lines
-                    .iter()
-                    .map(|(sku, quantity)| PurchaseOrderLineInput {
-                        sku: Some(sku.clone()),
-                        quantity: Some(*quantity),
-                        unit_cost: None,
-                        expected_at: None,
-                    })
-                    .collect(),
-            ),
-            notes: None,
-        };
-        let draft = input
-            .parse()
-            .map_err(|e| anyhow::anyhow!("demo purchase order: {e:?}"))?;
+        let draft = purchase_order(
+            name,
+            location,
+            expected,
+            lines.iter().map(|(sku, q)| (sku.as_str(), *q)),
+        )?;
         let po = self.store.create_purchase_order(&draft, ACTOR).await?;
         self.stats.purchase_orders += 1;
         for (sku, units) in &lines {
