@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 use crate::db::{Arg, Link, Sql, insert_rows};
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 /// An append-only table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,8 +138,14 @@ async fn mark_changed(conn: &mut Link, changed: &BTreeSet<(String, String)>) -> 
     .await
 }
 
-/// Inserts a mark at version 1 for each key, or adds one to the version of a mark
-/// already there.
+/// Inserts a mark for each key, or adds one to the version of a mark already there.
+///
+/// A new mark starts at a random version, not at 1. A sweep deletes a mark only at
+/// the version it read; with two sweeps at once (stock sync runs one per instance), a
+/// sweep could read a mark, another take and delete it, a writer make it anew, and the
+/// first then delete the new mark at the version it read, losing a change whose
+/// figure it never saw. Starting each mark's life at a random version out of 2^62
+/// makes a mark made again never carry a version an earlier reader holds.
 async fn bump(
     conn: &mut Link,
     into: &str,
@@ -149,10 +155,12 @@ async fn bump(
 ) -> StoreResult<()> {
     let keys: Vec<Vec<Arg>> = keys.collect();
     for chunk in keys.chunks(1_000) {
+        let start = getrandom::u64().map_err(|e| StoreError::Config(format!("no randomness available: {e}")))?;
+        let start = Arg::Int((start >> 2) as i64 + 1);
         let mut sql = Sql::new(&format!("INSERT INTO {into} VALUES "));
         for (i, key) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.list(key.iter().cloned()).push(", 1)");
+            sql.list(key.iter().cloned()).push(", ").bind(start.clone()).push(")");
         }
         sql.push(&format!(
             " ON CONFLICT ({key}) DO UPDATE SET version = {table}.version + 1"

@@ -440,3 +440,32 @@ async fn a_channels_new_ship_from_locations_change_its_figures() {
     assert_eq!(db.round().await, pushed(&[("TEE", 6, 2)]));
     db.temp.close().await;
 }
+
+#[tokio::test]
+async fn a_mark_made_again_never_carries_the_version_an_earlier_sweep_read() {
+    let db = Db::open().await;
+    let mark = || async {
+        crate::db::query_scalar::<i64>(
+            "SELECT c.version FROM stock_change c JOIN product p ON p.id = c.product_id WHERE p.sku = 'TEE'",
+        )
+        .fetch_optional(db.store.pool())
+        .await
+        .unwrap()
+    };
+    db.receive("TEE", "LON", 1).await;
+    // A sweep reads the mark; another takes it first and deletes it; a writer marks
+    // the balance again.
+    let read = mark().await.unwrap();
+    db.store.refresh_offers(500).await.unwrap();
+    assert_eq!(mark().await, None);
+    db.receive("TEE", "LON", 1).await;
+    // The slow sweep now deletes at the version it read: the new mark, whose change
+    // it never saw, stays for the next sweep.
+    crate::db::query("DELETE FROM stock_change WHERE version = $1")
+        .bind(read)
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    assert!(mark().await.is_some(), "the new change is still marked");
+    db.temp.close().await;
+}

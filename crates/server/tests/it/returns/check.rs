@@ -21,6 +21,10 @@ async fn check_finds_returns_beyond_what_shipped(app: &TestApp) {
     .execute(app.store.pool())
     .await
     .unwrap();
+    // The report roll-ups count returned units too; rebuilt from the tampered rows,
+    // they agree with them, so check names the returns alone whether or not the
+    // sweep had refreshed the day before the tampering.
+    app.store.rebuild_reports().await.unwrap();
     let report = app.store.check().await.unwrap();
     assert_eq!(
         report.problems,
@@ -34,6 +38,7 @@ async fn check_finds_returns_beyond_what_shipped(app: &TestApp) {
         .execute(app.store.pool())
         .await
         .unwrap();
+    app.store.rebuild_reports().await.unwrap();
     app.assert_books_balance().await;
 }
 
