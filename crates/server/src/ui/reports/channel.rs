@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::reports::Table;
 use crate::api::reports::channel_performance::{self as api, BucketParams, is_money, money};
 use crate::error::ApiResult;
-use crate::ui::{Chrome, Staff};
+use crate::ui::{Chrome, Staff, failed};
 
 pub struct Channel;
 
@@ -227,7 +227,7 @@ pub async fn page(staff: Staff, State(s): State<AppState>, Query(f): Query<Filte
     let report = match answer {
         Some(r) => match svg(api::chart(&r)) {
             Ok(chart) => Some(View::of(&r, chart)),
-            Err(page) => return page,
+            Err(e) => return failed(e),
         },
         None => None,
     };

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::reports::Table;
 use crate::api::reports::delivery::{self as api, DeliveryParams};
 use crate::error::ApiResult;
-use crate::ui::{Chrome, Staff};
+use crate::ui::{Chrome, Staff, failed};
 
 pub struct Delivery;
 
@@ -65,7 +65,7 @@ pub async fn page(staff: Staff, State(s): State<AppState>, Query(f): Query<Filte
                 by: r.by.as_str(),
                 rows: r.groups.into_iter().chain([r.total]).collect(),
             }),
-            Err(page) => return page,
+            Err(e) => return failed(e),
         },
         None => None,
     };

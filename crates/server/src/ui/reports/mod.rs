@@ -247,10 +247,10 @@ fn show(page: &impl Template, form: &Form) -> Response {
 }
 
 /// A chart's SVG for the page to embed; a chart that fails to draw is our failure.
-fn svg(chart: Result<String, ChartError>) -> Result<String, Response> {
+fn svg(chart: Result<String, ChartError>) -> ApiResult<String> {
     chart.map_err(|e| {
         tracing::error!(error = %e, "a report chart failed to draw");
-        failed(ApiError::internal())
+        ApiError::internal()
     })
 }
 

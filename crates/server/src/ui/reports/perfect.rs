@@ -74,7 +74,7 @@ pub async fn page(staff: Staff, State(s): State<AppState>, Query(f): Query<Filte
         Some(r) => {
             let chart = match svg(api::chart(&r)) {
                 Ok(chart) => chart,
-                Err(page) => return page,
+                Err(e) => return failed(e),
             };
             let page = FailureParams {
                 component: given(&form.f.component),

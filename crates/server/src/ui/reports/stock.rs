@@ -62,7 +62,7 @@ pub async fn page(staff: Staff, State(s): State<AppState>, Query(f): Query<Filte
             form.f.dead_days = r.dead_days.to_string();
             match svg(api::chart(&r)) {
                 Ok(chart) => Some((chart, r)),
-                Err(page) => return page,
+                Err(e) => return failed(e),
             }
         }
         None => None,

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::api::reports::Table;
 use crate::api::reports::time_of_order::{self as api, TimeChart};
 use crate::error::ApiResult;
-use crate::ui::{Chrome, Staff};
+use crate::ui::{Chrome, Staff, failed};
 
 pub struct TimeOfOrder;
 
@@ -64,7 +64,7 @@ pub async fn page(staff: Staff, State(s): State<AppState>, Query(f): Query<Filte
                 daily_chart,
                 r,
             }),
-            (Err(page), _) | (_, Err(page)) => return page,
+            (Err(e), _) | (_, Err(e)) => return failed(e),
         },
         None => None,
     };
