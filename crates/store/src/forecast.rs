@@ -75,14 +75,25 @@ impl Store {
     /// another worker holds the lease.
     pub async fn refresh_forecasts_if_due(&self) -> StoreResult<Option<ForecastRefresh>> {
         let today = self.report_today().await?;
+        if self.forecasts_made_for().await?.is_some_and(|d| d >= today) {
+            return Ok(None);
+        }
+        self.refresh_forecasts_on(today, true).await
+    }
+
+    /// The seller day the stored forecasts were made for; `None` before the first
+    /// refresh.
+    pub async fn forecasts_made_for(&self) -> StoreResult<Option<Date>> {
         let made_for: Option<String> = db::query_scalar("SELECT made_for FROM forecast_setting WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?
             .flatten();
-        if made_for.is_some_and(|d| d >= today.to_string()) {
-            return Ok(None);
-        }
-        self.refresh_forecasts_on(today, true).await
+        made_for
+            .map(|d| {
+                d.parse()
+                    .map_err(|e| StoreError::Corrupt(format!("forecast_setting.made_for {d:?}: {e}")))
+            })
+            .transpose()
     }
 
     /// Makes every forecast now. `None` when another worker is making them.
@@ -98,11 +109,7 @@ impl Store {
         let result = async {
             if only_if_due {
                 // Another worker may have finished between the check and the lease.
-                let made_for: Option<String> = db::query_scalar("SELECT made_for FROM forecast_setting WHERE id = 1")
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .flatten();
-                if made_for.is_some_and(|d| d >= today.to_string()) {
+                if self.forecasts_made_for().await?.is_some_and(|d| d >= today) {
                     return Ok(None);
                 }
             }

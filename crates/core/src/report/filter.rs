@@ -24,6 +24,8 @@ pub enum Bucket {
 }
 
 impl Bucket {
+    pub const ALL: [Bucket; 3] = [Bucket::Day, Bucket::Week, Bucket::Month];
+
     pub fn parse(raw: &str) -> Result<Bucket, Invalid> {
         match raw {
             "day" => Ok(Bucket::Day),

@@ -17,6 +17,7 @@ pub mod care;
 pub mod documents;
 pub mod floor;
 pub mod order;
+pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod stock;
@@ -32,8 +33,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use switchyard_core::FieldError;
 use switchyard_core::auth::Permission;
-use switchyard_store::StoreError;
+use switchyard_store::catalog::CatalogFilter;
 use switchyard_store::user::Session;
+use switchyard_store::{PageRequest, StoreError};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -58,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(care::routes())
         .merge(order::routes())
         .merge(documents::routes())
+        .merge(reports::routes())
         .layer(from_fn_with_state(state, session::layer))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -129,6 +132,12 @@ const SECTIONS: &[Section] = &[
         key: "returns",
         label: "Returns",
         href: "/ui/returns",
+        needs: Permission::Read,
+    },
+    Section {
+        key: "reports",
+        label: "Reports",
+        href: "/ui/reports",
         needs: Permission::Read,
     },
     Section {
@@ -243,7 +252,12 @@ impl Errors {
     /// What the store refused, as a form shows it: field by field when it was the
     /// input, as a summary otherwise. A failure of ours is logged and said plainly.
     pub fn from_store(e: StoreError) -> Errors {
-        let api = ApiError::from(e);
+        Errors::from_api(ApiError::from(e))
+    }
+
+    /// What the API would refuse, as a form shows it: field by field when it was the
+    /// input, as a summary otherwise. A failure of ours is logged and said plainly.
+    pub fn from_api(api: ApiError) -> Errors {
         let status = api.status();
         let problem = api.into_problem();
         if status.is_server_error() {
@@ -257,6 +271,11 @@ impl Errors {
         errors
     }
 
+    /// Every field's error, as (field, message).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(f, m)| (f.as_str(), m.as_str()))
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
@@ -264,6 +283,26 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty() && self.summary.is_none()
     }
+}
+
+/// Every one of a list, for the pickers of forms.
+fn every() -> PageRequest {
+    PageRequest {
+        cursor: None,
+        limit: Some(switchyard_store::page::MAX_LIMIT),
+    }
+}
+
+/// The location codes, for the pickers of forms.
+pub async fn location_codes(s: &AppState) -> Result<Vec<String>, StoreError> {
+    let locations = s.store.list_locations(&CatalogFilter::default(), &every()).await?;
+    Ok(locations.data.into_iter().map(|l| l.code).collect())
+}
+
+/// The channel codes, for the pickers of forms.
+pub async fn channel_codes(s: &AppState) -> Result<Vec<String>, StoreError> {
+    let channels = s.store.list_channels(&CatalogFilter::default(), &every()).await?;
+    Ok(channels.data.into_iter().map(|c| c.code).collect())
 }
 
 /// `template` as an HTML answer; a template that fails to render is our failure.

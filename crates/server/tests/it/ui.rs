@@ -10,6 +10,7 @@ mod care;
 mod floor;
 mod order;
 mod public;
+mod reports;
 mod session;
 mod settings;
 mod stock;

@@ -57,13 +57,19 @@ pub async fn channel_performance(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<BucketParams>,
 ) -> ApiResult<Response> {
+    let value = compute(&s, &params, &extra).await?;
+    respond(params.format(), value, table, chart)
+}
+
+/// The report the filters ask for: 422 naming each bad parameter.
+pub async fn compute(s: &AppState, params: &ReportParams, extra: &BucketParams) -> ApiResult<ChannelPerformance> {
     let bucket = extra
         .bucket
         .as_deref()
         .map(Bucket::parse)
         .transpose()
         .map_err(|e: Invalid| ApiError::validation(vec![e.at("bucket")]));
-    let scope = params.scope(&s).await;
+    let scope = params.scope(s).await;
     let (bucket, scope) = match (bucket, scope) {
         (Ok(b), Ok(s)) => (b.unwrap_or(Bucket::Day), s),
         (Err(e), _) | (_, Err(e)) => return Err(e),
@@ -86,20 +92,29 @@ pub async fn channel_performance(
     } else {
         ChannelSource::Orders
     };
-    let value = report::channel_performance(filter, bucket, source, &current_days, &previous_days);
-    respond(params.format(), value, table, chart)
+    Ok(report::channel_performance(
+        filter,
+        bucket,
+        source,
+        &current_days,
+        &previous_days,
+    ))
 }
 
 /// Money in decimal major units of `currency` (minor units when the code is unknown).
-fn money(amount: i64, currency: &str) -> String {
+pub fn money(amount: i64, currency: &str) -> String {
     match Currency::parse(currency) {
         Ok(currency) => Money { amount, currency }.decimal(),
         Err(_) => amount.to_string(),
     }
 }
 
-const MONEY: [&str; 5] = ["gross", "discount", "net", "refunded", "average_order_value"];
-const REVENUE: &str = "revenue";
+const MONEY: [&str; 6] = ["gross", "discount", "net", "refunded", "average_order_value", "revenue"];
+
+/// Whether the figure `name` of `ChannelFigures::metrics` is money (minor units).
+pub fn is_money(name: &str) -> bool {
+    MONEY.contains(&name)
+}
 
 fn cells(figures: &ChannelFigures, currency: &str) -> Vec<String> {
     figures
@@ -108,13 +123,13 @@ fn cells(figures: &ChannelFigures, currency: &str) -> Vec<String> {
         .map(|(name, value)| match value {
             None => String::new(),
             #[allow(clippy::cast_possible_truncation)]
-            Some(v) if MONEY.contains(&name) || name == REVENUE => money(v as i64, currency),
+            Some(v) if is_money(name) => money(v as i64, currency),
             Some(v) => v.to_string(),
         })
         .collect()
 }
 
-fn table(r: &ChannelPerformance) -> Table {
+pub fn table(r: &ChannelPerformance) -> Table {
     let mut header = vec!["bucket", "channel", "currency"];
     header.extend(ChannelFigures::default().metrics().map(|(name, _)| name));
     Table {
@@ -134,7 +149,7 @@ fn table(r: &ChannelPerformance) -> Table {
 
 /// Net revenue (or orders, when several currencies or a SKU) per bucket: a line per
 /// channel and the previous period's total, bucket by bucket.
-fn chart(r: &ChannelPerformance) -> Result<String, chart::ChartError> {
+pub fn chart(r: &ChannelPerformance) -> Result<String, chart::ChartError> {
     let currencies: std::collections::BTreeSet<&str> = r
         .rows
         .iter()

@@ -63,15 +63,20 @@ pub async fn delivery(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<DeliveryParams>,
 ) -> ApiResult<Response> {
+    let report = compute(&s, &params, &extra).await?;
+    respond(params.format(), report, table, chart)
+}
+
+/// The report the filters ask for: 422 naming a bad parameter.
+pub async fn compute(s: &AppState, params: &ReportParams, extra: &DeliveryParams) -> ApiResult<DeliveryReport> {
     let by = match extra.by.as_deref().map(DeliveryGroupBy::parse).transpose() {
         Ok(by) => by.unwrap_or(DeliveryGroupBy::Carrier),
         Err(invalid) => return Err(ApiError::validation(vec![invalid.at("by")])),
     };
-    let scope = params.scope(&s).await?;
-    no_sku(&params, "a shipment is not one SKU")?;
+    let scope = params.scope(s).await?;
+    no_sku(params, "a shipment is not one SKU")?;
     let (cells, ship) = s.store.delivery_cells(&scope, by).await?;
-    let report = delivery_report(scope.filter.from, scope.filter.to, by, &cells, &ship);
-    respond(params.format(), report, table, chart)
+    Ok(delivery_report(scope.filter.from, scope.filter.to, by, &cells, &ship))
 }
 
 fn row(g: &DeliveryGroup) -> Vec<String> {
@@ -99,7 +104,7 @@ fn row(g: &DeliveryGroup) -> Vec<String> {
     ]
 }
 
-fn table(r: &DeliveryReport) -> Table {
+pub fn table(r: &DeliveryReport) -> Table {
     let mut rows: Vec<Vec<String>> = r.groups.iter().map(row).collect();
     rows.push(row(&r.total));
     Table {
@@ -130,7 +135,7 @@ fn table(r: &DeliveryReport) -> Table {
     }
 }
 
-fn chart(r: &DeliveryReport) -> Result<String, super::chart::ChartError> {
+pub fn chart(r: &DeliveryReport) -> Result<String, super::chart::ChartError> {
     let labels: Vec<String> = r
         .groups
         .iter()

@@ -4,9 +4,11 @@
 //! default), CSV (`?format=csv`, one row per figure a spreadsheet wants) and an SVG
 //! chart (`?format=svg`, drawn by the server with plotters, no JavaScript).
 //!
-//! A report handler: parse the filters (`scope`), ask the store for the roll-up rows,
-//! have core compute the figures, then `respond` with the value, its `Table` and its
-//! chart. Adding a report is one module here like `channel_performance`.
+//! A report module: `compute` parses the filters (`scope`), asks the store for the
+//! roll-up rows and has core compute the figures; `table` and `chart` draw that answer.
+//! The handler `respond`s with the three; the staff UI's report pages (`ui::reports`)
+//! call the same `compute`, `table` and `chart`. Adding a report is one module here
+//! like `channel_performance`.
 
 pub mod channel_performance;
 pub mod chart;
@@ -112,24 +114,27 @@ pub fn respond<T: Serialize>(
 ) -> ApiResult<Response> {
     match format {
         ReportFormat::Json => Ok(Json(value).into_response()),
-        ReportFormat::Csv => {
-            let table = table(&value);
-            let body = table.to_csv()?;
-            let disposition = format!("attachment; filename=\"{}.csv\"", table.name);
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                body,
-            )
-                .into_response())
-        }
+        ReportFormat::Csv => csv(&table(&value)),
         ReportFormat::Svg => {
             let svg = chart(&value).map_err(|e| internal("drawing a report chart", e))?;
             Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
         }
     }
+}
+
+/// `table` as a CSV download named after it (the API's `?format=csv` and the UI's
+/// download link).
+pub fn csv(table: &Table) -> ApiResult<Response> {
+    let body = table.to_csv()?;
+    let disposition = format!("attachment; filename=\"{}.csv\"", table.name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// 422 on `sku` for a report whose rows are not per SKU, saying `why`.

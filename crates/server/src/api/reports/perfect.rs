@@ -77,14 +77,7 @@ pub async fn perfect_orders(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<PerfectParams>,
 ) -> ApiResult<Response> {
-    let bucket = match extra.bucket.as_deref().map(Bucket::parse).transpose() {
-        Ok(bucket) => bucket.unwrap_or(Bucket::Week),
-        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("bucket")])),
-    };
-    let scope = params.scope(&s).await?;
-    no_sku(&params, "an order is not one SKU")?;
-    let days = s.store.perfect_days(&scope).await?;
-    let report = perfect_report(scope.filter.from, scope.filter.to, bucket, &days);
+    let report = compute(&s, &params, &extra).await?;
     respond(params.format(), report, table, chart)
 }
 
@@ -109,26 +102,43 @@ pub async fn perfect_order_failures(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<FailureParams>,
 ) -> ApiResult<Response> {
-    let component = match extra.component.as_deref().map(PerfectComponent::parse).transpose() {
-        Ok(component) => component,
-        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("component")])),
-    };
-    let scope = params.scope(&s).await?;
-    no_sku(&params, "an order is not one SKU")?;
     if params.format() != ReportFormat::Json {
         return Err(ApiError::validation(vec![
             Invalid::new("unsupported_format", "the failures list answers JSON only").at("format"),
         ]));
     }
+    let failures = failures(&s, &params, extra).await?;
+    Ok(Json(failures).into_response())
+}
+
+/// The report the filters ask for: 422 naming a bad parameter.
+pub async fn compute(s: &AppState, params: &ReportParams, extra: &PerfectParams) -> ApiResult<PerfectReport> {
+    let bucket = match extra.bucket.as_deref().map(Bucket::parse).transpose() {
+        Ok(bucket) => bucket.unwrap_or(Bucket::Week),
+        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("bucket")])),
+    };
+    let scope = params.scope(s).await?;
+    no_sku(params, "an order is not one SKU")?;
+    let days = s.store.perfect_days(&scope).await?;
+    Ok(perfect_report(scope.filter.from, scope.filter.to, bucket, &days))
+}
+
+/// A page of the failing orders the filters ask for: 422 naming a bad parameter.
+pub async fn failures(s: &AppState, params: &ReportParams, extra: FailureParams) -> ApiResult<Page<PerfectFailure>> {
+    let component = match extra.component.as_deref().map(PerfectComponent::parse).transpose() {
+        Ok(component) => component,
+        Err(invalid) => return Err(ApiError::validation(vec![invalid.at("component")])),
+    };
+    let scope = params.scope(s).await?;
+    no_sku(params, "an order is not one SKU")?;
     let page = PageRequest {
         cursor: extra.cursor,
         limit: extra.limit,
     };
-    let failures = s.store.perfect_failures(&scope, component, &page).await?;
-    Ok(Json(failures).into_response())
+    Ok(s.store.perfect_failures(&scope, component, &page).await?)
 }
 
-fn table(r: &PerfectReport) -> Table {
+pub fn table(r: &PerfectReport) -> Table {
     Table {
         name: format!("perfect-orders-{}-{}", r.from, r.to),
         header: vec![
@@ -171,7 +181,7 @@ fn table(r: &PerfectReport) -> Table {
     }
 }
 
-fn chart(r: &PerfectReport) -> Result<String, super::chart::ChartError> {
+pub fn chart(r: &PerfectReport) -> Result<String, super::chart::ChartError> {
     let labels: Vec<String> = r.trend.iter().map(|p| p.start.to_string()).collect();
     let line = |name: &str, f: fn(&switchyard_core::report::PerfectRates) -> Option<f64>| Series {
         name: name.to_owned(),

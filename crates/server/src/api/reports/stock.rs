@@ -60,9 +60,15 @@ pub async fn stock_report(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<StockParams>,
 ) -> ApiResult<Response> {
+    let report = compute(&s, &params, &extra).await?;
+    respond(params.format(), report, table, chart)
+}
+
+/// The report the filters ask for: 422 naming every bad parameter.
+pub async fn compute(s: &AppState, params: &ReportParams, extra: &StockParams) -> ApiResult<StockReport> {
     let dead_days = parse_dead_days(extra.dead_days.as_deref()).map_err(|e| e.at("dead_days"));
     // Every bad parameter is named at once: the filters' and `dead_days`.
-    let (scope, dead_days) = match (params.scope(&s).await, dead_days) {
+    let (scope, dead_days) = match (params.scope(s).await, dead_days) {
         (Ok(scope), Ok(days)) => (scope, days),
         (Ok(_), Err(bad)) => return Err(ApiError::validation(vec![bad])),
         (Err(e), dead) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -72,15 +78,14 @@ pub async fn stock_report(
         }
         (Err(e), _) => return Err(e),
     };
-    let report = s.store.stock_report(&scope, dead_days).await?;
-    respond(params.format(), report, table, draw)
+    Ok(s.store.stock_report(&scope, dead_days).await?)
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn table(r: &StockReport) -> Table {
+pub fn table(r: &StockReport) -> Table {
     Table {
         name: format!("stock-{}-{}", r.from, r.to),
         header: vec![
@@ -124,7 +129,7 @@ fn table(r: &StockReport) -> Table {
     }
 }
 
-fn draw(r: &StockReport) -> Result<String, chart::ChartError> {
+pub fn chart(r: &StockReport) -> Result<String, chart::ChartError> {
     let pct = |v: Option<f64>| v.unwrap_or(0.0) * 100.0;
     let mut bars = Vec::new();
     for l in &r.locations {

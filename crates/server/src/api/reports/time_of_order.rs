@@ -71,7 +71,14 @@ pub async fn time_of_order(
     ApiQuery(params): ApiQuery<ReportParams>,
     ApiQuery(extra): ApiQuery<TimeChartParams>,
 ) -> ApiResult<Response> {
-    let scope = params.scope(&s).await?;
+    let value = compute(&s, &params).await?;
+    let which = extra.chart.unwrap_or_default();
+    respond(params.format(), value, table, |r| chart(r, which))
+}
+
+/// The report the filters ask for: 422 naming a bad parameter.
+pub async fn compute(s: &AppState, params: &ReportParams) -> ApiResult<TimeOfOrder> {
+    let scope = params.scope(s).await?;
     if scope.product_id.is_some() {
         return Err(ApiError::validation(vec![
             Invalid::new(
@@ -88,12 +95,10 @@ pub async fn time_of_order(
         .unwrap_or(filter.from);
     let counts = s.store.hour_counts(&scope, first, filter.to).await?;
     let zone = s.store.report_time_zone_name().await?;
-    let value = report::time_of_order(filter, &zone, &counts);
-    let which = extra.chart.unwrap_or_default();
-    respond(params.format(), value, table, |r| chart(r, which))
+    Ok(report::time_of_order(filter, &zone, &counts))
 }
 
-fn table(r: &TimeOfOrder) -> Table {
+pub fn table(r: &TimeOfOrder) -> Table {
     let mut header = vec!["weekday"];
     header.extend(HOURS);
     Table {
@@ -112,7 +117,7 @@ fn table(r: &TimeOfOrder) -> Table {
     }
 }
 
-fn chart(r: &TimeOfOrder, which: TimeChart) -> Result<String, chart::ChartError> {
+pub fn chart(r: &TimeOfOrder, which: TimeChart) -> Result<String, chart::ChartError> {
     match which {
         TimeChart::Grid => {
             let cols: Vec<String> = HOURS.iter().map(|h| (*h).to_owned()).collect();

@@ -12,10 +12,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use switchyard_core::FieldError;
 use switchyard_core::validation::Invalid;
-use switchyard_store::catalog::CatalogFilter;
-use switchyard_store::{PageRequest, StoreError};
 
 use super::Errors;
+use super::location_codes;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -85,16 +84,6 @@ impl Typed {
             }
         }
     }
-}
-
-/// The location codes, for the pickers of the stock forms.
-async fn location_codes(s: &AppState) -> Result<Vec<String>, StoreError> {
-    let page = PageRequest {
-        cursor: None,
-        limit: Some(switchyard_store::page::MAX_LIMIT),
-    };
-    let locations = s.store.list_locations(&CatalogFilter::default(), &page).await?;
-    Ok(locations.data.into_iter().map(|l| l.code).collect())
 }
 
 /// The cursor link of a list's next page: its filters and the cursor.
