@@ -7,7 +7,8 @@
 //! - `policy`: safety stock, reorder point, order-up-to level and the suggested
 //!   quantity of one SKU at one location, rounded to pack size and MOQ.
 //! - `line`: the suggestion lines a buyer reads (every figure, what to order from
-//!   whom, under / over / ok), made for every SKU and location, sorted and added up.
+//!   whom, under / over / ok), made for every SKU and location, sorted and added up;
+//!   `query` the filters a buyer reads them with.
 //! - `drafts`: supplier terms, accepted suggestions, and grouping them into draft
 //!   purchase orders.
 //! - `backtest`: our policy against a fixed reorder point over a demand series.
@@ -19,6 +20,7 @@ pub mod lead_time;
 pub mod line;
 pub mod normal;
 pub mod policy;
+pub mod query;
 
 pub use abc::{AbcClass, AbcSplit, ServiceLevel, ServiceLevels, classify};
 pub use backtest::{Backtest, BacktestSettings, Outcome, backtest};
@@ -33,6 +35,7 @@ pub use line::{
 };
 pub use normal::inverse_normal;
 pub use policy::{OrderUnits, PolicyInput, StockFacts, Suggestion, SuggestionReason, safety_stock, suggest};
+pub use query::{SuggestionFilter, SuggestionQuery};
 
 #[cfg(test)]
 mod line_tests;

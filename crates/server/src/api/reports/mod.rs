@@ -112,24 +112,26 @@ pub fn respond<T: Serialize>(
 ) -> ApiResult<Response> {
     match format {
         ReportFormat::Json => Ok(Json(value).into_response()),
-        ReportFormat::Csv => {
-            let table = table(&value);
-            let body = table.to_csv()?;
-            let disposition = format!("attachment; filename=\"{}.csv\"", table.name);
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                body,
-            )
-                .into_response())
-        }
+        ReportFormat::Csv => csv(&table(&value)),
         ReportFormat::Svg => {
             let svg = chart(&value).map_err(|e| internal("drawing a report chart", e))?;
             Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
         }
     }
+}
+
+/// `table` as a CSV file to download.
+pub fn csv(table: &Table) -> ApiResult<Response> {
+    let body = table.to_csv()?;
+    let disposition = format!("attachment; filename=\"{}.csv\"", table.name);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// 422 on `sku` for a report whose rows are not per SKU, saying `why`.
