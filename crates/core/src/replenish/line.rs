@@ -393,6 +393,14 @@ pub struct SuggestionSummary {
     pub excess_value: Vec<Money>,
 }
 
+/// Lines, units and value per currency, while adding up.
+#[derive(Default)]
+struct Tally {
+    lines: usize,
+    units: i64,
+    value: BTreeMap<Currency, i64>,
+}
+
 fn add(into: &mut BTreeMap<Currency, i64>, money: Option<Money>) {
     if let Some(m) = money {
         let sum = into.entry(m.currency).or_default();
@@ -408,7 +416,7 @@ fn amounts(sums: BTreeMap<Currency, i64>) -> Vec<Money> {
 pub fn summarise(lines: &[SuggestionLine]) -> SuggestionSummary {
     let mut summary = SuggestionSummary::default();
     // `(false, name)` sorts named suppliers first, by name.
-    let mut orders: BTreeMap<(bool, Option<&str>), (usize, i64, BTreeMap<Currency, i64>)> = BTreeMap::new();
+    let mut orders: BTreeMap<(bool, Option<&str>), Tally> = BTreeMap::new();
     let mut excess = BTreeMap::new();
     for line in lines {
         match line.state {
@@ -419,20 +427,20 @@ pub fn summarise(lines: &[SuggestionLine]) -> SuggestionSummary {
         if let Some(q) = line.quantity {
             let supplier = line.supplier.as_deref();
             let entry = orders.entry((supplier.is_none(), supplier)).or_default();
-            entry.0 += 1;
-            entry.1 += q.get();
-            add(&mut entry.2, line.order_value);
+            entry.lines += 1;
+            entry.units += q.get();
+            add(&mut entry.value, line.order_value);
         }
         summary.excess_units += line.excess_units;
         add(&mut excess, line.excess_value);
     }
     summary.to_order = orders
         .into_iter()
-        .map(|((_, supplier), (lines, units, value))| SupplierTotal {
+        .map(|((_, supplier), t)| SupplierTotal {
             supplier: supplier.map(str::to_owned),
-            lines,
-            units,
-            value: amounts(value),
+            lines: t.lines,
+            units: t.units,
+            value: amounts(t.value),
         })
         .collect();
     summary.excess_value = amounts(excess);

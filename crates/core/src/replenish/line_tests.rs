@@ -242,37 +242,25 @@ fn plan_places_demand_backorders_and_classes() {
 
 #[test]
 fn lines_sort_most_urgent_first_and_add_up_per_supplier() {
-    let under = |sku: &str, on_hand: i64, supplier: Option<SupplierTerms>| {
-        let mut i = line_input(
-            StockFacts {
-                on_hand,
-                ..StockFacts::default()
-            },
-            flat(2.0, 1.0),
-            AbcClass::A,
-        );
+    let line = |sku: &str, on_hand: i64, per_day: f64, supplier: Option<SupplierTerms>| {
+        let stock = StockFacts {
+            on_hand,
+            ..StockFacts::default()
+        };
+        let mut i = line_input(stock, flat(per_day, per_day / 2.0), AbcClass::A);
         i.sku = sku.into();
         i.terms = supplier;
         suggestion_line(&i, &PlanSettings::default())
     };
-    let over = |sku: &str, on_hand: i64| {
-        let mut i = line_input(
-            StockFacts {
-                on_hand,
-                ..StockFacts::default()
-            },
-            flat(0.5, 0.2),
-            AbcClass::C,
-        );
-        i.sku = sku.into();
-        suggestion_line(&i, &PlanSettings::default())
-    };
+    let fernhill = || Some(terms("Fernhill", 20, 6, Some(450)));
+    let under = |sku: &str, on_hand: i64, supplier| line(sku, on_hand, 2.0, supplier);
+    let over = |sku: &str, on_hand: i64| line(sku, on_hand, 0.5, fernhill());
     let mut lines = vec![
         under("OK", 60, None),
         over("OVER-1", 100),
-        under("LATE", 10, Some(terms("Fernhill", 20, 6, Some(450)))),
+        under("LATE", 10, fernhill()),
         over("OVER-2", 300),
-        under("SOON", 20, Some(terms("Fernhill", 20, 6, Some(450)))),
+        under("SOON", 20, fernhill()),
         under("NO-TERMS", 0, None),
         under("OAK", 4, Some(terms("Oakleaf", 0, 1, None))),
     ];

@@ -58,6 +58,28 @@ fn open_cursor(raw: &str) -> StoreResult<Place> {
     Ok((Urgency { rank, cover }, next()?.to_owned(), next()?.to_owned()))
 }
 
+/// The code a lookup found; when it found nothing, `unknown` (field, code, message)
+/// is recorded instead.
+fn known(
+    found: StoreResult<String>,
+    unknown: (&str, &'static str, String),
+    errors: &mut Vec<FieldError>,
+) -> StoreResult<Option<String>> {
+    match found {
+        Ok(code) => Ok(Some(code)),
+        Err(StoreError::NotFound { .. }) => {
+            let (field, code, message) = unknown;
+            errors.push(FieldError {
+                field: field.to_owned(),
+                code,
+                message,
+            });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl Store {
     /// The suggestion lines `filter` matches, most urgent first, and their summary:
     /// one page of them, or all of them without `page`. An unknown `location` or
@@ -98,36 +120,13 @@ impl Store {
     async fn resolve_suggestion_filter(&self, filter: &SuggestionFilter) -> StoreResult<SuggestionFilter> {
         let mut resolved = filter.clone();
         let mut errors = Vec::new();
-        let unknown = |field: &str, code: &'static str, message: String| FieldError {
-            field: field.to_owned(),
-            code,
-            message,
-        };
         if let Some(key) = &filter.location {
-            match self.location(key).await {
-                Ok(l) => resolved.location = Some(l.code),
-                Err(StoreError::NotFound { .. }) => {
-                    errors.push(unknown(
-                        "location",
-                        "unknown_location",
-                        format!("there is no location {key}"),
-                    ));
-                }
-                Err(e) => return Err(e),
-            }
+            let unknown = ("location", "unknown_location", format!("there is no location {key}"));
+            resolved.location = known(self.location(key).await.map(|l| l.code), unknown, &mut errors)?;
         }
         if let Some(key) = &filter.sku {
-            match self.product(key).await {
-                Ok(p) => resolved.sku = Some(p.sku),
-                Err(StoreError::NotFound { .. }) => {
-                    errors.push(unknown(
-                        "sku",
-                        "unknown_sku",
-                        format!("there is no product with SKU {key}"),
-                    ));
-                }
-                Err(e) => return Err(e),
-            }
+            let unknown = ("sku", "unknown_sku", format!("there is no product with SKU {key}"));
+            resolved.sku = known(self.product(key).await.map(|p| p.sku), unknown, &mut errors)?;
         }
         if errors.is_empty() {
             Ok(resolved)

@@ -20,8 +20,7 @@ fn close(v: &Value, expected: f64) {
 async fn skus(app: &TestApp, query: &str) -> Vec<String> {
     let r = app.get(&format!("/api/v1/replenishment/suggestions?{query}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let data = r.body["data"].as_array().unwrap();
-    data.iter().map(|l| l["sku"].as_str().unwrap().to_owned()).collect()
+    skus_of(&r.body)
 }
 
 /// Stock at LON, then 7 days of one order a day (TEE 8, MUG 1, JUG 1) released to LON.
