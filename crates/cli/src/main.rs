@@ -435,7 +435,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let n = store.revoke_api_keys_named(&name).await?;
             println!("revoked {n} key(s) named {name}");
         }
-        Command::Replenish(command) => replenish::run(&command)?,
+        Command::Replenish(replenish::ReplenishCommand::Backtest(args)) => replenish::run(&args)?,
+        Command::Replenish(replenish::ReplenishCommand::Suggest(args)) => {
+            let store = open(&cli.database_url).await?;
+            let done = replenish::suggest(&store, &args).await;
+            store.close().await;
+            done?;
+        }
         Command::Openapi => {
             let mut out = std::io::stdout().lock();
             if let Err(e) = writeln!(out, "{}", switchyard_server::openapi_json()?)

@@ -1,3 +1,6 @@
+//! `switchyard replenish suggest`: the reorder suggestions as a table (the store call of
+//! `GET /api/v1/replenishment/suggestions`).
+//!
 //! `switchyard replenish backtest`: our reorder policy (reorder point and order-up-to
 //! level from a rolling 8-week demand estimate) against a reorder point fixed from the
 //! first 90 days, simulated over each SKU's daily demand in a CSV file
@@ -12,13 +15,64 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use jiff::civil::Date;
 use serde::Serialize;
-use switchyard_core::replenish::{BacktestSettings, Outcome, ServiceLevel, backtest};
+use switchyard_core::FieldError;
+use switchyard_core::replenish::{BacktestSettings, Outcome, ServiceLevel, SuggestionQuery, backtest};
+use switchyard_store::{Store, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub enum ReplenishCommand {
     /// Simulate our policy against a fixed reorder point over a demand history and
     /// report the service each achieved and the stock each held.
     Backtest(BacktestArgs),
+    /// Print what to reorder and what is over-stocked, the most urgent first.
+    Suggest(SuggestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SuggestArgs {
+    /// Only this location (code).
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Only these stock states: under, over, ok (comma-separated).
+    #[arg(long)]
+    pub state: Option<String>,
+}
+
+/// Prints every suggestion line the filters match, one row each.
+pub async fn suggest(store: &Store, args: &SuggestArgs) -> anyhow::Result<()> {
+    let query = SuggestionQuery {
+        location: args.location.clone(),
+        state: args.state.clone(),
+        ..SuggestionQuery::default()
+    };
+    let refused = |errors: Vec<FieldError>| {
+        let text: Vec<String> = errors.iter().map(|e| format!("--{} {}", e.field, e.message)).collect();
+        anyhow::anyhow!(text.join("; "))
+    };
+    let filter = query.parse().map_err(refused)?;
+    let lines = match store.replenishment_suggestions(&filter, None).await {
+        Err(StoreError::Invalid(errors)) => return Err(refused(errors)),
+        found => found?.data,
+    };
+    println!(
+        "{:<20} {:<8} {:<6} {:<20} {:>8} {:>8} {:>8} {:>8}  supplier",
+        "sku", "location", "state", "reason", "position", "cover", "order", "excess"
+    );
+    for l in lines {
+        println!(
+            "{:<20} {:<8} {:<6} {:<20} {:>8} {:>8} {:>8} {:>8}  {}",
+            l.sku,
+            l.location,
+            l.state.as_str(),
+            l.reason.as_str(),
+            l.position,
+            l.days_of_cover.map_or_else(|| "-".into(), |d| format!("{d:.1}")),
+            l.quantity.map_or_else(|| "-".into(), |q| q.get().to_string()),
+            l.excess_units,
+            l.supplier.unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
@@ -207,18 +261,13 @@ pub fn run_backtest(args: &BacktestArgs, text: &str) -> anyhow::Result<Report> {
     })
 }
 
-pub fn run(command: &ReplenishCommand) -> anyhow::Result<()> {
-    match command {
-        ReplenishCommand::Backtest(args) => {
-            let text =
-                std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
-            let report = run_backtest(args, &text)?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
-        }
+pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.data).with_context(|| format!("cannot read {}", args.data.display()))?;
+    let report = run_backtest(args, &text)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
     }
     Ok(())
 }

@@ -188,10 +188,13 @@ fn encode(key: &str) -> String {
         .collect()
 }
 
-/// What tells a page from other bodies: exactly `data` and `next_cursor`.
+/// What tells a page from other bodies: exactly `data` and `next_cursor`, and a
+/// `summary` of the whole list on lists that add one up.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PageShape {
+    #[serde(rename = "summary", default)]
+    _summary: Option<IgnoredAny>,
     #[serde(rename = "data")]
     _data: IgnoredAny,
     next_cursor: Option<String>,

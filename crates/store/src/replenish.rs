@@ -1,6 +1,7 @@
 //! Replenishment in the database: the supplier terms each product is bought on, what
 //! the reorder policy needs to know per SKU and location (`facts`), and accepted
-//! suggestions turned into draft purchase orders (`drafts`). The rules are
+//! suggestions turned into draft purchase orders (`drafts`), and the suggestions
+//! themselves (`suggestions`). The rules are
 //! `core::replenish`; nothing here decides what to order.
 
 use jiff::Timestamp;
@@ -15,8 +16,10 @@ use crate::error::{StoreError, StoreResult};
 
 mod drafts;
 mod facts;
+mod suggestions;
 
 pub use facts::ReplenishmentFacts;
+pub use suggestions::Suggestions;
 
 /// A product's supplier terms as stored.
 #[derive(Debug, Clone, Serialize)]

@@ -61,3 +61,29 @@ fn backtest_refuses_a_file_without_the_columns_it_needs() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("stock_code (or sku)"));
 }
+
+#[test]
+fn suggest_prints_a_table_and_names_a_bad_filter() {
+    let db = db();
+    let out = switchyard(&db, &["replenish", "suggest", "--state", "under"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "sku", "location", "state", "reason", "position", "cover", "order", "excess", "supplier"
+        ]
+    );
+    assert_eq!(lines.next(), None, "nothing is stocked yet");
+    for (args, says) in [
+        (["--state", "lost"], "--state \"lost\" is no stock state"),
+        (["--location", "NOPE"], "--location there is no location NOPE"),
+    ] {
+        let out = switchyard(&db, &[&["replenish", "suggest"][..], &args[..]].concat());
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+}

@@ -15,6 +15,9 @@ string_enum!(
     }
 );
 
+/// ABC classes rank the revenue of this many days, today included.
+pub const WINDOW_DAYS: i64 = 90;
+
 /// Where the classes split, in percent of revenue: the SKUs bringing the first
 /// `a_percent` are A, the next `b_percent` B, the rest C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ pub const MAX_LEAD_TIME_DAYS: i64 = 365;
 pub const SUPPLIER_NAME_MAX: usize = 200;
 
 /// One accepted suggestion as a buyer sends it.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptedSuggestionInput {

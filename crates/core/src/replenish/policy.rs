@@ -128,6 +128,8 @@ string_enum!(
         NoHistory = "no_history",
         /// A new SKU stocked to the manual minimum the caller gave.
         ManualMinimum = "manual_minimum",
+        /// The SKU has sold but has no stored forecast yet (refresh the forecasts): nothing to order from.
+        NoForecast = "no_forecast",
     }
 );
 

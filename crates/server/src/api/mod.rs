@@ -177,6 +177,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             replenishment::set_supplier_terms
         ))
         .routes(routes!(replenishment::create_replenishment_drafts))
+        .routes(routes!(replenishment::suggestions::list_suggestions))
         .routes(routes!(returns::list_returns, returns::create_return))
         .routes(routes!(returns::get_return))
         .routes(routes!(returns::authorize_return))

@@ -1,6 +1,9 @@
-//! Replenishment: the terms each product is bought on from its supplier, and accepted
-//! reorder suggestions made into draft purchase orders. The rules are
-//! `core::replenish`; drafts are submitted with `POST /purchase-orders/{key}/submit`.
+//! Replenishment: the terms each product is bought on from its supplier, the reorder
+//! suggestions (`suggestions`), and accepted suggestions made into draft purchase
+//! orders. The rules are `core::replenish`; drafts are submitted with
+//! `POST /purchase-orders/{key}/submit`.
+
+pub mod suggestions;
 
 use axum::Json;
 use axum::extract::{Path, State};

@@ -146,6 +146,7 @@ const API_PATHS: &[(&str, &[&str])] = &[
     ("/api/v1/purchase-orders/{key}/submit", &["post"]),
     ("/api/v1/products/{key}/supplier", &["get", "put"]),
     ("/api/v1/replenishment/purchase-orders", &["post"]),
+    ("/api/v1/replenishment/suggestions", &["get"]),
     ("/api/v1/shipments", &["get"]),
     ("/api/v1/shipments/release", &["post"]),
     ("/api/v1/shipments/late", &["get"]),

@@ -1,12 +1,14 @@
 //! Purchase orders through HTTP: creation with every field validated, lists and
 //! filters, and the helpers the submodules share; receipts, close and cancel in
 //! `receipts`, available-to-promise from inbound stock and backorders in `atp`, supplier
-//! terms and draft purchase orders from reorder suggestions in `replenishment`. The
+//! terms and draft purchase orders from reorder suggestions in `replenishment`, the
+//! suggestions themselves in `suggestions`. The
 //! books balance after each.
 
 mod atp;
 mod receipts;
 mod replenishment;
+mod suggestions;
 
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;

@@ -52,6 +52,7 @@ pub(super) const EXAMPLES: &[(&str, &str)] = &[
     ("StockLevel", include_str!("examples/StockLevel.json")),
     ("StoredForecast", include_str!("examples/StoredForecast.json")),
     ("StoredSupplierTerms", include_str!("examples/StoredSupplierTerms.json")),
+    ("Suggestions", include_str!("examples/Suggestions.json")),
     ("TestEventSent", include_str!("examples/TestEventSent.json")),
     ("TimeOfOrder", include_str!("examples/TimeOfOrder.json")),
     ("TrackingResult", include_str!("examples/TrackingResult.json")),

@@ -17,6 +17,7 @@ use switchyard_core::payment::{
     AppeasementReason, AttemptStatus, CaptureMode, PaymentProvider, RefundReason, TransactionKind,
 };
 use switchyard_core::purchase::PurchaseOrderStatus;
+use switchyard_core::replenish::{AbcClass, DemandSource, LeadTimeSource, StockState, SuggestionReason};
 use switchyard_core::report::{DeliveryGroupBy, PerfectComponent};
 use switchyard_core::returns::{
     ClaimReason, ClaimResolution, Disposition, OrderReturnStatus, RefundOn, ReturnReason, ReturnStatus, SettlementKind,
@@ -55,6 +56,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         };
     }
     let mut enums = string_enums![
+        AbcClass,
         AdjustmentReason,
         AppeasementReason,
         AttemptOutcome,
@@ -62,6 +64,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         CaptureMode,
         Carrier,
         DeliveryGroupBy,
+        DemandSource,
         ChannelKind,
         ClaimReason,
         ClaimResolution,
@@ -70,6 +73,7 @@ fn api_enums() -> Vec<(String, Spellings)> {
         FulfilmentStatus,
         HoldReason,
         ItemMix,
+        LeadTimeSource,
         LineStatus,
         LocationKind,
         Method,
@@ -95,6 +99,8 @@ fn api_enums() -> Vec<(String, Spellings)> {
         ShipmentStatus,
         ShortagePolicy,
         SplitPolicy,
+        StockState,
+        SuggestionReason,
         TrackingStatus,
         TransactionKind,
         WebhookDisabledReason,

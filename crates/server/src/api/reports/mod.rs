@@ -122,8 +122,8 @@ pub fn respond<T: Serialize>(
     }
 }
 
-/// `table` as a CSV download named after it (the API's `?format=csv` and the UI's
-/// download link).
+/// `table` as a CSV download named after it (the reports' and the suggestions'
+/// `?format=csv`, and the UI's download links).
 pub fn csv(table: &Table) -> ApiResult<Response> {
     let body = table.to_csv()?;
     let disposition = format!("attachment; filename=\"{}.csv\"", table.name);

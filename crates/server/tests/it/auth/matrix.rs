@@ -132,6 +132,7 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/products/{key}/supplier", Needs(Read)),
     ("PUT", "/api/v1/products/{key}/supplier", Needs(ManageCatalog)),
     ("POST", "/api/v1/replenishment/purchase-orders", Needs(ManageCatalog)),
+    ("GET", "/api/v1/replenishment/suggestions", Needs(Read)),
     ("GET", "/api/v1/returns", Needs(Read)),
     ("POST", "/api/v1/returns", Needs(ManageOrders)),
     ("GET", "/api/v1/returns/{key}", Needs(Read)),

@@ -19,7 +19,15 @@ async fn put_terms(app: &TestApp, sku: &str, body: Value) -> Resp {
     app.send(Method::PUT, &path, Some(&app.admin), Some(&body), &[]).await
 }
 
-async fn terms(app: &TestApp, sku: &str, supplier: &str, lead: Option<i64>, moq: i64, pack: i64, cost: Option<i64>) {
+pub(super) async fn terms(
+    app: &TestApp,
+    sku: &str,
+    supplier: &str,
+    lead: Option<i64>,
+    moq: i64,
+    pack: i64,
+    cost: Option<i64>,
+) {
     let mut body = json!({"supplier": supplier, "moq": moq, "pack_size": pack, "lead_time_days": lead});
     if let Some(c) = cost {
         body["unit_cost"] = gbp(c);
