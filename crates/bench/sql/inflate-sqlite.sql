@@ -34,7 +34,8 @@ UPDATE order_copy SET
     external_id = CASE WHEN external_id IS NULL THEN NULL ELSE external_id || '-c' || rowid END,
     status = 'cancelled',
     fulfilment_status = 'unallocated',
-    payment_status = 'pending',
+    -- A zero-value order (an exchange's replacement) is paid with no payment records.
+    payment_status = CASE WHEN grand_total = 0 THEN payment_status ELSE 'pending' END,
     hold_reason = NULL,
     hold_note = NULL,
     hold_until = NULL;

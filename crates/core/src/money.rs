@@ -46,6 +46,13 @@ impl Currency {
     pub fn exponent(&self) -> u32 {
         self.0.exponent().map_or(0, u32::from)
     }
+
+    /// `minor` units of this currency as a number of major units, to draw (a chart's
+    /// axis); never to add up or store: money is summed in minor units.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn major_units(&self, minor: i64) -> f64 {
+        minor as f64 / 10_f64.powi(self.exponent().cast_signed())
+    }
 }
 
 /// Alphabetical by code, as the three letters read.
@@ -319,6 +326,13 @@ mod tests {
         );
         assert_eq!(currency("CHF").exponent(), 2);
         assert_eq!(Currency::NONE.exponent(), 0);
+    }
+
+    #[test]
+    fn major_units_follow_the_currencys_exponent() {
+        assert!((currency("GBP").major_units(12_345) - 123.45).abs() < 1e-9);
+        assert!((currency("JPY").major_units(12_345) - 12_345.0).abs() < 1e-9);
+        assert!((currency("KWD").major_units(12_345) - 12.345).abs() < 1e-9);
     }
 
     /// The Arab Accounting Dinar is a unit of account ISO lists with two decimals: being

@@ -82,8 +82,8 @@ pub fn address_problem(event: &EventRecord) -> bool {
 
 /// Judges one order.
 pub fn judge(order: &OrderRecord) -> Verdict {
-    match order.status {
-        OrderStatus::Completed => {}
+    let cancelled = match order.status {
+        OrderStatus::Completed => false,
         OrderStatus::Cancelled => {
             let by_customer = order
                 .events
@@ -94,9 +94,10 @@ pub fn judge(order: &OrderRecord) -> Verdict {
             if by_customer {
                 return Verdict::CustomerCancelled;
             }
+            true
         }
         _ => return Verdict::Undecided,
-    }
+    };
     let returns = || order.returns.iter().filter(|r| return_counts(r.status));
     let claimed = |reason: ClaimReason| order.claims.iter().any(|c| c.reason == reason);
     let on_time = order
@@ -104,10 +105,13 @@ pub fn judge(order: &OrderRecord) -> Verdict {
         .iter()
         .filter_map(lateness)
         .all(|(_, cause)| cause == LateCause::OnTime);
-    let cancelled_for_us = order
-        .events
-        .iter()
-        .any(|e| matches!(e.kind, OrderEventKind::LineCancelled | OrderEventKind::Cancelled) && !customer_asked(e));
+    // Cancelled whole and not at the customer's request is incomplete even when its
+    // history has no cancellation to read (an order imported or copied as cancelled).
+    let cancelled_for_us = cancelled
+        || order
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, OrderEventKind::LineCancelled | OrderEventKind::Cancelled) && !customer_asked(e));
     let complete = !order.had(OrderEventKind::Backordered)
         && !order.had(OrderEventKind::ShortPicked)
         && !order.shipments.iter().any(|s| s.lines.iter().any(|l| l.short))

@@ -329,6 +329,14 @@ fn only_completed_and_cancelled_orders_are_judged_and_the_customers_cancellation
     let mut by_staff = by_channel.clone();
     by_staff.events = vec![event(OrderEventKind::Cancelled, "key:ops", r#"{"reason":"fraud"}"#)];
     assert_eq!(failed(&by_staff), vec![PerfectComponent::Complete]);
+
+    let mut no_history = by_channel.clone();
+    no_history.events.clear();
+    assert_eq!(
+        failed(&no_history),
+        vec![PerfectComponent::Complete],
+        "cancelled with no cancellation on record: not the customer's"
+    );
 }
 
 #[test]

@@ -111,10 +111,13 @@ impl Store {
             }
         }
 
+        // Ordered by the order first: ordered by shipment alone, SQLite walked every
+        // shipment line ever made in shipment order (no sort) and looked each one's
+        // order up, 0.25 s a day at a million orders, where this reads only the day's.
         let shipment_lines = "SELECT sl.shipment_id, sl.line_id, sl.product_id, sl.quantity, sl.status \
                               FROM shipment_line sl JOIN shipment s ON s.id = sl.shipment_id \
                               JOIN sales_order o ON o.id = s.order_id WHERE {span} \
-                              ORDER BY sl.shipment_id, sl.line_id, sl.product_id";
+                              ORDER BY s.order_id, sl.shipment_id, sl.line_id, sl.product_id";
         for r in self.span_rows(shipment_lines, from, to).await? {
             if let Some(&(i, j)) = shipment_slot.get(&text(&r, "shipment_id")?) {
                 orders[i].shipments[j].lines.push(ShipmentLineRecord {

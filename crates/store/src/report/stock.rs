@@ -94,14 +94,14 @@ impl Store {
             locations.insert(r.try_get("id")?, (r.try_get("code")?, r.try_get("country")?));
         }
         let mut receipts: BTreeMap<Key, jiff::civil::Date> = BTreeMap::new();
-        for r in db::query(
-            "SELECT product_id, location_id, MAX(created_at) AS last FROM stock_movement WHERE kind = $1 \
-             GROUP BY product_id, location_id",
-        )
-        .bind(MovementKind::Receipt.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        {
+        // The kind is a literal, not a parameter: the partial index of migration 0026
+        // holds only receipts, and a planner can use it only for a literal.
+        let newest_receipts = format!(
+            "SELECT product_id, location_id, MAX(created_at) AS last FROM stock_movement \
+             WHERE kind = '{}' GROUP BY product_id, location_id",
+            MovementKind::Receipt.as_str()
+        );
+        for r in db::query(newest_receipts).fetch_all(&self.pool).await? {
             let last: i64 = r.try_get("last")?;
             receipts.insert(
                 (r.try_get("product_id")?, r.try_get("location_id")?),

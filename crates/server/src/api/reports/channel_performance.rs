@@ -158,11 +158,12 @@ pub fn chart(r: &ChannelPerformance) -> Result<String, chart::ChartError> {
         .collect();
     let by_money = currencies.len() <= 1 && r.source == ChannelSource::Orders;
     let currency = currencies.first().copied().unwrap_or_default();
-    let scale = Currency::parse(currency).map_or(1.0, |c| 10_f64.powi(c.exponent().cast_signed()));
+    let currency_code = Currency::parse(currency).ok();
     #[allow(clippy::cast_precision_loss)]
     let value = |f: &ChannelFigures| {
+        let net = f.net.unwrap_or(0);
         if by_money {
-            f.net.unwrap_or(0) as f64 / scale
+            currency_code.map_or(net as f64, |c| c.major_units(net))
         } else {
             f.orders as f64
         }
