@@ -7,8 +7,8 @@
 
 mod atp;
 mod receipts;
-mod replenishment;
-mod suggestions;
+pub(crate) mod replenishment;
+pub(crate) mod suggestions;
 
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;

@@ -14,3 +14,4 @@ mod reports;
 mod session;
 mod settings;
 mod stock;
+mod suggestions;

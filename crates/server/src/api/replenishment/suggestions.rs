@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use switchyard_core::replenish::{SuggestionLine, SuggestionQuery};
+use switchyard_core::replenish::{SuggestionFilter, SuggestionLine, SuggestionQuery};
 use switchyard_core::validation::Invalid;
 use switchyard_store::PageRequest;
 use switchyard_store::replenish::Suggestions;
@@ -85,8 +85,7 @@ pub async fn list_suggestions(
         return Err(ApiError::validation(errors));
     };
     if format == ReportFormat::Csv {
-        let all = s.store.replenishment_suggestions(&filter, None).await?;
-        return csv(&table(&all.data));
+        return suggestions_csv(&s, &filter).await;
     }
     let page = PageRequest {
         cursor: q.cursor,
@@ -94,6 +93,12 @@ pub async fn list_suggestions(
     };
     let suggestions: Suggestions = s.store.replenishment_suggestions(&filter, Some(&page)).await?;
     Ok(Json(suggestions).into_response())
+}
+
+/// Every line `filter` matches as the CSV download (the API's and the staff page's).
+pub async fn suggestions_csv(s: &AppState, filter: &SuggestionFilter) -> ApiResult<Response> {
+    let all = s.store.replenishment_suggestions(filter, None).await?;
+    csv(&table(&all.data))
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

@@ -31,6 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/purchase-orders/{key}/receive", post(purchasing::receive))
         .route("/ui/purchase-orders/{key}/close", post(purchasing::close))
         .route("/ui/purchase-orders/{key}/cancel", post(purchasing::cancel))
+        .route(
+            "/ui/purchasing/suggestions",
+            get(purchasing::suggestions).post(purchasing::accept_suggestions),
+        )
+        .route("/ui/purchasing/suggestions.csv", get(purchasing::suggestions_csv))
         .route("/ui/products", get(catalog::list).post(catalog::create))
         .route("/ui/products/new", get(catalog::new))
         .route("/ui/products/{sku}", get(catalog::page).post(catalog::update))

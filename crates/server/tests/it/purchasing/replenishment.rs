@@ -19,7 +19,7 @@ async fn put_terms(app: &TestApp, sku: &str, body: Value) -> Resp {
     app.send(Method::PUT, &path, Some(&app.admin), Some(&body), &[]).await
 }
 
-pub(super) async fn terms(
+pub(crate) async fn terms(
     app: &TestApp,
     sku: &str,
     supplier: &str,

@@ -24,7 +24,7 @@ async fn skus(app: &TestApp, query: &str) -> Vec<String> {
 }
 
 /// Stock at LON, then 7 days of one order a day (TEE 8, MUG 1, JUG 1) released to LON.
-async fn a_week_of_sales(app: &TestApp) {
+pub(crate) async fn a_week_of_sales(app: &TestApp) {
     app.shop().await;
     app.product("JUG", 2500).await;
     app.receive("TEE", "LON", 150).await;

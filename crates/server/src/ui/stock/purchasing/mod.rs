@@ -1,13 +1,16 @@
 //! Purchase orders: the list (status, supplier, first expected date), one order with
 //! its lines (ordered, received, outstanding) and receipts, and receiving goods against
-//! it line by line. Creating one is in `create`. What an order's status allows is
+//! it line by line. Creating one is in `create`; drafts from reorder suggestions in
+//! `suggestions`. What an order's status allows is
 //! core's `purchase::transition`.
 
 mod create;
 mod end;
+mod suggestions;
 
 pub use create::{create, new};
 pub use end::{cancel, close};
+pub use suggestions::{accept as accept_suggestions, csv as suggestions_csv, page as suggestions};
 
 use std::collections::HashMap;
 
