@@ -297,3 +297,27 @@ fn lines_sort_most_urgent_first_and_add_up_per_supplier() {
     assert_eq!(s.excess_units, 310);
     assert_eq!(s.excess_value, vec![gbp(139_500)]);
 }
+
+#[test]
+fn the_buyers_review_period_and_target_cover_replace_the_defaults() {
+    let query = |review: &str, cover: &str| SuggestionQuery {
+        review_days: Some(review.into()),
+        max_cover_days: Some(cover.into()),
+        ..SuggestionQuery::default()
+    };
+    let settings = query("14", "60").parse().unwrap().settings();
+    assert_eq!((settings.review_days, settings.max_cover_days), (14.0, 60.0));
+    let defaults = SuggestionQuery::default().parse().unwrap().settings();
+    assert_eq!(defaults, PlanSettings::default());
+    let errors = query("0", "731").parse().unwrap_err();
+    let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+    assert_eq!(
+        fields,
+        [("review_days", "out_of_range"), ("max_cover_days", "out_of_range")]
+    );
+    let errors = query("a week", "90").parse().unwrap_err();
+    assert_eq!(
+        (errors[0].field.as_str(), errors[0].code),
+        ("review_days", "invalid_number")
+    );
+}

@@ -10,8 +10,8 @@ use switchyard_core::FieldError;
 use switchyard_core::money::{Currency, Money};
 use switchyard_core::replenish::abc::WINDOW_DAYS;
 use switchyard_core::replenish::{
-    PlanSettings, SiteFacts, SkuFacts, StoredDemand, SuggestionFilter, SuggestionLine, SuggestionSummary, Urgency,
-    plan, sort, summarise,
+    SiteFacts, SkuFacts, StoredDemand, SuggestionFilter, SuggestionLine, SuggestionSummary, Urgency, plan, sort,
+    summarise,
 };
 
 use crate::Store;
@@ -91,7 +91,7 @@ impl Store {
     ) -> StoreResult<Suggestions> {
         let filter = self.resolve_suggestion_filter(filter).await?;
         let skus = self.suggestion_facts().await?;
-        let mut lines = plan(&skus, &PlanSettings::default());
+        let mut lines = plan(&skus, &filter.settings());
         lines.retain(|l| filter.matches(l));
         let summary = summarise(&lines);
         sort(&mut lines);

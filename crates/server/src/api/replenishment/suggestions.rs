@@ -29,6 +29,13 @@ pub struct SuggestionParams {
     state: Option<String>,
     /// Only this SKU (or product id).
     sku: Option<String>,
+    /// Days between two looks at the same SKU, 1 to 90: demand is planned over the lead
+    /// time plus this. Default 7.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 90, example = 14)]
+    review_days: Option<String>,
+    /// The target cover in days, 1 to 730: more is over-stock. Default 90.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 730, example = 60)]
+    max_cover_days: Option<String>,
     /// `json` (default, paged) or `csv` (every line the filters match).
     format: Option<ReportFormat>,
     cursor: Option<String>,
@@ -41,12 +48,12 @@ pub struct SuggestionParams {
 /// One line per SKU at every location that holds it or expects it: the inventory
 /// position (on hand - reserved + inbound - backordered; a SKU's backorders count at
 /// the location expected to sell most of it), the forecast demand over the lead time
-/// plus a 7-day review (the stored forecast of the SKU there; for a SKU that never
+/// plus the review period, 7 days unless `review_days` says (the stored forecast of the SKU there; for a SKU that never
 /// shipped, its forecast split by the location's share of its stock), the lead time and
 /// its source, the ABC class (revenue of the last 90 days) and its service level,
 /// safety stock, reorder point, order-up-to level, days of cover, and what to order:
 /// whole packs, at least the supplier's minimum, with the supplier and unit cost. Each
-/// line is `under` (order now), `over` (more than 90 days of cover, or stock nothing is
+/// line is `under` (order now), `over` (more cover than `max_cover_days`, 90 unless given, or stock nothing is
 /// forecast to sell: the excess units and their value at cost) or `ok`, with a reason.
 /// A line's `accept` is what to post to `POST /api/v1/replenishment/purchase-orders`
 /// as one of its `lines`. Under-stock first by days of cover, then over-stock, the most
@@ -72,6 +79,8 @@ pub async fn list_suggestions(
         supplier: q.supplier,
         state: q.state,
         sku: q.sku,
+        review_days: q.review_days,
+        max_cover_days: q.max_cover_days,
     };
     let format = q.format.unwrap_or_default();
     let (filter, mut errors) = match query.parse() {

@@ -136,6 +136,24 @@ async fn suggestions_say_what_to_order_and_what_is_too_much(app: &TestApp) {
         "the summary adds up what the filters match"
     );
 
+    // The buyer's own target cover: MUG's 143 days are fine against 200; JUG's 33
+    // (33 units at 1 a day) are 3 units too many against 30, with no cost to value them.
+    assert!(skus(app, "state=over&max_cover_days=200").await.is_empty());
+    let r = app
+        .get("/api/v1/replenishment/suggestions?sku=JUG&max_cover_days=30")
+        .await;
+    let jug = &r.body["data"][0];
+    assert_eq!(
+        (&jug["state"], &jug["excess_units"], &jug["excess_value"]),
+        (&json!("over"), &json!(3), &Value::Null)
+    );
+    // A longer review plans more demand: the order-up-to level rises by the 7 more days.
+    let tee = |q: &'static str| async move {
+        let r = app.get(&format!("/api/v1/replenishment/suggestions?sku=TEE{q}")).await;
+        r.body["data"][0]["order_up_to"].as_f64().unwrap()
+    };
+    close(&json!(tee("&review_days=14").await - tee("").await), 7.0 * 8.0);
+
     // Pages of one, in the same order, the summary of all on each.
     let mut seen = Vec::new();
     let mut next = String::from("/api/v1/replenishment/suggestions?limit=1");
@@ -167,6 +185,10 @@ async fn suggestions_say_what_to_order_and_what_is_too_much(app: &TestApp) {
         .await;
     assert_eq!(r.invalid_fields(), ["location", "sku"]);
     assert_eq!(r.body["errors"][0]["code"], "unknown_location");
+    let r = app
+        .get("/api/v1/replenishment/suggestions?review_days=0&max_cover_days=lots")
+        .await;
+    assert_eq!(r.invalid_fields(), ["review_days", "max_cover_days"]);
 
     // CSV: every line, a header first.
     let r = app

@@ -69,6 +69,7 @@ impl SuggestionsQuery {
             supplier: Typed::text(&self.supplier),
             state: Typed::text(&self.state),
             sku: Typed::text(&self.sku),
+            ..SuggestionQuery::default()
         };
         query.parse()
     }
