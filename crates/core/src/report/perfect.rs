@@ -160,6 +160,30 @@ pub struct PerfectCounts {
 }
 
 impl PerfectCounts {
+    /// The counts' names, in the order of `values` (the roll-up's columns, the CSV's).
+    pub const NAMES: [&'static str; 7] = [
+        "decided",
+        "perfect",
+        "customer_cancelled",
+        "late",
+        "incomplete",
+        "damaged",
+        "wrong",
+    ];
+
+    /// The counts in the order of `NAMES`.
+    pub fn values(&self) -> [i64; 7] {
+        [
+            self.decided,
+            self.perfect,
+            self.customer_cancelled,
+            self.late,
+            self.incomplete,
+            self.damaged,
+            self.wrong,
+        ]
+    }
+
     pub fn add(&mut self, o: &PerfectCounts) {
         self.decided += o.decided;
         self.perfect += o.perfect;

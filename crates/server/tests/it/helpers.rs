@@ -325,6 +325,36 @@ impl TestApp {
         assert_eq!(r.status, 201, "{}", r.body);
     }
 
+    /// The carrier says `shipment` was delivered now, in Leeds.
+    pub async fn track_delivered(&self, shipment: &str) {
+        let r = self
+            .post(
+                &format!("/api/v1/shipments/{shipment}/tracking-events"),
+                json!({"status": "delivered", "occurred_at": self.now().to_string(), "location": "Leeds",
+                       "description": "delivered"}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// Makes `sku` a kit of `components` (SKU, quantity).
+    pub async fn kit(&self, sku: &str, components: &[(&str, i64)]) {
+        let parts: Vec<serde_json::Value> = components
+            .iter()
+            .map(|(sku, quantity)| json!({"sku": sku, "quantity": quantity}))
+            .collect();
+        let r = self
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/products/{sku}/components"),
+                Some(&self.admin),
+                Some(&json!(parts)),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
     pub async fn receive(&self, sku: &str, location: &str, quantity: i64) {
         let r = self
             .post(

@@ -27,14 +27,7 @@ impl TestApp {
         let r = self.act(&shipment, "ship", json!({})).await;
         assert_eq!(r.status, 200, "{}", r.body);
         self.clock.advance(SignedDuration::from_hours(24));
-        let r = self
-            .post(
-                &format!("/api/v1/shipments/{shipment}/tracking-events"),
-                json!({"status": "delivered", "occurred_at": self.now().to_string(), "location": "Leeds",
-                       "description": "delivered"}),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        self.track_delivered(&shipment).await;
         number
     }
 

@@ -41,17 +41,7 @@ impl Store {
     /// The perfect-order counts of `scope`, summed per day.
     pub async fn perfect_days(&self, scope: &Scope) -> StoreResult<Vec<(Date, PerfectCounts)>> {
         let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
-        let columns = [
-            "decided",
-            "perfect",
-            "customer_cancelled",
-            "late",
-            "incomplete",
-            "damaged",
-            "wrong",
-        ]
-        .map(sum)
-        .join(", ");
+        let columns = PerfectCounts::NAMES.map(sum).join(", ");
         let mut sql = Sql::new(&format!("SELECT day, {columns} FROM report_perfect_daily"));
         scoped(&mut sql, scope);
         sql.push(" GROUP BY day ORDER BY day");

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use switchyard_core::report::{Bucket, PerfectComponent, PerfectReport, perfect_report};
+use switchyard_core::report::{Bucket, PerfectComponent, PerfectCounts, PerfectReport, perfect_report};
 use switchyard_core::validation::Invalid;
 use switchyard_store::page::{Page, PageRequest};
 use switchyard_store::report::PerfectFailure;
@@ -141,41 +141,32 @@ pub async fn failures(s: &AppState, params: &ReportParams, extra: FailureParams)
 pub fn table(r: &PerfectReport) -> Table {
     Table {
         name: format!("perfect-orders-{}-{}", r.from, r.to),
-        header: vec![
-            "start",
-            "decided",
-            "perfect",
-            "customer_cancelled",
-            "late",
-            "incomplete",
-            "damaged",
-            "wrong",
-            "perfect_rate",
-            "on_time_rate",
-            "complete_rate",
-            "undamaged_rate",
-            "right_rate",
-        ],
+        header: ["start"]
+            .into_iter()
+            .chain(PerfectCounts::NAMES)
+            .chain([
+                "perfect_rate",
+                "on_time_rate",
+                "complete_rate",
+                "undamaged_rate",
+                "right_rate",
+            ])
+            .collect(),
         rows: r
             .trend
             .iter()
             .map(|p| {
                 let (c, t) = (&p.rates.counts, &p.rates);
-                vec![
-                    p.start.to_string(),
-                    c.decided.to_string(),
-                    c.perfect.to_string(),
-                    c.customer_cancelled.to_string(),
-                    c.late.to_string(),
-                    c.incomplete.to_string(),
-                    c.damaged.to_string(),
-                    c.wrong.to_string(),
+                let mut row = vec![p.start.to_string()];
+                row.extend(c.values().map(|v| v.to_string()));
+                row.extend([
                     rate_cell(t.perfect_rate),
                     rate_cell(t.on_time_rate),
                     rate_cell(t.complete_rate),
                     rate_cell(t.undamaged_rate),
                     rate_cell(t.right_rate),
-                ]
+                ]);
+                row
             })
             .collect(),
     }

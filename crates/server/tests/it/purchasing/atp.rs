@@ -23,16 +23,7 @@ fn steps(v: &Value) -> Vec<(Timestamp, i64)> {
 async fn available_to_promise_counts_inbound_by_date_and_takes_backorders_off_the_total(app: &TestApp) {
     app.shop().await;
     app.product("GIFT", 4000).await;
-    let r = app
-        .send(
-            Method::PUT,
-            "/api/v1/products/GIFT/components",
-            Some(&app.admin),
-            Some(&json!([{"sku": "MUG", "quantity": 2}])),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    app.kit("GIFT", &[("MUG", 2)]).await;
     // Demand for MUG that nothing can serve: 4 on an open order, 3 on a held one, 2 in
     // a kit, and 5 on a cancelled order, which no longer counts.
     for (id, sku, quantity) in [

@@ -100,16 +100,7 @@ async fn supplier_terms_are_set_read_and_checked_field_by_field(app: &TestApp) {
         .problem(404, "not_found");
 
     app.product("GIFT", 4000).await;
-    let r = app
-        .send(
-            Method::PUT,
-            "/api/v1/products/GIFT/components",
-            Some(&app.admin),
-            Some(&json!([{"sku": "MUG", "quantity": 2}])),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    app.kit("GIFT", &[("MUG", 2)]).await;
     put_terms(app, "GIFT", json!({"supplier": "X"}))
         .await
         .problem(409, "kit_not_bought");
@@ -136,18 +127,20 @@ async fn accepted_suggestions_become_drafts_per_supplier_and_location_that_are_n
     terms(app, "TEE", "Cotton Co", Some(7), 0, 1, Some(300)).await;
 
     // Every line at fault is named, and nothing is created.
+    let faulty = json!([
+        {"sku": "MUG", "location": "LON", "quantity": 13},
+        {"sku": "MUG", "location": "MCR", "quantity": 12},
+        {"sku": "JUG", "location": "LON", "quantity": 4},
+        {"sku": "TEE", "location": "NOWHERE", "quantity": 5},
+        {"sku": "NOPE", "location": "LON", "quantity": 5}
+    ]);
+    let mut with_zero = faulty.clone();
+    with_zero
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sku": "TEE", "location": "LON", "quantity": 0}));
     let r = app
-        .post(
-            "/api/v1/replenishment/purchase-orders",
-            json!({"lines": [
-                {"sku": "MUG", "location": "LON", "quantity": 13},
-                {"sku": "MUG", "location": "MCR", "quantity": 12},
-                {"sku": "JUG", "location": "LON", "quantity": 4},
-                {"sku": "TEE", "location": "NOWHERE", "quantity": 5},
-                {"sku": "NOPE", "location": "LON", "quantity": 5},
-                {"sku": "TEE", "location": "LON", "quantity": 0}
-            ]}),
-        )
+        .post("/api/v1/replenishment/purchase-orders", json!({"lines": with_zero}))
         .await;
     assert_eq!(
         r.invalid_fields(),
@@ -156,16 +149,7 @@ async fn accepted_suggestions_become_drafts_per_supplier_and_location_that_are_n
         r.body
     );
     let r = app
-        .post(
-            "/api/v1/replenishment/purchase-orders",
-            json!({"lines": [
-                {"sku": "MUG", "location": "LON", "quantity": 13},
-                {"sku": "MUG", "location": "MCR", "quantity": 12},
-                {"sku": "JUG", "location": "LON", "quantity": 4},
-                {"sku": "TEE", "location": "NOWHERE", "quantity": 5},
-                {"sku": "NOPE", "location": "LON", "quantity": 5}
-            ]}),
-        )
+        .post("/api/v1/replenishment/purchase-orders", json!({"lines": faulty}))
         .await;
     assert_eq!(
         r.invalid_fields(),
@@ -204,25 +188,18 @@ async fn accepted_suggestions_become_drafts_per_supplier_and_location_that_are_n
         {"sku": "JUG", "location": "LON", "quantity": 4, "supplier": "Fernhill"}
     ]});
     let key = [("Idempotency-Key", "replenish-1")];
-    let r = app
-        .send(
+    let post = || {
+        app.send(
             Method::POST,
             "/api/v1/replenishment/purchase-orders",
             Some(&app.admin),
             Some(&body),
             &key,
         )
-        .await;
+    };
+    let r = post().await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let again = app
-        .send(
-            Method::POST,
-            "/api/v1/replenishment/purchase-orders",
-            Some(&app.admin),
-            Some(&body),
-            &key,
-        )
-        .await;
+    let again = post().await;
     assert_eq!(
         (again.status, &again.body),
         (201, &r.body),
